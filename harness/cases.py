@@ -1,0 +1,608 @@
+"""Case loading and validation: YAML files in, validated `Case` objects (or located errors) out.
+
+YAML is parsed with PyYAML's safe loader and turned into plain data by hand, so that every value
+keeps its line, only plain tags are accepted, and pathological documents (alias bombs, huge or
+deeply nested files) are refused with a clear error instead of eating the machine.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import steps as vocabulary
+from .errors import CaseError, did_you_mean
+
+FORMAT = 1
+MAX_BYTES = 2 * 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 60
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
+CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout", "format")
+SOURCE_KEYS = ("doc", "quote", "reading", "where", "url")
+ERROR_KEYS = ("type", "message", "matches", "step")
+DEVIATION_KEYS = ("runtimes", "observed", "reason")
+MATCHERS = ("matches", "contains", "excludes", "startswith")
+PLAIN_TAGS = {
+    "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:map",
+    "tag:yaml.org,2002:seq",
+}
+
+
+# --- YAML with lines ---------------------------------------------------------------------------
+
+class Map(dict):
+    """A mapping that remembers its line and each key's line."""
+    line: int = 0
+    key_lines: dict
+
+
+class Seq(list):
+    """A list that remembers its line and each item's line."""
+    line: int = 0
+    item_lines: list
+
+
+def line_of(value: Any, key: Any = None, default: int = 0) -> int:
+    if isinstance(value, Map) and key is not None:
+        return value.key_lines.get(key, value.line)
+    if isinstance(value, Seq) and isinstance(key, int) and 0 <= key < len(value):
+        return value.item_lines[key]
+    return getattr(value, "line", default)
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path, self.nodes = path, 0
+        self.scalars = yaml.constructor.SafeConstructor()
+
+    def error(self, node: yaml.Node, message: str, hint: str | None = None) -> CaseError:
+        return CaseError(message, self.path, node.start_mark.line + 1, hint)
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise self.error(node, f"document too large: more than {MAX_NODES} YAML nodes",
+                             "split the file, or remove aliases that expand recursively")
+        if depth > MAX_DEPTH:
+            raise self.error(node, f"document nested deeper than {MAX_DEPTH} levels",
+                             "flatten the program")
+        if node.tag not in PLAIN_TAGS:
+            raise self.error(node, f"unsupported YAML tag {node.tag}",
+                             "use plain strings, numbers, lists and mappings")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalars.construct_object(node, deep=True)
+        if isinstance(node, yaml.SequenceNode):
+            out = Seq(self.build(child, depth + 1) for child in node.value)
+            out.line = node.start_mark.line + 1
+            out.item_lines = [child.start_mark.line + 1 for child in node.value]
+            return out
+        out = Map()
+        out.line, out.key_lines = node.start_mark.line + 1, {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise self.error(key_node, "YAML merge keys (<<) are not supported",
+                                 "write the keys out")
+            key = self.build(key_node, depth + 1)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise self.error(key_node, "mapping keys must be plain strings")
+            if key in out:
+                raise self.error(key_node, f"duplicate key `{key}`", "remove one of them")
+            out[key] = self.build(value_node, depth + 1)
+            out.key_lines[key] = key_node.start_mark.line + 1
+        return out
+
+
+def parse_yaml(text: str, path: str) -> Any:
+    """Parse one YAML document into Map/Seq/scalars, or raise CaseError with file and line."""
+    if len(text.encode("utf-8", "replace")) > MAX_BYTES:
+        raise CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", path, None,
+                        "split it into smaller case files")
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        raise CaseError(f"YAML syntax error: {problem}", path, line,
+                        "check indentation, quotes and colons on that line") from None
+    except yaml.YAMLError as e:
+        raise CaseError(f"YAML error: {e}".splitlines()[0], path, None) from None
+    except RecursionError:
+        raise CaseError("document nested too deeply", path, None, "flatten it") from None
+    if node is None:
+        return None
+    try:
+        return _Builder(path).build(node)
+    except RecursionError:
+        raise CaseError("document nested too deeply", path, None, "flatten it") from None
+    except yaml.YAMLError as e:
+        raise CaseError(f"bad YAML value: {str(e).splitlines()[0]}", path, None) from None
+
+
+# --- cases -------------------------------------------------------------------------------------
+
+@dataclass
+class Deviation:
+    reason: str
+    observed: dict[str, Any]
+    runtimes: list[str] | None = None  # None: every runtime
+    line: int = 0
+
+    def applies_to(self, runtime: str) -> bool:
+        return self.runtimes is None or runtime in self.runtimes
+
+
+@dataclass
+class Case:
+    id: str
+    title: str
+    source: dict[str, str]
+    tags: list[str]
+    program: list[dict]          # normalised steps (plain JSON data; see `_Validator.step`)
+    expect: dict[str, Any]
+    deviations: list[Deviation] = field(default_factory=list)
+    timeout: float | None = None
+    path: str = ""
+    line: int = 0
+    labels: dict[str, dict] = field(default_factory=dict)  # label -> {kind, multi, step path}
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def value_labels(self) -> list[str]:
+        """Labels whose `.value` the case asks for (values cost a session run, so only these)."""
+        keys = list(self.expect)
+        for deviation in self.deviations:
+            keys += list(deviation.observed)
+        return sorted({k.rsplit(".", 1)[0] for k in keys if k.endswith(".value")})
+
+    def request(self, test_steps: bool = False) -> dict:
+        return {"op": "run", "id": self.id, "program": self.program,
+                "values": self.value_labels(), "test_steps": test_steps}
+
+
+def _type_name(value: Any) -> str:
+    return {dict: "a mapping", Map: "a mapping", list: "a list", Seq: "a list", str: "a string",
+            bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
+        type(value), type(value).__name__)
+
+
+class _Validator:
+    """Validates one case mapping; raises CaseError at the first problem, with its line."""
+
+    def __init__(self, path: str, allow_test_steps: bool) -> None:
+        self.path, self.allow_test_steps = path, allow_test_steps
+        self.labels: dict[str, dict] = {}
+        self.paths: set[str] = set()
+
+    def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
+        return CaseError(message, self.path, line or None, hint)
+
+    def keys(self, mapping: Map, allowed: Iterable[str], what: str) -> None:
+        allowed = list(allowed)
+        for key in mapping:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
+                raise self.fail(f"unknown key `{key}` in {what}", line_of(mapping, key), hint)
+
+    def string(self, mapping: Map, key: str, what: str, required: bool = True) -> str | None:
+        if key not in mapping:
+            if required:
+                raise self.fail(f"{what} has no `{key}`", line_of(mapping), f"add `{key}:`")
+            return None
+        value = mapping[key]
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(f"`{key}` of {what} must be a non-empty string, not "
+                            f"{_type_name(value)}", line_of(mapping, key))
+        return value
+
+    def case(self, data: Any, line: int) -> Case:
+        if not isinstance(data, Map):
+            raise self.fail(f"a case must be a mapping, not {_type_name(data)}", line,
+                            "start it with `id:`")
+        self.keys(data, CASE_KEYS, "a case")
+        if data.get("format", FORMAT) != FORMAT:
+            raise self.fail(f"unsupported case format {data['format']!r}",
+                            line_of(data, "format"), f"this harness reads format {FORMAT}")
+        case_id = self.string(data, "id", "the case")
+        if not ID_RE.match(case_id):
+            raise self.fail(f"bad case id `{case_id}`", line_of(data, "id"),
+                            "use lower-case letters, digits, '.', '_' and '-' (at most 120)")
+        what = f"case `{case_id}`"
+        title = self.string(data, "title", what)
+        source = data.get("source")
+        if not isinstance(source, Map):
+            raise self.fail(f"{what} needs a `source` mapping with `doc` and `quote`",
+                            line_of(data, "source", data.line))
+        self.keys(source, SOURCE_KEYS, f"the source of {what}")
+        for key in ("doc", "quote"):
+            self.string(source, key, f"the source of {what}")
+        for key in ("reading", "where", "url"):
+            self.string(source, key, f"the source of {what}", required=False)
+        tags = data.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
+            raise self.fail(f"`tags` of {what} must be a list of words", line_of(data, "tags"))
+        program = data.get("program")
+        if not isinstance(program, Seq) or not program:
+            raise self.fail(f"{what} needs a non-empty `program` list of steps",
+                            line_of(data, "program", data.line))
+        steps = self.steps(program, "program", multi=False)
+        expect = data.get("expect")
+        if not isinstance(expect, Map) or not expect:
+            raise self.fail(f"{what} needs an `expect` mapping of facts",
+                            line_of(data, "expect", data.line),
+                            "e.g. `v1.name: foo/var1:0`, or `error: {type: ValueError}`")
+        self.expectations(expect, "expect")
+        deviations = self.deviations(data.get("deviations", []), line_of(data, "deviations"))
+        timeout = data.get("timeout")
+        if timeout is not None and (isinstance(timeout, bool) or not isinstance(
+                timeout, (int, float)) or not 0 < timeout <= 3600):
+            raise self.fail("`timeout` must be a number of seconds (0 to 3600)",
+                            line_of(data, "timeout"))
+        return Case(id=case_id, title=title, source=dict(source), tags=list(tags),
+                    program=steps, expect=_plain(expect), deviations=deviations,
+                    timeout=timeout, path=self.path, line=data.line, labels=self.labels)
+
+    # -- program --
+
+    def steps(self, items: Seq, where: str, multi: bool) -> list[dict]:
+        return [self.step(item, f"{where}[{i}]", line_of(items, i), multi)
+                for i, item in enumerate(items)]
+
+    def step(self, item: Any, path: str, line: int, multi: bool) -> dict:
+        if not isinstance(item, Map):
+            raise self.fail(f"a step must be a mapping like `- get_variable: {{...}}`, not "
+                            f"{_type_name(item)}", line)
+        kinds = [k for k in item if k not in vocabulary.STEP_KEYS]
+        if len(kinds) != 1:
+            if not kinds:
+                raise self.fail("a step needs a step kind", line,
+                                "one of: " + ", ".join(self.vocabulary()))
+            raise self.fail(f"one step per list item, found {', '.join(map(str, kinds))}",
+                            line_of(item, kinds[1]), "start each step with `- `")
+        kind = kinds[0]
+        spec = vocabulary.STEPS.get(kind)
+        if spec is None or (spec.test_only and not self.allow_test_steps):
+            hint = did_you_mean(kind, self.vocabulary()) or "steps: " + ", ".join(
+                self.vocabulary())
+            if spec is not None:
+                hint = "it is for the harness's own tests only"
+            raise self.fail(f"unknown step `{kind}`", line_of(item, kind), hint)
+        args = self.arguments(spec, item[kind], line_of(item, kind))
+        label = args.pop("as", None)
+        out: dict[str, Any] = {"kind": kind, "args": args, "path": path, "line": line}
+        if label is not None:
+            out["as"] = label
+        if multi:
+            out["multi"] = True
+        if spec.body:
+            body = item.get("do", [])
+            if not isinstance(body, list):
+                raise self.fail(f"`do:` of `{kind}` must be a list of steps",
+                                line_of(item, "do", line),
+                                "indent `do:` at the level of the step key")
+            self.register(label, spec, out)
+            out["do"] = self.steps(body, path + ".do", multi or kind == "repeat")
+        else:
+            if "do" in item:
+                raise self.fail(f"`{kind}` takes no `do:` body", line_of(item, "do"))
+            self.register(label, spec, out)
+        self.paths.add(path)
+        return out
+
+    def vocabulary(self) -> list[str]:
+        return [k for k, s in vocabulary.STEPS.items() if self.allow_test_steps or not s.test_only]
+
+    def arguments(self, spec: vocabulary.Step, raw: Any, line: int) -> dict:
+        if raw is None:
+            raw = Map()
+            raw.line, raw.key_lines = line, {}
+        if not isinstance(raw, Map):
+            if not spec.args:
+                raise self.fail(f"`{spec.kind}` takes no arguments", line)
+            first = spec.args[0][0]
+            raw_map = Map({first: raw})
+            raw_map.line, raw_map.key_lines = line, {first: line}
+            raw = raw_map
+        allowed = spec.arg_names + (["as"] if spec.captures else [])
+        self.keys(raw, allowed, f"`{spec.kind}`")
+        for name in spec.required:
+            if name not in raw:
+                raise self.fail(f"`{spec.kind}` needs `{name}`", line_of(raw),
+                                f"add `{name}: ...` to its arguments")
+        args: dict[str, Any] = {}
+        for name, value in raw.items():
+            if name == "as":
+                if not isinstance(value, str) or not vocabulary.LABEL_RE.match(value) or \
+                        value in vocabulary.PY_KEYWORDS or value == "graph":
+                    raise self.fail(f"bad label `{value}`", line_of(raw, name),
+                                    "a label is a Python identifier, not a keyword, "
+                                    "`tf`, `i` or `graph`")
+                args["as"] = value
+                continue
+            argtype = spec.arg_type(name)
+            problem = argtype.check(_plain(value))
+            if problem:
+                raise self.fail(f"bad `{name}` for `{spec.kind}`: {problem}",
+                                line_of(raw, name))
+            for ref in vocabulary.refs_in(argtype, _plain(value)):
+                self.reference(ref, name, argtype, line_of(raw, name))
+            args[name] = _plain(value)
+        return args
+
+    def reference(self, label: str, arg: str, argtype: Any, line: int) -> None:
+        if label not in self.labels:
+            hint = did_you_mean(label, self.labels) or (
+                "capture it earlier with `as: " + label + "`")
+            raise self.fail(f"`{arg}` refers to `{label}`, which no earlier step captures",
+                            line, hint)
+        kind = self.labels[label]["kind"]
+        wanted = ("scope",) if argtype in (vocabulary.SCOPE, vocabulary.LABEL) else (
+            "variable", "tensor")
+        if kind not in wanted:
+            raise self.fail(f"`{arg}` refers to `{label}`, a {kind}; it needs a "
+                            f"{' or '.join(wanted)}", line)
+
+    def register(self, label: str | None, spec: vocabulary.Step, step: dict) -> None:
+        if label is None:
+            return
+        if label in self.labels:
+            raise self.fail(f"label `{label}` is captured twice", step["line"],
+                            "give each capture its own label")
+        self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
+                              "path": step["path"]}
+
+    # -- expectations --
+
+    def expectations(self, mapping: Any, what: str) -> None:
+        if not isinstance(mapping, Map):
+            raise self.fail(f"`{what}` must be a mapping of facts", line_of(mapping))
+        for key, value in mapping.items():
+            line = line_of(mapping, key)
+            if key == "error":
+                self.error_expectation(value, line)
+                continue
+            self.fact(str(key), line)
+            label = str(key).split(".", 1)[0]
+            if label in self.labels and self.labels[label]["multi"] and not (
+                    isinstance(value, list) or _is_matcher(value)):
+                raise self.fail(f"`{label}` is captured inside `repeat`, so `{key}` is a list "
+                                "with one value per execution", line, "write a list")
+            if _is_matcher(value):
+                self.matcher(value, line)
+
+    def fact(self, key: str, line: int) -> None:
+        if "." not in key:
+            raise self.fail(f"unknown fact `{key}`", line,
+                            "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
+        label, fact = key.split(".", 1)
+        if label == "graph":
+            if fact not in vocabulary.GRAPH_FACTS:
+                raise self.fail(f"unknown graph fact `{key}`", line,
+                                did_you_mean(fact, vocabulary.GRAPH_FACTS) or
+                                "graph facts: " + ", ".join(vocabulary.GRAPH_FACTS))
+            return
+        if label not in self.labels:
+            raise self.fail(f"`{key}` names `{label}`, which no step captures", line,
+                            did_you_mean(label, self.labels) or f"add `as: {label}` to a step")
+        facts = vocabulary.FACTS[self.labels[label]["kind"]]
+        if fact not in facts:
+            raise self.fail(f"unknown fact `{fact}` of `{label}` "
+                            f"(a {self.labels[label]['kind']})", line,
+                            did_you_mean(fact, facts) or "facts: " + ", ".join(facts))
+
+    def matcher(self, value: Map, line: int) -> None:
+        (name, arg), = value.items()
+        if name == "matches":
+            if not isinstance(arg, str):
+                raise self.fail("`matches` takes a regular expression string", line)
+            try:
+                re.compile(arg)
+            except re.error as e:
+                raise self.fail(f"bad regular expression: {e}", line) from None
+        elif name in ("contains", "excludes") and not isinstance(arg, list):
+            raise self.fail(f"`{name}` takes a list of items", line)
+        elif name == "startswith" and not isinstance(arg, str):
+            raise self.fail("`startswith` takes a string", line)
+
+    def error_expectation(self, value: Any, line: int) -> None:
+        if value is None:
+            return  # `error: null`: explicitly no error
+        if not isinstance(value, Map):
+            raise self.fail("`error` must be a mapping like `{type: ValueError, message: ...}`",
+                            line)
+        self.keys(value, ERROR_KEYS, "`error`")
+        for key in value:
+            if not isinstance(value[key], str):
+                raise self.fail(f"`error.{key}` must be a string", line_of(value, key))
+        if "type" not in value:
+            raise self.fail("`error` needs a `type` (the exception class name)", line)
+        if "matches" in value:
+            self.matcher(Map(matches=value["matches"]), line_of(value, "matches"))
+        step = value.get("step")
+        if step is not None and step not in self.labels and step not in self.paths:
+            raise self.fail(f"`error.step` names `{step}`, which is no step's label or path",
+                            line_of(value, "step"),
+                            did_you_mean(step, list(self.labels) + sorted(self.paths)))
+
+    def deviations(self, items: Any, line: int) -> list[Deviation]:
+        if not isinstance(items, list):
+            raise self.fail("`deviations` must be a list", line)
+        out = []
+        for i, item in enumerate(items):
+            item_line = line_of(items, i, line)
+            if not isinstance(item, Map):
+                raise self.fail("a deviation must be a mapping with `observed` and `reason`",
+                                item_line)
+            self.keys(item, DEVIATION_KEYS, "a deviation")
+            reason = self.string(item, "reason", "a deviation")
+            observed = item.get("observed")
+            if not isinstance(observed, Map) or not observed:
+                raise self.fail("a deviation needs `observed:` facts (what TF really gives)",
+                                item_line)
+            self.expectations(observed, "observed")
+            runtimes = item.get("runtimes")
+            if isinstance(runtimes, str):
+                runtimes = [runtimes]
+            if runtimes is not None and (not isinstance(runtimes, list) or not all(
+                    isinstance(r, str) for r in runtimes)):
+                raise self.fail("`runtimes` must be a list of runtime names",
+                                line_of(item, "runtimes"))
+            out.append(Deviation(reason=reason, observed=_plain(observed),
+                                 runtimes=None if runtimes in (None, ["*"]) else list(runtimes),
+                                 line=item_line))
+        return out
+
+
+def _is_matcher(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and next(iter(value)) in MATCHERS
+
+
+def _plain(value: Any) -> Any:
+    """Map/Seq to plain dict/list (for JSON and equality)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# --- files -------------------------------------------------------------------------------------
+
+def case_files(paths: Iterable[str | Path]) -> list[Path]:
+    """YAML files named or below the directories named, in a stable order."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
+                          and f.is_file() and not any(part.startswith(".") for part in f.parts))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise CaseError("no such file or directory", str(p), None,
+                            "name a case file or a directory of them")
+    seen: set[Path] = set()
+    return [f for f in out if not (f.resolve() in seen or seen.add(f.resolve()))]
+
+
+def display_path(path: Path) -> str:
+    """Relative to the working directory when below it: stable across clones."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_file(path: Path, allow_test_steps: bool = False) -> tuple[list[Case], list[CaseError]]:
+    shown = display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        return [], [CaseError(f"cannot read: {e}", shown, None)]
+    try:
+        data = parse_yaml(text, shown)
+    except CaseError as e:
+        return [], [e]
+    if data is None:
+        return [], [CaseError("empty case file", shown, None, "write a case, or delete the file")]
+    items = data if isinstance(data, list) else [data]
+    cases, errors = [], []
+    for i, item in enumerate(items):
+        line = line_of(data, i) if isinstance(data, list) else line_of(data)
+        try:
+            cases.append(_Validator(shown, allow_test_steps).case(item, line))
+        except CaseError as e:
+            errors.append(e)
+    return cases, errors
+
+
+def load(paths: Iterable[str | Path], allow_test_steps: bool = False
+         ) -> tuple[list[Case], list[CaseError]]:
+    """Every case under `paths`, plus one error per invalid file or case (duplicates included)."""
+    cases: list[Case] = []
+    errors: list[CaseError] = []
+    try:
+        files = case_files(paths)
+    except CaseError as e:
+        return [], [e]
+    seen: dict[str, Case] = {}
+    for path in files:
+        file_cases, file_errors = load_file(path, allow_test_steps)
+        errors += file_errors
+        for case in file_cases:
+            if case.id in seen:
+                errors.append(CaseError(f"duplicate case id `{case.id}`", case.path, case.line,
+                                        f"already used at {seen[case.id].location}"))
+                continue
+            seen[case.id] = case
+            cases.append(case)
+    return cases, errors
+
+
+def select(cases: list[Case], expr: str | None) -> list[Case]:
+    """pytest-style -k: words match ids, titles and tags; `and`, `or`, `not` and parentheses."""
+    if not expr:
+        return cases
+    return [c for c in cases if keyword_match(expr, {c.id, c.title, *c.tags})]
+
+
+def keyword_match(expr: str, names: set[str]) -> bool:
+    tokens = re.findall(r"\(|\)|[^\s()]+", expr)
+    pos = 0
+
+    def peek() -> str | None:
+        return tokens[pos] if pos < len(tokens) else None
+
+    def take() -> str:
+        nonlocal pos
+        pos += 1
+        return tokens[pos - 1]
+
+    def atom() -> bool:
+        tok = peek()
+        if tok is None:
+            raise CaseError(f"bad -k expression `{expr}`", None, None, "e.g. -k 'reuse and not error'")
+        take()
+        if tok == "not":
+            return not atom()
+        if tok == "(":
+            value = disjunction()
+            if peek() != ")":
+                raise CaseError(f"bad -k expression `{expr}`: missing `)`")
+            take()
+            return value
+        word = tok.lower()
+        return any(word in n.lower() for n in names)
+
+    def conjunction() -> bool:
+        value = atom()
+        while peek() == "and":
+            take()
+            value = atom() and value
+        return value
+
+    def disjunction() -> bool:
+        value = conjunction()
+        while peek() == "or":
+            take()
+            value = conjunction() or value
+        return value
+
+    result = disjunction()
+    if peek() is not None:
+        raise CaseError(f"bad -k expression `{expr}`", None, None, "e.g. -k 'reuse and not error'")
+    return result
+
+
+def iter_steps(program: list[dict]) -> Iterator[dict]:
+    for step in program:
+        yield step
+        yield from iter_steps(step.get("do", []))

@@ -1,0 +1,207 @@
+"""The `tfscope` command: a thin layer over the core (cases, runtimes, runner, compare, report)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from tabulate import tabulate
+
+from . import __version__, cases as caselib, results as resultlib
+from .compare import GOOD, VERDICTS, format_diff
+from .config import Config, load_config
+from .errors import UserError
+from .files import write_atomic
+from .runner import RunResults, run_cases
+from .runtimes import SPECS, Runtime, resolve
+
+EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class UsageError(UserError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line and exit 2, like every input error
+        raise UsageError(f"{message}", hint=f"see `{self.prog} --help`")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="tfscope", description="Check claims about TF1 variable and name "
+                     "scopes against real TensorFlow.")
+    parser.add_argument("--version", action="version", version=f"tfscope {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of harness bugs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    def with_cases(p: argparse.ArgumentParser) -> None:
+        p.add_argument("paths", nargs="*", metavar="PATHS",
+                       help="case files or directories (default: [tool.tfscope] cases)")
+        p.add_argument("-k", dest="keyword", metavar="EXPR",
+                       help="only cases whose id, title or tags match (pytest -k syntax)")
+
+    def with_runtimes(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--runtime", action="append", metavar="NAME[=PYTHON]",
+                       help="runtime to use (repeatable): a known name, provisioned on first "
+                            "use, or NAME=PYTHON for an interpreter that has TensorFlow "
+                            f"(known: {', '.join(SPECS)})")
+        p.add_argument("--timeout", type=float, metavar="SECONDS",
+                       help="per-case time limit (default: per case, else [tool.tfscope])")
+
+    p = sub.add_parser("run", help="run cases on real TensorFlow and compare",
+                       description="Run cases and print a verdict summary and the diff of "
+                       "every case that does not conform. Exit 0 only when nothing fails.")
+    with_cases(p)
+    with_runtimes(p)
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    p = sub.add_parser("validate", help="check case files without running TensorFlow",
+                       description="Validate case files (syntax, steps, arguments, references, "
+                       "duplicate ids) without starting TensorFlow.")
+    with_cases(p)
+
+    p = sub.add_parser("runtimes", help="list runtimes, or provision them",
+                       description="List the known runtimes; with --provision, build them now.")
+    p.add_argument("--provision", action="append", metavar="NAME",
+                   help="provision (or repair) this runtime now")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    try:
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_INPUT
+        config = load_config()
+        return COMMANDS[args.command](args, config)
+    except UserError as e:
+        print(f"tfscope: error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("tfscope: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as e:  # noqa: BLE001 - a harness bug: say so, traceback only on request
+        if debug:
+            traceback.print_exc()
+        print(f"tfscope: internal error (a bug in tfscope, please report it): "
+              f"{type(e).__name__}: {e}" + ("" if debug else "; rerun with --debug for the "
+                                            "traceback"), file=sys.stderr)
+        return EXIT_BUG
+
+
+def load_cases(args: argparse.Namespace, config: Config, allow_test_steps: bool = False
+               ) -> tuple[list[caselib.Case], list[UserError]]:
+    paths = args.paths or [str(config.root / p) for p in config.cases]
+    cases, errors = caselib.load(paths, allow_test_steps=allow_test_steps)
+    return caselib.select(cases, args.keyword), list(errors)
+
+
+def print_errors(errors: list[UserError]) -> None:
+    for e in errors:
+        print(f"tfscope: error: {e}", file=sys.stderr)
+
+
+def resolve_runtimes(args: argparse.Namespace, config: Config) -> list[Runtime]:
+    selectors = args.runtime or config.runtimes
+    runtimes = [resolve(s) for s in selectors]
+    names = [rt.name for rt in runtimes]
+    if len(set(names)) != len(names):
+        raise UsageError("a runtime is named twice", hint="give each --runtime once")
+    return runtimes
+
+
+def cmd_validate(args: argparse.Namespace, config: Config) -> int:
+    cases, errors = load_cases(args, config)
+    print_errors(errors)
+    print(f"tfscope: {len(cases)} valid case(s), {len(errors)} error(s)")
+    return EXIT_INPUT if errors else EXIT_OK
+
+
+def progress_printer(enabled: bool, total: int):
+    if not enabled or total < 20:
+        return None
+    step = max(1, total // 10)
+
+    def show(runtime: str, done: int, of: int) -> None:
+        if done % step == 0 or done == of:
+            print(f"tfscope: [{runtime}] {done}/{of} cases", file=sys.stderr, flush=True)
+    return show
+
+
+def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case]) -> RunResults:
+    runtimes = resolve_runtimes(args, config)
+    quiet = getattr(args, "quiet", False)
+    return run_cases(cases, runtimes, timeout=args.timeout,
+                     progress=progress_printer(not quiet, len(cases) * len(runtimes)))
+
+
+def summary_table(run: RunResults) -> str:
+    rows = []
+    for verdict in VERDICTS:
+        counts = [sum(1 for r in run.results if r.runtime == rt and r.verdict.verdict == verdict)
+                  for rt in run.runtimes]
+        if any(counts):
+            rows.append([verdict, *counts])
+    return tabulate(rows, headers=["verdict", *run.runtimes], tablefmt="simple")
+
+
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    cases, errors = load_cases(args, config)
+    print_errors(errors)
+    if not cases:
+        print("tfscope: no cases to run", file=sys.stderr)
+        return EXIT_INPUT if errors or not args.keyword else EXIT_OK
+    run = execute(args, config, cases)
+    for rt in run.runtimes:
+        info = run.info.get(rt, {})
+        print(f"{rt}: TensorFlow {info.get('tensorflow', '?')}, Python {info.get('python', '?')}"
+              f", {info.get('platform', '?')}")
+    bad = [r for r in run.results if r.verdict.verdict not in GOOD]
+    for r in bad:
+        print(f"\n{r.verdict.verdict.upper()} {r.case.id} [{r.runtime}]  {r.case.location}")
+        if r.verdict.reason:
+            print(f"    {r.verdict.reason}")
+        if r.verdict.diff:
+            print(format_diff(r.verdict.diff))
+    print()
+    print(summary_table(run))
+    if args.json:
+        write_atomic(args.json, resultlib.to_json(run, errors))
+    if run.interrupted:
+        print("tfscope: interrupted; the results above are those that finished",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    if errors:
+        return EXIT_INPUT
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
+    for name in args.provision or []:
+        if name not in SPECS:
+            raise UsageError(f"unknown runtime `{name}`", hint="known: " + ", ".join(SPECS))
+        rt = resolve(name)
+        print(f"{rt.name}: {rt.python}")
+    if not args.provision:
+        rows = [[s.name, s.python, s.description, "yes" if s.name in config.runtimes else ""]
+                for s in SPECS.values()]
+        print(tabulate(rows, headers=["runtime", "python", "what", "default"]))
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes}
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -1,0 +1,153 @@
+"""The pytest plugin: every YAML case becomes one test item per runtime.
+
+Items are `cases/article/example.yaml::article.example-loop[tf1.15]`; `-k` matches ids and tags; a
+`deviates` verdict is an xfail with its reason. Each pytest process (each xdist worker included)
+owns one TF worker per runtime for the whole session, started on first use.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import cases as caselib
+from .compare import CONFORMS, DEVIATES, format_diff
+from .config import load_config
+from .errors import UserError
+from .runner import Pool, Result
+from .runtimes import resolve
+
+STATE = pytest.StashKey[dict]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("tfscope", "tfscope conformance cases")
+    group.addoption("--tfscope-runtime", action="append", metavar="NAME[=PYTHON]",
+                    help="runtime(s) to run cases on (default: [tool.tfscope] runtimes)")
+    group.addoption("--tfscope-timeout", type=float, metavar="SECONDS",
+                    help="per-case time limit")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings = load_config(Path(str(config.rootpath)))
+    config.stash[STATE] = {
+        "settings": settings,
+        "runtimes": config.getoption("tfscope_runtime") or settings.runtimes,
+        "case_dirs": [(settings.root / p).resolve() for p in settings.cases],
+        "ids": {},          # case id -> location, to report duplicates across files
+        "pool": None, "setup_error": None,
+    }
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    state = config.stash.get(STATE, None)
+    if state and state["pool"] is not None:
+        state["pool"].close()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return "tfscope runtimes: " + ", ".join(config.stash[STATE]["runtimes"])
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix not in (".yaml", ".yml"):
+        return None
+    state = parent.config.stash[STATE]
+    resolved = file_path.resolve()
+    if not any(d == resolved or d in resolved.parents for d in state["case_dirs"]):
+        return None
+    return CaseFile.from_parent(parent, path=file_path)
+
+
+class CaseFile(pytest.File):
+    def collect(self) -> list[pytest.Item]:
+        state = self.config.stash[STATE]
+        cases, errors = caselib.load_file(self.path)
+        items: list[pytest.Item] = [
+            InvalidCase.from_parent(self, name=f"invalid:{e.line or 0}", error=e)
+            for e in errors]
+        for case in cases:
+            first = state["ids"].setdefault(case.id, case.location)
+            if first != case.location:
+                items.append(InvalidCase.from_parent(
+                    self, name=f"{case.id}[duplicate]", error=UserError(
+                        f"duplicate case id `{case.id}`", case.path, case.line,
+                        f"already used at {first}")))
+                continue
+            for runtime in state["runtimes"]:
+                items.append(CaseItem.from_parent(self, name=f"{case.id}[{runtime}]",
+                                                  case=case, runtime=runtime))
+        return items
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class InvalidCase(pytest.Item):
+    def __init__(self, *, error: UserError, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.error = error
+
+    def runtest(self) -> None:
+        raise CaseFailed(f"invalid case: {self.error}")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+                     ) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, (self.error.line or 1) - 1, self.name
+
+
+class CaseItem(pytest.Item):
+    def __init__(self, *, case: caselib.Case, runtime: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case, self.runtime_selector = case, runtime
+        self.runtime = runtime.partition("=")[0]
+        self.extra_keyword_matches.update(case.tags)
+
+    def pool(self) -> Pool:
+        state = self.config.stash[STATE]
+        if state["setup_error"] is not None:
+            raise CaseFailed(state["setup_error"])
+        if state["pool"] is None:
+            try:
+                state["pool"] = Pool([resolve(s) for s in state["runtimes"]])
+            except UserError as e:
+                state["setup_error"] = f"runtime setup failed: {e}"
+                raise CaseFailed(state["setup_error"]) from None
+        return state["pool"]
+
+    def runtest(self) -> None:
+        state = self.config.stash[STATE]
+        timeout = self.config.getoption("tfscope_timeout") or state["settings"].timeout
+        try:
+            result: Result = self.pool().run(self.case, self.runtime,
+                                             timeout=self.case.timeout or timeout)
+        except UserError as e:
+            state["setup_error"] = f"runtime setup failed: {e}"
+            raise CaseFailed(state["setup_error"]) from None
+        verdict = result.verdict
+        self.user_properties.append(("verdict", verdict.verdict))
+        if verdict.verdict == CONFORMS:
+            return
+        if verdict.verdict == DEVIATES:
+            pytest.xfail(f"known deviation: {verdict.reason}")
+        text = f"{verdict.verdict.upper()} {self.case.id} [{self.runtime}]  {self.case.location}"
+        if verdict.reason:
+            text += f"\n    {verdict.reason}"
+        if verdict.diff:
+            text += "\n" + format_diff(verdict.diff)
+        raise CaseFailed(text)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None
+                     ) -> Any:
+        if isinstance(excinfo.value, CaseFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        return self.path, self.case.line - 1, f"{self.case.id} [{self.runtime}]: {self.case.title}"

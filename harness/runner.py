@@ -1,0 +1,275 @@
+"""Running cases: one persistent worker process per runtime, replaced when it crashes or hangs.
+
+The core of a run, used by the CLI and the pytest plugin alike: it knows nothing of either.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cases import Case
+from .compare import CRASH, ERROR, TIMEOUT, Outcome, Verdict, judge
+from .errors import RuntimeSetupError
+from .runtimes import SPECS, Runtime, log, provision
+
+WORKER = Path(__file__).with_name("worker.py")
+DEFAULT_TIMEOUT = 60.0
+START_TIMEOUT = 300.0
+STDERR_TAIL = 40
+
+
+class Worker:
+    """One TensorFlow process for one runtime, speaking the line protocol of `worker.py`."""
+
+    def __init__(self, runtime: Runtime, test_steps: bool = False) -> None:
+        self.runtime, self.test_steps = runtime, test_steps
+        self.proc: subprocess.Popen | None = None
+        self.info: dict = {}
+        self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+
+    # -- process --
+
+    def start(self) -> dict:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        env.pop("PYTHONPATH", None)  # the harness's own packages must not leak into TF's Python
+        if self.test_steps:
+            env["TFSCOPE_TEST_STEPS"] = "1"
+        else:
+            env.pop("TFSCOPE_TEST_STEPS", None)
+        try:
+            self.proc = subprocess.Popen(
+                [self.runtime.python, "-I", str(WORKER)], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                bufsize=1, start_new_session=True)
+        except OSError as e:
+            raise RuntimeSetupError(f"runtime {self.runtime.name}: cannot start "
+                                    f"{self.runtime.python}: {e.strerror}",
+                                    hint="check the interpreter path") from None
+        self.stderr_tail.clear()
+        threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
+        hello = self._read(START_TIMEOUT)
+        if not isinstance(hello, dict) or "hello" not in hello:
+            problem = hello.get("fatal") if isinstance(hello, dict) else None
+            self.stop()
+            raise RuntimeSetupError(
+                f"runtime {self.runtime.name}: the worker did not start: "
+                f"{problem or self._death()}",
+                hint="check that this interpreter has TensorFlow 1.x (or 2.x): "
+                     f"{self.runtime.python}")
+        self.info = dict(hello["hello"], runtime=self.runtime.name)
+        return self.info
+
+    def _drain(self, proc: subprocess.Popen) -> None:
+        for line in proc.stderr:
+            self.stderr_tail.append(line.rstrip("\n"))
+
+    def _read(self, timeout: float) -> dict | None:
+        """The next protocol message, None on EOF, or raise TimeoutError."""
+        assert self.proc and self.proc.stdout
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        line = self.proc.stdout.readline()
+        if not line:
+            return None
+        try:
+            return json.loads(line)
+        except ValueError:
+            return {"garbage": line[:200]}
+
+    def _death(self) -> str:
+        """Why the process ended: its exit status and the tail of its stderr."""
+        code = self.proc.wait(timeout=10) if self.proc else None
+        if code is None:
+            status = "no process"
+        elif code < 0:
+            try:
+                status = f"killed by signal {signal.Signals(-code).name}"
+            except ValueError:
+                status = f"killed by signal {-code}"
+        else:
+            status = f"exited with status {code}"
+        time.sleep(0.05)  # let the drain thread read the last words
+        tail = [line for line in self.stderr_tail if line.strip()][-8:]
+        return status + ("; stderr: " + " | ".join(tail) if tail else "")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        try:
+            if proc.poll() is None and proc.stdin:
+                proc.stdin.write('{"op": "quit"}\n')
+                proc.stdin.flush()
+                proc.wait(timeout=5)
+        except (OSError, subprocess.TimeoutExpired, ValueError):
+            pass
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        for stream in (proc.stdin, proc.stdout, proc.stderr):
+            with contextlib.suppress(OSError):
+                stream and stream.close()
+
+    def kill(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        self.stop()
+
+    # -- cases --
+
+    def run(self, case: Case, timeout: float) -> Outcome:
+        if self.proc is None or self.proc.poll() is not None:
+            self.stop()
+            self.start()
+        assert self.proc and self.proc.stdin
+        try:
+            self.proc.stdin.write(json.dumps(case.request(self.test_steps)) + "\n")
+            self.proc.stdin.flush()
+            reply = self._read(timeout)
+        except TimeoutError:
+            self.kill()
+            return Outcome(problem=f"no result within {timeout:g} s: the worker was killed "
+                           "and replaced", problem_verdict=TIMEOUT)
+        except (BrokenPipeError, OSError):
+            reply = None
+        if reply is None:
+            death = self._death()
+            self.stop()
+            return Outcome(problem=f"the worker died: {death}", problem_verdict=CRASH)
+        if "internal" in reply or reply.get("id") != case.id:
+            self.kill()
+            return Outcome(problem="worker protocol error: "
+                           f"{reply.get('internal') or reply.get('garbage') or reply}",
+                           problem_verdict=ERROR)
+        return Outcome(facts=reply["facts"], error=reply["error"],
+                       seconds=reply.get("seconds", 0.0))
+
+
+@dataclass
+class Result:
+    case: Case
+    runtime: str
+    outcome: Outcome
+    verdict: Verdict
+
+
+@dataclass
+class RunResults:
+    runtimes: list[str]
+    info: dict[str, dict] = field(default_factory=dict)     # runtime -> hello (versions)
+    results: list[Result] = field(default_factory=list)
+    interrupted: bool = False
+
+    def by_case(self) -> dict[str, dict[str, Result]]:
+        out: dict[str, dict[str, Result]] = {}
+        for r in self.results:
+            out.setdefault(r.case.id, {})[r.runtime] = r
+        return out
+
+
+class Pool:
+    """The workers of one run, one per runtime, started lazily and kept for the whole run."""
+
+    def __init__(self, runtimes: Iterable[Runtime], test_steps: bool = False) -> None:
+        self.workers = {rt.name: Worker(rt, test_steps) for rt in runtimes}
+
+    def info(self, runtime: str) -> dict:
+        worker = self.workers[runtime]
+        if worker.proc is None:
+            self._start(worker)
+        return worker.info
+
+    def _start(self, worker: Worker) -> None:
+        try:
+            worker.start()
+        except RuntimeSetupError:
+            rt = worker.runtime
+            if not (rt.provisioned and rt.name in SPECS):
+                raise
+            # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
+            log(f"runtime {rt.name} looks broken; rebuilding it")
+            worker.runtime = provision(SPECS[rt.name], rebuild=True)
+            worker.start()
+
+    def run(self, case: Case, runtime: str, timeout: float | None = None) -> Result:
+        worker = self.workers[runtime]
+        if worker.proc is None:
+            self._start(worker)
+        outcome = worker.run(case, timeout or case.timeout or DEFAULT_TIMEOUT)
+        return Result(case, runtime, outcome, judge(case, runtime, outcome))
+
+    def close(self) -> None:
+        for worker in self.workers.values():
+            worker.stop()
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None = None,
+              test_steps: bool = False,
+              progress: Callable[[str, int, int], None] | None = None) -> RunResults:
+    """Every case on every runtime; runtimes run side by side, one worker each.
+
+    On Ctrl-C the workers are stopped and the results finished so far are returned, marked
+    `interrupted`.
+    """
+    results = RunResults([rt.name for rt in runtimes])
+    per_runtime: dict[str, list[Result]] = {rt.name: [] for rt in runtimes}
+    errors: list[BaseException] = []
+    stop = threading.Event()
+    pool = Pool(runtimes, test_steps)
+
+    def work(name: str) -> None:
+        try:
+            results.info[name] = pool.info(name)
+            for i, case in enumerate(cases):
+                if stop.is_set():
+                    return
+                per_runtime[name].append(pool.run(case, name, timeout))
+                if progress:
+                    progress(name, i + 1, len(cases))
+        except BaseException as e:  # handed to the main thread
+            errors.append(e)
+            stop.set()
+
+    threads = [threading.Thread(target=work, args=(rt.name,), daemon=True) for rt in runtimes]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            while t.is_alive():
+                t.join(0.2)
+    except KeyboardInterrupt:
+        stop.set()
+        results.interrupted = True
+        for worker in pool.workers.values():
+            worker.kill()
+        for t in threads:
+            t.join(5)
+    finally:
+        pool.close()
+    if errors and not results.interrupted:
+        raise errors[0]
+    order = {case.id: i for i, case in enumerate(cases)}
+    results.results = sorted((r for rs in per_runtime.values() for r in rs),
+                             key=lambda r: (order[r.case.id], results.runtimes.index(r.runtime)))
+    return results

@@ -1,0 +1,240 @@
+"""Runtimes: which TensorFlow in which interpreter, found or provisioned into a per-user cache.
+
+A runtime is a named TensorFlow build (`tf1.15`: tensorflow 1.15.5 on Python 3.7). It is either
+provisioned automatically, once, into `~/.cache/tfscope/runtimes/NAME` from a hash-pinned lock
+file kept in the package (`harness/locks/NAME.txt`), or given by the user as `NAME=PYTHON`, an
+interpreter that already has TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import RuntimeSetupError, did_you_mean
+
+LOCKS = Path(__file__).parent / "locks"
+MARKER = ".tfscope-ready"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A runtime the harness knows how to provision."""
+    name: str
+    python: str                 # major.minor of the interpreter it needs
+    requirements: tuple[str, ...]  # what the lock file is generated from
+    pip: str = "pip<24"         # pip version used inside the runtime venv
+    description: str = ""
+
+    @property
+    def lock(self) -> Path:
+        return LOCKS / f"{self.name}.txt"
+
+
+SPECS = {s.name: s for s in [
+    Spec("tf1.15", "3.7", ("tensorflow==1.15.5", "protobuf<3.21"),
+         description="TensorFlow 1.15.5 on Python 3.7 (the reference)"),
+    Spec("tf1.14", "3.7", ("tensorflow==1.14.0", "protobuf<3.21"),
+         description="TensorFlow 1.14.0 on Python 3.7"),
+    Spec("tf1.13", "3.7", ("tensorflow==1.13.2", "protobuf<3.21"),
+         description="TensorFlow 1.13.2 on Python 3.7 (the article's version)"),
+]}
+DEFAULT_RUNTIME = "tf1.15"
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """A runtime ready to start workers: a name and an interpreter with TensorFlow."""
+    name: str
+    python: str
+    provisioned: bool = False   # True when the harness built it (and may rebuild it)
+
+
+def log(message: str) -> None:
+    print(f"tfscope: {message}", file=sys.stderr, flush=True)
+
+
+def cache_dir() -> Path:
+    if os.environ.get("TFSCOPE_CACHE"):
+        return Path(os.environ["TFSCOPE_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "tfscope"
+
+
+# --- interpreters ------------------------------------------------------------------------------
+
+def _python_version(path: str) -> str | None:
+    """major.minor of an interpreter, or None if it does not really run (e.g. a pyenv shim)."""
+    try:
+        out = subprocess.run([path, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _pyenv_roots() -> list[Path]:
+    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
+    return [Path(r) for r in roots if r]
+
+
+def find_python(version: str) -> str:
+    """An interpreter for `version`: $TFSCOPE_PYTHON3_7 (say), then PATH, then pyenv's versions."""
+    env = "TFSCOPE_PYTHON" + version.replace(".", "_")
+    explicit = os.environ.get(env)
+    if explicit:
+        if _python_version(explicit) != version:
+            raise RuntimeSetupError(f"${env}={explicit} is not a working Python {version}",
+                                    hint=f"point ${env} at a python{version} executable")
+        return explicit
+    candidates = [shutil.which(f"python{version}")]
+    for root in _pyenv_roots():
+        candidates += sorted((str(p) for p in root.glob(f"versions/{version}.*/bin/python{version}")),
+                             reverse=True)
+    for candidate in candidates:
+        if candidate and _python_version(candidate) == version:
+            return candidate
+    raise RuntimeSetupError(
+        f"no Python {version} interpreter found (looked at ${env}, python{version} on PATH, "
+        "pyenv's versions)",
+        hint=f"install it (`pyenv install {version}`) or set ${env}=/path/to/python{version}")
+
+
+# --- provisioning ------------------------------------------------------------------------------
+
+def _lock_digest(spec: Spec) -> str:
+    return hashlib.sha256(spec.lock.read_bytes()).hexdigest()
+
+
+def _ready(venv: Path, spec: Spec) -> bool:
+    """A complete runtime: the marker (written last) matches the lock file it was built from."""
+    try:
+        marker = json.loads((venv / MARKER).read_text())
+    except (OSError, ValueError):
+        return False
+    return marker.get("lock") == _lock_digest(spec) and (venv / "bin" / "python").exists()
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path, what: str) -> Iterator[None]:
+    """An inter-process lock, so two harness processes never build one runtime at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for another tfscope process to finish provisioning {what} ...")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _run(cmd: list[str], what: str) -> None:
+    """Run an install step, its output shown as progress on stderr."""
+    proc = subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr)
+    if proc.returncode != 0:
+        raise RuntimeSetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}",
+                                hint="see the output above; rerun to retry")
+
+
+def provision(spec: Spec, rebuild: bool = False) -> Runtime:
+    """The runtime's venv, built on first use (or when incomplete, stale or `rebuild`)."""
+    venv = cache_dir() / "runtimes" / spec.name
+    python = venv / "bin" / "python"
+    if not rebuild and _ready(venv, spec):
+        return Runtime(spec.name, str(python), provisioned=True)
+    with _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
+        if not rebuild and _ready(venv, spec):
+            return Runtime(spec.name, str(python), provisioned=True)  # built while we waited
+        base = find_python(spec.python)
+        started = time.monotonic()
+        log(f"provisioning runtime {spec.name}: {spec.description} into {venv} "
+            "(once; about a minute) ...")
+        if venv.exists():
+            log(f"removing the incomplete or stale runtime at {venv}")
+            shutil.rmtree(venv)
+        _run([base, "-m", "venv", str(venv)], "creating the virtualenv")
+        log(f"[1/2] upgrading pip in {spec.name}")
+        _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+              spec.pip], "upgrading pip")
+        log(f"[2/2] installing {spec.lock.name} (hash-checked)")
+        _run([str(python), "-m", "pip", "install", "--disable-pip-version-check",
+              "--progress-bar", "off", "--no-input", "--require-hashes", "--no-deps",
+              "-r", str(spec.lock)], "installing TensorFlow")
+        (venv / MARKER).write_text(json.dumps({"lock": _lock_digest(spec), "python": base}))
+        log(f"runtime {spec.name} ready ({time.monotonic() - started:.0f} s)")
+    return Runtime(spec.name, str(python), provisioned=True)
+
+
+def resolve(selector: str, rebuild: bool = False) -> Runtime:
+    """`NAME` (a known runtime, provisioned if needed) or `NAME=PYTHON` (an interpreter with TF)."""
+    name, sep, python = selector.partition("=")
+    name = name.strip()
+    if sep:
+        if not name or not python:
+            raise RuntimeSetupError(f"bad runtime `{selector}`", hint="write NAME or NAME=PYTHON")
+        path = shutil.which(python) or python
+        if not os.path.exists(path):
+            raise RuntimeSetupError(f"runtime {name}: no interpreter at {python}",
+                                    hint="give the path of a python that has TensorFlow")
+        return Runtime(name, path)
+    env = os.environ.get("TFSCOPE_RUNTIME_" + name.replace(".", "_").replace("-", "_").upper())
+    if env:
+        return resolve(f"{name}={env}")
+    spec = SPECS.get(name)
+    if spec is None:
+        raise RuntimeSetupError(f"unknown runtime `{name}`",
+                                hint=did_you_mean(name, SPECS) or
+                                "known: " + ", ".join(SPECS) + "; or NAME=/path/to/python")
+    return provision(spec, rebuild)
+
+
+# --- lock files --------------------------------------------------------------------------------
+
+def write_lock(spec: Spec, progress: Callable[[str], None] = log) -> Path:
+    """Regenerate `harness/locks/NAME.txt`: every distribution pinned, with its sha256."""
+    base = find_python(spec.python)
+    with tempfile.TemporaryDirectory(prefix="tfscope-lock-") as tmp:
+        venv, wheels = Path(tmp) / "venv", Path(tmp) / "wheels"
+        progress(f"resolving {' '.join(spec.requirements)} for Python {spec.python}")
+        _run([base, "-m", "venv", str(venv)], "creating a virtualenv")
+        py = str(venv / "bin" / "python")
+        _run([py, "-m", "pip", "install", "--quiet", spec.pip], "upgrading pip")
+        _run([py, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "-d",
+              str(wheels), *spec.requirements], "downloading")
+        lines = [f"# {spec.name}: {spec.description}. Generated by `python -m harness.lock "
+                 f"{spec.name}`",
+                 f"# from: {' '.join(spec.requirements)} (Python {spec.python}, "
+                 f"{os.uname().machine}); do not edit by hand."]
+        for f in sorted(wheels.iterdir(), key=lambda p: p.name.lower()):
+            project, version = _name_version(f.name)
+            if project in ("setuptools", "wheel", "pip"):
+                continue
+            digest = hashlib.sha256(f.read_bytes()).hexdigest()
+            lines.append(f"{project}=={version} \\\n    --hash=sha256:{digest}")
+        spec.lock.parent.mkdir(exist_ok=True)
+        spec.lock.write_text("\n".join(lines) + "\n")
+    progress(f"wrote {spec.lock}")
+    return spec.lock
+
+
+def _name_version(filename: str) -> tuple[str, str]:
+    stem = filename
+    for ext in (".whl", ".tar.gz", ".zip", ".tar.bz2"):
+        if stem.endswith(ext):
+            stem = stem[: -len(ext)]
+    parts = stem.split("-")
+    return parts[0].replace("_", "-").lower(), parts[1]

@@ -1,0 +1,484 @@
+"""The step vocabulary: the one table of what a case program may do.
+
+Each step kind says which arguments it takes (and their types), whether it has a body (`do`), how
+to run it against TensorFlow and how to render it as TensorFlow Python code. This module is shared
+by the harness (validation, export) and the worker (execution), so it runs on Python 3.6+ with the
+standard library only; TensorFlow is handed in, never imported here.
+"""
+
+import re
+
+# --- argument types -----------------------------------------------------------------------------
+# An argument type checks a YAML value (check -> error text or None), converts it to the TF object
+# (to_tf) and renders it as Python source (to_py). Values are plain data; refs are {"ref": LABEL}.
+
+DTYPES = (
+    "float16", "bfloat16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8",
+    "uint16", "bool", "string", "complex64", "complex128",
+)
+INITIALIZERS = ("constant", "zeros", "ones", "random_uniform", "random_normal", "truncated_normal",
+                "glorot_uniform")
+REGULARIZERS = ("l1", "l2")
+COLLECTION_ALIASES = {
+    "variables": "GLOBAL_VARIABLES", "global_variables": "GLOBAL_VARIABLES",
+    "trainable_variables": "TRAINABLE_VARIABLES", "local_variables": "LOCAL_VARIABLES",
+    "regularization_losses": "REGULARIZATION_LOSSES",
+}
+
+
+def is_ref(value):
+    return isinstance(value, dict) and list(value) == ["ref"]
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _is_literal(v):
+    """Numbers, bools, strings and (nested) lists of them: what a tensor can be made from."""
+    if isinstance(v, (list, tuple)):
+        return all(_is_literal(x) for x in v)
+    return isinstance(v, (int, float, bool, str))
+
+
+class ArgType(object):
+    def __init__(self, name, check, to_tf, to_py, refs=False):
+        self.name, self.check, self.to_tf, self.to_py, self.refs = name, check, to_tf, to_py, refs
+
+
+def _lit_py(v):
+    return repr(v)
+
+
+def _ref_py(v):
+    return v["ref"]
+
+
+def _check_str(v):
+    return None if isinstance(v, str) else "expected a string"
+
+
+def _check_opt_str(v):
+    return None if v is None or isinstance(v, str) else "expected a string or null"
+
+
+def _check_bool(v):
+    return None if isinstance(v, bool) else "expected true or false"
+
+
+def _check_opt_bool(v):
+    return None if v is None or isinstance(v, bool) else "expected true, false or null"
+
+
+def _check_count(v):
+    ok = isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 1000
+    return None if ok else "expected a whole number from 0 to 1000"
+
+
+def _check_seconds(v):
+    return None if _is_number(v) and 0 <= v <= 3600 else "expected a number of seconds (0 to 3600)"
+
+
+def _check_shape(v):
+    if v is None:
+        return None
+    if isinstance(v, list) and all(x is None or (isinstance(x, int) and not isinstance(x, bool)
+                                                 and x >= 0) for x in v):
+        return None
+    return "expected a shape: a list of non-negative whole numbers (or null)"
+
+
+def _check_dtype(v):
+    return None if v in DTYPES else "expected a dtype name, one of: " + ", ".join(DTYPES)
+
+
+def _check_reuse(v):
+    ok = v is None or isinstance(v, bool) or v == "auto_reuse"
+    return None if ok else "expected true, false, null or auto_reuse"
+
+
+def _check_value(v):
+    if is_ref(v):
+        return None if isinstance(v["ref"], str) else "expected {ref: LABEL}"
+    return None if _is_literal(v) else "expected a number, string, list of them, or {ref: LABEL}"
+
+
+def _check_values(v):
+    if v is None:
+        return None
+    if not isinstance(v, list):
+        return "expected a list of values (literals or {ref: LABEL})"
+    for x in v:
+        err = _check_value(x)
+        if err:
+            return err
+    return None
+
+
+def _check_scope(v):
+    if v is None or isinstance(v, str):
+        return None
+    if is_ref(v) and isinstance(v["ref"], str):
+        return None
+    return "expected a scope name (string), null, or {ref: LABEL} of a captured scope"
+
+
+def _check_initializer(v):
+    if v in ("zeros", "ones", "glorot_uniform"):
+        return None
+    if isinstance(v, dict) and len(v) == 1:
+        (kind, arg), = v.items()
+        if kind == "constant" and _is_literal(arg):
+            return None
+        if kind in ("random_uniform", "random_normal", "truncated_normal") and (
+                arg is None or (isinstance(arg, dict) and all(
+                    k in ("minval", "maxval", "mean", "stddev", "seed") and _is_number(x)
+                    for k, x in arg.items()))):
+            return None
+    return ("expected an initializer: zeros, ones, glorot_uniform, {constant: VALUE}, "
+            "{random_uniform|random_normal|truncated_normal: {mean, stddev, minval, maxval, seed}}")
+
+
+def _check_regularizer(v):
+    if isinstance(v, dict) and len(v) == 1:
+        (kind, arg), = v.items()
+        if kind in REGULARIZERS and _is_number(arg):
+            return None
+    return "expected a regularizer: {l2: SCALE} or {l1: SCALE}"
+
+
+def _check_partitioner(v):
+    if isinstance(v, dict) and list(v) == ["fixed_size"] and isinstance(v["fixed_size"], int) \
+            and not isinstance(v["fixed_size"], bool) and v["fixed_size"] >= 1:
+        return None
+    return "expected a partitioner: {fixed_size: N}"
+
+
+def _check_constraint(v):
+    return None if v == "non_neg" else "expected a constraint: non_neg"
+
+
+def _check_collections(v):
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return None
+    return "expected a list of collection names"
+
+
+def _dtype_tf(tf, v, refs):
+    return tf.as_dtype(v)
+
+
+def _dtype_py(v):
+    return "tf." + v
+
+
+def _reuse_tf(tf, v, refs):
+    return tf.AUTO_REUSE if v == "auto_reuse" else v
+
+
+def _reuse_py(v):
+    return "tf.AUTO_REUSE" if v == "auto_reuse" else repr(v)
+
+
+def _value_tf(tf, v, refs):
+    return refs[v["ref"]] if is_ref(v) else v
+
+
+def _value_py(v):
+    return _ref_py(v) if is_ref(v) else repr(v)
+
+
+def _values_tf(tf, v, refs):
+    return None if v is None else [_value_tf(tf, x, refs) for x in v]
+
+
+def _values_py(v):
+    return "None" if v is None else "[" + ", ".join(_value_py(x) for x in v) + "]"
+
+
+def _initializer_tf(tf, v, refs):
+    if v == "zeros":
+        return tf.zeros_initializer()
+    if v == "ones":
+        return tf.ones_initializer()
+    if v == "glorot_uniform":
+        return tf.glorot_uniform_initializer()
+    (kind, arg), = v.items()
+    if kind == "constant":
+        return tf.constant_initializer(arg)
+    return getattr(tf, kind + "_initializer")(**(arg or {}))
+
+
+def _initializer_py(v):
+    if v == "zeros":
+        return "tf.zeros_initializer()"
+    if v == "ones":
+        return "tf.ones_initializer()"
+    if v == "glorot_uniform":
+        return "tf.glorot_uniform_initializer()"
+    (kind, arg), = v.items()
+    if kind == "constant":
+        return "tf.constant_initializer(%r)" % (arg,)
+    kwargs = ", ".join("%s=%r" % (k, arg[k]) for k in sorted(arg or {}))
+    return "tf.%s_initializer(%s)" % (kind, kwargs)
+
+
+def _regularizer_tf(tf, v, refs):
+    (kind, scale), = v.items()
+    if kind == "l2":
+        return lambda t: tf.multiply(float(scale), tf.nn.l2_loss(t))
+    return lambda t: tf.multiply(float(scale), tf.reduce_sum(tf.abs(t)))
+
+
+def _regularizer_py(v):
+    (kind, scale), = v.items()
+    if kind == "l2":
+        return "lambda t: tf.multiply(%r, tf.nn.l2_loss(t))" % float(scale)
+    return "lambda t: tf.multiply(%r, tf.reduce_sum(tf.abs(t)))" % float(scale)
+
+
+def _partitioner_tf(tf, v, refs):
+    return tf.fixed_size_partitioner(v["fixed_size"])
+
+
+def _partitioner_py(v):
+    return "tf.fixed_size_partitioner(%d)" % v["fixed_size"]
+
+
+def _constraint_tf(tf, v, refs):
+    return lambda x: tf.maximum(x, 0.0)
+
+
+def _constraint_py(v):
+    return "lambda x: tf.maximum(x, 0.0)"
+
+
+def _collections_tf(tf, v, refs):
+    return [getattr(tf.GraphKeys, COLLECTION_ALIASES[c]) if c in COLLECTION_ALIASES else c
+            for c in v]
+
+
+def _collections_py(v):
+    return "[" + ", ".join("tf.GraphKeys." + COLLECTION_ALIASES[c] if c in COLLECTION_ALIASES
+                           else repr(c) for c in v) + "]"
+
+
+def _check_label(v):
+    return None if isinstance(v, str) and LABEL_RE.match(v) else "expected the label of a capture"
+
+
+def _label_tf(tf, v, refs):
+    return None if v is None else refs[v]
+
+
+def _label_py(v):
+    return "None" if v is None else v
+
+
+def _scope_tf(tf, v, refs):
+    return refs[v["ref"]] if is_ref(v) else v
+
+
+def _scope_py(v):
+    return _ref_py(v) if is_ref(v) else repr(v)
+
+
+def _plain_tf(tf, v, refs):
+    return v
+
+
+STR = ArgType("string", _check_str, _plain_tf, _lit_py)
+OPT_STR = ArgType("string or null", _check_opt_str, _plain_tf, _lit_py)
+BOOL = ArgType("boolean", _check_bool, _plain_tf, _lit_py)
+OPT_BOOL = ArgType("boolean or null", _check_opt_bool, _plain_tf, _lit_py)
+COUNT = ArgType("count", _check_count, _plain_tf, _lit_py)
+SECONDS = ArgType("seconds", _check_seconds, _plain_tf, _lit_py)
+SHAPE = ArgType("shape", _check_shape, _plain_tf, _lit_py)
+DTYPE = ArgType("dtype", _check_dtype, _dtype_tf, _dtype_py)
+REUSE = ArgType("reuse", _check_reuse, _reuse_tf, _reuse_py)
+VALUE = ArgType("value", _check_value, _value_tf, _value_py, refs=True)
+VALUES = ArgType("values", _check_values, _values_tf, _values_py, refs=True)
+SCOPE = ArgType("scope", _check_scope, _scope_tf, _scope_py, refs=True)
+INITIALIZER = ArgType("initializer", _check_initializer, _initializer_tf, _initializer_py)
+REGULARIZER = ArgType("regularizer", _check_regularizer, _regularizer_tf, _regularizer_py)
+PARTITIONER = ArgType("partitioner", _check_partitioner, _partitioner_tf, _partitioner_py)
+CONSTRAINT = ArgType("constraint", _check_constraint, _constraint_tf, _constraint_py)
+COLLECTIONS = ArgType("collections", _check_collections, _collections_tf, _collections_py)
+
+
+LABEL = ArgType("label", _check_label, _label_tf, _label_py, refs=True)
+
+
+def refs_in(argtype, value):
+    """Labels referenced by an argument value."""
+    if argtype is LABEL:
+        return [] if value is None else [value]
+    if is_ref(value):
+        return [value["ref"]]
+    if isinstance(value, list):
+        return [r for x in value for r in refs_in(argtype, x)]
+    return []
+
+
+# --- the steps ----------------------------------------------------------------------------------
+# run(tf, kw) executes the step with converted keyword arguments (only those written) and returns
+# what `as` captures (a context manager for body steps); render(kw_source) gives its Python call.
+
+
+def _call_tf(path):
+    def run(tf, kw):
+        return getattr(tf, path)(**kw)
+    return run
+
+
+def _reuse_variables(tf, kw):
+    scope = kw.get("scope")
+    (scope if scope is not None else tf.get_variable_scope()).reuse_variables()
+
+
+def _render_reuse_variables(args):
+    if args.get("scope") is None:
+        return "tf.get_variable_scope().reuse_variables()"
+    return "%s.reuse_variables()" % args["scope"]
+
+
+def _sleep(tf, kw):
+    import time
+    time.sleep(kw["seconds"])
+
+
+def _crash(tf, kw):
+    import os
+    import signal
+    how = kw["how"]
+    if how == "exit":
+        os._exit(3)
+    if how == "abort":
+        os.abort()
+    if how == "segfault":
+        import ctypes
+        ctypes.string_at(0)
+    if how == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    raise ValueError("unknown crash: %s (exit, abort, segfault, kill)" % how)
+
+
+def _print(tf, kw):
+    import os
+    import sys
+    print(kw["text"])
+    sys.stdout.flush()
+    os.write(1, (kw["text"] + "\n").encode())
+
+
+class Step(object):
+    """One step kind.
+
+    args: ordered (name, ArgType) pairs, the first is the scalar shorthand; required: names that
+    must be written; body: takes `do`; captures: what `as` captures (variable, tensor, scope,
+    name_scope, or None); call: the TF callable (for rendering); run: how the worker executes it;
+    render: how the exporter writes it, given the written (unconverted) arguments.
+    """
+
+    def __init__(self, kind, args, call, required=(), body=False, captures=None, test_only=False,
+                 run=None, render=None, doc=""):
+        self.kind, self.args, self.call = kind, list(args), call
+        self.required, self.body, self.captures = tuple(required), body, captures
+        self.test_only, self.doc = test_only, doc
+        self.run = run or _call_tf(call[len("tf."):])
+        self.render = render or (lambda args: "%s(%s)" % (call, render_args(self, args)))
+
+    @property
+    def arg_names(self):
+        return [name for name, _ in self.args]
+
+    def arg_type(self, name):
+        return dict(self.args)[name]
+
+
+VS_ARGS = [
+    ("name_or_scope", SCOPE), ("default_name", OPT_STR), ("values", VALUES),
+    ("initializer", INITIALIZER), ("regularizer", REGULARIZER), ("caching_device", OPT_STR),
+    ("partitioner", PARTITIONER), ("reuse", REUSE), ("dtype", DTYPE), ("use_resource", OPT_BOOL),
+    ("constraint", CONSTRAINT), ("auxiliary_name_scope", BOOL),
+]
+
+STEPS = {s.kind: s for s in [
+    Step("variable_scope", VS_ARGS, "tf.variable_scope", required=("name_or_scope",), body=True,
+         captures="scope", doc="with tf.variable_scope(...) as LABEL:"),
+    Step("name_scope", [("name", OPT_STR), ("default_name", OPT_STR), ("values", VALUES)],
+         "tf.name_scope", body=True, captures="name_scope", required=("name",),
+         doc="with tf.name_scope(...) as LABEL:"),
+    Step("get_variable", [
+        ("name", STR), ("shape", SHAPE), ("dtype", DTYPE), ("initializer", INITIALIZER),
+        ("regularizer", REGULARIZER), ("trainable", OPT_BOOL), ("collections", COLLECTIONS),
+        ("caching_device", OPT_STR), ("partitioner", PARTITIONER), ("use_resource", OPT_BOOL),
+        ("constraint", CONSTRAINT)],
+        "tf.get_variable", required=("name",), captures="variable",
+        doc="LABEL = tf.get_variable(...)"),
+    Step("variable", [
+        ("initial_value", VALUE), ("name", OPT_STR), ("dtype", DTYPE), ("trainable", OPT_BOOL),
+        ("collections", COLLECTIONS), ("caching_device", OPT_STR), ("use_resource", OPT_BOOL),
+        ("constraint", CONSTRAINT)],
+        "tf.Variable", required=("initial_value",), captures="variable",
+        doc="LABEL = tf.Variable(...)"),
+    Step("reuse_variables", [("scope", LABEL)], "reuse_variables", run=_reuse_variables,
+         render=_render_reuse_variables,
+         doc="LABEL.reuse_variables(), or tf.get_variable_scope().reuse_variables() if no label"),
+    Step("get_variable_scope", [], "tf.get_variable_scope", captures="scope",
+         doc="LABEL = tf.get_variable_scope()"),
+    Step("constant", [("value", VALUE), ("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
+         "tf.constant", required=("value",), captures="tensor", doc="tf.constant(...)"),
+    Step("identity", [("input", VALUE), ("name", OPT_STR)], "tf.identity", required=("input",),
+         captures="tensor", doc="tf.identity(...)"),
+    Step("add", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.add", required=("x", "y"),
+         captures="tensor", doc="tf.add(...)"),
+    # The worker runs the body `count` times; the exporter writes a for loop.
+    Step("repeat", [("count", COUNT)], "range", required=("count",), body=True,
+         run=lambda tf, kw: None, render=lambda args: "range(%d)" % args["count"],
+         doc="for i in range(N):"),
+    # Fault injection for the harness's own tests; refused unless the run enables test steps.
+    Step("sleep", [("seconds", SECONDS)], "time.sleep", required=("seconds",), test_only=True,
+         run=_sleep, render=lambda args: "__import__('time').sleep(%r)" % args["seconds"],
+         doc="sleep N seconds (test only)"),
+    Step("crash", [("how", STR)], "crash", required=("how",), test_only=True, run=_crash,
+         render=lambda args: "__import__('os')._exit(3)",
+         doc="kill the worker: exit, abort, segfault or kill (test only)"),
+    Step("print", [("text", STR)], "print", required=("text",), test_only=True, run=_print,
+         render=lambda args: "print(%r)" % args["text"],
+         doc="print to stdout from inside TF's process (test only)"),
+]}
+
+# Facts the worker records for each kind of captured object (the comparator checks names).
+FACTS = {
+    "variable": ("name", "op.name", "class", "dtype", "shape", "trainable", "device",
+                 "caching_device", "collections", "value"),
+    "tensor": ("name", "op.name", "class", "dtype", "shape", "value"),
+    "scope": ("name", "class", "original_name_scope", "reuse", "dtype", "use_resource",
+              "initializer", "regularizer", "caching_device"),
+    "name_scope": ("name", "class"),
+}
+GRAPH_FACTS = ("global_variables", "trainable_variables", "local_variables",
+               "regularization_losses", "ops", "variable_scope")
+
+# Keys of a step mapping besides the step key.
+STEP_KEYS = ("do",)
+LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def del
+elif else except finally for from global if import in is lambda nonlocal not or pass raise return try
+while with yield tf i""".split())
+
+
+def convert_args(tf, step, args, refs):
+    """Convert the written arguments of a normalised step to TF objects."""
+    out = {}
+    for name, argtype in step.args:
+        if name in args:
+            out[name] = argtype.to_tf(tf, args[name], refs)
+    return out
+
+
+def render_args(step, args):
+    """Render the written arguments as Python keyword arguments."""
+    return ", ".join("%s=%s" % (name, argtype.to_py(args[name]))
+                     for name, argtype in step.args if name in args)
