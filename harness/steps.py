@@ -420,7 +420,7 @@ STEPS = {s.kind: s for s in [
         ("initial_value", VALUE), ("name", OPT_STR), ("dtype", DTYPE), ("trainable", OPT_BOOL),
         ("collections", COLLECTIONS), ("caching_device", OPT_STR), ("use_resource", OPT_BOOL),
         ("constraint", CONSTRAINT)],
-        "tf.Variable", required=("initial_value",), captures="variable",
+        "tf.Variable", captures="variable",
         doc="LABEL = tf.Variable(...)"),
     Step("reuse_variables", [("scope", LABEL)], "reuse_variables", run=_reuse_variables,
          render=_render_reuse_variables,
