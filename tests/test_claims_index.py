@@ -1,0 +1,108 @@
+"""The article's claims index (claims/article.yaml) and its cases (cases/article/) stay in step.
+
+Reads the YAML files directly; needs neither the engine nor TensorFlow. The article itself lives
+outside the repository, at ../shared/seeds/article.txt from the repository root (in CI a copy of
+shared/ sits beside the clone); only the checks that need its text are skipped when it is absent.
+"""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+INDEX = ROOT / "claims" / "article.yaml"
+CASES = ROOT / "cases" / "article"
+ARTICLE = ROOT.parent / "shared" / "seeds" / "article.txt"
+
+
+def _load_cases():
+    cases = []
+    for path in sorted(CASES.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for case in data if isinstance(data, list) else [data]:
+            cases.append((path.name, case))
+    return cases
+
+
+@pytest.fixture(scope="module")
+def index():
+    data = yaml.safe_load(INDEX.read_text(encoding="utf-8"))
+    assert data.get("doc") == "article", "claims/article.yaml must say doc: article"
+    assert isinstance(data.get("claims"), list) and data["claims"], "no claims listed"
+    return data["claims"]
+
+
+@pytest.fixture(scope="module")
+def cases():
+    found = _load_cases()
+    assert found, "no cases under cases/article/"
+    return found
+
+
+@pytest.fixture(scope="module")
+def article():
+    if not ARTICLE.is_file():
+        pytest.skip(f"the article is not at {ARTICLE} (shared/ is not beside the repository), "
+                    "so quotes and claim texts cannot be checked against it")
+    return ARTICLE.read_text(encoding="utf-8")
+
+
+def _indexed_ids(index):
+    return [cid for claim in index for cid in claim.get("cases") or []]
+
+
+def test_claims_numbered_in_order(index):
+    numbers = [claim.get("n") for claim in index]
+    assert numbers == list(range(1, len(index) + 1)), f"claims must be numbered 1..N: {numbers}"
+
+
+def test_every_claim_is_well_formed(index):
+    for claim in index:
+        n = claim.get("n")
+        assert isinstance(claim.get("text"), str) and claim["text"], f"claim {n} has no text"
+        assert isinstance(claim.get("where"), str) and claim["where"], f"claim {n} has no where"
+        checkable = claim.get("checkable", True)
+        assert isinstance(checkable, bool), f"claim {n}: checkable must be true or false"
+        if checkable:
+            assert claim.get("cases"), f"checkable claim {n} ({claim['text']!r}) has no case"
+            assert isinstance(claim["cases"], list), f"claim {n}: cases must be a list"
+        else:
+            assert claim.get("why"), f"claim {n} is marked not checkable without a `why`"
+            assert not claim.get("cases"), f"claim {n} is not checkable but lists cases"
+
+
+def test_index_names_only_existing_cases(index, cases):
+    existing = {case["id"] for _, case in cases}
+    unknown = sorted(set(_indexed_ids(index)) - existing)
+    assert not unknown, f"claims/article.yaml names cases that do not exist: {unknown}"
+
+
+def test_every_article_case_is_indexed(index, cases):
+    indexed = set(_indexed_ids(index))
+    missing = sorted(f"{case['id']} ({name})" for name, case in cases if case["id"] not in indexed)
+    assert not missing, f"cases missing from claims/article.yaml: {missing}"
+
+
+def test_article_case_ids_are_unique(cases):
+    ids = [case["id"] for _, case in cases]
+    duplicates = sorted({cid for cid in ids if ids.count(cid) > 1})
+    assert not duplicates, f"duplicate case ids: {duplicates}"
+
+
+def test_article_cases_quote_the_article(cases, article):
+    bad = []
+    for name, case in cases:
+        source = case.get("source") or {}
+        if source.get("doc") != "article":
+            bad.append(f"{case['id']} ({name}): source.doc is not article")
+        elif not isinstance(source.get("quote"), str) or source["quote"] not in article:
+            bad.append(f"{case['id']} ({name}): source.quote is not in the article: "
+                       f"{source.get('quote')!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_claim_texts_appear_in_the_article(index, article):
+    bad = [f"claim {claim['n']}: {claim['text']!r}" for claim in index
+           if claim["text"] not in article]
+    assert not bad, "claim texts not found in the article:\n" + "\n".join(bad)
