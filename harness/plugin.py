@@ -77,7 +77,8 @@ class CaseFile(pytest.File):
                         f"already used at {first}")))
                 continue
             for runtime in state["runtimes"]:
-                items.append(CaseItem.from_parent(self, name=f"{case.id}[{runtime}]",
+                name = runtime.partition("=")[0]
+                items.append(CaseItem.from_parent(self, name=f"{case.id}[{name}]",
                                                   case=case, runtime=runtime))
         return items
 

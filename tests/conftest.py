@@ -1,0 +1,32 @@
+"""Shared fixtures: the real reference runtime (provisioned on first use) and case-file helpers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness.runtimes import Runtime, resolve
+
+pytest_plugins = ["pytester"]
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "cases" / "article" / "example.yaml"
+
+
+@pytest.fixture(scope="session")
+def tf115() -> Runtime:
+    """TensorFlow 1.15.5 for real (provisioned into the user cache the first time)."""
+    return resolve("tf1.15")
+
+
+@pytest.fixture
+def write_case(tmp_path: Path):
+    """Write YAML text (dedented) to a file under tmp_path and return its path."""
+    def write(text: str, name: str = "case.yaml") -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+        return path
+    return write

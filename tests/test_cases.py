@@ -1,0 +1,167 @@
+"""Case loading and validation: valid cases normalise; every mistake is one located error."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import cases
+from harness.errors import CaseError
+
+VALID = """
+id: t.one
+title: a title
+source: {doc: test, quote: "q"}
+tags: [x]
+program:
+  - get_variable: {name: foo/var1, shape: [1]}
+  - repeat: 2
+    do:
+      - variable_scope: {name_or_scope: foo, as: scope}
+        do:
+          - name_scope: bar
+            do:
+              - reuse_variables: scope
+              - get_variable: {name: var1, shape: [1], as: v1}
+expect:
+  v1.name: [foo/var1:0, foo/var1:0]
+"""
+
+
+def load_one(write_case, text, **kw):
+    found, errors = cases.load([write_case(text)], **kw)
+    return found, errors
+
+
+def the_error(write_case, text, **kw) -> CaseError:
+    found, errors = load_one(write_case, text, **kw)
+    assert not found and len(errors) == 1, (found, errors)
+    return errors[0]
+
+
+def test_valid_case_normalises(write_case):
+    (case,), errors = load_one(write_case, VALID)
+    assert errors == []
+    assert case.id == "t.one" and case.tags == ["x"] and case.line == 1
+    first, loop = case.program
+    assert first == {"kind": "get_variable", "args": {"name": "foo/var1", "shape": [1]},
+                     "path": "program[0]", "line": 6}
+    scope_step = loop["do"][0]
+    assert scope_step["as"] == "scope" and scope_step["multi"] is True
+    ns = scope_step["do"][0]
+    assert ns["args"] == {"name": "bar"}            # scalar shorthand = first argument
+    assert ns["do"][0]["args"] == {"scope": "scope"}
+    assert case.labels["v1"] == {"kind": "variable", "multi": True,
+                                 "path": "program[1].do[0].do[0].do[1]"}
+
+
+def test_list_of_cases_in_one_file(write_case):
+    text = "- " + VALID.strip().replace("\n", "\n  ") + "\n- " + VALID.strip().replace(
+        "\n", "\n  ").replace("t.one", "t.two")
+    found, errors = load_one(write_case, text)
+    assert [c.id for c in found] == ["t.one", "t.two"] and errors == []
+
+
+@pytest.mark.parametrize("change, message, line, hint", [
+    ("shape: [1], as: v1}", "unknown key `shap`", 14, "did you mean `shape`?"),
+    ("reuse_variables: scope", "unknown step `reuse_variable`", 13,
+     "did you mean `reuse_variables`?"),
+    ("reuse_variables: scope", "refers to `scop`, which no earlier step captures", 13,
+     "did you mean `scope`?"),
+    ("v1.name: [", "unknown fact `nme` of `v1`", 16, "did you mean `name`?"),
+    ("v1.name: [", "`v9.name` names `v9`, which no step captures", 16, "captured: scope, v1"),
+])
+def test_mistakes_are_located_with_a_suggestion(write_case, change, message, line, hint):
+    text = VALID
+    if message.startswith("unknown key"):
+        text = text.replace("shape: [1], as: v1}", "shap: [1], as: v1}")
+    elif message.startswith("unknown step"):
+        text = text.replace("- reuse_variables: scope", "- reuse_variable: scope")
+    elif "scop`" in message:
+        text = text.replace("reuse_variables: scope", "reuse_variables: scop")
+    elif "nme" in message:
+        text = text.replace("v1.name:", "v1.nme:")
+    else:
+        text = text.replace("v1.name:", "v9.name:")
+    error = the_error(write_case, text)
+    assert message in error.message
+    assert error.line == line and error.hint == hint
+    assert str(error).startswith(f"{error.path}:{line}: ")
+
+
+def test_yaml_syntax_error_has_line(write_case):
+    error = the_error(write_case, "id: t\ntitle: [unclosed\nsource: {doc: a}\n")
+    assert "YAML syntax error" in error.message and error.line is not None
+
+
+@pytest.mark.parametrize("text, message", [
+    ("id: T!\n", "bad case id"),
+    ("- 1\n", "a case must be a mapping"),
+    ("id: a\nid: b\n", "duplicate key `id`"),
+    ("!!python/object:os.system {}\n", "unsupported YAML tag"),
+    ("a: &a [*a]\n", "nested"),
+])
+def test_hostile_or_broken_documents(write_case, text, message):
+    assert message in the_error(write_case, text).message
+
+
+def test_alias_bomb_is_refused(write_case):
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 9):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 10) + "]")
+    error = the_error(write_case, "\n".join(lines) + "\n")
+    assert "too large" in error.message
+
+
+def test_argument_types_are_checked(write_case):
+    error = the_error(write_case, VALID.replace("shape: [1], as: v1", "shape: one, as: v1"))
+    assert "bad `shape` for `get_variable`" in error.message and error.line == 14
+
+
+def test_repeat_facts_must_be_lists(write_case):
+    error = the_error(write_case, VALID.replace("v1.name: [foo/var1:0, foo/var1:0]",
+                                                "v1.name: foo/var1:0"))
+    assert "inside `repeat`" in error.message
+
+
+def test_refs_must_name_the_right_kind(write_case):
+    text = VALID.replace("- get_variable: {name: foo/var1, shape: [1]}",
+                         "- get_variable: {name: foo/var1, shape: [1], as: w}").replace(
+        "reuse_variables: scope", "reuse_variables: w")
+    assert "a variable; it needs a scope" in the_error(write_case, text).message
+
+
+def test_expected_error_step_must_exist(write_case):
+    text = VALID.replace("expect:\n", "expect:\n  error: {type: ValueError, step: v2}\n")
+    assert "`error.step` names `v2`" in the_error(write_case, text).message
+
+
+def test_test_only_steps_need_enabling(write_case):
+    text = VALID.replace("- get_variable: {name: foo/var1, shape: [1]}", "- sleep: 1")
+    assert "for the harness's own tests" in str(the_error(write_case, text))
+    found, errors = load_one(write_case, text, allow_test_steps=True)
+    assert errors == [] and found[0].program[0]["kind"] == "sleep"
+
+
+def test_duplicate_ids_across_files(write_case):
+    a = write_case(VALID, "a.yaml")
+    b = write_case(VALID, "sub/b.yaml")
+    found, errors = cases.load([a.parent])
+    assert [c.path for c in found] == [cases.display_path(a)]
+    assert len(errors) == 1 and "duplicate case id `t.one`" in errors[0].message
+    assert errors[0].path == cases.display_path(b) and "a.yaml:1" in errors[0].hint
+
+
+def test_value_labels_only_when_asked(write_case):
+    (case,), _ = load_one(write_case, VALID)
+    assert case.value_labels() == []
+    (case,), _ = load_one(write_case, VALID + "  v1.value: [[0.0], [0.0]]\n")
+    assert case.value_labels() == ["v1"]
+
+
+def test_keyword_selection(write_case):
+    (case,), _ = load_one(write_case, VALID)
+    assert cases.select([case], "x and not y") == [case]
+    assert cases.select([case], "t.one or nothing") == [case]
+    assert cases.select([case], "(nothing)") == []
+    with pytest.raises(CaseError):
+        cases.select([case], "x and")

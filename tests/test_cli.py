@@ -1,0 +1,81 @@
+"""The `tfscope` command end to end on real TensorFlow 1.15 (the issue's "done when" checks)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from harness import cli
+
+from .conftest import EXAMPLE, ROOT
+
+
+def tfscope(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_example_conforms_and_json(tf115, tmp_path):
+    out = tmp_path / "r.json"
+    proc = tfscope("run", str(EXAMPLE), "--json", str(out))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "conforms" in proc.stdout and "TensorFlow 1.15.5" in proc.stdout
+    data = json.loads(out.read_text())
+    assert data["runtimes"]["tf1.15"]["tensorflow"] == "1.15.5"
+    (result,) = data["results"]
+    assert result["id"] == "article.example-loop" and result["verdict"] == "conforms"
+    assert result["facts"]["v3.name"] == ["foo/bar/var2_1:0", "foo_1/bar/var2_1:0"]
+    assert result["diff"] == []
+
+
+def test_changed_expectation_prints_diff_and_exits_1(tf115, tmp_path):
+    copy = tmp_path / "example.yaml"
+    copy.write_text(EXAMPLE.read_text().replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]"))
+    proc = tfscope("run", str(copy))
+    assert proc.returncode == 1
+    assert "FAIL article.example-loop [tf1.15]" in proc.stdout
+    assert "expected: [\"foo/bar/var2:0\", \"foo_2/bar/var2:0\"]" in proc.stdout
+    assert "actual:   [\"foo/bar/var2:0\", \"foo_1/bar/var2:0\"]" in proc.stdout
+
+
+BROKEN = {
+    "typo.yaml": ("get_variable: {name: var1, shap: [1], as: v1}", "unknown key `shap`",
+                  "did you mean `shape`?"),
+    "syntax.yaml": ("get_variable: {name: var1, shape: [1], as: v1", "YAML syntax error", ""),
+    "dangling.yaml": ("reuse_variables: scope", "refers to `scope`, which no earlier step "
+                      "captures", "capture it earlier"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_broken_files_get_one_line_and_exit_2(tmp_path, name):
+    step, message, hint = BROKEN[name]
+    path = tmp_path / name
+    path.write_text("id: t.broken\ntitle: t\nsource: {doc: d, quote: q}\nprogram:\n"
+                    f"  - {step}\nexpect:\n  graph.ops: []\n")
+    for command in ("validate", "run"):
+        proc = tfscope(command, str(path))
+        assert proc.returncode == 2
+        assert "Traceback" not in proc.stderr
+        errors = [line for line in proc.stderr.splitlines() if "error:" in line]
+        assert len(errors) == 1 and f"{name}:5: " in errors[0] and message in errors[0]
+        assert hint in errors[0]
+
+
+def test_bad_cases_do_not_stop_the_good_ones(tf115, tmp_path):
+    (tmp_path / "bad.yaml").write_text("id: [\n")
+    (tmp_path / "good.yaml").write_text(EXAMPLE.read_text())
+    proc = tfscope("run", str(tmp_path))
+    assert proc.returncode == 2 and "conforms" in proc.stdout and "bad.yaml:" in proc.stderr
+
+
+def test_usage_errors(capsys):
+    assert cli.main(["run", "--runtime", "tf9.9"]) == 2
+    assert "unknown runtime `tf9.9`" in capsys.readouterr().err
+    assert cli.main(["frobnicate"]) == 2
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["--version"])
+    assert exit_info.value.code == 0 and "tfscope" in capsys.readouterr().out

@@ -1,0 +1,85 @@
+"""Verdicts and diffs, from recorded observations (the real runs are in test_worker/test_cli)."""
+
+from __future__ import annotations
+
+from harness.cases import Case, Deviation
+from harness.compare import (
+    CONFORMS, CRASH, DEVIATES, FAIL, STALE, Outcome, format_diff, judge, match,
+)
+
+# Observed on TF 1.15.5 for the article's example (recorded from a real run).
+OBSERVED = {"v1.name": ["foo/var1:0", "foo/var1:0"],
+            "v2.name": ["foo/bar/var2:0", "foo_1/bar/var2:0"]}
+
+
+def make_case(expect, deviations=()):
+    return Case(id="t", title="t", source={"doc": "d", "quote": "q"}, tags=[], program=[],
+                expect=expect, deviations=list(deviations))
+
+
+def test_conforms_on_subset():
+    case = make_case({"v2.name": ["foo/bar/var2:0", "foo_1/bar/var2:0"]})
+    assert judge(case, "tf1.15", Outcome(facts=OBSERVED)).verdict == CONFORMS
+
+
+def test_fail_shows_expected_and_actual():
+    case = make_case({"v2.name": ["foo/bar/var2:0", "foo/bar/var2:0"]})
+    verdict = judge(case, "tf1.15", Outcome(facts=OBSERVED))
+    assert verdict.verdict == FAIL
+    assert [m.fact for m in verdict.diff] == ["v2.name"]
+    text = format_diff(verdict.diff)
+    assert 'expected: ["foo/bar/var2:0", "foo/bar/var2:0"]' in text
+    assert 'actual:   ["foo/bar/var2:0", "foo_1/bar/var2:0"]' in text
+
+
+def test_deviation_must_match_what_tf_does():
+    expect = {"v2.name": ["foo/bar/var2:0", "foo/bar/var2:0"]}
+    right = Deviation(reason="TF uniquifies", observed={"v2.name": OBSERVED["v2.name"]})
+    wrong = Deviation(reason="stale record", observed={"v2.name": ["x", "y"]})
+    assert judge(make_case(expect, [right]), "tf1.15", Outcome(facts=OBSERVED)).verdict == \
+        DEVIATES
+    verdict = judge(make_case(expect, [wrong]), "tf1.15", Outcome(facts=OBSERVED))
+    assert verdict.verdict == FAIL and "no longer matches" in verdict.reason
+
+
+def test_deviation_for_another_runtime_does_not_apply():
+    expect = {"v2.name": ["foo/bar/var2:0", "foo/bar/var2:0"]}
+    dev = Deviation(reason="r", observed={"v2.name": OBSERVED["v2.name"]}, runtimes=["tf1.13"])
+    assert judge(make_case(expect, [dev]), "tf1.15", Outcome(facts=OBSERVED)).verdict == FAIL
+    assert judge(make_case(expect, [dev]), "tf1.13", Outcome(facts=OBSERVED)).verdict == DEVIATES
+
+
+def test_stale_when_tf_now_conforms():
+    case = make_case({"v1.name": OBSERVED["v1.name"]},
+                     [Deviation(reason="r", observed={"v1.name": ["x", "y"]})])
+    assert judge(case, "tf1.15", Outcome(facts=OBSERVED)).verdict == STALE
+
+
+def test_errors_expected_and_unexpected():
+    raised = {"type": "ValueError", "bases": ["Exception", "BaseException"],
+              "message": "Variable foo/var1 does not exist, or was not created with "
+                         "tf.get_variable().", "step": "program[1]", "label": "v1", "line": 3}
+    outcome = Outcome(facts={}, error=raised)
+    assert judge(make_case({"error": {"type": "ValueError", "message": "does not exist",
+                                      "step": "v1"}}), "r", outcome).verdict == CONFORMS
+    assert judge(make_case({"error": {"type": "Exception"}}), "r", outcome).verdict == CONFORMS
+    assert judge(make_case({"error": {"type": "TypeError"}}), "r", outcome).verdict == FAIL
+    # A program that raises where the source promised names fails, even if no fact is missing.
+    verdict = judge(make_case({"graph.ops": {"contains": []}}), "r", Outcome(
+        facts={"graph.ops": []}, error=raised))
+    assert verdict.verdict == FAIL and verdict.diff[0].fact == "error"
+
+
+def test_problem_outcomes_keep_their_verdict():
+    verdict = judge(make_case({"a.name": "x"}), "r",
+                    Outcome(problem="the worker died: killed by signal SIGSEGV",
+                            problem_verdict=CRASH))
+    assert verdict.verdict == CRASH and "SIGSEGV" in verdict.reason
+
+
+def test_matchers():
+    assert match({"matches": r"foo(_\d+)?/w:0"}, "foo_3/w:0")
+    assert not match({"matches": "foo"}, "foo/w:0")
+    assert match({"contains": ["a"]}, ["b", "a"]) and not match({"contains": ["c"]}, ["a"])
+    assert match({"excludes": ["c"]}, ["a"]) and match({"startswith": "foo/"}, "foo/x")
+    assert match(1, 1.0) and match(0.1 + 0.2, 0.3) and not match(True, 1)

@@ -1,0 +1,89 @@
+"""The worker inside real TensorFlow 1.15: facts, errors, values, fresh graphs, protocol."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import cases
+from harness.compare import CONFORMS
+from harness.runner import Pool
+
+
+@pytest.fixture(scope="module")
+def pool(tf115):
+    with Pool([tf115], test_steps=True) as p:
+        yield p
+
+
+def run(pool, write_case, text, **kw):
+    (case,), errors = cases.load([write_case(text)], allow_test_steps=True)
+    assert errors == []
+    return pool.run(case, "tf1.15", **kw)
+
+
+CASE = """
+id: w.facts
+title: facts
+source: {doc: test, quote: q}
+program:
+  - variable_scope: {name_or_scope: foo, initializer: {constant: 1.5}, as: s}
+    do:
+      - name_scope: {name: bar, as: ns}
+        do:
+          - get_variable: {name: w, shape: [2], as: w}
+          - variable: {initial_value: [2.0], name: v, as: v}
+          - constant: {value: 3, name: c, as: c}
+expect:
+  w.name: foo/w:0
+"""
+
+
+def test_hello_reports_versions(pool):
+    info = pool.info("tf1.15")
+    assert info["tensorflow"] == "1.15.5" and info["python"].startswith("3.7")
+
+
+def test_facts_of_every_kind(pool, write_case):
+    result = run(pool, write_case, CASE + "  w.value: [1.5, 1.5]\n  c.value: 3\n")
+    facts = result.outcome.facts
+    assert result.verdict.verdict == CONFORMS, result.verdict
+    assert facts["s.name"] == "foo" and facts["s.original_name_scope"] == "foo/"
+    assert facts["s.reuse"] is False and facts["s.initializer"] == "Constant"
+    assert facts["ns.name"] == "foo/bar/"
+    assert facts["w.op.name"] == "foo/w" and facts["w.class"] == "RefVariable"
+    assert facts["w.shape"] == [2] and facts["w.dtype"] == "float32"
+    assert facts["w.trainable"] is True
+    assert facts["w.collections"] == ["trainable_variables", "variables"]
+    assert facts["v.name"] == "foo/bar/v:0" and facts["c.name"] == "foo/bar/c:0"
+    assert facts["c.dtype"] == "int32"
+    assert facts["graph.global_variables"] == ["foo/w:0", "foo/bar/v:0"]
+    assert "foo/bar/c" in facts["graph.ops"]
+
+
+def test_each_case_gets_a_fresh_graph(pool, write_case):
+    first = run(pool, write_case, CASE).outcome.facts
+    second = run(pool, write_case, CASE).outcome.facts
+    assert first["v.name"] == second["v.name"] == "foo/bar/v:0"
+
+
+def test_exception_is_recorded_with_its_step(pool, write_case):
+    text = CASE.replace("expect:\n  w.name: foo/w:0", """
+  - variable_scope: {name_or_scope: foo, reuse: true}
+    do:
+      - get_variable: {name: missing, shape: [1], as: m}
+expect:
+  error: {type: ValueError, message: "does not exist", step: m}
+  w.name: foo/w:0""")
+    result = run(pool, write_case, text)
+    assert result.verdict.verdict == CONFORMS, result.verdict
+    error = result.outcome.error
+    assert error["label"] == "m" and error["step"] == "program[1].do[0]"
+    assert error["line"] == 15
+    assert "m.name" not in result.outcome.facts  # facts stop at the exception
+
+
+def test_stdout_noise_does_not_break_the_protocol(pool, write_case):
+    text = CASE.replace("  - variable_scope: {name_or_scope: foo,",
+                        '  - print: {text: \'{"id": "forged"}\'}\n'
+                        "  - variable_scope: {name_or_scope: foo,")
+    assert run(pool, write_case, text).verdict.verdict == CONFORMS
