@@ -111,8 +111,12 @@ def judge(case: Case, runtime: str, outcome: Outcome) -> Verdict:
         return Verdict(CONFORMS)
     differing = {m.fact for m in mismatches}
     for deviation in deviations:
-        # The deviation must explain every difference, and still describe what TF does.
-        if differing <= set(deviation.observed) and not diff(deviation.observed, outcome):
+        # The deviation must explain every difference, and still describe what TF does. An
+        # observed exception also explains the facts it kept from being recorded.
+        explained = set(deviation.observed)
+        if "error" in deviation.observed and deviation.observed["error"] is not None:
+            explained |= {m.fact for m in mismatches if m.actual == MISSING}
+        if differing <= explained and not diff(deviation.observed, outcome):
             return Verdict(DEVIATES, mismatches, reason=deviation.reason)
     if deviations:
         drift = diff(deviations[0].observed, outcome)

@@ -83,3 +83,15 @@ def test_matchers():
     assert match({"contains": ["a"]}, ["b", "a"]) and not match({"contains": ["c"]}, ["a"])
     assert match({"excludes": ["c"]}, ["a"]) and match({"startswith": "foo/"}, "foo/x")
     assert match(1, 1.0) and match(0.1 + 0.2, 0.3) and not match(True, 1)
+
+
+def test_observed_error_explains_the_facts_it_prevented():
+    raised = {"type": "ValueError", "bases": [], "message": "Variable foo/var1 does not exist",
+              "step": "program[1]", "label": "v1", "line": 3}
+    expect = {"v1.name": ["foo/var1:0", "foo/var1:0"]}
+    dev = Deviation(reason="r", observed={"error": {"type": "ValueError"}})
+    outcome = Outcome(facts={}, error=raised)
+    assert judge(make_case(expect, [dev]), "r", outcome).verdict == DEVIATES
+    # ...but not facts that were recorded and differ.
+    outcome = Outcome(facts={"v1.name": ["x"]}, error=raised)
+    assert judge(make_case(expect, [dev]), "r", outcome).verdict == FAIL
