@@ -20,7 +20,7 @@ def tfscope(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
 
 def test_example_conforms_and_json(tf115, tmp_path):
     out = tmp_path / "r.json"
-    proc = tfscope("run", str(EXAMPLE), "--json", str(out))
+    proc = tfscope("run", str(EXAMPLE), "--runtime", "tf1.15", "--json", str(out))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "conforms" in proc.stdout and "TensorFlow 1.15.5" in proc.stdout
     data = json.loads(out.read_text())
