@@ -215,7 +215,9 @@ class Run(object):
 
 
 def describe_error(exc, step):
-    message = str(exc)
+    # TF appends the Python stack where a clashing variable was made: paths of this machine,
+    # different per checkout and TF build. Keep the message, drop that stack.
+    message = str(exc).split(" Originally defined at:")[0].split("\n\n  File \"")[0].rstrip()
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     return {
