@@ -20,10 +20,11 @@ from .errors import CaseError, did_you_mean
 
 FORMAT = 1
 MAX_BYTES = 2 * 1024 * 1024
-MAX_NODES = 200_000
+MAX_NODES = 100_000
 MAX_DEPTH = 60
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
-CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout", "format")
+CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout",
+             "format")
 SOURCE_KEYS = ("doc", "quote", "reading", "where", "url")
 ERROR_KEYS = ("type", "message", "matches", "step")
 DEVIATION_KEYS = ("runtimes", "observed", "reason")
@@ -57,6 +58,30 @@ def line_of(value: Any, key: Any = None, default: int = 0) -> int:
     return getattr(value, "line", default)
 
 
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, with the node and depth limits enforced while composing, so that a
+    pathological document is refused before its node graph is built (or Python's stack used up)."""
+
+    def __init__(self, text: str, path: str) -> None:
+        super().__init__(text)
+        self.path, self.composed, self.depth = path, 0, 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        self.composed += 1
+        self.depth += 1
+        try:
+            if self.composed > MAX_NODES or self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                if self.composed > MAX_NODES:
+                    raise CaseError(f"document too large: more than {MAX_NODES} YAML nodes",
+                                    self.path, line, "split the file")
+                raise CaseError(f"document nested deeper than {MAX_DEPTH} levels", self.path,
+                                line, "flatten the program")
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
 class _Builder:
     def __init__(self, path: str) -> None:
         self.path, self.nodes = path, 0
@@ -77,7 +102,13 @@ class _Builder:
             raise self.error(node, f"unsupported YAML tag {node.tag}",
                              "use plain strings, numbers, lists and mappings")
         if isinstance(node, yaml.ScalarNode):
-            return self.scalars.construct_object(node, deep=True)
+            try:
+                return self.scalars.construct_object(node, deep=True)
+            except (ValueError, TypeError, OverflowError) as e:  # e.g. `!!int x`, 5000 digits
+                kind = node.tag.rsplit(":", 1)[-1]
+                raise self.error(node, f"bad {kind} value `{node.value[:40]}`: "
+                                 f"{str(e).splitlines()[0][:100]}",
+                                 "quote it to make it a string") from None
         if isinstance(node, yaml.SequenceNode):
             out = Seq(self.build(child, depth + 1) for child in node.value)
             out.line = node.start_mark.line + 1
@@ -104,18 +135,29 @@ def parse_yaml(text: str, path: str) -> Any:
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", path, None,
                         "split it into smaller case files")
+    loader = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        loader = _Loader(text, path)  # its reader refuses control characters right away
+        node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
+        # The construct that failed to close (context) is where the fix goes, when YAML knows it.
+        mark = e.context_mark or e.problem_mark
         line = mark.line + 1 if mark else None
         problem = " ".join(str(x) for x in (e.context, e.problem) if x)
         raise CaseError(f"YAML syntax error: {problem}", path, line,
                         "check indentation, quotes and colons on that line") from None
+    except yaml.reader.ReaderError as e:
+        line = text.count("\n", 0, e.position) + 1 if isinstance(e.position, int) else None
+        raise CaseError(f"character {e.character!r} is not allowed in YAML", path, line,
+                        "remove it, or write it as an escape in a double-quoted string"
+                        ) from None
     except yaml.YAMLError as e:
         raise CaseError(f"YAML error: {e}".splitlines()[0], path, None) from None
     except RecursionError:
         raise CaseError("document nested too deeply", path, None, "flatten it") from None
+    finally:
+        if loader is not None:
+            loader.dispose()
     if node is None:
         return None
     try:
@@ -213,7 +255,7 @@ class _Validator:
             raise self.fail(f"unsupported case format {data['format']!r}",
                             line_of(data, "format"), f"this harness reads format {FORMAT}")
         case_id = self.string(data, "id", "the case")
-        if not ID_RE.match(case_id):
+        if not ID_RE.fullmatch(case_id):  # not .match: `$` lets a trailing newline through
             raise self.fail(f"bad case id `{case_id}`", line_of(data, "id"),
                             "use lower-case letters, digits, '.', '_' and '-' (at most 120)")
         what = f"case `{case_id}`"
@@ -321,7 +363,7 @@ class _Validator:
         args: dict[str, Any] = {}
         for name, value in raw.items():
             if name == "as":
-                if not isinstance(value, str) or not vocabulary.LABEL_RE.match(value) or \
+                if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
                         value in vocabulary.PY_KEYWORDS or value == "graph":
                     raise self.fail(f"bad label `{value}`", line_of(raw, name),
                                     "a label is a Python identifier, not a keyword, "
@@ -504,9 +546,15 @@ def display_path(path: Path) -> str:
 def load_file(path: Path, allow_test_steps: bool = False) -> tuple[list[Case], list[CaseError]]:
     shown = display_path(path)
     try:
+        if path.stat().st_size > MAX_BYTES:  # before reading it: the file may be any size
+            return [], [CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", shown,
+                                  None, "split it into smaller case files")]
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        return [], [CaseError(f"cannot read: {e}", shown, None)]
+    except UnicodeDecodeError as e:
+        return [], [CaseError(f"not UTF-8 text (byte {e.start})", shown, None,
+                              "save the file as UTF-8")]
+    except OSError as e:
+        return [], [CaseError(f"cannot read: {e.strerror or e}", shown, None)]
     try:
         data = parse_yaml(text, shown)
     except CaseError as e:
@@ -533,6 +581,8 @@ def load(paths: Iterable[str | Path], allow_test_steps: bool = False
         files = case_files(paths)
     except CaseError as e:
         return [], [e]
+    except OSError as e:  # e.g. a directory that cannot be listed
+        return [], [CaseError(f"cannot list: {e.strerror or e}", e.filename, None)]
     seen: dict[str, Case] = {}
     for path in files:
         file_cases, file_errors = load_file(path, allow_test_steps)
@@ -569,7 +619,8 @@ def keyword_match(expr: str, names: set[str]) -> bool:
     def atom() -> bool:
         tok = peek()
         if tok is None:
-            raise CaseError(f"bad -k expression `{expr}`", None, None, "e.g. -k 'reuse and not error'")
+            raise CaseError(f"bad -k expression `{expr}`", None, None,
+                            "e.g. -k 'reuse and not error'")
         take()
         if tok == "not":
             return not atom()

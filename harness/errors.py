@@ -19,7 +19,8 @@ class UserError(Exception):
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         hint = f" ({self.hint})" if self.hint else ""
-        return f"{where}{self.message}{hint}"
+        # One line whatever the input: a newline inside a quoted id or key stays visible.
+        return f"{where}{self.message}{hint}".replace("\r", "\\r").replace("\n", "\\n")
 
 
 class CaseError(UserError):

@@ -13,7 +13,6 @@ import select
 import signal
 import subprocess
 import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,10 @@ START_TIMEOUT = 300.0
 STDERR_TAIL = 40
 
 
+class Cancelled(Exception):
+    """The run was interrupted while this case was running: it has no verdict."""
+
+
 class Worker:
     """One TensorFlow process for one runtime, speaking the line protocol of `worker.py`."""
 
@@ -37,6 +40,8 @@ class Worker:
         self.proc: subprocess.Popen | None = None
         self.info: dict = {}
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
+        self.drainer: threading.Thread | None = None
+        self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
 
     # -- process --
 
@@ -51,21 +56,36 @@ class Worker:
         try:
             self.proc = subprocess.Popen(
                 [self.runtime.python, "-I", str(WORKER)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, encoding="utf-8",
+                errors="replace",  # C++ code may write any bytes to stderr
                 bufsize=1, start_new_session=True)
         except OSError as e:
             raise RuntimeSetupError(f"runtime {self.runtime.name}: cannot start "
                                     f"{self.runtime.python}: {e.strerror}",
                                     hint="check the interpreter path") from None
+        if self.cancelled:  # cancelled while we were starting it: never leave it behind
+            self.kill()
+            raise Cancelled(self.runtime.name)
         self.stderr_tail.clear()
-        threading.Thread(target=self._drain, args=(self.proc,), daemon=True).start()
-        hello = self._read(START_TIMEOUT)
+        self.drainer = threading.Thread(target=self._drain, args=(self.proc,), daemon=True)
+        self.drainer.start()
+        try:
+            hello = self._read(START_TIMEOUT)
+        except TimeoutError:
+            hello = {"fatal": f"no greeting within {START_TIMEOUT:g} s"}
+        if self.cancelled:
+            self.kill()
+            raise Cancelled(self.runtime.name)
         if not isinstance(hello, dict) or "hello" not in hello:
-            problem = hello.get("fatal") if isinstance(hello, dict) else None
-            self.stop()
+            if hello is None:
+                problem = self._death()
+            elif isinstance(hello, dict) and "fatal" in hello:
+                problem = hello["fatal"]
+            else:
+                problem = f"unexpected first message {str(hello)[:200]}"
+            self.kill()
             raise RuntimeSetupError(
-                f"runtime {self.runtime.name}: the worker did not start: "
-                f"{problem or self._death()}",
+                f"runtime {self.runtime.name}: the worker did not start: {problem}",
                 hint="check that this interpreter has TensorFlow 1.x (or 2.x): "
                      f"{self.runtime.python}")
         self.info = dict(hello["hello"], runtime=self.runtime.name)
@@ -82,8 +102,8 @@ class Worker:
         if not ready:
             raise TimeoutError
         line = self.proc.stdout.readline()
-        if not line:
-            return None
+        if not line.endswith("\n"):
+            return None  # EOF, or the worker died in the middle of writing a message
         try:
             return json.loads(line)
         except ValueError:
@@ -91,9 +111,16 @@ class Worker:
 
     def _death(self) -> str:
         """Why the process ended: its exit status and the tail of its stderr."""
-        code = self.proc.wait(timeout=10) if self.proc else None
-        if code is None:
+        proc = self.proc
+        try:
+            code = proc.wait(timeout=10) if proc else None
+        except subprocess.TimeoutExpired:  # closed its protocol channel but lives on
+            code = None
+        if proc is None:
             status = "no process"
+        elif code is None:
+            self.kill()
+            status = "closed its output but did not exit (killed)"
         elif code < 0:
             try:
                 status = f"killed by signal {signal.Signals(-code).name}"
@@ -101,7 +128,8 @@ class Worker:
                 status = f"killed by signal {-code}"
         else:
             status = f"exited with status {code}"
-        time.sleep(0.05)  # let the drain thread read the last words
+        if self.drainer is not None:
+            self.drainer.join(2)  # let it read the last words (the stderr of a dead process ends)
         tail = [line for line in self.stderr_tail if line.strip()][-8:]
         return status + ("; stderr: " + " | ".join(tail) if tail else "")
 
@@ -125,14 +153,25 @@ class Worker:
                 stream and stream.close()
 
     def kill(self) -> None:
-        if self.proc and self.proc.poll() is None:
+        proc = self.proc
+        if proc and proc.poll() is None:
             with contextlib.suppress(OSError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(proc.pid, signal.SIGKILL)
         self.stop()
+
+    def cancel(self) -> None:
+        """Kill the worker from another thread (Ctrl-C): the case it was running gets no verdict."""
+        self.cancelled = True
+        proc = self.proc
+        if proc and proc.poll() is None:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
 
     # -- cases --
 
     def run(self, case: Case, timeout: float) -> Outcome:
+        if self.cancelled:
+            raise Cancelled(case.id)
         if self.proc is None or self.proc.poll() is not None:
             self.stop()
             self.start()
@@ -148,15 +187,21 @@ class Worker:
         except (BrokenPipeError, OSError):
             reply = None
         if reply is None:
+            if self.cancelled:
+                self.stop()
+                raise Cancelled(case.id)
             death = self._death()
             self.stop()
             return Outcome(problem=f"the worker died: {death}", problem_verdict=CRASH)
-        if "internal" in reply or reply.get("id") != case.id:
+        if not isinstance(reply, dict) or "internal" in reply or reply.get("id") != case.id \
+                or not isinstance(reply.get("facts"), dict):
+            # Out of step with the worker: a fresh one is safer than guessing.
             self.kill()
-            return Outcome(problem="worker protocol error: "
-                           f"{reply.get('internal') or reply.get('garbage') or reply}",
+            problem = reply.get("internal") or reply.get("garbage") or reply \
+                if isinstance(reply, dict) else reply
+            return Outcome(problem=f"worker protocol error: {str(problem)[:300]}",
                            problem_verdict=ERROR)
-        return Outcome(facts=reply["facts"], error=reply["error"],
+        return Outcome(facts=reply["facts"], error=reply.get("error"),
                        seconds=reply.get("seconds", 0.0))
 
 
@@ -199,18 +244,21 @@ class Pool:
             worker.start()
         except RuntimeSetupError:
             rt = worker.runtime
-            if not (rt.provisioned and rt.name in SPECS):
+            if worker.cancelled or not (rt.provisioned and rt.name in SPECS):
                 raise
             # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
             log(f"runtime {rt.name} looks broken; rebuilding it")
             worker.runtime = provision(SPECS[rt.name], rebuild=True)
             worker.start()
 
-    def run(self, case: Case, runtime: str, timeout: float | None = None) -> Result:
+    def run(self, case: Case, runtime: str, timeout: float | None = None,
+            default_timeout: float | None = None) -> Result:
+        """Run one case. Its time limit: `timeout` (the command line), else the case's own,
+        else `default_timeout` (the configuration), else DEFAULT_TIMEOUT."""
         worker = self.workers[runtime]
         if worker.proc is None:
             self._start(worker)
-        outcome = worker.run(case, timeout or case.timeout or DEFAULT_TIMEOUT)
+        outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT)
         return Result(case, runtime, outcome, judge(case, runtime, outcome))
 
     def close(self) -> None:
@@ -226,11 +274,13 @@ class Pool:
 
 def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None = None,
               test_steps: bool = False,
-              progress: Callable[[str, int, int], None] | None = None) -> RunResults:
+              progress: Callable[[str, int, int], None] | None = None,
+              default_timeout: float | None = None) -> RunResults:
     """Every case on every runtime; runtimes run side by side, one worker each.
 
-    On Ctrl-C the workers are stopped and the results finished so far are returned, marked
-    `interrupted`.
+    Time limit per case: `timeout` (the command line) > the case's `timeout:` >
+    `default_timeout` (the configuration). On Ctrl-C the workers are stopped and the results
+    finished so far are returned, marked `interrupted` (the cases cut short have no result).
     """
     results = RunResults([rt.name for rt in runtimes])
     per_runtime: dict[str, list[Result]] = {rt.name: [] for rt in runtimes}
@@ -244,9 +294,11 @@ def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None 
             for i, case in enumerate(cases):
                 if stop.is_set():
                     return
-                per_runtime[name].append(pool.run(case, name, timeout))
+                per_runtime[name].append(pool.run(case, name, timeout, default_timeout))
                 if progress:
                     progress(name, i + 1, len(cases))
+        except Cancelled:
+            return
         except BaseException as e:  # handed to the main thread
             errors.append(e)
             stop.set()
@@ -262,7 +314,7 @@ def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None 
         stop.set()
         results.interrupted = True
         for worker in pool.workers.values():
-            worker.kill()
+            worker.cancel()
         for t in threads:
             t.join(5)
     finally:

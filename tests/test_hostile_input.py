@@ -1,0 +1,274 @@
+"""Hostile and broken case files: the loader answers every one with a valid case or a clean
+`CaseError` that names the file (and, where there is one, the line), and never runs anything.
+
+The property-based tests feed thousands of generated documents (random text and bytes, mutated
+valid cases, random structures over the case vocabulary, odd tags, aliases, deep nesting) to the
+real loader; the fixed tests cover the pathological shapes that random generation rarely reaches
+(alias bombs, huge and deeply nested documents) and check that those are refused quickly.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness import cases as caselib
+from harness import steps
+from harness.cases import Case, CaseError
+
+from .conftest import EXAMPLE
+
+
+def fuzz(examples: int) -> settings:
+    # Thousands of examples in all, yet some 20-30 s: no per-example deadline on a shared box.
+    return settings(max_examples=examples, deadline=None, database=None,
+                    suppress_health_check=list(HealthCheck))
+
+# Code that a loader must never run: each would leave this file behind.
+CANARY = Path(tempfile.gettempdir()) / f"tfscope-canary-{os.getpid()}"
+
+VALID = """\
+id: fuzz.valid
+title: a valid case
+source: {doc: article, quote: "v1 name: foo/var1:0"}
+tags: [fuzz]
+timeout: 5
+program:
+  - variable_scope: {name_or_scope: foo, as: scope}
+    do:
+      - get_variable: {name: var1, shape: [1], as: v1}
+      - repeat: 2
+        do:
+          - variable: {initial_value: [2.0], name: var2, as: v2}
+  - constant: {value: 1, as: c}
+expect:
+  v1.name: foo/var1:0
+  v2.name: {matches: "foo/var2.*"}
+  scope.reuse: false
+  graph.ops: {contains: [foo/var1]}
+  error: null
+deviations:
+  - runtimes: [tf1.15]
+    observed: {v1.name: foo/var1:0}
+    reason: none really
+"""
+SEEDS = [VALID, EXAMPLE.read_text()]
+
+HOSTILE = [
+    f"!!python/object/apply:os.system ['touch {CANARY}']",
+    f"x: !!python/object/apply:subprocess.call [[touch, {CANARY}]]",
+    "!!python/name:os.system", "!!python/module:os", "!!python/object:harness.cases.Case {}",
+    "!!binary aGVsbG8=", "!!set {a, b}", "!!omap [a: 1]", "!!pairs [a: 1]",
+    "!!timestamp 2001-12-14",
+    "!local {a: 1}", "!<tag:example.com,2000:x> 1", "!!str", "!!int 0x1F", "!!float .nan",
+    "&a [*a]", "&a {k: *a}", "*undefined", "<<: {a: 1}", "<<: *a", "? [complex, key]\n: 1",
+    "? {a: 1}\n: 2", "%YAML 1.1\n---\n", "%TAG !e! tag:example.com,2000:\n---\n!e!x 1",
+    "---\n...\n---\n", "\t", "\x00", "\ufeff", "\u202e", "\ud7ff", "\U0001f600", "'", '"', "\\",
+    "[", "]", "{", "}", ": ", "- ", "? ", "|", ">", "#", "&", "*", "!", "%", "@", "`", ",",
+    "1" * 5000, "-" + "9" * 4400, "0o" + "7" * 5000, "1e99999", ".inf", "~", "null", "yes", "no",
+    "=", "2001-12-14t21:59:43.10-05:00", "0b102", "1_000", "0x", "- - - - - -",
+    "id: ../../../../etc/passwd", "id: /abs/path", "id: a/../../b", "id: CON", "id: ''",
+    "program: []", "program: {}", "expect: []", "expect: {error: {type: [1]}}",
+    "repeat: 1000000", "shape: [1000000000, 1000000000]", "as: __import__",
+    "as: graph", "as: tf", "name: \"foo\\x00bar\"", "matches: '('", "matches: '(a*)*b'",
+]
+KEYS = sorted({*caselib.CASE_KEYS, *caselib.SOURCE_KEYS, *caselib.ERROR_KEYS,
+               *caselib.DEVIATION_KEYS, *caselib.MATCHERS, *steps.STEPS, *steps.STEP_KEYS,
+               "as", "do", "name", "shape", "v1.name", "v1.value", "graph.ops", "scope.reuse",
+               "ref", "value", "seconds", "how", "text", "<<"})
+
+
+def check_load(text: str | bytes) -> list:
+    """Load `text` as a case file; every outcome must be a valid case or a clean CaseError."""
+    with tempfile.TemporaryDirectory(prefix="tfscope-fuzz-") as tmp:
+        path = Path(tmp) / "case.yaml"
+        path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+        loaded, errors = caselib.load([path])
+    assert not CANARY.exists(), "the loader ran code from a case file"
+    for case in loaded:
+        assert isinstance(case, Case) and caselib.ID_RE.fullmatch(case.id)
+        assert case.program and case.expect
+    for error in errors:
+        assert type(error) is CaseError
+        assert error.path and error.path.endswith("case.yaml"), error
+        assert error.line is None or (isinstance(error.line, int) and error.line >= 1), error
+        message = str(error)
+        assert message.startswith(error.path) and "\n" not in message.strip(), message
+        assert "Traceback" not in message
+    assert bool(loaded) or bool(errors), "neither a case nor an error"
+    return errors
+
+
+# --- property-based ---------------------------------------------------------------------------
+
+@fuzz(1500)
+@given(st.text(max_size=300))
+def test_random_text(text):
+    check_load(text)
+
+
+@fuzz(500)
+@given(st.binary(max_size=300))
+def test_random_bytes(data):
+    check_load(data)
+
+
+FRAGMENTS = st.one_of(st.sampled_from(HOSTILE), st.sampled_from(KEYS),
+                      st.text(alphabet=":-[]{}&*!|>'\"#,? \t\n\\%@`~0123456789abc.", max_size=12),
+                      st.text(max_size=8))
+
+
+@st.composite
+def mutated(draw) -> str:
+    """A valid case with a few random edits: deletions, insertions, swapped or repeated lines."""
+    text = draw(st.sampled_from(SEEDS))
+    for _ in range(draw(st.integers(1, 4))):
+        op = draw(st.sampled_from(["insert", "delete", "replace", "swap", "dup", "indent"]))
+        lines = text.split("\n")
+        if op in ("swap", "dup", "indent"):
+            i = draw(st.integers(0, len(lines) - 1))
+            j = draw(st.integers(0, len(lines) - 1))
+            if op == "swap":
+                lines[i], lines[j] = lines[j], lines[i]
+            elif op == "dup":
+                lines.insert(j, lines[i])
+            else:
+                lines[i] = draw(st.sampled_from([" ", "  ", "\t", "    "])) + lines[i]
+            text = "\n".join(lines)
+            continue
+        i = draw(st.integers(0, len(text)))
+        j = min(len(text), i + draw(st.integers(0, 20)))
+        if op == "insert":
+            text = text[:i] + draw(FRAGMENTS) + text[i:]
+        elif op == "delete":
+            text = text[:i] + text[j:]
+        else:
+            text = text[:i] + draw(FRAGMENTS) + text[j:]
+    return text
+
+
+@fuzz(1500)
+@given(mutated())
+def test_mutated_valid_cases(text):
+    check_load(text)
+
+
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
+                    st.floats(allow_nan=True, allow_infinity=True), st.sampled_from(KEYS),
+                    st.text(max_size=20), st.sampled_from(["auto_reuse", "float32", "zeros",
+                                                           "ValueError", "foo/var1:0", "*"]))
+DATA = st.recursive(
+    SCALARS,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(KEYS), SCALARS.filter(
+            lambda k: not isinstance(k, float))), children, max_size=5)),
+    max_leaves=40)
+
+
+@st.composite
+def structured(draw) -> str:
+    """Random data shaped like a case (its keys, step kinds, facts), dumped as YAML."""
+    case = {"id": draw(st.one_of(st.just("fuzz.case"), st.text(max_size=10), DATA)),
+            "title": draw(st.one_of(st.just("t"), DATA)),
+            "source": draw(st.one_of(st.just({"doc": "a", "quote": "q"}), DATA)),
+            "program": draw(st.one_of(st.lists(st.dictionaries(
+                st.sampled_from([*steps.STEPS, "do", "as"]), DATA, min_size=1, max_size=2),
+                max_size=4), DATA)),
+            "expect": draw(st.one_of(st.dictionaries(st.sampled_from(KEYS), DATA, max_size=4),
+                                     DATA))}
+    for key in draw(st.lists(st.sampled_from(list(case)), max_size=2, unique=True)):
+        del case[key]
+    extra = draw(st.dictionaries(st.sampled_from(KEYS), DATA, max_size=2))
+    doc = {**case, **extra}
+    if draw(st.booleans()):
+        doc = draw(st.lists(st.just(doc), min_size=1, max_size=3))
+    return yaml.safe_dump(doc, allow_unicode=draw(st.booleans()), sort_keys=False,
+                          default_flow_style=draw(st.sampled_from([None, True, False])))
+
+
+@fuzz(600)
+@given(structured())
+def test_random_structures(text):
+    check_load(text)
+
+
+@fuzz(300)
+@given(st.lists(st.sampled_from(HOSTILE), min_size=1, max_size=4),
+       st.sampled_from(["", "x: ", "- ", "id: ", "program:\n  - get_variable: "]))
+def test_hostile_fragments(fragments, prefix):
+    check_load(prefix + " ".join(fragments))
+    check_load("\n".join(prefix + f for f in fragments))
+
+
+# --- fixed pathological documents ---------------------------------------------------------------
+
+def alias_bomb(levels: int, width: int = 9) -> str:
+    lines = ["a0: &a0 [" + ", ".join(["lol"] * width) + "]"]
+    for i in range(1, levels):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
+PATHOLOGICAL = {
+    "billion laughs": (alias_bomb(9), "too large"),
+    "alias bomb in a case": ("id: x\ntitle: t\n" + alias_bomb(12).replace("\n", "\n  ")
+                             .replace("a0:", "source:\n  a0:", 1), "too large"),
+    "recursive alias": ("&a [*a]", "nested deeper"),
+    "recursive mapping": ("&a {k: *a}", "nested deeper"),
+    "deep flow sequence": ("[" * 5000 + "]" * 5000, "nested deeper"),
+    "deep flow mapping": ("{a: " * 3000 + "1" + "}" * 3000, "nested deeper"),
+    "deep block sequence": "".join("  " * i + "-\n" for i in range(3000)) + "  " * 3000 + "x\n",
+    "wide flat list": ("[" + "1," * (caselib.MAX_NODES + 10) + "1]", "too large"),
+    "huge file": ("# " + "x" * (caselib.MAX_BYTES + 10), "larger than"),
+    "huge integer": ("id: x\ntitle: t\ntimeout: " + "9" * 100_000, ""),
+    "python object": (f"!!python/object/apply:os.system ['touch {CANARY}']",
+                      "unsupported YAML tag"),
+}
+
+
+@pytest.mark.parametrize("name", list(PATHOLOGICAL))
+def test_pathological_documents_are_refused_quickly(name):
+    text, expected = PATHOLOGICAL[name] if isinstance(PATHOLOGICAL[name], tuple) else (
+        PATHOLOGICAL[name], "")
+    started = time.monotonic()
+    errors = check_load(text)
+    elapsed = time.monotonic() - started
+    assert errors, "accepted"
+    assert expected in str(errors[0]), errors[0]
+    # Bounded work: refused long before it could eat the machine (generous for a shared CI box).
+    assert elapsed < 20, f"{name}: {elapsed:.1f} s"
+
+
+def test_an_unreadable_directory_entry_is_an_input_error(tmp_path):
+    (tmp_path / "dir.yaml").mkdir()           # a directory with a case-file name is skipped
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "missing.yaml")  # dangling link: skipped
+    loaded, errors = caselib.load([tmp_path])
+    assert loaded == [] and errors == []
+    loaded, errors = caselib.load([tmp_path / "nope.yaml"])
+    assert loaded == [] and len(errors) == 1 and "no such file" in str(errors[0])
+
+
+def test_file_too_large_is_refused_before_reading(tmp_path, monkeypatch):
+    path = tmp_path / "big.yaml"
+    with open(path, "wb") as handle:  # sparse: large on paper, no disk used
+        handle.truncate(caselib.MAX_BYTES * 50)
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("read a file larger than the limit")
+    monkeypatch.setattr(Path, "read_text", no_read)
+    _, errors = caselib.load([path])
+    assert len(errors) == 1 and "larger than" in str(errors[0])
+
+
+def test_loader_never_constructs_python_objects():
+    for text in HOSTILE[:5]:
+        errors = check_load(text)
+        assert any("unsupported YAML tag" in str(e) for e in errors), (text, errors)
