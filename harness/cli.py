@@ -64,6 +64,23 @@ def build_parser() -> argparse.ArgumentParser:
                        "duplicate ids) without starting TensorFlow.")
     with_cases(p)
 
+    p = sub.add_parser("report", help="run every case and write the markdown report",
+                       description="Run cases on the runtimes and write the behaviour report "
+                       "(markdown; default: [tool.tfscope] report). Exit 0 when every case "
+                       "conforms or deviates as recorded.")
+    with_cases(p)
+    with_runtimes(p)
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write the report")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    p = sub.add_parser("export", help="write a case as a standalone TensorFlow script",
+                       description="Write a Python script that reproduces one case with plain "
+                       "TensorFlow 1.x (no tfscope needed) and prints the facts it observes.")
+    p.add_argument("case_id", metavar="CASE_ID", help="the id of the case")
+    p.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="case files or directories (default: [tool.tfscope] cases)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+
     p = sub.add_parser("runtimes", help="list runtimes, or provision them",
                        description="List the known runtimes; with --provision, build them now.")
     p.add_argument("--provision", action="append", metavar="NAME",
@@ -196,7 +213,51 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes}
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    from .report import load_claims, render_report
+    cases, errors = load_cases(args, config)
+    print_errors(errors)
+    if errors or not cases:
+        print("tfscope: no report written: " + ("fix the invalid cases first" if errors
+                                                 else "no cases to run"), file=sys.stderr)
+        return EXIT_INPUT
+    out = Path(args.output) if args.output else config.root / config.report
+    run = execute(args, config, cases)
+    if run.interrupted:
+        print("tfscope: interrupted; the previous report is left as it was", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    write_atomic(out, render_report(run, config.root, out, load_claims(config.root / "claims")))
+    print(summary_table(run))
+    print(f"tfscope: wrote {out}")
+    bad = [r for r in run.results if r.verdict.verdict not in GOOD]
+    for r in bad:
+        print(f"tfscope: {r.verdict.verdict} {r.case.id} [{r.runtime}] {r.case.location}",
+              file=sys.stderr)
+    return EXIT_FAIL if bad else EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from .errors import did_you_mean
+    from .render import export_script
+    args.keyword = None
+    cases, errors = load_cases(args, config)
+    found = [c for c in cases if c.id == args.case_id]
+    if not found:
+        print_errors(errors)
+        raise UsageError(f"no case `{args.case_id}`",
+                         hint=did_you_mean(args.case_id, [c.id for c in cases])
+                         or "`tfscope validate` lists the cases' files")
+    script = export_script(found[0])
+    if args.output:
+        write_atomic(args.output, script)
+        print(f"tfscope: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(script)
+    return EXIT_OK
+
+
+COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes,
+            "report": cmd_report, "export": cmd_export}
 
 
 def entry() -> None:

@@ -1,0 +1,597 @@
+"""The behaviour report: the results of a run as one markdown document (reports/behaviour.md).
+
+Written for a TF1 user who never opens a case file: what each source claims, the claim as TF 1.x
+code, what TF really did. Deterministic: the text depends only on the cases, the claims index and
+what the runtimes reported (no times, no absolute paths, no dict order).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import tabulate as tabulate_module
+import yaml
+
+from .cases import Case
+from .compare import (
+    CONFORMS,
+    CRASH,
+    DEVIATES,
+    ERROR,
+    FAIL,
+    MISSING,
+    STALE,
+    TIMEOUT,
+    VERDICTS,
+    error_matches,
+    match,
+)
+from .errors import UserError
+from .render import python_code
+from .runner import Result, RunResults
+
+SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", FAIL: "❌", STALE: "🕸️", ERROR: "💥", CRASH: "💥",
+           TIMEOUT: "⏱️"}
+MEANING = {
+    CONFORMS: "TensorFlow does what the source says.",
+    DEVIATES: "TensorFlow does something else, and the case records what and why.",
+    FAIL: "TensorFlow does something else, and nothing recorded explains it.",
+    STALE: "a difference is recorded, but TensorFlow now does what the source says.",
+    ERROR: "the case or the harness is broken.",
+    CRASH: "TensorFlow's process died running the case.",
+    TIMEOUT: "the case did not finish in time.",
+}
+TOPICS = {  # tag -> heading; the first tag of a case is its topic
+    "example": "The article's code example", "variable_scope": "tf.variable_scope",
+    "name_scope": "tf.name_scope", "get_variable": "tf.get_variable",
+    "Variable": "tf.Variable", "reuse": "Reuse",
+}
+QUOTE_CUT, READING_CUT, WHERE_CUT = 70, 70, 40
+MAX_TREE_NODES = 80
+
+
+def verdict_cell(verdict: str | None) -> str:
+    return "—" if verdict is None else f"{SYMBOLS[verdict]} {verdict}"
+
+
+# --- markdown text ------------------------------------------------------------------------------
+
+def one_line(text: Any) -> str:
+    return " / ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def cut(text: Any, limit: int) -> str:
+    text = re.sub(r"\s+", " ", one_line(text)).strip()
+    if len(text) <= limit:
+        return text
+    head = text[:limit - 1]
+    space = head.rfind(" ")
+    return (head[:space] if space > limit // 2 else head).rstrip(" ,.;:") + "…"
+
+
+def esc(text: Any) -> str:
+    """Prose that must show as written: markdown's active characters escaped."""
+    text = str(text).replace("\\", "\\\\")
+    text = re.sub(r"([`*\[\]<>~|])", r"\\\1", text)
+    # Underscores inside words are literal in GitHub markdown; only those at a word edge act.
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
+
+
+def code(text: Any) -> str:
+    text = one_line(text)
+    ticks = "`"
+    while ticks in text:
+        ticks += "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def cell(text: str) -> str:
+    """A table cell: one line, pipes escaped (inside code spans too, as GFM tables need)."""
+    return one_line(text).replace("|", "\\|").replace("\\\\|", "\\|")
+
+
+def table(headers: list[str], rows: list[list[str]], align: Iterable[str] | None = None) -> str:
+    saved = tabulate_module.WIDE_CHARS_MODE
+    tabulate_module.WIDE_CHARS_MODE = False  # padding must not depend on wcwidth being installed
+    try:
+        return tabulate_module.tabulate(
+            [[cell(c) for c in row] for row in rows], headers=[cell(h) for h in headers],
+            tablefmt="github", disable_numparse=True,
+            colalign=list(align) if align else None)
+    finally:
+        tabulate_module.WIDE_CHARS_MODE = saved
+
+
+def py(value: Any) -> str:
+    """A fact value as a Python reader writes it (strings bare at the top level)."""
+    if isinstance(value, str):
+        return value if value else "''"
+    return _py(value)
+
+
+def _py(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_py(k)}: {_py(v)}" for k, v in value.items()) + "}"
+    return repr(value)
+
+
+def expected_text(fact: str, expected: Any) -> str:
+    if fact == "error":
+        return error_expected_text(expected)
+    if isinstance(expected, dict) and len(expected) == 1:
+        (name, arg), = expected.items()
+        if name == "matches":
+            return f"matches {code(arg)}"
+        if name == "startswith":
+            return f"starts with {code(arg)}"
+        if name == "contains":
+            return "includes " + ", ".join(code(py(x)) for x in arg)
+        if name == "excludes":
+            return "has none of " + ", ".join(code(py(x)) for x in arg)
+    return code(py(expected))
+
+
+def error_expected_text(expected: Any) -> str:
+    if not expected or expected == "no error":
+        return "no error"
+    parts = [f"raises {code(expected['type'])}"]
+    if "message" in expected:
+        parts.append(f"saying “{esc(expected['message'])}”")
+    if "matches" in expected:
+        parts.append(f"matching {code(expected['matches'])}")
+    if "step" in expected:
+        parts.append(f"at {code(expected['step'])}")
+    return " ".join(parts)
+
+
+def error_actual_text(error: dict | None) -> str:
+    if error is None:
+        return "no error"
+    message = cut(error.get("message", "").split("Originally defined at")[0], 120)
+    where = error.get("label") or error.get("step")
+    return f"raises {code(error['type'])}: “{esc(message)}”" + (f" at {code(where)}" if where
+                                                               else "")
+
+
+# --- the document -------------------------------------------------------------------------------
+
+@dataclass
+class ClaimIndex:
+    """A document's statements in reading order (claims/DOC.yaml), with the cases checking each."""
+    doc: str
+    claims: list[dict]
+    path: str
+
+
+def load_claims(directory: Path) -> list[ClaimIndex]:
+    out = []
+    if not directory.is_dir():
+        return out
+    for path in sorted(directory.glob("*.yaml")):
+        shown = f"{directory.name}/{path.name}"
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as e:
+            raise UserError(f"cannot read the claims index: {str(e).splitlines()[0]}", shown,
+                            hint="fix its YAML") from None
+        claims = data.get("claims") if isinstance(data, dict) else None
+        if not isinstance(claims, list) or not all(isinstance(c, dict) and "text" in c
+                                                   for c in claims):
+            raise UserError("a claims index needs `claims:`, a list of mappings with `text`",
+                            shown, hint="see claims/article.yaml")
+        out.append(ClaimIndex(str(data.get("doc") or path.stem), claims, shown))
+    return out
+
+
+class Report:
+    def __init__(self, run: RunResults, root: Path, out: Path, claims: list[ClaimIndex]) -> None:
+        self.run, self.root, self.claims = run, root.resolve(), claims
+        self.out_dir = out.resolve().parent
+        self.runtimes = list(run.runtimes)
+        self.reference = self.runtimes[0] if self.runtimes else None
+        self.by_case = run.by_case()
+        seen: dict[str, Case] = {}
+        for r in run.results:
+            seen.setdefault(r.case.id, r.case)
+        self.topics = self._topics(list(seen.values()))
+        self.cases = [c for _, cases in self.topics for c in cases]
+        self.number = {c.id: i + 1 for i, c in enumerate(self.cases)}
+        self.anchor = self._anchors(self.cases)
+
+    # -- helpers --
+
+    @staticmethod
+    def _topics(cases: list[Case]) -> list[tuple[str, list[Case]]]:
+        groups: dict[str, list[Case]] = {}
+        for case in cases:
+            groups.setdefault(case.tags[0] if case.tags else "other", []).append(case)
+        order = [t for t in TOPICS if t in groups] + [t for t in groups if t not in TOPICS]
+        return [(t, groups[t]) for t in order]
+
+    @staticmethod
+    def _anchors(cases: list[Case]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        used: set[str] = set()
+        for case in cases:
+            slug = "case-" + re.sub(r"[^a-z0-9]+", "-", case.id.lower()).strip("-")
+            candidate, n = slug, 2
+            while candidate in used:
+                candidate, n = f"{slug}-{n}", n + 1
+            used.add(candidate)
+            out[case.id] = candidate
+        return out
+
+    def result(self, case_id: str, runtime: str | None) -> Result | None:
+        return self.by_case.get(case_id, {}).get(runtime) if runtime else None
+
+    def verdict(self, case_id: str, runtime: str | None) -> str | None:
+        r = self.result(case_id, runtime)
+        return r.verdict.verdict if r else None
+
+    def link(self, case: Case, text: str | None = None) -> str:
+        return f"[{text or self.number[case.id]}](#{self.anchor[case.id]})"
+
+    def case_file(self, case: Case) -> str:
+        """The case's file and line, linked relative to the report when both are in the project."""
+        path = Path(case.path)
+        absolute = (path if path.is_absolute() else Path.cwd() / path).resolve()
+        try:
+            shown = absolute.relative_to(self.root).as_posix()
+        except ValueError:
+            return code(f"{path.name}:{case.line}")
+        try:
+            self.out_dir.relative_to(self.root)
+        except ValueError:
+            return code(f"{shown}:{case.line}")
+        href = Path(os.path.relpath(absolute, self.out_dir)).as_posix()
+        return f"[{shown}:{case.line}]({href}#L{case.line})"
+
+    # -- sections --
+
+    def render(self) -> str:
+        parts = [self.header(), self.summary(), self.claims_section(), self.errata(),
+                 self.trees(), self.case_sections()]
+        text = "\n\n".join(p.strip("\n") for p in parts if p) + "\n"
+        return re.sub(r"\n{3,}", "\n\n", text)
+
+    def header(self) -> str:
+        docs: dict[str, int] = {}
+        for case in self.cases:
+            docs[case.source["doc"]] = docs.get(case.source["doc"], 0) + 1
+        sources = ", ".join(f"{esc(doc)} ({n})" for doc, n in docs.items())
+        lines = [
+            "# What TensorFlow 1.x really does with variable and name scopes", "",
+            "<!-- Generated by `tfscope report` (or `make report`) from the cases in cases/. "
+            "Do not edit: change a case and regenerate. -->", "",
+            "Statements about `tf.variable_scope`, `tf.name_scope`, `tf.get_variable` and "
+            "`tf.Variable`, each turned into a small TensorFlow program (a *case*) together with "
+            "what the statement predicts, and run on real TensorFlow. For every case you get the "
+            "claim, the program as TensorFlow 1.x code you can paste, what the source predicts "
+            "and what TensorFlow did.", "",
+            f"**{len(self.cases)} cases**, by source: {sources}. Checked on:", "",
+            self.runtime_table(), "",
+            "Contents: [Summary](#summary) · [Claims](#claims) · "
+            "[Article errata](#article-errata) · [Name trees](#name-trees) · "
+            "[Cases by topic](#cases-by-topic)",
+        ]
+        return "\n".join(lines)
+
+    def runtime_table(self) -> str:
+        rows = []
+        for rt in self.runtimes:
+            info = self.run.info.get(rt, {})
+            rows.append([rt, info.get("tensorflow", "?"), info.get("python", "?"),
+                         code(info.get("platform", "?"))])
+        return table(["runtime", "TensorFlow", "Python", "platform"], rows)
+
+    def summary(self) -> str:
+        rows = []
+        for verdict in VERDICTS:
+            counts = [sum(1 for c in self.cases if self.verdict(c.id, rt) == verdict)
+                      for rt in self.runtimes]
+            if any(counts):
+                rows.append([verdict_cell(verdict), *map(str, counts), MEANING[verdict]])
+        legend = table(["verdict", *self.runtimes, "meaning"], rows,
+                       ["left", *["right"] * len(self.runtimes), "left"])
+        return "## Summary\n\n" + legend
+
+    def claims_section(self) -> str:
+        parts = ["## Claims"]
+        for index in self.claims:
+            parts.append(self.claim_index(index))
+        parts.append("### Every case\n\nOne row per case, in the order of the sections below. A "
+                     "statement that can be read in more than one way has one case per reading.")
+        rows = []
+        for case in self.cases:
+            claim = self.link(case, "“" + esc(cut(case.source["quote"], QUOTE_CUT)) + "”")
+            if case.source.get("reading"):
+                claim += "<br>*read as:* " + esc(cut(case.source["reading"], READING_CUT))
+            source = esc(case.source["doc"])
+            if case.source.get("where"):
+                source += ": " + esc(cut(case.source["where"], WHERE_CUT))
+            rows.append([str(self.number[case.id]), claim, source,
+                         *[verdict_cell(self.verdict(case.id, rt)) for rt in self.runtimes]])
+        parts.append(table(["#", "claim", "source", *self.runtimes], rows))
+        return "\n\n".join(parts)
+
+    def claim_index(self, index: ClaimIndex) -> str:
+        known = {c.id: c for c in self.cases}
+        rows = []
+        for claim in index.claims:
+            ids = [i for i in claim.get("cases") or [] if isinstance(i, str)]
+            statement = "“" + esc(cut(claim["text"], 90)) + "”"
+            if claim.get("checkable") is False or not ids:
+                why = claim.get("why") or "no case checks it"
+                cells = ["— not checkable: " + esc(cut(why, 70))] + [""] * (len(self.runtimes) - 1)
+                rows.append([str(claim.get("n", "")), esc(cut(claim.get("where", ""), WHERE_CUT)),
+                             statement, *cells, ""])
+                continue
+            cases = [known[i] for i in ids if i in known]
+            cells = [self.overall([self.verdict(c.id, rt) for c in cases]) if cases else "not run"
+                     for rt in self.runtimes]
+            links = ", ".join(self.link(c) for c in cases)
+            rows.append([str(claim.get("n", "")), esc(cut(claim.get("where", ""), WHERE_CUT)),
+                         statement, *cells, links])
+        intro = (f"### The {esc(index.doc)}, statement by statement\n\n"
+                 f"Every statement of the {esc(index.doc)} in reading order (from "
+                 f"{code(index.path)}), with the verdict of the cases that check it: "
+                 "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
+                 "✅⚠️ partly (true in some readings or parts, not in others).")
+        return intro + "\n\n" + table(["#", "where", "statement", *self.runtimes, "cases"], rows)
+
+    @staticmethod
+    def overall(verdicts: list[str | None]) -> str:
+        found = set(verdicts)
+        if found == {CONFORMS}:
+            return "✅ holds"
+        if found == {DEVIATES}:
+            return "⚠️ does not hold"
+        if found == {CONFORMS, DEVIATES}:
+            return "✅⚠️ partly"
+        for verdict in (FAIL, STALE, ERROR, CRASH, TIMEOUT):
+            if verdict in found:
+                return verdict_cell(verdict)
+        return "not run"
+
+    def errata(self) -> str:
+        ref = self.reference
+        wrong = [c for c in self.cases if c.source["doc"] == "article"
+                 and self.verdict(c.id, ref) in (DEVIATES, FAIL)]
+        order: dict[str, int] = {}
+        for index in self.claims:
+            if index.doc == "article":
+                for pos, claim in enumerate(index.claims):
+                    for case_id in claim.get("cases") or []:
+                        order.setdefault(case_id, pos)
+        wrong.sort(key=lambda c: (order.get(c.id, len(order) + 1), self.number[c.id]))
+        parts = ["## Article errata"]
+        if not wrong:
+            parts.append(f"Real TensorFlow ({ref}) bears out every statement of the article "
+                         "that the cases check.")
+            return "\n\n".join(parts)
+        parts.append(f"The article's statements that real TensorFlow ({ref}) does not bear out, "
+                     "in the article's order, each with what TensorFlow really does (and on "
+                     "which runtimes), and the facts where the article and TensorFlow part.")
+        for n, case in enumerate(wrong, 1):
+            r = self.result(case.id, ref)
+            assert r is not None
+            where = f" ({esc(case.source['where'])})" if case.source.get("where") else ""
+            block = [f"**E{n}.** The article{where}:", "", blockquote(case.source["quote"]), ""]
+            if case.source.get("reading"):
+                block += [f"*Read as:* {esc(one_line(case.source['reading']))}", ""]
+            same = [rt for rt in self.runtimes if self.verdict(case.id, rt) == r.verdict.verdict]
+            if r.verdict.verdict == DEVIATES:
+                block += [f"**What TensorFlow does** ({', '.join(same)}): "
+                          f"{esc(one_line(r.verdict.reason))}", ""]
+            else:
+                block += ["**❌ TensorFlow differs, and no recorded deviation explains it**"
+                          + (f": {esc(one_line(r.verdict.reason))}" if r.verdict.reason else "."),
+                          ""]
+            rows = [[code(m.fact), expected_text(m.fact, m.expected),
+                     actual_text(m.fact, m.actual)] for m in r.verdict.diff]
+            if rows:
+                block += [table(["fact", "the article", ref], rows), ""]
+            details = self.link(case, f"case {self.number[case.id]}")
+            block.append(f"Program and details: {details}")
+            parts.append("\n".join(block))
+        return "\n\n".join(parts)
+
+    def trees(self) -> str:
+        cases = [c for c in self.cases if "diagram" in c.tags]
+        parts = ["## Name trees"]
+        if not cases:
+            parts.append("No case asks for a diagram (tag a case `diagram` to get one).")
+            return "\n\n".join(parts)
+        parts.append(f"The names a program creates, as observed on {self.reference}: name scopes "
+                     "(boxes, with their trailing `/`), then the variables (cylinders) and other "
+                     "ops (rounded) in each. A variable's own internal ops (its initializer, "
+                     "`Assign` and `read`) are left out.")
+        for case in cases:
+            r = self.result(case.id, self.reference)
+            if r is None or r.outcome.problem:
+                continue
+            title = self.link(case, f"Case {self.number[case.id]}")
+            parts.append(f"### {esc(case.title)}\n\n{title}: {code(case.id)}\n\n"
+                         f"```mermaid\n{mermaid_tree(r.outcome.facts, case)}```")
+        return "\n\n".join(parts)
+
+    def case_sections(self) -> str:
+        parts = ["## Cases by topic",
+                 "Each case: the claim as its source words it, the program as TensorFlow 1.x "
+                 "code, and each fact it checks: what the source says, and what TensorFlow did "
+                 "(✅ as the source says, ⚠️ differs as recorded, ❌ differs unexplained)."]
+        for topic, cases in self.topics:
+            parts.append(f"### {esc(TOPICS.get(topic, topic))}")
+            parts += [self.case_section(c) for c in cases]
+        return "\n\n".join(parts)
+
+    def case_section(self, case: Case) -> str:
+        src = case.source
+        verdicts = " · ".join(f"{verdict_cell(self.verdict(case.id, rt))} on {rt}"
+                              for rt in self.runtimes)
+        lines = [f'<a id="{self.anchor[case.id]}"></a>', "",
+                 f"#### {self.number[case.id]}. {esc(one_line(case.title))}", "",
+                 blockquote(src["quote"]), "",
+                 f"— {esc(src['doc'])}" + (f", {esc(one_line(src['where']))}" if src.get("where")
+                                           else ""), ""]
+        if src.get("reading"):
+            lines += [f"*Read as:* {esc(one_line(src['reading']))}", ""]
+        lines += [f"**Verdict:** {verdicts} · case {code(case.id)} in {self.case_file(case)}", "",
+                  "```python", python_code(case).rstrip("\n"), "```", "",
+                  self.fact_table(case), ""]
+        for note in self.notes(case):
+            lines += [note, ""]
+        return "\n".join(lines)
+
+    def fact_table(self, case: Case) -> str:
+        facts = list(case.expect)
+        for deviation in case.deviations:
+            facts += [f for f in deviation.observed if f not in facts]
+        rows = []
+        for fact in facts:
+            claimed = fact in case.expect
+            row = [code(fact),
+                   expected_text(fact, case.expect[fact]) if claimed else "(not claimed)"]
+            for rt in self.runtimes:
+                row.append(self.fact_cell(case, rt, fact, claimed))
+            rows.append(row)
+        return table(["fact", "the source says", *self.runtimes], rows)
+
+    def fact_cell(self, case: Case, runtime: str, fact: str, claimed: bool) -> str:
+        r = self.result(case.id, runtime)
+        if r is None:
+            return "not run"
+        if r.outcome.problem is not None:
+            return verdict_cell(r.verdict.verdict)
+        actual = r.outcome.error if fact == "error" else r.outcome.facts.get(fact, MISSING)
+        shown = actual_text(fact, actual)
+        if not claimed:
+            return shown
+        expected = case.expect[fact]
+        ok = error_matches(expected, actual) if fact == "error" else match(expected, actual)
+        if ok:
+            literal = fact != "error" and not (isinstance(expected, dict) and len(expected) == 1)
+            return "✅ same" if literal or (fact == "error" and actual is None) else "✅ " + shown
+        return ("⚠️ " if r.verdict.verdict == DEVIATES else "❌ ") + shown
+
+    def notes(self, case: Case) -> list[str]:
+        out = []
+        reasons: dict[tuple[str, str], list[str]] = {}
+        for rt in self.runtimes:
+            r = self.result(case.id, rt)
+            if r is None or r.verdict.verdict == CONFORMS:
+                continue
+            reasons.setdefault((r.verdict.verdict, one_line(r.verdict.reason or "")), []).append(rt)
+        for (verdict, reason), runtimes in reasons.items():
+            on = ", ".join(runtimes)
+            if verdict == DEVIATES:
+                out.append(f"**What TensorFlow does instead** ({on}): {esc(reason)}")
+            else:
+                out.append(f"**{verdict_cell(verdict)}** ({on}): "
+                           + esc(cut(reason, 400) or "TensorFlow differs from the source and no "
+                                 "recorded deviation explains it."))
+        return out
+
+
+def actual_text(fact: str, actual: Any) -> str:
+    if fact == "error":
+        return error_actual_text(actual if isinstance(actual, dict) or actual is None else None) \
+            if not isinstance(actual, str) else esc(actual)
+    if actual == MISSING:
+        return "not recorded (the program stopped before)"
+    return code(py(actual))
+
+
+def blockquote(text: str) -> str:
+    return "\n".join("> " + esc(line) if line.strip() else ">"
+                     for line in str(text).splitlines() or [""])
+
+
+# --- name trees ---------------------------------------------------------------------------------
+
+def mermaid_tree(facts: dict[str, Any], case: Case | None = None) -> str:
+    """A mermaid `graph TD` of the names in a graph: scopes, then variables and ops in each."""
+    variables = [str(v).rsplit(":", 1)[0] for key in ("graph.global_variables",
+                                                      "graph.local_variables")
+                 for v in facts.get(key) or [] if isinstance(v, str)]
+    var_set = set(variables)
+    scopes: list[str] = []
+    for label_fact, value in sorted(facts.items()):
+        # Scopes a program opened, even those it left empty: captured name scopes and the
+        # name scopes that variable scopes opened.
+        if label_fact.endswith((".original_name_scope", ".name")) and case is not None:
+            label = label_fact.split(".", 1)[0]
+            kind = case.labels.get(label, {}).get("kind")
+            if (kind == "name_scope" and label_fact.endswith(".name")) or (
+                    kind == "scope" and label_fact.endswith(".original_name_scope")):
+                for v in value if isinstance(value, list) else [value]:
+                    if isinstance(v, str) and v.strip("/"):
+                        scopes.append(v.strip("/"))
+    kept = [op for op in facts.get("graph.ops") or []
+            if isinstance(op, str) and not _inside_variable(op, var_set)]
+    kept += [v for v in variables if v not in kept]
+
+    children: dict[str, list[str]] = {"": []}
+    kinds: dict[str, str] = {"": "root"}
+
+    def add(path: str, kind: str) -> None:
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            node = "/".join(parts[:depth])
+            parent = "/".join(parts[:depth - 1])
+            if node not in kinds:
+                kinds[node] = kind if depth == len(parts) else "scope"
+                children.setdefault(parent, []).append(node)
+                children.setdefault(node, [])
+            elif depth == len(parts) and kind != "scope":
+                kinds[node] = kind
+
+    for s in sorted(set(scopes), key=scopes.index):
+        add(s, "scope")
+    for op in kept:
+        add(op, "variable" if op in var_set else "op")
+    ids: dict[str, str] = {}
+    lines = ["graph TD", '  n0(("graph"))']
+    ids[""] = "n0"
+    rank = {"scope": 0, "variable": 1, "op": 2}
+    queue, shown = [""], 0
+    while queue:
+        node = queue.pop(0)
+        kids = sorted(children.get(node, []), key=lambda k: rank[kinds[k]])
+        for kid in kids:
+            if shown >= MAX_TREE_NODES:
+                lines.append(f'  more["… {len(kinds) - 1 - shown} more names"]')
+                return "\n".join(lines) + "\n"
+            shown += 1
+            ids[kid] = f"n{shown}"
+            name = kid.rsplit("/", 1)[-1]
+            label = _mermaid_label(name + ("/" if kinds[kid] == "scope" else ""))
+            shape = {"scope": f'["{label}"]', "variable": f'[("{label}")]',
+                     "op": f'(["{label}"])'}[kinds[kid]]
+            lines.append(f"  {ids[kid]}{shape}")
+            lines.append(f"  {ids[node]} --> {ids[kid]}")
+            queue.append(kid)
+    return "\n".join(lines) + "\n"
+
+
+def _inside_variable(op: str, variables: set[str]) -> bool:
+    parts = op.split("/")
+    return any("/".join(parts[:i]) in variables for i in range(1, len(parts)))
+
+
+def _mermaid_label(text: str) -> str:
+    return re.sub(r'["<>#;&`]', lambda m: f"#{ord(m.group())};", text)
+
+
+def render_report(run: RunResults, root: Path, out: Path,
+                  claims: list[ClaimIndex] | None = None) -> str:
+    """The report's text. `out` is where it will be written (for relative links)."""
+    return Report(run, root, out, claims or []).render()
