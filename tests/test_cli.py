@@ -79,3 +79,18 @@ def test_usage_errors(capsys):
     with pytest.raises(SystemExit) as exit_info:
         cli.main(["--version"])
     assert exit_info.value.code == 0 and "tfscope" in capsys.readouterr().out
+
+
+def test_written_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from harness.files import write_atomic
+
+    target = tmp_path / "out" / "report.md"
+    write_atomic(target, "x\n")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.read_text() == "x\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
+    assert [p.name for p in target.parent.iterdir()] == ["report.md"]  # no temp file left
