@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RuntimeSetupError, did_you_mean
+from .files import write_atomic
 
 LOCKS = Path(__file__).parent / "locks"
 MARKER = ".tfscope-ready"
@@ -100,8 +101,8 @@ def find_python(version: str) -> str:
         return explicit
     candidates = [shutil.which(f"python{version}")]
     for root in _pyenv_roots():
-        candidates += sorted((str(p) for p in root.glob(f"versions/{version}.*/bin/python{version}")),
-                             reverse=True)
+        found = root.glob(f"versions/{version}.*/bin/python{version}")
+        candidates += sorted((str(p) for p in found), reverse=True)
     for candidate in candidates:
         if candidate and _python_version(candidate) == version:
             return candidate
@@ -115,6 +116,13 @@ def find_python(version: str) -> str:
 
 def _lock_digest(spec: Spec) -> str:
     return hashlib.sha256(spec.lock.read_bytes()).hexdigest()
+
+
+def _marker(venv: Path) -> str | None:
+    try:
+        return (venv / MARKER).read_text()
+    except OSError:
+        return None
 
 
 def _ready(venv: Path, spec: Spec) -> bool:
@@ -154,11 +162,14 @@ def provision(spec: Spec, rebuild: bool = False) -> Runtime:
     """The runtime's venv, built on first use (or when incomplete, stale or `rebuild`)."""
     venv = cache_dir() / "runtimes" / spec.name
     python = venv / "bin" / "python"
+    # Ready: no lock, no pip, no network. Otherwise build under an inter-process lock.
     if not rebuild and _ready(venv, spec):
         return Runtime(spec.name, str(python), provisioned=True)
+    seen = _marker(venv)
     with _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
-        if not rebuild and _ready(venv, spec):
-            return Runtime(spec.name, str(python), provisioned=True)  # built while we waited
+        if _ready(venv, spec) and (not rebuild or _marker(venv) != seen):
+            # Built (or rebuilt, for a process that found it broken too) while we waited.
+            return Runtime(spec.name, str(python), provisioned=True)
         base = find_python(spec.python)
         started = time.monotonic()
         log(f"provisioning runtime {spec.name}: {spec.description} into {venv} "
@@ -174,7 +185,9 @@ def provision(spec: Spec, rebuild: bool = False) -> Runtime:
         _run([str(python), "-m", "pip", "install", "--disable-pip-version-check",
               "--progress-bar", "off", "--no-input", "--require-hashes", "--no-deps",
               "-r", str(spec.lock)], "installing TensorFlow")
-        (venv / MARKER).write_text(json.dumps({"lock": _lock_digest(spec), "python": base}))
+        # The marker last, and atomically: a runtime without it is half-built and gets rebuilt.
+        write_atomic(venv / MARKER, json.dumps({"lock": _lock_digest(spec), "python": base,
+                                                "built": time.time(), "pid": os.getpid()}))
         log(f"runtime {spec.name} ready ({time.monotonic() - started:.0f} s)")
     return Runtime(spec.name, str(python), provisioned=True)
 
