@@ -434,7 +434,9 @@ class _Validator:
             return
         if label not in self.labels:
             raise self.fail(f"`{key}` names `{label}`, which no step captures", line,
-                            did_you_mean(label, self.labels) or f"add `as: {label}` to a step")
+                            did_you_mean(label, self.labels) or (
+                                "captured: " + ", ".join(sorted(self.labels)) if self.labels
+                                else f"add `as: {label}` to a step"))
         facts = vocabulary.FACTS[self.labels[label]["kind"]]
         if fact not in facts:
             raise self.fail(f"unknown fact `{fact}` of `{label}` "
