@@ -89,7 +89,8 @@ def diff(expect: dict[str, Any], outcome: Outcome) -> list[Mismatch]:
     expected_error = expect.get("error")
     if "error" in expect or outcome.error is not None:
         if not error_matches(expected_error, outcome.error):
-            out.append(Mismatch("error", expected_error or "no error", describe_error(outcome.error)))
+            out.append(Mismatch("error", expected_error or "no error",
+                                describe_error(outcome.error)))
     for fact, expected in expect.items():
         if fact == "error":
             continue

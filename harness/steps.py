@@ -464,9 +464,10 @@ GRAPH_FACTS = ("global_variables", "trainable_variables", "local_variables",
 # Keys of a step mapping besides the step key.
 STEP_KEYS = ("do",)
 LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def del
-elif else except finally for from global if import in is lambda nonlocal not or pass raise return try
-while with yield tf i""".split())
+# Labels become Python names in exported scripts: no keywords, and not the names the export uses.
+PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def
+del elif else except finally for from global if import in is lambda nonlocal not or pass raise
+return try while with yield tf i""".split())
 
 
 def convert_args(tf, step, args, refs):

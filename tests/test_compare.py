@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from harness.cases import Case, Deviation
 from harness.compare import (
-    CONFORMS, CRASH, DEVIATES, FAIL, STALE, Outcome, format_diff, judge, match,
+    CONFORMS,
+    CRASH,
+    DEVIATES,
+    FAIL,
+    STALE,
+    Outcome,
+    format_diff,
+    judge,
+    match,
 )
 
 # Observed on TF 1.15.5 for the article's example (recorded from a real run).
