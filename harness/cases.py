@@ -566,7 +566,7 @@ def load_file(path: Path, allow_test_steps: bool = False) -> tuple[list[Case], l
     items = data if isinstance(data, list) else [data]
     cases, errors = [], []
     for i, item in enumerate(items):
-        line = line_of(data, i) if isinstance(data, list) else line_of(data)
+        line = line_of(data, i) if isinstance(data, list) else line_of(data) or 1
         try:
             cases.append(_Validator(shown, allow_test_steps).case(item, line))
         except CaseError as e:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 import traceback
 from collections.abc import Sequence
@@ -23,6 +25,23 @@ EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 class UsageError(UserError):
     pass
+
+
+def test_steps_enabled() -> bool:
+    """TFSCOPE_TEST_STEPS=1 lets case files use the test-only steps `sleep`, `crash` and `print`.
+    Only for the harness's own tests (tests/test_cli_errors.py): they hang or kill the worker."""
+    return os.environ.get("TFSCOPE_TEST_STEPS") == "1"
+
+
+def seconds(text: str) -> float:
+    """--timeout's type: a positive, finite number of seconds."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (0 < value <= 86400):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, not `{text}`")
+    return value
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="runtime to use (repeatable): a known name, provisioned on first "
                             "use, or NAME=PYTHON for an interpreter that has TensorFlow "
                             f"(known: {', '.join(SPECS)})")
-        p.add_argument("--timeout", type=float, metavar="SECONDS",
+        p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                        help="per-case time limit (default: per case, else [tool.tfscope])")
 
     p = sub.add_parser("run", help="run cases on real TensorFlow and compare",
@@ -116,7 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def load_cases(args: argparse.Namespace, config: Config, allow_test_steps: bool = False
                ) -> tuple[list[caselib.Case], list[UserError]]:
     paths = args.paths or [str(config.root / p) for p in config.cases]
-    cases, errors = caselib.load(paths, allow_test_steps=allow_test_steps)
+    cases, errors = caselib.load(paths, allow_test_steps=allow_test_steps or test_steps_enabled())
     return caselib.select(cases, args.keyword), list(errors)
 
 
@@ -153,9 +172,15 @@ def progress_printer(enabled: bool, total: int):
 
 
 def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case]) -> RunResults:
+    default = config.timeout
+    if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
+        raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
+                         str(config.root / "pyproject.toml"), hint="e.g. `timeout = 60`")
     runtimes = resolve_runtimes(args, config)
     quiet = getattr(args, "quiet", False)
-    return run_cases(cases, runtimes, timeout=args.timeout,
+    # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
+    return run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
+                     test_steps=test_steps_enabled(),
                      progress=progress_printer(not quiet, len(cases) * len(runtimes)))
 
 
