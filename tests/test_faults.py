@@ -21,6 +21,7 @@ import pytest
 from harness import cases as caselib
 from harness import results as resultlib
 from harness.compare import CONFORMS, CRASH, GOOD, TIMEOUT
+from harness.report import render_report
 from harness.runner import Pool, run_cases
 
 from .conftest import ROOT
@@ -107,13 +108,18 @@ def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_pa
 
 
 def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
-    """Every article case plus a victim that a SIGKILL from outside hits in the middle: the
-    victim gets `crash`, every other case its usual verdict, and the JSON is complete."""
+    """Every article case plus a victim that a SIGKILL from outside hits in the middle, a hang
+    and a protocol-corrupting print: the victim gets `crash`, the hang `timeout`, every other
+    case its usual verdict, and the JSON results and the report are complete."""
     article, errors = caselib.load([ROOT / "cases"])
     assert article and not errors
     half = len(article) // 2
-    (victim,) = load(tmp_path, fault_case("t.victim", "print: victim running", "sleep: 60"))
-    cases = article[:half] + [victim] + article[half:]
+    victim, hang, printer = load(
+        tmp_path, fault_case("t.victim", "print: victim running", "sleep: 60"),
+        fault_case("t.hang", "sleep: 60", timeout=2),
+        fault_case("t.print", "print: '{\"id\": \"t.print\", \"facts\": {}}'"))
+    cases = [printer] + article[:half] + [victim] + article[half:] + [hang]
+    half += 1
     killed: list[int] = []
 
     def kill_when_victim_runs(runtime: str, done: int, total: int) -> None:
@@ -132,11 +138,15 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     got = verdicts(run)
     assert list(got) == [c.id for c in cases]  # a verdict for every case, in order
     assert got.pop("t.victim") == CRASH
+    assert got.pop("t.hang") == TIMEOUT
     assert "SIGKILL" in run.results[half].verdict.reason
     assert all(v in GOOD for v in got.values()), {k: v for k, v in got.items() if v not in GOOD}
     data = json.loads(resultlib.to_json(run))
     assert [r["id"] for r in data["results"]] == [c.id for c in cases]
-    assert not data["interrupted"]
+    assert all(r["verdict"] for r in data["results"]) and not data["interrupted"]
+    report = render_report(run, ROOT, tmp_path / "report.md")
+    for case in cases:
+        assert f"`{case.id}`" in report, case.id
     assert not worker_pids()
 
 

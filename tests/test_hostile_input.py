@@ -272,3 +272,16 @@ def test_loader_never_constructs_python_objects():
     for text in HOSTILE[:5]:
         errors = check_load(text)
         assert any("unsupported YAML tag" in str(e) for e in errors), (text, errors)
+
+
+def test_no_shell_no_eval_no_unsafe_yaml_in_the_harness():
+    """Case content is data: nothing in the harness can hand it to a shell or to Python."""
+    forbidden = ("shell=True", "os.system(", "os.popen(", "eval(", "exec(", "yaml.load(",
+                 "yaml.unsafe_load", "yaml.full_load", "pickle", "marshal", "__import__(")
+    harness = Path(caselib.__file__).parent
+    for source in sorted(harness.glob("*.py")):
+        text = source.read_text()
+        if source.name == "steps.py":  # renders `__import__('time')` into exported scripts
+            text = text.replace("\"__import__('time').sleep(%r)\"", "")
+        for word in forbidden:
+            assert word not in text, f"{source.name} uses {word}"
