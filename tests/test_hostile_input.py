@@ -9,6 +9,7 @@ real loader; the fixed tests cover the pathological shapes that random generatio
 
 from __future__ import annotations
 
+import ast
 import os
 import tempfile
 import time
@@ -275,13 +276,25 @@ def test_loader_never_constructs_python_objects():
 
 
 def test_no_shell_no_eval_no_unsafe_yaml_in_the_harness():
-    """Case content is data: nothing in the harness can hand it to a shell or to Python."""
-    forbidden = ("shell=True", "os.system(", "os.popen(", "eval(", "exec(", "yaml.load(",
-                 "yaml.unsafe_load", "yaml.full_load", "pickle", "marshal", "__import__(")
+    """Case content is data: nothing in the harness can hand it to a shell or to Python. (Read
+    from the code, not its strings: exported scripts may well say `__import__('time')`.)"""
+    builtins = {"eval", "exec", "compile", "__import__"}
+    attributes = {("os", "system"), ("os", "popen"), ("yaml", "load"), ("yaml", "unsafe_load"),
+                  ("yaml", "full_load"), ("yaml", "load_all")}
     harness = Path(caselib.__file__).parent
     for source in sorted(harness.glob("*.py")):
-        text = source.read_text()
-        if source.name == "steps.py":  # renders `__import__('time')` into exported scripts
-            text = text.replace("\"__import__('time').sleep(%r)\"", "")
-        for word in forbidden:
-            assert word not in text, f"{source.name} uses {word}"
+        tree = ast.parse(source.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+                assert not {"pickle", "marshal", "shelve"} & set(names), source.name
+            if not isinstance(node, ast.Call):
+                continue
+            func, where = node.func, f"{source.name}:{node.lineno}"
+            if isinstance(func, ast.Name):
+                assert func.id not in builtins, f"{where} calls {func.id}"
+            elif isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
+                assert (func.value.id, func.attr) not in attributes, f"{where} calls {func.attr}"
+            for keyword in node.keywords:
+                assert not (keyword.arg == "shell" and getattr(keyword.value, "value", False)), \
+                    f"{where} starts a shell"
