@@ -1,0 +1,400 @@
+"""The benchmark: what `tfscope run` costs against the same TensorFlow calls made bare.
+
+Run from the repository root with the dev venv (the package installed): `python benchmarks/run.py`
+(or `tox -e bench`). It generates synthetic cases (benchmarks/synth.py) into a temporary
+directory, measures the harness and the floor (benchmarks/floor.py) side by side, then a
+multi-runtime run and the pytest path, prints the table and rewrites the results section of
+benchmarks/README.md. See that README for what each column means.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import floor  # noqa: E402
+import synth  # noqa: E402
+from tabulate import tabulate  # noqa: E402
+
+from harness import cases as caselib  # noqa: E402
+from harness.files import write_atomic  # noqa: E402
+from harness.runtimes import SPECS, resolve  # noqa: E402
+
+README = HERE / "README.md"
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+POLL = 0.05          # seconds between RSS samples of the harness's processes
+TARGET_RATIO = 1.2
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# --- measuring processes ------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out
+
+
+def _status_kib(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+@dataclass
+class Measured:
+    wall: float
+    cpu: float          # user + system seconds of the process and every process below it
+    stdout: str
+    stderr: str
+    code: int
+    rss: dict[str, int] = field(default_factory=dict)   # process role -> peak RSS (KiB)
+
+
+def measure(cmd: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
+    """Run cmd; wall and CPU time, output, and the peak RSS (VmHWM) of it and of each TF worker.
+
+    VmHWM only grows, so the last sample taken before a process exits is its peak (to within the
+    few milliseconds between samples). CPU time comes from wait4, which counts the descendants
+    the process waited for (the workers): it is less sensitive to a busy machine than wall time.
+    """
+    peaks: dict[int, tuple[str, int]] = {}
+    done = threading.Event()
+    started = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    output: dict[str, str] = {}
+
+    def read(name: str, stream) -> None:
+        output[name] = stream.read()
+
+    def sample() -> None:
+        while not done.is_set():
+            pending, seen = [proc.pid], set()
+            while pending:
+                pid = pending.pop()
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                hwm = _status_kib(pid, "VmHWM")
+                if hwm:
+                    role = peaks.get(pid, ("other", 0))[0]
+                    if role == "other":  # until exec, a child still shows its parent's command
+                        line = _cmdline(pid)
+                        role = ("worker:" + line.split()[0]) if "worker.py" in line else (
+                            "main" if pid == proc.pid else "other")
+                    peaks[pid] = (role, max(hwm, peaks.get(pid, ("", 0))[1]))
+                pending += _children(pid)
+            done.wait(POLL)
+
+    threads = [threading.Thread(target=read, args=("out", proc.stdout), daemon=True),
+               threading.Thread(target=read, args=("err", proc.stderr), daemon=True),
+               threading.Thread(target=sample, daemon=True)]
+    for t in threads:
+        t.start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    done.set()
+    for t in threads:
+        t.join()
+    rss: dict[str, int] = {}
+    for role, kib in peaks.values():
+        rss[role] = max(rss.get(role, 0), kib)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, output.get("out", ""),
+                    output.get("err", ""), proc.returncode, rss)
+
+
+def best(runs: list[Measured]) -> Measured:
+    """The fastest of repeated runs (the machine is shared: noise only ever adds time)."""
+    return min(runs, key=lambda m: m.wall)
+
+
+# --- the runs -----------------------------------------------------------------------------------
+
+def verdicts(stdout: str) -> dict[str, list[int]]:
+    """The summary table at the end of `tfscope run`'s output: verdict -> count per runtime."""
+    lines = stdout.rstrip().splitlines()
+    start = max((i for i, line in enumerate(lines) if line.startswith("verdict ")), default=None)
+    if start is None:
+        return {}
+    out = {}
+    for line in lines[start + 2:]:
+        parts = line.split()
+        if len(parts) >= 2 and all(p.isdigit() for p in parts[1:]):
+            out[parts[0]] = [int(p) for p in parts[1:]]
+    return out
+
+
+def pytest_counts(stdout: str) -> dict[str, int]:
+    last = stdout.rstrip().splitlines()[-1] if stdout.strip() else ""
+    return {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", last)}
+
+
+def show_verdicts(counts: dict[str, list[int]]) -> str:
+    return ", ".join(f"{sum(v)} {k}" for k, v in counts.items()) or "none (see stderr)"
+
+
+class Bench:
+    def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
+        self.args, self.tmp = args, tmp
+        self.env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1")
+        self.env.pop("PYTHONPATH", None)
+        self.runtimes = {name: resolve(name) for name in [args.runtime, *args.others]}
+        self.python = self.runtimes[args.runtime].python
+        self.info: dict[str, str] = {}
+        self.dirs: dict[int, Path] = {}
+        self.floors: dict[int, Path] = {}
+        self.loading: dict[int, float] = {}
+
+    def prepare(self, n: int) -> None:
+        directory = self.tmp / f"cases-{n}"
+        synth.generate(n, directory)
+        # The pytest plugin collects YAML only under [tool.tfscope] cases of the nearest pyproject.
+        (directory / "pyproject.toml").write_text(
+            f'[tool.tfscope]\ncases = ["."]\nruntimes = ["{self.args.runtime}"]\ntimeout = 60\n')
+        started = time.perf_counter()
+        cases, errors = caselib.load([directory])
+        self.loading[n] = time.perf_counter() - started
+        if errors or len(cases) != n:
+            raise SystemExit(f"bench: generated cases are invalid: {errors[0] if errors else n}")
+        script = self.tmp / f"floor-{n}.py"
+        script.write_text(floor.script(cases))
+        self.dirs[n], self.floors[n] = directory, script
+
+    def tfscope(self, n: int, runtimes: list[str]) -> Measured:
+        cmd = [sys.executable, "-m", "harness", "run", "-q", str(self.dirs[n])]
+        for name in runtimes:
+            cmd += ["--runtime", f"{name}={self.runtimes[name].python}"]
+        m = measure(cmd, self.dirs[n], self.env)
+        if m.code not in (0, 1) or not verdicts(m.stdout):
+            raise SystemExit(f"bench: tfscope run failed (exit {m.code}): "
+                             f"{m.stderr.strip()[-500:]}")
+        for line in m.stdout.splitlines():
+            if re.match(r"^tf[\w.]+: TensorFlow ", line):
+                name, rest = line.split(": ", 1)
+                self.info[name] = rest
+        return m
+
+    def run_floor(self, n: int) -> tuple[Measured, dict]:
+        m = measure([self.python, str(self.floors[n])], self.tmp, self.env)
+        try:
+            report = json.loads(m.stdout.strip().splitlines()[-1])
+        except (ValueError, IndexError):
+            raise SystemExit(f"bench: the floor script failed: {m.stderr.strip()[-500:]}") from None
+        return m, report
+
+    def pytest(self, n: int) -> Measured:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "--rootdir", str(self.dirs[n]), str(self.dirs[n])]
+        return measure(cmd, self.dirs[n], self.env)
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+def machine(bench: Bench) -> list[str]:
+    cpu = "?"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = f"{mem / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        ram = "?"
+    try:
+        osname = re.search(r'PRETTY_NAME="([^"]+)"', Path("/etc/os-release").read_text()).group(1)
+    except (OSError, AttributeError):
+        osname = platform.system()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [f"- Date: {datetime.date.today().isoformat()}",
+             f"- CPU: {cpu}, {os.cpu_count()} cores; RAM {ram}",
+             f"- OS: {osname} (kernel {platform.release()})",
+             f"- Harness: Python {platform.python_version()}"]
+    lines += [f"- {name}: {text}" for name, text in sorted(bench.info.items())]
+    lines.append(f"- Load average (1/5/15 min) at the end: {load}")
+    return lines
+
+
+def mib(kib: int) -> str:
+    return f"{kib / 1024:.0f}" if kib else "?"
+
+
+def run(args: argparse.Namespace) -> str:
+    with tempfile.TemporaryDirectory(prefix="tfscope-bench-") as tmpname:
+        tmp = Path(args.keep or tmpname)
+        tmp.mkdir(parents=True, exist_ok=True)
+        bench = Bench(args, tmp)
+        sizes = sorted({1, *args.sizes, args.other_n})
+        for n in sizes:
+            say(f"generating {n} case(s) and the floor script")
+            bench.prepare(n)
+        rows, memory, worker_rss, ratio_1000 = [], [], {}, None
+        base: dict[str, float] = {}
+        for n in sizes:
+            harness_runs, floor_runs = [], []
+            for _ in range(args.repeat if n <= 1000 else 1):
+                say(f"N={n}: floor ...")
+                floor_runs.append(bench.run_floor(n))
+                say(f"N={n}: floor {floor_runs[-1][0].wall:.1f} s; tfscope run ...")
+                harness_runs.append(bench.tfscope(n, [args.runtime]))
+                say(f"N={n}: tfscope run {harness_runs[-1].wall:.1f} s")
+            h = best(harness_runs)
+            f, report = min(floor_runs, key=lambda x: x[0].wall)
+            worker = max((v for k, v in h.rss.items() if k.startswith("worker:")), default=0)
+            worker_rss[n] = worker
+            if n == 1:
+                base = {"harness": h.wall, "floor": f.wall}
+            h_after, f_after = h.wall - base["harness"], f.wall - base["floor"]
+            after = n > 1 and f_after > 0
+            rows.append([
+                f"{n:,}", f"{h.wall:.2f}", f"{f.wall:.2f}", f"{h.wall / f.wall:.2f}",
+                f"{h.cpu:.2f}", f"{f.cpu:.2f}", f"{h.cpu / f.cpu:.2f}",
+                f"{h_after:.2f}" if n > 1 else "(base)", f"{f_after:.2f}" if n > 1 else "(base)",
+                f"{h_after / f_after:.2f}" if after else "",
+                f"{(n - 1) / h_after:.0f}" if after else "",
+                f"{(n - 1) / f_after:.0f}" if after else "",
+                f"{bench.loading[n]:.2f}"])
+            memory.append([f"{n:,}", mib(worker), mib(report.get("hwm_kib", 0)),
+                           mib(h.rss.get("main", 0)), show_verdicts(verdicts(h.stdout))])
+            ratio_1000 = rows[-1] if n == 1000 else ratio_1000
+        timing = tabulate(rows, tablefmt="github", disable_numparse=True, headers=[
+            "N", "tfscope run s", "floor s", "ratio", "tfscope CPU s", "floor CPU s",
+            "CPU ratio", "tfscope after import s", "floor after import s",
+            "ratio after import", "tfscope cases/s", "floor cases/s", "loading cases s"])
+        memory_table = tabulate(memory, tablefmt="github", disable_numparse=True, headers=[
+            "N", "worker peak RSS MiB", "floor peak RSS MiB", "tfscope process peak RSS MiB",
+            "tfscope verdicts"])
+
+        n = args.other_n
+        others, single = [], {}
+        for name in [args.runtime, *args.others]:
+            say(f"N={n}: tfscope run on {name} ...")
+            m = bench.tfscope(n, [name])
+            single[name] = m
+            others.append([f"tfscope run, {name}", f"{n:,}", f"{m.wall:.2f}", f"{m.cpu:.2f}",
+                           "", "",
+                           show_verdicts(verdicts(m.stdout))])
+        names = [args.runtime, *args.others]
+        if len(names) > 1:
+            say(f"N={n}: tfscope run on {', '.join(names)} together ...")
+            m = bench.tfscope(n, names)
+            slowest = max(names, key=lambda k: single[k].wall)
+            counts = verdicts(m.stdout)
+            others.append([f"tfscope run, {' + '.join(names)}", f"{n:,}", f"{m.wall:.2f}",
+                           f"{m.cpu:.2f}",
+                           f"slowest single ({slowest})",
+                           f"{m.wall / single[slowest].wall:.2f}",
+                           "; ".join(f"{rt}: " + ", ".join(f"{v[i]} {k}" for k, v in
+                                                           counts.items() if v[i])
+                                     for i, rt in enumerate(names))])
+        say(f"N={n}: pytest ...")
+        p = bench.pytest(n)
+        ref = single[args.runtime]
+        counts = pytest_counts(p.stdout)
+        others.append([f"pytest, {args.runtime}", f"{n:,}", f"{p.wall:.2f}", f"{p.cpu:.2f}",
+                       f"tfscope run, {args.runtime}", f"{p.wall / ref.wall:.2f}",
+                       ", ".join(f"{v} {k}" for k, v in counts.items()) or
+                       f"exit {p.code}: {p.stdout.strip()[-200:]}"])
+        paths = tabulate(others, tablefmt="github", disable_numparse=True, headers=[
+            "run", "N", "wall s", "CPU s", "compared to", "wall ratio", "verdicts"])
+
+        notes = []
+        big = [k for k in sorted(worker_rss) if k >= 1000]
+        if len(big) >= 2 and worker_rss[big[0]]:
+            lo, hi = big[0], big[-1]
+            growth = (worker_rss[hi] - worker_rss[lo]) / worker_rss[lo] * 100
+            notes.append(f"- Worker peak RSS from N={lo:,} to N={hi:,}: {growth:+.1f}% "
+                         f"({mib(worker_rss[lo])} -> {mib(worker_rss[hi])} MiB; "
+                         "target: within 10%)")
+        if ratio_1000:
+            notes.append(f"- Ratio tfscope/floor at N=1,000, TF import included: {ratio_1000[3]} "
+                         f"(CPU: {ratio_1000[6]}; target: at most {TARGET_RATIO}); after "
+                         f"import: {ratio_1000[9]}")
+        text = "\n".join([*machine(bench), "", timing, "", memory_table, "", paths, "",
+                          *notes])
+        if args.keep:
+            say(f"kept the cases and floor scripts in {tmp}")
+    return text
+
+
+def write_readme(text: str) -> None:
+    readme = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
+    if START not in readme or END not in readme:
+        readme = readme.rstrip("\n") + f"\n\n## Results\n\n{START}\n{END}\n"
+    head, rest = readme.split(START, 1)
+    tail = rest.split(END, 1)[1]
+    write_atomic(README, f"{head}{START}\n{text}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="benchmarks/run.py", description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100,1000,10000",
+                        help="numbers of cases to compare with the floor (default: %(default)s)")
+    parser.add_argument("--runtime", default="tf1.15", help="the reference runtime")
+    parser.add_argument("--others", default=",".join(k for k in SPECS if k != "tf1.15"),
+                        help="other runtimes for the multi-runtime run, comma-separated "
+                             "(provisioned on first use; empty for none; default: %(default)s)")
+    parser.add_argument("--other-n", type=int, default=1000,
+                        help="cases in the multi-runtime and pytest runs (default: %(default)s)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per measurement up to N=1,000; the fastest counts")
+    parser.add_argument("--no-readme", action="store_true", help="only print the table")
+    parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError:
+        parser.error("--sizes takes numbers separated by commas, e.g. 100,1000")
+    args.others = [x.strip() for x in args.others.split(",") if x.strip() and x != args.runtime]
+    try:
+        import importlib.metadata as md
+        md.distribution("tfscope")
+    except Exception:
+        parser.error("install the package first (`pip install -e .`, or use `tox -e bench`)")
+    text = run(args)
+    print(text)
+    if not args.no_readme:
+        write_readme(text)
+        say(f"wrote the results into {README}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
