@@ -12,9 +12,11 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from . import __version__, cases as caselib, results as resultlib
+from . import __version__
+from . import cases as caselib
+from . import results as resultlib
 from .compare import GOOD, VERDICTS, format_diff
-from .config import Config, load_config
+from .config import Config, load_config, report_runtimes
 from .errors import UserError
 from .files import write_atomic
 from .runner import RunResults, run_cases
@@ -144,8 +146,9 @@ def print_errors(errors: list[UserError]) -> None:
         print(f"tfscope: error: {e}", file=sys.stderr)
 
 
-def resolve_runtimes(args: argparse.Namespace, config: Config) -> list[Runtime]:
-    selectors = args.runtime or config.runtimes
+def resolve_runtimes(args: argparse.Namespace, config: Config,
+                     default: list[str] | None = None) -> list[Runtime]:
+    selectors = args.runtime or default or config.runtimes
     runtimes = [resolve(s) for s in selectors]
     names = [rt.name for rt in runtimes]
     if len(set(names)) != len(names):
@@ -171,12 +174,13 @@ def progress_printer(enabled: bool, total: int):
     return show
 
 
-def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case]) -> RunResults:
+def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case],
+            default_runtimes: list[str] | None = None) -> RunResults:
     default = config.timeout
     if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
         raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
                          str(config.root / "pyproject.toml"), hint="e.g. `timeout = 60`")
-    runtimes = resolve_runtimes(args, config)
+    runtimes = resolve_runtimes(args, config, default_runtimes)
     quiet = getattr(args, "quiet", False)
     # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
     return run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
@@ -247,7 +251,7 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                                                  else "no cases to run"), file=sys.stderr)
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
-    run = execute(args, config, cases)
+    run = execute(args, config, cases, report_runtimes(config))
     if run.interrupted:
         print("tfscope: interrupted; the previous report is left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED

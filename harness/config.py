@@ -18,6 +18,8 @@ else:  # pragma: no cover
 class Config:
     cases: list[str] = field(default_factory=lambda: ["cases"])
     runtimes: list[str] = field(default_factory=lambda: ["tf1.15"])
+    # The report answers "per version": it may cover more runtimes than a quick `run` does.
+    report_runtimes: list[str] | None = None
     timeout: float = 60.0
     report: str = "reports/behaviour.md"
     root: Path = field(default_factory=Path.cwd)
@@ -40,7 +42,12 @@ def load_config(start: Path | None = None) -> Config:
         for key, value in table.items():
             if not hasattr(config, key) or key == "root":
                 raise UserError(f"unknown setting `{key}` in [tool.tfscope]", str(pyproject),
-                                hint="settings: cases, runtimes, timeout, report")
+                                hint="settings: cases, runtimes, report_runtimes, timeout, "
+                                "report")
             setattr(config, key, value)
         return config
     return Config()
+
+
+def report_runtimes(config: Config) -> list[str]:
+    return config.report_runtimes or config.runtimes

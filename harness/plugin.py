@@ -124,10 +124,12 @@ class CaseItem(pytest.Item):
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
-        timeout = self.config.getoption("tfscope_timeout") or state["settings"].timeout
+        # Command line, then the case, then the configuration (as `tfscope run` does).
+        timeout = self.config.getoption("tfscope_timeout") or self.case.timeout or \
+            state["settings"].timeout
         try:
             result: Result = self.pool().run(self.case, self.runtime,
-                                             timeout=self.case.timeout or timeout)
+                                             timeout=timeout)
         except UserError as e:
             state["setup_error"] = f"runtime setup failed: {e}"
             raise CaseFailed(state["setup_error"]) from None

@@ -11,7 +11,7 @@ import pytest
 from harness import cases as caselib
 from harness.cli import main
 from harness.compare import Outcome, judge
-from harness.config import load_config
+from harness.config import load_config, report_runtimes
 from harness.report import ClaimIndex, load_claims, mermaid_tree, render_report
 from harness.runner import Result, RunResults, run_cases
 from harness.runtimes import resolve
@@ -218,7 +218,7 @@ def test_committed_report_is_current(tf115, monkeypatch):
     config = load_config(ROOT)
     cases, errors = caselib.load([ROOT / p for p in config.cases])
     assert not errors, f"invalid cases: {errors[0]}"
-    run = run_cases(cases, [resolve(name) for name in config.runtimes])
+    run = run_cases(cases, [resolve(name) for name in report_runtimes(config)])
     fresh = render_report(run, ROOT, ROOT / config.report, load_claims(ROOT / "claims"))
     assert COMMITTED.is_file(), f"{COMMITTED.relative_to(ROOT)} is missing: {REFRESH}"
     committed = COMMITTED.read_text(encoding="utf-8")
