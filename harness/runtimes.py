@@ -50,6 +50,9 @@ SPECS = {s.name: s for s in [
          description="TensorFlow 1.14.0 on Python 3.7"),
     Spec("tf1.13", "3.7", ("tensorflow==1.13.2", "protobuf<3.21"),
          description="TensorFlow 1.13.2 on Python 3.7 (the article's version)"),
+    # Where TF1 code migrates to: the same programs through tf.compat.v1 in graph mode.
+    Spec("tf2.21", "3.11", ("tensorflow-cpu==2.21.0",),
+         description="TensorFlow 2.21.0 (CPU) on Python 3.11, through tf.compat.v1"),
 ]}
 DEFAULT_RUNTIME = "tf1.15"
 
