@@ -229,6 +229,15 @@ class Report:
             out[case.id] = candidate
         return out
 
+    def per_runtime_table(self, headers: list[str], rows: list[list[str]], start: int) -> str:
+        """A table with one column per runtime from `start` on, folded into one column when
+        every runtime gives the same cell in every row: no wider than it needs to be."""
+        n = len(self.runtimes)
+        if n > 1 and all(len(set(row[start:start + n])) == 1 for row in rows):
+            headers = headers[:start] + [f"all {n} runtimes"] + headers[start + n:]
+            rows = [row[:start + 1] + row[start + n:] for row in rows]
+        return table(headers, rows)
+
     def result(self, case_id: str, runtime: str | None) -> Result | None:
         return self.by_case.get(case_id, {}).get(runtime) if runtime else None
 
@@ -319,7 +328,7 @@ class Report:
                 source += ": " + esc(cut(case.source["where"], WHERE_CUT))
             rows.append([str(self.number[case.id]), claim, source,
                          *[verdict_cell(self.verdict(case.id, rt)) for rt in self.runtimes]])
-        parts.append(table(["#", "claim", "source", *self.runtimes], rows))
+        parts.append(self.per_runtime_table(["#", "claim", "source", *self.runtimes], rows, 3))
         return "\n\n".join(parts)
 
     def claim_index(self, index: ClaimIndex) -> str:
@@ -330,9 +339,9 @@ class Report:
             statement = "“" + esc(cut(claim["text"], 90)) + "”"
             if claim.get("checkable") is False or not ids:
                 why = claim.get("why") or "no case checks it"
-                cells = ["— not checkable: " + esc(cut(why, 70))] + [""] * (len(self.runtimes) - 1)
+                statement += "<br>*not checkable:* " + esc(cut(why, 70))
                 rows.append([str(claim.get("n", "")), esc(cut(claim.get("where", ""), WHERE_CUT)),
-                             statement, *cells, ""])
+                             statement, *["—"] * len(self.runtimes), ""])
                 continue
             cases = [known[i] for i in ids if i in known]
             cells = [self.overall([self.verdict(c.id, rt) for c in cases]) if cases else "not run"
@@ -345,7 +354,8 @@ class Report:
                  f"{code(index.path)}), with the verdict of the cases that check it: "
                  "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
                  "✅⚠️ partly (true in some readings or parts, not in others).")
-        return intro + "\n\n" + table(["#", "where", "statement", *self.runtimes, "cases"], rows)
+        return intro + "\n\n" + self.per_runtime_table(
+            ["#", "where", "statement", *self.runtimes, "cases"], rows, 3)
 
     @staticmethod
     def overall(verdicts: list[str | None]) -> str:
@@ -463,7 +473,7 @@ class Report:
             for rt in self.runtimes:
                 row.append(self.fact_cell(case, rt, fact, claimed))
             rows.append(row)
-        return table(["fact", "the source says", *self.runtimes], rows)
+        return self.per_runtime_table(["fact", "the source says", *self.runtimes], rows, 2)
 
     def fact_cell(self, case: Case, runtime: str, fact: str, claimed: bool) -> str:
         r = self.result(case.id, runtime)

@@ -168,7 +168,7 @@ def test_article_claims_index_in_reading_order(run, tmp_path):
     section = text.split("### The article, statement by statement", 1)[1].split("###", 1)[0]
     rows = [line for line in section.splitlines() if line.startswith("| ") and "---" not in line]
     assert [r.split("|")[1].strip() for r in rows[1:]] == ["1", "2", "3"]
-    assert "not checkable: names a version" in rows[1]
+    assert "*not checkable:* names a version" in rows[1]
     assert "✅ holds" in rows[2] and "✅⚠️ partly" in rows[3]
 
 
@@ -232,3 +232,14 @@ def test_committed_report_is_current(tf115, monkeypatch):
                      min(len(old), len(new)))
         pytest.fail(f"reports/behaviour.md is out of date with the cases (first difference at "
                     f"line {first + 1}): {REFRESH}", pytrace=False)
+
+
+def test_runtime_columns_fold_only_when_every_runtime_agrees():
+    from harness.report import Report
+    run = RunResults(["a", "b"])
+    report = Report(run, ROOT, ROOT / "reports" / "x.md", [])
+    same = report.per_runtime_table(["fact", "says", "a", "b"], [["f", "x", "✅", "✅"]], 2)
+    assert "all 2 runtimes" in same and "| a " not in same
+    differ = report.per_runtime_table(["fact", "says", "a", "b"],
+                                      [["f", "x", "✅", "✅"], ["g", "y", "✅", "❌"]], 2)
+    assert "all 2 runtimes" not in differ and "| a " in differ and "| b " in differ
