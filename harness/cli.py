@@ -20,7 +20,7 @@ from .config import Config, load_config, report_runtimes
 from .errors import UserError
 from .files import write_atomic
 from .runner import RunResults, run_cases
-from .runtimes import SPECS, Runtime, resolve
+from .runtimes import SPECS, Runtime, resolve, use_python
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
                             f"(known: {', '.join(SPECS)})")
         p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                        help="per-case time limit (default: per case, else [tool.tfscope])")
+        p.add_argument("--python", action="append", metavar="PATH",
+                       help="interpreter to build runtimes of its version with (e.g. a "
+                            "python3.7); default: $TFSCOPE_PYTHON3_7, python3.7 on PATH, pyenv")
 
     p = sub.add_parser("run", help="run cases on real TensorFlow and compare",
                        description="Run cases and print a verdict summary and the diff of "
@@ -148,6 +151,8 @@ def print_errors(errors: list[UserError]) -> None:
 
 def resolve_runtimes(args: argparse.Namespace, config: Config,
                      default: list[str] | None = None) -> list[Runtime]:
+    for path in getattr(args, "python", None) or []:
+        use_python(path)
     selectors = args.runtime or default or config.runtimes
     runtimes = [resolve(s) for s in selectors]
     names = [rt.name for rt in runtimes]

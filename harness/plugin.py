@@ -17,7 +17,7 @@ from .compare import CONFORMS, DEVIATES, format_diff
 from .config import load_config
 from .errors import UserError
 from .runner import Pool, Result
-from .runtimes import resolve
+from .runtimes import resolve, use_python
 
 STATE = pytest.StashKey[dict]()
 
@@ -28,6 +28,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="runtime(s) to run cases on (default: [tool.tfscope] runtimes)")
     group.addoption("--tfscope-timeout", type=float, metavar="SECONDS",
                     help="per-case time limit")
+    group.addoption("--tfscope-python", action="append", metavar="PATH",
+                    help="interpreter to build runtimes of its version with (e.g. a python3.7)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -116,6 +118,8 @@ class CaseItem(pytest.Item):
             raise CaseFailed(state["setup_error"])
         if state["pool"] is None:
             try:
+                for path in self.config.getoption("tfscope_python") or []:
+                    use_python(path)
                 state["pool"] = Pool([resolve(s) for s in state["runtimes"]])
             except UserError as e:
                 state["setup_error"] = f"runtime setup failed: {e}"

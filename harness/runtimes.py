@@ -93,6 +93,17 @@ def _pyenv_roots() -> list[Path]:
     return [Path(r) for r in roots if r]
 
 
+def use_python(path: str) -> str:
+    """Make `path` the interpreter that runtimes of its version are built with (a command-line
+    `--python`): the same as setting $TFSCOPE_PYTHON3_7 (say). Returns its major.minor."""
+    version = _python_version(path)
+    if version is None:
+        raise RuntimeSetupError(f"--python {path} is not a working Python interpreter",
+                                hint="give the path of a python3.7 (or python3.11) executable")
+    os.environ["TFSCOPE_PYTHON" + version.replace(".", "_")] = path
+    return version
+
+
 def find_python(version: str) -> str:
     """An interpreter for `version`: $TFSCOPE_PYTHON3_7 (say), then PATH, then pyenv's versions."""
     env = "TFSCOPE_PYTHON" + version.replace(".", "_")

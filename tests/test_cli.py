@@ -94,3 +94,17 @@ def test_written_files_get_normal_permissions(tmp_path):
     assert target.read_text() == "x\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~umask
     assert [p.name for p in target.parent.iterdir()] == ["report.md"]  # no temp file left
+
+
+def test_python_flag_names_the_interpreter_for_its_version(monkeypatch, capsys):
+    from harness.runtimes import find_python, use_python
+
+    version = "{}.{}".format(*sys.version_info[:2])
+    variable = "TFSCOPE_PYTHON" + version.replace(".", "_")
+    monkeypatch.delenv(variable, raising=False)
+    assert use_python(sys.executable) == version
+    assert find_python(version) == sys.executable
+    monkeypatch.delenv(variable)
+    assert cli.main(["run", str(EXAMPLE), "--python", "/no/such/python"]) == 2
+    err = capsys.readouterr().err
+    assert "--python /no/such/python is not a working Python" in err and "Traceback" not in err
