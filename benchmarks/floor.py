@@ -1,8 +1,8 @@
 """The floor: one plain Python script making the same TensorFlow calls as the cases, no harness.
 
-The script has one function per case, rendered from the case's program with the step table's own
-`Step.render` (what `tfscope export` writes, when it exists: `harness/render.py` is used if
-present). It runs every function in a fresh `tf.Graph()` in one process, catches the exception an
+The script has one function per case, its program rendered by `harness/render.py` (the renderer
+of `tfscope export`; from the step table's `Step.render` directly where that module is missing).
+It runs every function in a fresh `tf.Graph()` in one process, catches the exception an
 erroring program raises (as the harness must), and, for cases that ask for values, runs the
 initializers and fetches them in a session, like the worker. It prints one JSON line: the time
 TensorFlow's import took, the time of the cases, and its own peak RSS (VmHWM).
