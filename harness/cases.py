@@ -15,6 +15,11 @@ from typing import Any
 
 import yaml
 
+try:  # libyaml, when PyYAML was built with it
+    from yaml.cyaml import CParser as _CParser
+except ImportError:  # pragma: no cover
+    _CParser = None
+
 from . import steps as vocabulary
 from .errors import CaseError, did_you_mean
 
@@ -58,9 +63,23 @@ def line_of(value: Any, key: Any = None, default: int = 0) -> int:
     return getattr(value, "line", default)
 
 
-class _Loader(yaml.SafeLoader):
-    """PyYAML's safe loader, with the node and depth limits enforced while composing, so that a
-    pathological document is refused before its node graph is built (or Python's stack used up)."""
+if _CParser is not None:
+    class _Events(yaml.composer.Composer, _CParser, yaml.resolver.Resolver):  # type: ignore
+        """libyaml scans and parses (most of the cost, and iterative in C); PyYAML's own
+        composer, first in the MRO, builds the nodes, so the limits below apply as it goes
+        (libyaml's C composer would recurse without any limit)."""
+
+        def __init__(self, text: str) -> None:
+            _CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+else:  # pragma: no cover - PyYAML built without libyaml
+    _Events = yaml.SafeLoader  # type: ignore
+
+
+class _Loader(_Events):  # type: ignore
+    """Safe YAML events composed with the node and depth limits enforced while composing, so that
+    a pathological document is refused before its node graph is built (or the stack used up)."""
 
     def __init__(self, text: str, path: str) -> None:
         super().__init__(text)
@@ -140,10 +159,14 @@ def parse_yaml(text: str, path: str) -> Any:
         loader = _Loader(text, path)  # its reader refuses control characters right away
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as e:
-        # The construct that failed to close (context) is where the fix goes, when YAML knows it.
-        mark = e.context_mark or e.problem_mark
+        # The line where YAML gave up, and the construct it was in when that began elsewhere
+        # (an unclosed bracket or quote is fixed where it opens).
+        mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(str(x) for x in (e.context, e.problem) if x)
+        context = e.context
+        if context and e.context_mark and line and e.context_mark.line + 1 != line:
+            context += f" (from line {e.context_mark.line + 1})"
+        problem = " ".join(str(x) for x in (context, e.problem) if x)
         raise CaseError(f"YAML syntax error: {problem}", path, line,
                         "check indentation, quotes and colons on that line") from None
     except yaml.reader.ReaderError as e:

@@ -48,7 +48,7 @@ BROKEN: dict[str, tuple[str | bytes, str, int | None]] = {
     "huge-int.yaml": (HEADER.format(id="b.int") + "timeout: " + "9" * 5000 + "\n",
                       "bad int value", 4),
     "alias-bomb.yaml": (alias_bomb(9), "too large", None),
-    "deep.yaml": (PATHOLOGICAL["deep flow sequence"][0], "nested deeper", 1),
+    "deep.yaml": (PATHOLOGICAL["deep flow sequence"][0], "nest", 1),  # ours, or libyaml's limit
     "good.yaml": (HEADER.format(id="b.good") + GOOD_PROGRAM, "", None),
     "dup-key.yaml": (HEADER.format(id="b.dupkey") + "title: again\n" + GOOD_PROGRAM,
                      "duplicate key `title`", 4),

@@ -224,8 +224,10 @@ PATHOLOGICAL = {
                              .replace("a0:", "source:\n  a0:", 1), "too large"),
     "recursive alias": ("&a [*a]", "nested deeper"),
     "recursive mapping": ("&a {k: *a}", "nested deeper"),
-    "deep flow sequence": ("[" * 5000 + "]" * 5000, "nested deeper"),
-    "deep flow mapping": ("{a: " * 3000 + "1" + "}" * 3000, "nested deeper"),
+    # libyaml, when present, refuses deep flow nesting itself: either refusal is clean.
+    "deep flow sequence": ("[" * 5000 + "]" * 5000, ("nested deeper", "maximum nesting depth")),
+    "deep flow mapping": ("{a: " * 3000 + "1" + "}" * 3000,
+                          ("nested deeper", "maximum nesting depth")),
     "deep block sequence": "".join("  " * i + "-\n" for i in range(3000)) + "  " * 3000 + "x\n",
     "wide flat list": ("[" + "1," * (caselib.MAX_NODES + 10) + "1]", "too large"),
     "huge file": ("# " + "x" * (caselib.MAX_BYTES + 10), "larger than"),
@@ -243,7 +245,8 @@ def test_pathological_documents_are_refused_quickly(name):
     errors = check_load(text)
     elapsed = time.monotonic() - started
     assert errors, "accepted"
-    assert expected in str(errors[0]), errors[0]
+    expected = (expected,) if isinstance(expected, str) else expected
+    assert any(e in str(errors[0]) for e in expected), errors[0]
     # Bounded work: refused long before it could eat the machine (generous for a shared CI box).
     assert elapsed < 20, f"{name}: {elapsed:.1f} s"
 
