@@ -7,7 +7,7 @@ import math
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tabulate import tabulate
@@ -137,10 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BUG
 
 
+def case_paths(args: argparse.Namespace, config: Config) -> list[str]:
+    return args.paths or [str(config.root / p) for p in config.cases]
+
+
 def load_cases(args: argparse.Namespace, config: Config, allow_test_steps: bool = False
                ) -> tuple[list[caselib.Case], list[UserError]]:
-    paths = args.paths or [str(config.root / p) for p in config.cases]
-    cases, errors = caselib.load(paths, allow_test_steps=allow_test_steps or test_steps_enabled())
+    cases, errors = caselib.load(case_paths(args, config),
+                                 allow_test_steps=allow_test_steps or test_steps_enabled())
     return caselib.select(cases, args.keyword), list(errors)
 
 
@@ -168,18 +172,19 @@ def cmd_validate(args: argparse.Namespace, config: Config) -> int:
     return EXIT_INPUT if errors else EXIT_OK
 
 
-def progress_printer(enabled: bool, total: int):
-    if not enabled or total < 20:
+def progress_printer(enabled: bool) -> Callable[[str, int, int], None] | None:
+    """Progress on stderr for runs big enough to wait for: about ten lines per runtime."""
+    if not enabled:
         return None
-    step = max(1, total // 10)
 
     def show(runtime: str, done: int, of: int) -> None:
-        if done % step == 0 or done == of:
+        if of >= 20 and (done % max(1, of // 10) == 0 or done == of):
             print(f"tfscope: [{runtime}] {done}/{of} cases", file=sys.stderr, flush=True)
     return show
 
 
-def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case],
+def execute(args: argparse.Namespace, config: Config,
+            cases: list[caselib.Case] | Callable[[], list[caselib.Case]],
             default_runtimes: list[str] | None = None) -> RunResults:
     default = config.timeout
     if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
@@ -190,7 +195,7 @@ def execute(args: argparse.Namespace, config: Config, cases: list[caselib.Case],
     # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
     return run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
                      test_steps=test_steps_enabled(),
-                     progress=progress_printer(not quiet, len(cases) * len(runtimes)))
+                     progress=progress_printer(not quiet))
 
 
 def summary_table(run: RunResults) -> str:
@@ -204,12 +209,21 @@ def summary_table(run: RunResults) -> str:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
-    cases, errors = load_cases(args, config)
-    print_errors(errors)
-    if not cases:
+    # A missing path is reported before any runtime is provisioned or started; the files are
+    # then read and validated while the workers import TensorFlow.
+    caselib.case_files(case_paths(args, config))
+    errors: list[UserError] = []
+
+    def load() -> list[caselib.Case]:
+        cases, found = load_cases(args, config)
+        print_errors(found)
+        errors.extend(found)
+        return cases
+
+    run = execute(args, config, load)
+    if not run.results and not run.interrupted:
         print("tfscope: no cases to run", file=sys.stderr)
         return EXIT_INPUT if errors or not args.keyword else EXIT_OK
-    run = execute(args, config, cases)
     for rt in run.runtimes:
         info = run.info.get(rt, {})
         print(f"{rt}: TensorFlow {info.get('tensorflow', '?')}, Python {info.get('python', '?')}"

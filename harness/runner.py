@@ -272,31 +272,35 @@ class Pool:
         self.close()
 
 
-def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None = None,
-              test_steps: bool = False,
+def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runtime],
+              timeout: float | None = None, test_steps: bool = False,
               progress: Callable[[str, int, int], None] | None = None,
               default_timeout: float | None = None) -> RunResults:
     """Every case on every runtime; runtimes run side by side, one worker each.
 
-    Time limit per case: `timeout` (the command line) > the case's `timeout:` >
-    `default_timeout` (the configuration). On Ctrl-C the workers are stopped and the results
-    finished so far are returned, marked `interrupted` (the cases cut short have no result).
+    `cases` may be a function that loads them: it then runs while the workers import
+    TensorFlow, so neither waits for the other. Time limit per case: `timeout` (the command
+    line) > the case's `timeout:` > `default_timeout` (the configuration). On Ctrl-C the workers
+    are stopped and the results finished so far are returned, marked `interrupted` (the cases
+    cut short have no result).
     """
     results = RunResults([rt.name for rt in runtimes])
     per_runtime: dict[str, list[Result]] = {rt.name: [] for rt in runtimes}
     errors: list[BaseException] = []
-    stop = threading.Event()
+    stop, loaded = threading.Event(), threading.Event()
     pool = Pool(runtimes, test_steps)
+    todo: list[Case] = [] if callable(cases) else cases
 
     def work(name: str) -> None:
         try:
             results.info[name] = pool.info(name)
-            for i, case in enumerate(cases):
+            loaded.wait()
+            for i, case in enumerate(todo):
                 if stop.is_set():
                     return
                 per_runtime[name].append(pool.run(case, name, timeout, default_timeout))
                 if progress:
-                    progress(name, i + 1, len(cases))
+                    progress(name, i + 1, len(todo))
         except Cancelled:
             return
         except BaseException as e:  # handed to the main thread
@@ -307,6 +311,14 @@ def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None 
     try:
         for t in threads:
             t.start()
+        try:
+            if callable(cases):
+                todo = cases()
+        except BaseException:
+            stop.set()
+            raise
+        finally:
+            loaded.set()
         for t in threads:
             while t.is_alive():
                 t.join(0.2)
@@ -321,7 +333,7 @@ def run_cases(cases: list[Case], runtimes: list[Runtime], timeout: float | None 
         pool.close()
     if errors and not results.interrupted:
         raise errors[0]
-    order = {case.id: i for i, case in enumerate(cases)}
+    order = {case.id: i for i, case in enumerate(todo)}
     results.results = sorted((r for rs in per_runtime.values() for r in rs),
                              key=lambda r: (order[r.case.id], results.runtimes.index(r.runtime)))
     return results

@@ -110,3 +110,31 @@ def test_python_flag_names_the_interpreter_for_its_version(monkeypatch, capsys):
     assert cli.main(["run", str(EXAMPLE), "--python", "/no/such/python"]) == 2
     err = capsys.readouterr().err
     assert "--python /no/such/python is not a working Python" in err and "Traceback" not in err
+
+
+def test_missing_path_is_reported_before_any_runtime_is_touched(capsys):
+    # The runtime is unusable: if the harness touched it first, the error would be about it.
+    assert cli.main(["run", "no/such/dir", "--runtime", "tf1.15=/no/such/python"]) == 2
+    err = capsys.readouterr().err
+    assert "no/such/dir: no such file or directory" in err and "python" not in err
+
+
+def test_cases_load_while_the_workers_start(tf115):
+    from harness.errors import CaseError
+    from harness.runner import run_cases
+
+    run = run_cases(lambda: caselib_load(EXAMPLE), [tf115])
+    assert [r.verdict.verdict for r in run.results] == ["conforms"]
+
+    def broken():
+        raise CaseError("bad -k expression", None, None)
+    with pytest.raises(CaseError):
+        run_cases(broken, [tf115])
+
+
+def caselib_load(path):
+    from harness import cases
+
+    found, errors = cases.load([path])
+    assert errors == []
+    return found
