@@ -42,6 +42,7 @@ class Worker:
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
         self.drainer: threading.Thread | None = None
         self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
+        self.ahead: str | None = None  # id of a request sent ahead, not yet being waited for
 
     # -- process --
 
@@ -134,7 +135,7 @@ class Worker:
         return status + ("; stderr: " + " | ".join(tail) if tail else "")
 
     def stop(self) -> None:
-        proc, self.proc = self.proc, None
+        proc, self.proc, self.ahead = self.proc, None, None
         if proc is None:
             return
         try:
@@ -169,16 +170,29 @@ class Worker:
 
     # -- cases --
 
-    def run(self, case: Case, timeout: float) -> Outcome:
+    def _send(self, case: Case) -> None:
+        assert self.proc and self.proc.stdin
+        self.proc.stdin.write(json.dumps(case.request(self.test_steps)) + "\n")
+        self.proc.stdin.flush()
+
+    def run(self, case: Case, timeout: float, next_case: Case | None = None) -> Outcome:
+        """Run `case`. With `next_case`, its request is sent before this reply is read, so the
+        worker goes straight on to it: a worker that waits for each request idles between
+        cases and runs measurably slower (see benchmarks/). Its time limit still starts only
+        when its own reply is awaited."""
         if self.cancelled:
             raise Cancelled(case.id)
-        if self.proc is None or self.proc.poll() is not None:
-            self.stop()
+        if self.ahead not in (None, case.id) or self.proc is None or \
+                self.proc.poll() is not None:
+            self.stop()  # a worker holding another case's request is out of step: replace it
             self.start()
-        assert self.proc and self.proc.stdin
         try:
-            self.proc.stdin.write(json.dumps(case.request(self.test_steps)) + "\n")
-            self.proc.stdin.flush()
+            if self.ahead != case.id:
+                self._send(case)
+            self.ahead = None
+            if next_case is not None:
+                self._send(next_case)
+                self.ahead = next_case.id
             reply = self._read(timeout)
         except TimeoutError:
             self.kill()
@@ -252,13 +266,15 @@ class Pool:
             worker.start()
 
     def run(self, case: Case, runtime: str, timeout: float | None = None,
-            default_timeout: float | None = None) -> Result:
-        """Run one case. Its time limit: `timeout` (the command line), else the case's own,
-        else `default_timeout` (the configuration), else DEFAULT_TIMEOUT."""
+            default_timeout: float | None = None, next_case: Case | None = None) -> Result:
+        """Run one case (and send `next_case` ahead, see Worker.run). Its time limit:
+        `timeout` (the command line), else the case's own, else `default_timeout` (the
+        configuration), else DEFAULT_TIMEOUT."""
         worker = self.workers[runtime]
         if worker.proc is None:
             self._start(worker)
-        outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT)
+        outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT,
+                             next_case)
         return Result(case, runtime, outcome, judge(case, runtime, outcome))
 
     def close(self) -> None:
@@ -298,7 +314,9 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
             for i, case in enumerate(todo):
                 if stop.is_set():
                     return
-                per_runtime[name].append(pool.run(case, name, timeout, default_timeout))
+                following = todo[i + 1] if i + 1 < len(todo) else None
+                per_runtime[name].append(pool.run(case, name, timeout, default_timeout,
+                                                  following))
                 if progress:
                     progress(name, i + 1, len(todo))
         except Cancelled:
