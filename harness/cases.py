@@ -63,90 +63,125 @@ def line_of(value: Any, key: Any = None, default: int = 0) -> int:
     return getattr(value, "line", default)
 
 
-if _CParser is not None:
-    class _Events(yaml.composer.Composer, _CParser, yaml.resolver.Resolver):  # type: ignore
-        """libyaml scans and parses (most of the cost, and iterative in C); PyYAML's own
-        composer, first in the MRO, builds the nodes, so the limits below apply as it goes
-        (libyaml's C composer would recurse without any limit)."""
-
-        def __init__(self, text: str) -> None:
-            _CParser.__init__(self, text)
-            yaml.composer.Composer.__init__(self)
-            yaml.resolver.Resolver.__init__(self)
-else:  # pragma: no cover - PyYAML built without libyaml
-    _Events = yaml.SafeLoader  # type: ignore
-
-
-class _Loader(_Events):  # type: ignore
-    """Safe YAML events composed with the node and depth limits enforced while composing, so that
-    a pathological document is refused before its node graph is built (or the stack used up)."""
-
-    def __init__(self, text: str, path: str) -> None:
-        super().__init__(text)
-        self.path, self.composed, self.depth = path, 0, 0
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
-        self.composed += 1
-        self.depth += 1
-        try:
-            if self.composed > MAX_NODES or self.depth > MAX_DEPTH:
-                line = self.peek_event().start_mark.line + 1
-                if self.composed > MAX_NODES:
-                    raise CaseError(f"document too large: more than {MAX_NODES} YAML nodes",
-                                    self.path, line, "split the file")
-                raise CaseError(f"document nested deeper than {MAX_DEPTH} levels", self.path,
-                                line, "flatten the program")
-            return super().compose_node(parent, index)
-        finally:
-            self.depth -= 1
+# libyaml scans and parses (most of the cost), when PyYAML has it; the events are turned into
+# plain data here in one pass, so every limit applies as the document is read.
+_Events = _CParser if _CParser is not None else yaml.SafeLoader
+SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
 
 
 class _Builder:
-    def __init__(self, path: str) -> None:
+    """Plain data (Map/Seq/scalars, with lines) straight from YAML events. Only plain tags; at
+    most MAX_NODES nodes, counting every use of an alias as the nodes it stands for (so an
+    alias bomb is refused, not expanded), and at most MAX_DEPTH levels of nesting."""
+
+    def __init__(self, text: str, path: str) -> None:
+        self.events = _Events(text)  # its reader refuses control characters right away
         self.path, self.nodes = path, 0
+        self.anchors: dict[str, tuple[Any, int]] = {}   # anchor -> (value, its node count)
+        self.open: set[str] = set()                     # anchors still being read
+        self.resolver = yaml.resolver.Resolver()
         self.scalars = yaml.constructor.SafeConstructor()
 
-    def error(self, node: yaml.Node, message: str, hint: str | None = None) -> CaseError:
-        return CaseError(message, self.path, node.start_mark.line + 1, hint)
+    def error(self, event: yaml.Event, message: str, hint: str | None = None) -> CaseError:
+        return CaseError(message, self.path, event.start_mark.line + 1, hint)
 
-    def build(self, node: yaml.Node, depth: int = 0) -> Any:
-        self.nodes += 1
+    def document(self) -> Any:
+        events = self.events
+        events.get_event()  # stream start
+        if events.check_event(yaml.StreamEndEvent):
+            return None
+        events.get_event()  # document start
+        value, _ = self.value(0)
+        events.get_event()  # document end
+        if not events.check_event(yaml.StreamEndEvent):
+            raise self.error(events.peek_event(), "more than one YAML document in the file",
+                             "remove the `---` line: one file holds one case or a list")
+        return value
+
+    def count(self, event: yaml.Event, n: int) -> None:
+        self.nodes += n
         if self.nodes > MAX_NODES:
-            raise self.error(node, f"document too large: more than {MAX_NODES} YAML nodes",
+            raise self.error(event, f"document too large: more than {MAX_NODES} YAML nodes",
                              "split the file, or remove aliases that expand recursively")
-        if depth > MAX_DEPTH:
-            raise self.error(node, f"document nested deeper than {MAX_DEPTH} levels",
-                             "flatten the program")
-        if node.tag not in PLAIN_TAGS:
-            raise self.error(node, f"unsupported YAML tag {node.tag}",
-                             "use plain strings, numbers, lists and mappings")
-        if isinstance(node, yaml.ScalarNode):
-            try:
-                return self.scalars.construct_object(node, deep=True)
-            except (ValueError, TypeError, OverflowError) as e:  # e.g. `!!int x`, 5000 digits
-                kind = node.tag.rsplit(":", 1)[-1]
-                raise self.error(node, f"bad {kind} value `{node.value[:40]}`: "
-                                 f"{str(e).splitlines()[0][:100]}",
-                                 "quote it to make it a string") from None
-        if isinstance(node, yaml.SequenceNode):
-            out = Seq(self.build(child, depth + 1) for child in node.value)
-            out.line = node.start_mark.line + 1
-            out.item_lines = [child.start_mark.line + 1 for child in node.value]
-            return out
-        out = Map()
-        out.line, out.key_lines = node.start_mark.line + 1, {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                raise self.error(key_node, "YAML merge keys (<<) are not supported",
+
+    def tag(self, event: yaml.Event, kind: type, default: str, value: Any = None) -> str:
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = self.resolver.resolve(kind, value, event.implicit) if kind is \
+                yaml.ScalarNode else default
+        if tag not in PLAIN_TAGS:
+            if tag == "tag:yaml.org,2002:merge":
+                raise self.error(event, "YAML merge keys (<<) are not supported",
                                  "write the keys out")
-            key = self.build(key_node, depth + 1)
-            if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise self.error(key_node, "mapping keys must be plain strings")
-            if key in out:
-                raise self.error(key_node, f"duplicate key `{key}`", "remove one of them")
-            out[key] = self.build(value_node, depth + 1)
-            out.key_lines[key] = key_node.start_mark.line + 1
-        return out
+            raise self.error(event, f"unsupported YAML tag {tag}",
+                             "use plain strings, numbers, lists and mappings")
+        return tag
+
+    def value(self, depth: int) -> tuple[Any, int]:
+        """The next value and how many nodes it counts for."""
+        events = self.events
+        event = events.get_event()
+        if isinstance(event, yaml.AliasEvent):
+            if event.anchor in self.open:
+                raise self.error(event, f"document nested deeper than {MAX_DEPTH} levels "
+                                 f"(the alias *{event.anchor} refers to itself)",
+                                 "remove the recursive alias")
+            if event.anchor not in self.anchors:
+                raise self.error(event, f"found undefined alias *{event.anchor}",
+                                 f"define it first with &{event.anchor}")
+            value, size = self.anchors[event.anchor]
+            self.count(event, size)
+            return value, size
+        if depth > MAX_DEPTH:
+            raise self.error(event, f"document nested deeper than {MAX_DEPTH} levels",
+                             "flatten the program")
+        self.count(event, 1)
+        line, anchor, size = event.start_mark.line + 1, event.anchor, 1
+        if anchor is not None:
+            self.open.add(anchor)
+        if isinstance(event, yaml.ScalarEvent):
+            value = self.scalar(event)
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.tag(event, yaml.SequenceNode, SEQ_TAG)
+            value = Seq()
+            value.line, value.item_lines = line, []
+            while not events.check_event(yaml.SequenceEndEvent):
+                value.item_lines.append(events.peek_event().start_mark.line + 1)
+                item, n = self.value(depth + 1)
+                value.append(item)
+                size += n
+            events.get_event()
+        else:  # mapping start
+            self.tag(event, yaml.MappingNode, MAP_TAG)
+            value = Map()
+            value.line, value.key_lines = line, {}
+            while not events.check_event(yaml.MappingEndEvent):
+                key_event = events.peek_event()
+                key, n = self.value(depth + 1)
+                if not isinstance(key, (str, int, float, bool)) or key is None:
+                    raise self.error(key_event, "mapping keys must be plain strings")
+                if key in value:
+                    raise self.error(key_event, f"duplicate key `{key}`", "remove one of them")
+                value.key_lines[key] = key_event.start_mark.line + 1
+                value[key], m = self.value(depth + 1)
+                size += n + m
+            events.get_event()
+        if anchor is not None:
+            self.open.discard(anchor)
+            self.anchors[anchor] = (value, size)
+        return value, size
+
+    def scalar(self, event: yaml.ScalarEvent) -> Any:
+        tag = self.tag(event, yaml.ScalarNode, "", event.value)
+        if tag == "tag:yaml.org,2002:str":
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as e:  # e.g. `!!int x`, 5000 digits
+            raise self.error(event, f"bad {tag.rsplit(':', 1)[-1]} value `{event.value[:40]}`: "
+                             f"{str(e).splitlines()[0][:100]}",
+                             "quote it to make it a string") from None
 
 
 def parse_yaml(text: str, path: str) -> Any:
@@ -154,10 +189,10 @@ def parse_yaml(text: str, path: str) -> Any:
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", path, None,
                         "split it into smaller case files")
-    loader = None
+    builder = None
     try:
-        loader = _Loader(text, path)  # its reader refuses control characters right away
-        node = loader.get_single_node()
+        builder = _Builder(text, path)
+        return builder.document()
     except yaml.MarkedYAMLError as e:
         # The line where YAML gave up, and the construct it was in when that began elsewhere
         # (an unclosed bracket or quote is fixed where it opens).
@@ -176,19 +211,11 @@ def parse_yaml(text: str, path: str) -> Any:
                         ) from None
     except yaml.YAMLError as e:
         raise CaseError(f"YAML error: {e}".splitlines()[0], path, None) from None
-    except RecursionError:
+    except RecursionError:  # pragma: no cover - MAX_DEPTH keeps well below the stack limit
         raise CaseError("document nested too deeply", path, None, "flatten it") from None
     finally:
-        if loader is not None:
-            loader.dispose()
-    if node is None:
-        return None
-    try:
-        return _Builder(path).build(node)
-    except RecursionError:
-        raise CaseError("document nested too deeply", path, None, "flatten it") from None
-    except yaml.YAMLError as e:
-        raise CaseError(f"bad YAML value: {str(e).splitlines()[0]}", path, None) from None
+        if builder is not None and hasattr(builder.events, "dispose"):
+            builder.events.dispose()
 
 
 # --- cases -------------------------------------------------------------------------------------
