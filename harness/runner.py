@@ -332,21 +332,21 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
         try:
             if callable(cases):
                 todo = cases()
-        except BaseException:
-            stop.set()
-            raise
         finally:
             loaded.set()
         for t in threads:
             while t.is_alive():
                 t.join(0.2)
-    except KeyboardInterrupt:
+    except BaseException as e:
+        # Ctrl-C, or the cases failed to load: stop the workers, even one still starting.
         stop.set()
-        results.interrupted = True
         for worker in pool.workers.values():
             worker.cancel()
         for t in threads:
             t.join(5)
+        if not isinstance(e, KeyboardInterrupt):
+            raise
+        results.interrupted = True
     finally:
         pool.close()
     if errors and not results.interrupted:

@@ -130,6 +130,9 @@ def test_cases_load_while_the_workers_start(tf115):
         raise CaseError("bad -k expression", None, None)
     with pytest.raises(CaseError):
         run_cases(broken, [tf115])
+    # ...and the worker that was starting meanwhile is gone, not left waiting for requests.
+    from .test_faults import worker_pids
+    assert not worker_pids()
 
 
 def caselib_load(path):
