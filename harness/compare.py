@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,7 +142,6 @@ def format_value(value: Any) -> str:
         if "step" in value:
             parts.append(f"at {value['step']}")
         return " ".join(parts)
-    import json
     return json.dumps(value, sort_keys=True)
 
 
