@@ -8,7 +8,7 @@ deeply nested files) are refused with a clear error instead of eating the machin
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -704,8 +704,3 @@ def keyword_match(expr: str, names: set[str]) -> bool:
         raise CaseError(f"bad -k expression `{expr}`", None, None, "e.g. -k 'reuse and not error'")
     return result
 
-
-def iter_steps(program: list[dict]) -> Iterator[dict]:
-    for step in program:
-        yield step
-        yield from iter_steps(step.get("do", []))
