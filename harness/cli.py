@@ -17,7 +17,7 @@ from . import cases as caselib
 from . import results as resultlib
 from .compare import GOOD, VERDICTS, format_diff
 from .config import Config, load_config, report_runtimes
-from .errors import UserError
+from .errors import UserError, did_you_mean
 from .files import write_atomic
 from .runner import RunResults, run_cases
 from .runtimes import SPECS, Runtime, resolve, use_python
@@ -285,7 +285,6 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    from .errors import did_you_mean
     from .render import export_script
     args.keyword = None
     cases, errors = load_cases(args, config)
