@@ -42,8 +42,12 @@ def _is_literal(v):
 
 
 class ArgType(object):
-    def __init__(self, name, check, to_tf, to_py, refs=False):
+    """check(value) -> error text or None; to_tf/to_py convert; schema: the JSON Schema fragment
+    of what `check` accepts (the shipped schema is generated from it, so they cannot drift)."""
+
+    def __init__(self, name, check, to_tf, to_py, refs=False, schema=None):
         self.name, self.check, self.to_tf, self.to_py, self.refs = name, check, to_tf, to_py, refs
+        self.schema = schema if schema is not None else {}
 
 
 def _lit_py(v):
@@ -287,26 +291,64 @@ def _plain_tf(tf, v, refs):
     return v
 
 
-STR = ArgType("string", _check_str, _plain_tf, _lit_py)
-OPT_STR = ArgType("string or null", _check_opt_str, _plain_tf, _lit_py)
-BOOL = ArgType("boolean", _check_bool, _plain_tf, _lit_py)
-OPT_BOOL = ArgType("boolean or null", _check_opt_bool, _plain_tf, _lit_py)
-COUNT = ArgType("count", _check_count, _plain_tf, _lit_py)
-SECONDS = ArgType("seconds", _check_seconds, _plain_tf, _lit_py)
-SHAPE = ArgType("shape", _check_shape, _plain_tf, _lit_py)
-DTYPE = ArgType("dtype", _check_dtype, _dtype_tf, _dtype_py)
-REUSE = ArgType("reuse", _check_reuse, _reuse_tf, _reuse_py)
-VALUE = ArgType("value", _check_value, _value_tf, _value_py, refs=True)
-VALUES = ArgType("values", _check_values, _values_tf, _values_py, refs=True)
-SCOPE = ArgType("scope", _check_scope, _scope_tf, _scope_py, refs=True)
-INITIALIZER = ArgType("initializer", _check_initializer, _initializer_tf, _initializer_py)
-REGULARIZER = ArgType("regularizer", _check_regularizer, _regularizer_tf, _regularizer_py)
-PARTITIONER = ArgType("partitioner", _check_partitioner, _partitioner_tf, _partitioner_py)
-CONSTRAINT = ArgType("constraint", _check_constraint, _constraint_tf, _constraint_py)
-COLLECTIONS = ArgType("collections", _check_collections, _collections_tf, _collections_py)
+# Shared definitions the fragments point to ("#/$defs/NAME"); the schema generator ships them.
+SCHEMA_DEFS = {
+    "literal": {"anyOf": [{"type": ["number", "boolean", "string"]},
+                          {"type": "array", "items": {"$ref": "#/$defs/literal"}}]},
+    "ref": {"type": "object", "additionalProperties": False, "required": ["ref"],
+            "properties": {"ref": {"type": "string"}}},
+}
+_NUM = {"type": "number"}
+_LITERAL = {"$ref": "#/$defs/literal"}
+_REF = {"$ref": "#/$defs/ref"}
+_VALUE = {"anyOf": [_REF, _LITERAL]}
+_SHAPE = {"anyOf": [{"type": "null"}, {"type": "array", "items": {
+    "anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0}]}}]}
+
+STR = ArgType("string", _check_str, _plain_tf, _lit_py, schema={"type": "string"})
+OPT_STR = ArgType("string or null", _check_opt_str, _plain_tf, _lit_py,
+                  schema={"type": ["string", "null"]})
+BOOL = ArgType("boolean", _check_bool, _plain_tf, _lit_py, schema={"type": "boolean"})
+OPT_BOOL = ArgType("boolean or null", _check_opt_bool, _plain_tf, _lit_py,
+                   schema={"type": ["boolean", "null"]})
+COUNT = ArgType("count", _check_count, _plain_tf, _lit_py,
+                schema={"type": "integer", "minimum": 0, "maximum": 1000})
+SECONDS = ArgType("seconds", _check_seconds, _plain_tf, _lit_py,
+                  schema={"type": "number", "minimum": 0, "maximum": 3600})
+SHAPE = ArgType("shape", _check_shape, _plain_tf, _lit_py, schema=_SHAPE)
+DTYPE = ArgType("dtype", _check_dtype, _dtype_tf, _dtype_py, schema={"enum": list(DTYPES)})
+REUSE = ArgType("reuse", _check_reuse, _reuse_tf, _reuse_py,
+                schema={"anyOf": [{"type": ["boolean", "null"]}, {"const": "auto_reuse"}]})
+VALUE = ArgType("value", _check_value, _value_tf, _value_py, refs=True, schema=_VALUE)
+VALUES = ArgType("values", _check_values, _values_tf, _values_py, refs=True,
+                 schema={"anyOf": [{"type": "null"}, {"type": "array", "items": _VALUE}]})
+SCOPE = ArgType("scope", _check_scope, _scope_tf, _scope_py, refs=True,
+                schema={"anyOf": [{"type": ["string", "null"]}, _REF]})
+_RANDOM = {"type": ["object", "null"], "additionalProperties": False, "properties": {
+    k: _NUM for k in ("minval", "maxval", "mean", "stddev", "seed")}}
+INITIALIZER = ArgType("initializer", _check_initializer, _initializer_tf, _initializer_py,
+                      schema={"anyOf": [
+                          {"enum": ["zeros", "ones", "glorot_uniform"]},
+                          {"type": "object", "additionalProperties": False,
+                           "minProperties": 1, "maxProperties": 1, "properties": {
+                               "constant": _LITERAL, "random_uniform": _RANDOM,
+                               "random_normal": _RANDOM, "truncated_normal": _RANDOM}}]})
+REGULARIZER = ArgType("regularizer", _check_regularizer, _regularizer_tf, _regularizer_py,
+                      schema={"type": "object", "additionalProperties": False,
+                              "minProperties": 1, "maxProperties": 1,
+                              "properties": {k: _NUM for k in REGULARIZERS}})
+PARTITIONER = ArgType("partitioner", _check_partitioner, _partitioner_tf, _partitioner_py,
+                      schema={"type": "object", "additionalProperties": False,
+                              "required": ["fixed_size"],
+                              "properties": {"fixed_size": {"type": "integer", "minimum": 1}}})
+CONSTRAINT = ArgType("constraint", _check_constraint, _constraint_tf, _constraint_py,
+                     schema={"const": "non_neg"})
+COLLECTIONS = ArgType("collections", _check_collections, _collections_tf, _collections_py,
+                      schema={"type": "array", "items": {"type": "string"}})
 
 
-LABEL = ArgType("label", _check_label, _label_tf, _label_py, refs=True)
+LABEL = ArgType("label", _check_label, _label_tf, _label_py, refs=True,
+                schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
 
 
 def refs_in(argtype, value):
