@@ -11,6 +11,7 @@ Case content reaches the code only through the step table's renderers (string li
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from . import steps as vocabulary
@@ -70,9 +71,10 @@ def python_code(case: Case) -> str:
 
 
 # --- the export script ---------------------------------------------------------------------------
-# Facts are recorded as the worker records them (harness/worker.py: FACT_GETTERS, graph_facts,
-# Run.values, describe_error); tests/test_export.py runs every exported script on real TF and
-# checks that both observe exactly the same.
+# Facts are recorded by the worker's own code: harness/facts.py is inlined into the script.
+# tests/test_export.py runs every exported script on real TF and checks that both observe exactly
+# the same.
+FACTS_SOURCE = Path(__file__).with_name("facts.py")
 
 SCRIPT_HEAD = '''\
 #!/usr/bin/env python3
@@ -111,62 +113,7 @@ STEP_LINES = @@STEP_LINES@@
 KINDS = @@KINDS@@  # label -> what it captures
 MULTI = @@MULTI@@  # labels captured inside a loop: one value per execution
 VALUES = @@VALUES@@  # labels whose value is asked for (needs running the initializers)
-MAX_MESSAGE = 4000
-
-
-def describe_value(value):
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    if isinstance(value, list):
-        return [describe_value(v) for v in value]
-    return value
-
-
-def shape_of(obj):
-    shape = obj.get_shape()
-    if shape.ndims is None:
-        return None
-    return [d if d is None else int(d) for d in shape.as_list()]
-
-
-def trainable(obj):
-    if hasattr(obj, "trainable"):
-        return bool(obj.trainable)
-    return any(obj is v for v in tf.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES))
-
-
-def collections(obj):
-    graph = tf.get_default_graph()
-    return sorted(k for k in graph.get_all_collection_keys()
-                  if any(obj is v for v in graph.get_collection(k)))
-
-
-def reuse(scope):
-    return "auto_reuse" if scope.reuse is tf.AUTO_REUSE else bool(scope.reuse)
-
-
-GETTERS = {
-    "variable": [
-        ("name", lambda o: o.name), ("op.name", lambda o: o.op.name),
-        ("class", lambda o: type(o).__name__), ("dtype", lambda o: o.dtype.base_dtype.name),
-        ("shape", shape_of), ("trainable", trainable), ("device", lambda o: o.device),
-        ("caching_device", lambda o: getattr(o, "_caching_device", None)),
-        ("collections", collections)],
-    "tensor": [
-        ("name", lambda o: o.name), ("op.name", lambda o: o.op.name),
-        ("class", lambda o: type(o).__name__), ("dtype", lambda o: o.dtype.base_dtype.name),
-        ("shape", shape_of)],
-    "scope": [
-        ("name", lambda o: o.name), ("class", lambda o: type(o).__name__),
-        ("original_name_scope", lambda o: o.original_name_scope), ("reuse", reuse),
-        ("dtype", lambda o: tf.as_dtype(o.dtype).name), ("use_resource", lambda o: o.use_resource),
-        ("initializer", lambda o: None if o.initializer is None else type(o.initializer).__name__),
-        ("regularizer", lambda o: o.regularizer is not None),
-        ("caching_device", lambda o: o.caching_device)],
-    "name_scope": [("name", lambda o: o), ("class", lambda o: type(o).__name__)],
-}
+@@FACTS@@
 
 
 class Recorder(object):
@@ -174,11 +121,7 @@ class Recorder(object):
         self.facts, self.captured = {}, {}
 
     def __call__(self, label, obj):
-        for name, getter in GETTERS[KINDS[label]]:
-            try:
-                value = getter(obj)
-            except Exception as e:  # a fact this object lacks
-                value = "<unavailable: %s>" % type(e).__name__
+        for name, value in facts_of(tf, KINDS[label], obj).items():
             if label in MULTI:
                 self.facts.setdefault(label + "." + name, []).append(value)
             else:
@@ -189,50 +132,10 @@ class Recorder(object):
             self.captured[label] = obj
 
     def graph_facts(self):
-        graph = tf.get_default_graph()
-
-        def names(key):
-            return [getattr(v, "name", str(v)) for v in graph.get_collection(key)]
-        self.facts.update({
-            "graph.global_variables": names(tf.GraphKeys.GLOBAL_VARIABLES),
-            "graph.trainable_variables": names(tf.GraphKeys.TRAINABLE_VARIABLES),
-            "graph.local_variables": names(tf.GraphKeys.LOCAL_VARIABLES),
-            "graph.regularization_losses": names(tf.GraphKeys.REGULARIZATION_LOSSES),
-            "graph.ops": [op.name for op in graph.get_operations()],
-            "graph.variable_scope": tf.get_variable_scope().name,
-        })
+        self.facts.update(graph_facts(tf))
 
     def values(self):
-        wanted = [label for label in VALUES if label in self.captured]
-        if not wanted:
-            return
-        try:
-            with tf.Session() as sess:
-                variables = tf.global_variables() + tf.local_variables()
-                for label, objs in self.captured.items():
-                    for obj in (objs if isinstance(objs, list) else [objs]):
-                        if KINDS[label] == "variable" and hasattr(obj, "initializer") \\
-                                and not any(obj is v for v in variables):
-                            variables.append(obj)
-                sess.run(tf.variables_initializer(variables))
-                for label in wanted:
-                    objs = self.captured[label]
-                    fetched = [fetch(sess, o) for o in (objs if isinstance(objs, list)
-                                                         else [objs])]
-                    self.facts[label + ".value"] = (fetched if isinstance(objs, list)
-                                                    else fetched[0])
-        except Exception as e:
-            for label in wanted:
-                self.facts.setdefault(label + ".value", "<unavailable: %s>" % type(e).__name__)
-
-
-def fetch(sess, obj):
-    try:
-        if isinstance(obj, str):
-            return "<unavailable: not a tensor>"
-        return describe_value(sess.run(obj))
-    except Exception as e:
-        return "<unavailable: %s>" % type(e).__name__
+        self.facts.update(values(tf, self.captured, KINDS, VALUES))
 
 
 def describe_error(exc):
@@ -244,13 +147,8 @@ def describe_error(exc):
         tb = tb.tb_next
     path, label, line = STEP_LINES.get(
         lineno - program.__code__.co_firstlineno if lineno else None, [None, None, None])
-    # TF appends the stack where a clashing variable was made (this machine's paths): drop it.
-    message = str(exc).split(" Originally defined at:")[0].split("\\n\\n  File \\"")[0].rstrip()
-    if len(message) > MAX_MESSAGE:
-        message = message[:MAX_MESSAGE] + "..."
-    return {"type": type(exc).__name__,
-            "bases": [c.__name__ for c in type(exc).__mro__[1:] if c is not object],
-            "message": message, "step": path, "label": label, "line": line}
+    return {"type": type(exc).__name__, "bases": error_bases(exc),
+            "message": error_message(exc), "step": path, "label": label, "line": line}
 
 
 def main():
@@ -294,7 +192,9 @@ def export_script(case: Case) -> str:
              "null or {...}}: the facts tfscope's worker records for the case."]
     text = SCRIPT_HEAD.replace("@@COMMENT@@", "\n".join(comment_block(head)))
     text = text.replace("@@PROGRAM@@", "\n".join(line for line, _ in lines))
-    tail = SCRIPT_TAIL
+    facts = FACTS_SOURCE.read_text()
+    facts = facts[facts.index('"""', 3) + 3:].strip("\n")  # without its module docstring
+    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts)
     tail = tail.replace("@@STEP_LINES@@", "{\n" + "".join(
         f"    {k!r}: {_py_literal(v)},\n" for k, v in step_lines.items()) + "}")
     for token, value in (("@@KINDS@@", kinds),

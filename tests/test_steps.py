@@ -24,6 +24,21 @@ def test_every_step_and_fact_is_documented():
         assert f"graph.{fact}" in DOC
 
 
+def test_the_worker_records_exactly_the_facts_the_table_names():
+    from harness import facts
+    assert set(facts.FACT_GETTERS) == set(steps.FACTS)
+    for kind, getters in facts.FACT_GETTERS.items():
+        recorded = [name for name, _ in getters]
+        # `value` is fetched by a session run, only when a case asks for it.
+        assert recorded == [f for f in steps.FACTS[kind] if f != "value"], kind
+
+
+def test_every_argument_type_has_a_schema_fragment():
+    for kind, step in steps.STEPS.items():
+        for name, argtype in step.args:
+            assert argtype.schema, (kind, name, argtype.name)
+
+
 def test_every_step_has_a_run_and_render_and_typed_args():
     for kind, step in steps.STEPS.items():
         assert callable(step.run) and callable(step.render), kind
