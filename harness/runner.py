@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Worker:
         self.drainer: threading.Thread | None = None
         self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
         self.ahead: str | None = None  # id of a request sent ahead, not yet being waited for
+        self.pending = b""  # protocol bytes read but not yet parsed (see _read)
 
     # -- process --
 
@@ -68,6 +70,7 @@ class Worker:
             self.kill()
             raise Cancelled(self.runtime.name)
         self.stderr_tail.clear()
+        self.pending = b""
         self.drainer = threading.Thread(target=self._drain, args=(self.proc,), daemon=True)
         self.drainer.start()
         try:
@@ -97,14 +100,26 @@ class Worker:
             self.stderr_tail.append(line.rstrip("\n"))
 
     def _read(self, timeout: float) -> dict | None:
-        """The next protocol message, None on EOF, or raise TimeoutError."""
+        """The next protocol message, None on EOF, or raise TimeoutError.
+
+        Reads the raw descriptor into our own buffer: select() on the buffered stream would miss
+        a second reply already read into Python's buffer (two replies often arrive together,
+        since requests are sent ahead) and wait for the time limit.
+        """
         assert self.proc and self.proc.stdout
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError
-        line = self.proc.stdout.readline()
-        if not line.endswith("\n"):
-            return None  # EOF, or the worker died in the middle of writing a message
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.pending:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([fd], [], [], max(left, 0))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None  # EOF, or the worker died in the middle of writing a message
+            self.pending += chunk
+        raw, self.pending = self.pending.split(b"\n", 1)
+        line = raw.decode("utf-8", "replace")
         try:
             return json.loads(line)
         except ValueError:

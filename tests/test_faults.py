@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import sys
 import textwrap
 import threading
 import time
@@ -190,3 +191,35 @@ def test_protocol_corrupting_print_does_not_derail_the_run(tf115, tmp_path):
     assert second.verdict.verdict == CONFORMS, second.verdict
     assert second.outcome.facts["v1.name"] == "foo/var1:0"
     assert tail.count(fake) == 2 and tail.count("garbage {{{") == 2  # print and os.write(1)
+
+
+# Two replies arriving in one chunk (likely, since requests are sent ahead) must both be read at
+# once: select() on a buffered stream would not see the second one and wait for the time limit.
+FAKE_WORKER = """
+import json, sys
+print(json.dumps({"hello": {"protocol": 1, "tensorflow": "fake"}}), flush=True)
+first = json.loads(sys.stdin.readline())
+second = json.loads(sys.stdin.readline())
+replies = [{"id": r["id"], "facts": {}, "error": None} for r in (first, second)]
+sys.stdout.write("".join(json.dumps(r) + "\\n" for r in replies))
+sys.stdout.flush()
+sys.stdin.readline()
+"""
+
+
+def test_replies_arriving_together_are_both_read_without_waiting(tmp_path, monkeypatch):
+    from harness import runner
+    from harness.runtimes import Runtime
+    fake = tmp_path / "fake_worker.py"
+    fake.write_text(FAKE_WORKER)
+    monkeypatch.setattr(runner, "WORKER", fake)
+    first, second = load(tmp_path, ok_case("t.first"), ok_case("t.second"))
+    worker = runner.Worker(Runtime("fake", sys.executable))
+    worker.start()
+    try:
+        started = time.monotonic()
+        assert worker.run(first, 30, next_case=second).problem is None
+        assert worker.run(second, 30).problem is None
+        assert time.monotonic() - started < 10
+    finally:
+        worker.kill()
