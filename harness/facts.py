@@ -55,6 +55,10 @@ def _parts(tf, obj):
     return [v.name for v in obj] if _is_partitioned(obj) else None
 
 
+def _part_shapes(tf, obj):
+    return [_shape(v) for v in obj] if _is_partitioned(obj) else None
+
+
 def _partitions(tf, obj):
     return list(obj._get_partitions()) if _is_partitioned(obj) else None
 
@@ -69,7 +73,7 @@ FACT_GETTERS = {
         ("caching_device", lambda tf, o: getattr(o, "_caching_device", None)),
         ("collections", _collections),
         # issue 9, part A
-        ("parts", _parts), ("partitions", _partitions),
+        ("parts", _parts), ("partitions", _partitions), ("part_shapes", _part_shapes),
         ("constraint", lambda tf, o: o.constraint is not None),
     ),
     "tensor": (
@@ -285,6 +289,10 @@ def error_message(exc):
     # TF appends the Python stack where a clashing variable was made: paths of this machine,
     # different per checkout and TF build. Keep the message, drop that stack.
     message = str(exc).split(" Originally defined at:")[0].split("\n\n  File \"")[0].rstrip()
+    # TF 2 names the graphs of a cross-graph error by repr (`<... object at 0x7f...>`): an address
+    # that differs on every run (issue 9, part A).
+    import re
+    message = re.sub(r" at 0x[0-9a-fA-F]+>", " at 0x...>", message)
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     return message

@@ -796,7 +796,7 @@ STEPS = {s.kind: s for s in [
 FACTS = {
     "variable": ("name", "op.name", "class", "dtype", "shape", "trainable", "device",
                  "caching_device", "collections",
-                 "parts", "partitions", "constraint",  # issue 9, part A
+                 "parts", "partitions", "part_shapes", "constraint",  # issue 9, part A
                  "value"),
     "tensor": ("name", "op.name", "class", "dtype", "shape",
                "device", "control_inputs",  # issue 9, part A
