@@ -39,7 +39,8 @@ def the_error(write_case, program: str, expect: str = "  graph.ops: []"):
 
 GOOD = [
     "  - get_variable: {name: w, shape: [4], partitioner: {fixed_size: 2}}\n",
-    "  - get_variable: {name: w, shape: [4], partitioner: {fixed_size: {num_shards: 2, axis: 0}}}\n",
+    "  - get_variable: {name: w, shape: [4],"
+    " partitioner: {fixed_size: {num_shards: 2, axis: 0}}}\n",
     "  - variable_scope: {name_or_scope: s, partitioner: {variable_axis_size: {max_shard_bytes: 64,"
     " axis: 1, bytes_per_string_element: 8, max_shards: null}}}\n",
     "  - variable_scope: {name_or_scope: s, partitioner: {min_max_variable: {max_partitions: 3,"
