@@ -369,3 +369,22 @@ def test_set_random_seed_makes_initial_values_repeat(pool, write_case):
     first = run(pool, write_case, text, "  w.value: []").outcome.facts["w.value"]
     second = run(pool, write_case, text, "  w.value: []").outcome.facts["w.value"]
     assert isinstance(first, list) and len(first) == 3 and first == second
+
+
+def test_regularizer_losses_and_get_variable_options_on_tf(pool, write_case):
+    facts = run(pool, write_case, """\
+  - variable_scope: {name_or_scope: s, regularizer: {l2: 0.5}}
+    do:
+      - get_variable: {name: w, shape: [2], as: w}
+      - get_variable: {name: r, shape: [2], use_resource: true, trainable: false,
+          collections: [mine, variables], as: r}
+  - variable_scope: {name_or_scope: s, reuse: true}
+    do:
+      - get_variable: {name: w, shape: [2], as: w_again}
+""").outcome.facts
+    losses = facts["graph.regularization_losses"]
+    assert len(losses) == 2 and all(name.startswith("s/") for name in losses)
+    assert facts["graph.collection.regularization_losses"] == losses  # reuse adds none
+    assert facts["r.class"] == "ResourceVariable" and facts["r.trainable"] is False
+    assert facts["r.collections"] == ["mine", "variables"]
+    assert facts["graph.collection.mine"] == ["s/r:0"]
