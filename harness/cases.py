@@ -375,6 +375,7 @@ class _Validator:
             out["as"] = label
         if multi:
             out["multi"] = True
+        self.declared(spec, args, out, item[kind])
         if spec.body:
             body = item.get("do", [])
             if not isinstance(body, list):
@@ -437,11 +438,27 @@ class _Validator:
             raise self.fail(f"`{arg}` refers to `{label}`, which no earlier step captures",
                             line, hint)
         kind = self.labels[label]["kind"]
-        wanted = ("scope",) if argtype in (vocabulary.SCOPE, vocabulary.LABEL) else (
-            "variable", "tensor")
+        wanted = getattr(argtype, "ref_kinds", None) or (  # ref_kinds: issue 9, part A
+            ("scope",) if argtype in (vocabulary.SCOPE, vocabulary.LABEL) else (
+                "variable", "tensor"))
         if kind not in wanted:
             raise self.fail(f"`{arg}` refers to `{label}`, a {kind}; it needs a "
                             f"{' or '.join(wanted)}", line)
+
+    def declared(self, spec: vocabulary.Step, args: dict, step: dict, raw: Any) -> None:
+        """Labels an argument captures itself (a custom getter's `{record: LABEL}`, issue 9
+        part A), registered with the kind `getter`."""
+        for name, argtype in spec.args:
+            declares = getattr(argtype, "declares", None)
+            if declares is None or name not in args:
+                continue
+            for label in declares(args[name]):
+                if label in self.labels:
+                    raise self.fail(f"label `{label}` is captured twice",
+                                    line_of(raw, name, step["line"]),
+                                    "give each capture its own label")
+                self.labels[label] = {"kind": "getter", "multi": bool(step.get("multi")),
+                                      "path": step["path"]}
 
     def register(self, label: str | None, spec: vocabulary.Step, step: dict) -> None:
         if label is None:
@@ -477,6 +494,9 @@ class _Validator:
                             "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
         label, fact = key.split(".", 1)
         if label == "graph":
+            if any(fact.startswith(p) and len(fact) > len(p)  # issue 9, part A
+                   for p in vocabulary.GRAPH_FACT_PREFIXES):
+                return
             if fact not in vocabulary.GRAPH_FACTS:
                 raise self.fail(f"unknown graph fact `{key}`", line,
                                 did_you_mean(fact, vocabulary.GRAPH_FACTS) or

@@ -47,6 +47,22 @@ def _reuse(tf, scope):
     return "auto_reuse" if scope.reuse is tf.AUTO_REUSE else bool(scope.reuse)
 
 
+def _is_partitioned(obj):
+    return type(obj).__name__ == "PartitionedVariable"
+
+
+def _parts(tf, obj):
+    return [v.name for v in obj] if _is_partitioned(obj) else None
+
+
+def _part_shapes(tf, obj):
+    return [_shape(v) for v in obj] if _is_partitioned(obj) else None
+
+
+def _partitions(tf, obj):
+    return list(obj._get_partitions()) if _is_partitioned(obj) else None
+
+
 # kind -> ((fact, getter(tf, obj)), ...); the fact names are steps.FACTS[kind] (a test checks).
 FACT_GETTERS = {
     "variable": (
@@ -56,11 +72,17 @@ FACT_GETTERS = {
         ("device", lambda tf, o: o.device),
         ("caching_device", lambda tf, o: getattr(o, "_caching_device", None)),
         ("collections", _collections),
+        # issue 9, part A
+        ("parts", _parts), ("partitions", _partitions), ("part_shapes", _part_shapes),
+        ("constraint", lambda tf, o: o.constraint is not None),
     ),
     "tensor": (
         ("name", lambda tf, o: o.name), ("op.name", lambda tf, o: o.op.name),
         ("class", lambda tf, o: type(o).__name__),
         ("dtype", lambda tf, o: _dtype(o)), ("shape", lambda tf, o: _shape(o)),
+        # issue 9, part A
+        ("device", lambda tf, o: o.device),
+        ("control_inputs", lambda tf, o: [op.name for op in o.op.control_inputs]),
     ),
     "scope": (
         ("name", lambda tf, o: o.name), ("class", lambda tf, o: type(o).__name__),
@@ -73,6 +95,10 @@ FACT_GETTERS = {
         ("caching_device", lambda tf, o: o.caching_device),
     ),
     "name_scope": (("name", lambda tf, o: o), ("class", lambda tf, o: type(o).__name__)),
+    # issue 9, part A. A getter's lists are the recorder's own: calls made after the capture
+    # still show, since facts are serialised when the program has ended.
+    "getter": (("calls", lambda tf, o: o.calls), ("reuse", lambda tf, o: o.reuse)),
+    "saver": (("keys", lambda tf, o: o.keys), ("shapes", lambda tf, o: o.shapes)),
 }
 
 
@@ -91,7 +117,7 @@ def graph_facts(tf):
 
     def names(key):
         return [getattr(v, "name", str(v)) for v in graph.get_collection(key)]
-    return {
+    out = {
         "graph.global_variables": names(tf.GraphKeys.GLOBAL_VARIABLES),
         "graph.trainable_variables": names(tf.GraphKeys.TRAINABLE_VARIABLES),
         "graph.local_variables": names(tf.GraphKeys.LOCAL_VARIABLES),
@@ -99,6 +125,126 @@ def graph_facts(tf):
         "graph.ops": [op.name for op in graph.get_operations()],
         "graph.variable_scope": tf.get_variable_scope().name,
     }
+    out.update(collection_facts(graph))  # issue 9, part A
+    return out
+
+
+# --- issue 9, part A: collections, custom getters, checkpoints ---------------------------------
+
+def collection_facts(graph):
+    """graph.collection.NAME for every collection with a string key: its items' names (the type
+    name for an item without one, never a repr with an address)."""
+    out = {}
+    for key in graph.get_all_collection_keys():
+        if isinstance(key, str):
+            out["graph.collection." + key] = [
+                getattr(v, "name", None) or "<%s>" % type(v).__name__
+                for v in graph.get_collection(key)]
+    return out
+
+
+class GetterRecord(object):
+    """What a `{record: LABEL}` getter saw: each call's name and its `reuse` argument."""
+
+    def __init__(self):
+        self.calls, self.reuse = [], []
+
+
+def tfscope_getter(tf, spec, capture=None):
+    """A custom getter built from its declarative spec (see steps.CUSTOM_GETTER); a list is a
+    chain, the first outermost. `capture(label, record)` receives each `record`'s recorder."""
+    if isinstance(spec, list):
+        getters = [tfscope_getter(tf, s, capture) for s in spec]
+
+        def chain(getter, name, *args, **kwargs):
+            for g in reversed(getters[1:]):
+                getter = _bind(g, getter)
+            return getters[0](getter, name, *args, **kwargs)
+        return chain
+    (kind, arg), = spec.items()
+    if kind == "record":
+        record = GetterRecord()
+        if capture is not None:
+            capture(arg, record)
+
+        def recording(getter, name, *args, **kwargs):
+            record.calls.append(name)
+            reuse = kwargs.get("reuse")
+            record.reuse.append("auto_reuse" if reuse is tf.AUTO_REUSE
+                                else None if reuse is None else bool(reuse))
+            return getter(name, *args, **kwargs)
+        return recording
+    if kind == "rename":
+        def rename(getter, name, *args, **kwargs):
+            return getter(arg.get("prefix", "") + name + arg.get("suffix", ""), *args, **kwargs)
+        return rename
+    if kind == "force":
+        def force(getter, name, *args, **kwargs):
+            if "trainable" in arg:
+                kwargs["trainable"] = arg["trainable"]
+            if "dtype" in arg:
+                kwargs["dtype"] = tf.as_dtype(arg["dtype"])
+            return getter(name, *args, **kwargs)
+        return force
+
+    def combine(getter, name, *args, **kwargs):
+        parts = [getter("%s/%s%d" % (name, arg.get("part_prefix", ""), i), *args, **kwargs)
+                 for i in range(arg["count"])]
+        scope = arg.get("name_scope")
+        with tf.name_scope(scope) if scope is not None else _Nothing():
+            out = parts[0]
+            for part in parts[1:]:
+                out = out * part if arg.get("op") == "product" else out + part
+        return out
+    return combine
+
+
+def _bind(g, getter):
+    return lambda name, *args, **kwargs: g(getter, name, *args, **kwargs)
+
+
+class _Nothing(object):
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Checkpoint(object):
+    """The keys (sorted) and shapes a saver wrote."""
+
+    def __init__(self, listed):
+        self.keys = sorted(name for name, _ in listed)
+        self.shapes = dict((name, list(shape)) for name, shape in listed)
+
+
+def tfscope_checkpoint(tf, saver):
+    """Run the initializers, save with `saver` to a fresh temporary directory (removed after)
+    and list what the checkpoint holds (tf.train.list_variables)."""
+    import os
+    import shutil
+    import tempfile
+    variables = tf.global_variables() + tf.local_variables()
+    for v in _saved_variables(getattr(saver, "_var_list", None)):
+        if not any(v is w for w in variables):
+            variables.append(v)
+    directory = tempfile.mkdtemp(prefix="tfscope-")
+    try:
+        with tf.Session() as sess:
+            sess.run(tf.variables_initializer(variables))
+            path = saver.save(sess, os.path.join(directory, "ckpt"), write_meta_graph=False)
+        return Checkpoint(tf.train.list_variables(path))
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _saved_variables(var_list):
+    items = list(var_list.values()) if isinstance(var_list, dict) else list(var_list or [])
+    out = []
+    for v in items:
+        out += list(v) if _is_partitioned(v) else [v]
+    return [v for v in out if hasattr(v, "initializer")]
 
 
 def _fetch(sess, obj):
@@ -143,6 +289,10 @@ def error_message(exc):
     # TF appends the Python stack where a clashing variable was made: paths of this machine,
     # different per checkout and TF build. Keep the message, drop that stack.
     message = str(exc).split(" Originally defined at:")[0].split("\n\n  File \"")[0].rstrip()
+    # TF 2 names the graphs of a cross-graph error by repr (`<... object at 0x7f...>`): an address
+    # that differs on every run (issue 9, part A).
+    import re
+    message = re.sub(r" at 0x[0-9a-fA-F]+>", " at 0x...>", message)
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     return message

@@ -151,17 +151,6 @@ def _check_regularizer(v):
     return "expected a regularizer: {l2: SCALE} or {l1: SCALE}"
 
 
-def _check_partitioner(v):
-    if isinstance(v, dict) and list(v) == ["fixed_size"] and isinstance(v["fixed_size"], int) \
-            and not isinstance(v["fixed_size"], bool) and v["fixed_size"] >= 1:
-        return None
-    return "expected a partitioner: {fixed_size: N}"
-
-
-def _check_constraint(v):
-    return None if v == "non_neg" else "expected a constraint: non_neg"
-
-
 def _check_collections(v):
     if isinstance(v, list) and all(isinstance(x, str) for x in v):
         return None
@@ -239,22 +228,6 @@ def _regularizer_py(v):
     if kind == "l2":
         return "lambda t: tf.multiply(%r, tf.nn.l2_loss(t))" % float(scale)
     return "lambda t: tf.multiply(%r, tf.reduce_sum(tf.abs(t)))" % float(scale)
-
-
-def _partitioner_tf(tf, v, refs):
-    return tf.fixed_size_partitioner(v["fixed_size"])
-
-
-def _partitioner_py(v):
-    return "tf.fixed_size_partitioner(%d)" % v["fixed_size"]
-
-
-def _constraint_tf(tf, v, refs):
-    return lambda x: tf.maximum(x, 0.0)
-
-
-def _constraint_py(v):
-    return "lambda x: tf.maximum(x, 0.0)"
 
 
 def _collections_tf(tf, v, refs):
@@ -337,18 +310,320 @@ REGULARIZER = ArgType("regularizer", _check_regularizer, _regularizer_tf, _regul
                       schema={"type": "object", "additionalProperties": False,
                               "minProperties": 1, "maxProperties": 1,
                               "properties": {k: _NUM for k in REGULARIZERS}})
-PARTITIONER = ArgType("partitioner", _check_partitioner, _partitioner_tf, _partitioner_py,
-                      schema={"type": "object", "additionalProperties": False,
-                              "required": ["fixed_size"],
-                              "properties": {"fixed_size": {"type": "integer", "minimum": 1}}})
-CONSTRAINT = ArgType("constraint", _check_constraint, _constraint_tf, _constraint_py,
-                     schema={"const": "non_neg"})
 COLLECTIONS = ArgType("collections", _check_collections, _collections_tf, _collections_py,
                       schema={"type": "array", "items": {"type": "string"}})
 
 
 LABEL = ArgType("label", _check_label, _label_tf, _label_py, refs=True,
                 schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
+
+
+# --- issue 9, part A: argument types ------------------------------------------------------------
+# Partitioners and constraints (they replace the fixed_size-only / non_neg-only ones), custom
+# getters (declarative, no code), devices, control inputs, checkpoint var_lists and seeds.
+# Builders that the worker and the exported scripts must share live in facts.py.
+
+def _facts():
+    """facts.py: `harness.facts` in the harness, the module beside the worker inside TF."""
+    try:
+        from . import facts
+    except (ImportError, SystemError, ValueError):  # no parent package: we are the worker's
+        import facts
+    return facts
+
+
+def _is_whole(v, low=0, high=None):
+    return isinstance(v, int) and not isinstance(v, bool) and v >= low and (
+        high is None or v <= high)
+
+
+# name -> ((argument, check, default or REQUIRED), ...), in tf.*_partitioner's own order.
+REQUIRED = object()
+PARTITIONERS = {
+    "fixed_size": ("tf.fixed_size_partitioner", (
+        ("num_shards", lambda x: _is_whole(x, 1), REQUIRED), ("axis", _is_whole, 0))),
+    "variable_axis_size": ("tf.variable_axis_size_partitioner", (
+        ("max_shard_bytes", lambda x: _is_whole(x, 1), REQUIRED), ("axis", _is_whole, 0),
+        ("bytes_per_string_element", lambda x: _is_whole(x, 1), 16),
+        ("max_shards", lambda x: x is None or _is_whole(x, 1), None))),
+    "min_max_variable": ("tf.min_max_variable_partitioner", (
+        ("max_partitions", lambda x: _is_whole(x, 1), 1), ("axis", _is_whole, 0),
+        ("min_slice_size", lambda x: _is_whole(x, 1), 256 << 10))),
+}
+_PARTITIONER_HELP = ("expected a partitioner: {fixed_size: N}, {fixed_size: {num_shards: N, "
+                     "axis: 0}}, {variable_axis_size: {max_shard_bytes: N, axis, "
+                     "bytes_per_string_element, max_shards}}, or {min_max_variable: "
+                     "{max_partitions: N, axis, min_slice_size}}")
+
+
+def _partitioner_kwargs(v):
+    """The written partitioner as (tf callable, {argument: value}); the scalar form is the
+    first argument."""
+    (kind, arg), = v.items()
+    call, params = PARTITIONERS[kind]
+    if not isinstance(arg, dict):
+        arg = {params[0][0]: arg}
+    return call, [(name, arg[name]) for name, _, _ in params if name in arg]
+
+
+def _check_partitioner(v):
+    if not (isinstance(v, dict) and len(v) == 1 and list(v)[0] in PARTITIONERS):
+        return _PARTITIONER_HELP
+    (kind, arg), = v.items()
+    params = PARTITIONERS[kind][1]
+    if not isinstance(arg, dict):
+        arg = {params[0][0]: arg}
+    known = [name for name, _, _ in params]
+    for key in arg:
+        if key not in known:
+            return "unknown argument `%s` of the %s partitioner (it takes: %s)" % (
+                key, kind, ", ".join(known))
+    for name, check, default in params:
+        if name not in arg:
+            if default is REQUIRED:
+                return "the %s partitioner needs `%s`" % (kind, name)
+            continue
+        if not check(arg[name]):
+            return "bad `%s` of the %s partitioner: expected a whole number%s" % (
+                name, kind, " (at least 1)" if name != "axis" else "")
+    return None
+
+
+def _partitioner_tf(tf, v, refs):
+    call, kwargs = _partitioner_kwargs(v)
+    return getattr(tf, call[len("tf."):])(**dict(kwargs))
+
+
+def _partitioner_py(v):
+    call, kwargs = _partitioner_kwargs(v)
+    return "%s(%s)" % (call, ", ".join("%s=%r" % kv for kv in kwargs))
+
+
+def _check_constraint(v):
+    if v == "non_neg":
+        return None
+    if isinstance(v, dict) and list(v) == ["clip_by_value"]:
+        bounds = v["clip_by_value"]
+        if isinstance(bounds, list) and len(bounds) == 2 and all(map(_is_number, bounds)):
+            return None
+    return "expected a constraint: non_neg, or {clip_by_value: [LOW, HIGH]}"
+
+
+def _constraint_tf(tf, v, refs):
+    if v == "non_neg":
+        return lambda x: tf.maximum(x, 0.0)
+    low, high = v["clip_by_value"]
+    return lambda x: tf.clip_by_value(x, float(low), float(high))
+
+
+def _constraint_py(v):
+    if v == "non_neg":
+        return "lambda x: tf.maximum(x, 0.0)"
+    low, high = v["clip_by_value"]
+    return "lambda x: tf.clip_by_value(x, %r, %r)" % (float(low), float(high))
+
+
+# A custom getter is one spec or a list of them (a chain, the first outermost):
+#   {rename: {prefix, suffix}}  {record: LABEL}  {force: {trainable, dtype}}
+#   {combine: {count, op: sum|product, name_scope, part_prefix}}
+GETTERS = ("rename", "record", "force", "combine")
+_GETTER_HELP = ("expected a custom getter: {rename: {prefix, suffix}}, {record: LABEL}, "
+                "{force: {trainable, dtype}}, {combine: {count, op: sum|product, name_scope, "
+                "part_prefix}}, a list of them (a chain, the first outermost), or null")
+
+
+def _check_getter_spec(v):
+    if not (isinstance(v, dict) and len(v) == 1 and list(v)[0] in GETTERS):
+        return _GETTER_HELP
+    (kind, arg), = v.items()
+    if kind == "record":
+        if not (isinstance(arg, str) and LABEL_RE.match(arg)) or arg in PY_KEYWORDS \
+                or arg == "graph":
+            return "`record` takes a label (a Python identifier, not a keyword or `graph`)"
+        return None
+    allowed = {"rename": ("prefix", "suffix"), "force": ("trainable", "dtype"),
+               "combine": ("count", "op", "name_scope", "part_prefix")}[kind]
+    if not isinstance(arg, dict) or not arg:
+        return "`%s` takes a mapping of: %s" % (kind, ", ".join(allowed))
+    for key, x in arg.items():
+        if key not in allowed:
+            return "unknown key `%s` in `%s` (it takes: %s)" % (key, kind, ", ".join(allowed))
+        if key in ("prefix", "suffix", "part_prefix") and not isinstance(x, str):
+            return "`%s.%s` must be a string" % (kind, key)
+        if key == "name_scope" and x is not None and not isinstance(x, str):
+            return "`combine.name_scope` must be a string or null"
+        if key == "trainable" and not isinstance(x, bool):
+            return "`force.trainable` must be true or false"
+        if key == "dtype" and _check_dtype(x):
+            return "`force.dtype`: " + _check_dtype(x)
+        if key == "count" and not _is_whole(x, 1, 16):
+            return "`combine.count` must be a whole number from 1 to 16"
+        if key == "op" and x not in ("sum", "product"):
+            return "`combine.op` must be sum or product"
+    if kind == "combine" and "count" not in arg:
+        return "`combine` needs `count`"
+    return None
+
+
+def _check_getter(v):
+    if v is None:
+        return None
+    if isinstance(v, list):
+        if not v:
+            return "a chain of custom getters must not be empty"
+        for x in v:
+            err = _check_getter_spec(x)
+            if err:
+                return err
+        return None
+    return _check_getter_spec(v)
+
+
+def getter_labels(v):
+    """The labels `{record: LABEL}` specs capture (as kind `getter`)."""
+    specs = v if isinstance(v, list) else [v]
+    return [s["record"] for s in specs if isinstance(s, dict) and "record" in s]
+
+
+def _getter_tf(tf, v, refs):
+    # The worker's refs carry a `capture(label, obj)` hook; recorders are captured through it.
+    return None if v is None else _facts().tfscope_getter(tf, v, getattr(refs, "capture", None))
+
+
+def _getter_py(v):
+    return "None" if v is None else "tfscope_getter(tf, %r, capture)" % (v,)
+
+
+def _check_name_scope_name(v):
+    if v is None or isinstance(v, str):
+        return None
+    if is_ref(v) and isinstance(v["ref"], str):
+        return None
+    return ("expected a name (string; ending in `/` for an absolute one), null (the root), or "
+            "{ref: LABEL} of a captured name_scope (its string) or variable_scope (its "
+            "original_name_scope)")
+
+
+def _name_scope_name_tf(tf, v, refs):
+    if not is_ref(v):
+        return v
+    obj = refs[v["ref"]]
+    return getattr(obj, "original_name_scope", obj)
+
+
+def _name_scope_name_py(v):
+    if not is_ref(v):
+        return repr(v)
+    return "getattr(%s, 'original_name_scope', %s)" % (v["ref"], v["ref"])
+
+
+def _check_refs(v):
+    if v is None:
+        return None
+    if isinstance(v, list) and all(is_ref(x) and isinstance(x["ref"], str) for x in v):
+        return None
+    return "expected a list of {ref: LABEL} (or null)"
+
+
+def _refs_tf(tf, v, refs):
+    return None if v is None else [refs[x["ref"]] for x in v]
+
+
+def _refs_py(v):
+    return "None" if v is None else "[" + ", ".join(x["ref"] for x in v) + "]"
+
+
+def _check_var_list(v):
+    if v is None:
+        return None
+    if isinstance(v, dict) and not is_ref(v):
+        if v and all(isinstance(k, str) and k and is_ref(x) and isinstance(x["ref"], str)
+                     for k, x in v.items()):
+            return None
+    elif _check_refs(v) is None:
+        return None
+    return ("expected a var_list: a list of {ref: LABEL}, or a mapping {CHECKPOINT_KEY: "
+            "{ref: LABEL}}")
+
+
+def _var_list_tf(tf, v, refs):
+    if isinstance(v, dict):
+        return {k: refs[x["ref"]] for k, x in v.items()}
+    return _refs_tf(tf, v, refs)
+
+
+def _var_list_py(v):
+    if isinstance(v, dict):
+        return "{" + ", ".join("%r: %s" % (k, x["ref"]) for k, x in v.items()) + "}"
+    return _refs_py(v)
+
+
+def _check_seed(v):
+    ok = v is None or _is_whole(v, 0, 2 ** 31 - 1)
+    return None if ok else "expected a seed: a whole number from 0 to 2147483647, or null"
+
+
+_WHOLE = {"type": "integer", "minimum": 0}
+_POS = {"type": "integer", "minimum": 1}
+_LABEL_SCHEMA = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+
+
+def _object(props, required=()):
+    out = {"type": "object", "additionalProperties": False, "properties": props}
+    if required:
+        out["required"] = list(required)
+    return out
+
+
+def _one_of_keys(props):
+    """A mapping with exactly one of these keys."""
+    return {"type": "object", "additionalProperties": False, "minProperties": 1,
+            "maxProperties": 1, "properties": props}
+
+
+PARTITIONER = ArgType("partitioner", _check_partitioner, _partitioner_tf, _partitioner_py,
+                      schema=_one_of_keys({
+                          "fixed_size": {"anyOf": [_POS, _object(
+                              {"num_shards": _POS, "axis": _WHOLE}, ["num_shards"])]},
+                          "variable_axis_size": {"anyOf": [_POS, _object({
+                              "max_shard_bytes": _POS, "axis": _WHOLE,
+                              "bytes_per_string_element": _POS,
+                              "max_shards": {"anyOf": [{"type": "null"}, _POS]}},
+                              ["max_shard_bytes"])]},
+                          "min_max_variable": {"anyOf": [_POS, _object({
+                              "max_partitions": _POS, "axis": _WHOLE,
+                              "min_slice_size": _POS})]}}))
+CONSTRAINT = ArgType("constraint", _check_constraint, _constraint_tf, _constraint_py,
+                     schema={"anyOf": [{"const": "non_neg"}, _object({"clip_by_value": {
+                         "type": "array", "minItems": 2, "maxItems": 2, "items": _NUM}},
+                         ["clip_by_value"])]})
+_GETTER_SPEC = _one_of_keys({
+    "rename": _object({"prefix": {"type": "string"}, "suffix": {"type": "string"}}),
+    "record": _LABEL_SCHEMA,
+    "force": _object({"trainable": {"type": "boolean"}, "dtype": {"enum": list(DTYPES)}}),
+    "combine": _object({"count": {"type": "integer", "minimum": 1, "maximum": 16},
+                        "op": {"enum": ["sum", "product"]},
+                        "name_scope": {"type": ["string", "null"]},
+                        "part_prefix": {"type": "string"}}, ["count"])})
+CUSTOM_GETTER = ArgType("custom getter", _check_getter, _getter_tf, _getter_py,
+                        schema={"anyOf": [{"type": "null"}, _GETTER_SPEC, {
+                            "type": "array", "minItems": 1, "items": _GETTER_SPEC}]})
+CUSTOM_GETTER.declares = getter_labels  # labels it captures, of kind `getter`
+NAME_SCOPE_NAME = ArgType("name scope name", _check_name_scope_name, _name_scope_name_tf,
+                          _name_scope_name_py, refs=True,
+                          schema={"anyOf": [{"type": ["string", "null"]}, _REF]})
+NAME_SCOPE_NAME.ref_kinds = ("name_scope", "scope")
+REFS = ArgType("refs", _check_refs, _refs_tf, _refs_py, refs=True,
+               schema={"anyOf": [{"type": "null"}, {"type": "array", "items": _REF}]})
+VAR_LIST = ArgType("var_list", _check_var_list, _var_list_tf, _var_list_py, refs=True,
+                   schema={"anyOf": [{"type": "null"}, {"type": "array", "items": _REF},
+                                     {"type": "object", "minProperties": 1,
+                                      "additionalProperties": _REF}]})
+VAR_LIST.ref_kinds = ("variable",)
+SEED = ArgType("seed", _check_seed, _plain_tf, _lit_py,
+               schema={"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0,
+                                                    "maximum": 2 ** 31 - 1}]})
+# --- end of issue 9, part A: argument types -----------------------------------------------------
 
 
 def refs_in(argtype, value):
@@ -359,6 +634,8 @@ def refs_in(argtype, value):
         return [value["ref"]]
     if isinstance(value, list):
         return [r for x in value for r in refs_in(argtype, x)]
+    if isinstance(value, dict) and argtype.refs:  # e.g. a var_list mapping {key: {ref: L}}
+        return [r for x in value.values() for r in refs_in(argtype, x)]
     return []
 
 
@@ -443,25 +720,29 @@ VS_ARGS = [
     ("initializer", INITIALIZER), ("regularizer", REGULARIZER), ("caching_device", OPT_STR),
     ("partitioner", PARTITIONER), ("reuse", REUSE), ("dtype", DTYPE), ("use_resource", OPT_BOOL),
     ("constraint", CONSTRAINT), ("auxiliary_name_scope", BOOL),
+    ("custom_getter", CUSTOM_GETTER),  # issue 9, part A
 ]
 
 STEPS = {s.kind: s for s in [
     Step("variable_scope", VS_ARGS, "tf.variable_scope", required=("name_or_scope",), body=True,
          captures="scope", doc="with tf.variable_scope(...) as LABEL:"),
-    Step("name_scope", [("name", OPT_STR), ("default_name", OPT_STR), ("values", VALUES)],
+    Step("name_scope", [("name", NAME_SCOPE_NAME), ("default_name", OPT_STR),
+                        ("values", VALUES)],
          "tf.name_scope", body=True, captures="name_scope", required=("name",),
          doc="with tf.name_scope(...) as LABEL:"),
     Step("get_variable", [
         ("name", STR), ("shape", SHAPE), ("dtype", DTYPE), ("initializer", INITIALIZER),
         ("regularizer", REGULARIZER), ("trainable", OPT_BOOL), ("collections", COLLECTIONS),
         ("caching_device", OPT_STR), ("partitioner", PARTITIONER), ("use_resource", OPT_BOOL),
-        ("constraint", CONSTRAINT)],
+        ("constraint", CONSTRAINT),
+        ("validate_shape", BOOL), ("custom_getter", CUSTOM_GETTER)],  # issue 9, part A
         "tf.get_variable", required=("name",), captures="variable",
         doc="LABEL = tf.get_variable(...)"),
     Step("variable", [
         ("initial_value", VALUE), ("name", OPT_STR), ("dtype", DTYPE), ("trainable", OPT_BOOL),
         ("collections", COLLECTIONS), ("caching_device", OPT_STR), ("use_resource", OPT_BOOL),
-        ("constraint", CONSTRAINT)],
+        ("constraint", CONSTRAINT),
+        ("validate_shape", BOOL)],  # issue 9, part A
         "tf.Variable", captures="variable",
         doc="LABEL = tf.Variable(...)"),
     Step("reuse_variables", [("scope", LABEL)], "reuse_variables", run=_reuse_variables,
@@ -479,6 +760,26 @@ STEPS = {s.kind: s for s in [
     Step("repeat", [("count", COUNT)], "range", required=("count",), body=True,
          run=lambda tf, kw: None, render=lambda args: "range(%d)" % args["count"],
          doc="for i in range(N):"),
+    # --- issue 9, part A ---
+    Step("device", [("device_name_or_function", OPT_STR)], "tf.device",
+         required=("device_name_or_function",), body=True,
+         doc="with tf.device(...):"),
+    Step("control_dependencies", [("control_inputs", REFS)], "tf.control_dependencies",
+         required=("control_inputs",), body=True,
+         doc="with tf.control_dependencies([...]):"),
+    # Another graph, e.g. to make a tensor there and pass it as `values` out here.
+    Step("other_graph", [], "tf.Graph().as_default", body=True,
+         run=lambda tf, kw: tf.Graph().as_default(),
+         render=lambda args: "tf.Graph().as_default()",
+         doc="with tf.Graph().as_default():"),
+    # Saves (after running the initializers) to a fresh temporary directory, lists the keys.
+    Step("saver", [("var_list", VAR_LIST)], "tf.train.Saver", captures="saver",
+         run=lambda tf, kw: _facts().tfscope_checkpoint(tf, tf.train.Saver(**kw)),
+         render=lambda args: "tfscope_checkpoint(tf, tf.train.Saver(%s))" % render_args(
+             STEPS["saver"], args),
+         doc="LABEL = tf.train.Saver(var_list=...), saved; its keys via tf.train.list_variables"),
+    Step("set_random_seed", [("seed", SEED)], "tf.set_random_seed", required=("seed",),
+         doc="tf.set_random_seed(N)"),
     # Fault injection for the harness's own tests; refused unless the run enables test steps.
     Step("sleep", [("seconds", SECONDS)], "time.sleep", required=("seconds",), test_only=True,
          run=_sleep, render=lambda args: "__import__('time').sleep(%r)" % args["seconds"],
@@ -494,14 +795,24 @@ STEPS = {s.kind: s for s in [
 # Facts the worker records for each kind of captured object (the comparator checks names).
 FACTS = {
     "variable": ("name", "op.name", "class", "dtype", "shape", "trainable", "device",
-                 "caching_device", "collections", "value"),
-    "tensor": ("name", "op.name", "class", "dtype", "shape", "value"),
+                 "caching_device", "collections",
+                 "parts", "partitions", "part_shapes", "constraint",  # issue 9, part A
+                 "value"),
+    "tensor": ("name", "op.name", "class", "dtype", "shape",
+               "device", "control_inputs",  # issue 9, part A
+               "value"),
     "scope": ("name", "class", "original_name_scope", "reuse", "dtype", "use_resource",
               "initializer", "regularizer", "caching_device"),
     "name_scope": ("name", "class"),
+    # --- issue 9, part A ---
+    "getter": ("calls", "reuse"),  # a custom getter's {record: LABEL}
+    "saver": ("keys", "shapes"),
 }
 GRAPH_FACTS = ("global_variables", "trainable_variables", "local_variables",
                "regularization_losses", "ops", "variable_scope")
+# issue 9, part A: graph.collection.NAME, for any collection NAME (the validator accepts any).
+GRAPH_FACTS += ("collection.NAME",)
+GRAPH_FACT_PREFIXES = ("collection.",)
 
 # Keys of a step mapping besides the step key.
 STEP_KEYS = ("do",)
@@ -510,6 +821,8 @@ LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def
 del elif else except finally for from global if import in is lambda nonlocal not or pass raise
 return try while with yield tf i""".split())
+# issue 9, part A: names exported scripts use inside program() (its parameter, facts.py helpers).
+PY_KEYWORDS = PY_KEYWORDS | frozenset(("capture", "tfscope_getter", "tfscope_checkpoint"))
 
 
 def convert_args(tf, step, args, refs):

@@ -36,17 +36,30 @@ def import_tf():
     return tf, version
 
 
+class Refs(dict):
+    """label -> captured object; `capture(label, obj)` captures what an argument makes (a custom
+    getter's recorder, issue 9 part A) as the running step's."""
+    capture = None
+
+
 class Run(object):
     """One case's program in one fresh graph."""
 
     def __init__(self, tf, request):
         self.tf = tf
-        self.refs = {}      # label -> last captured object (what {ref: LABEL} means)
+        self.refs = Refs()  # label -> last captured object (what {ref: LABEL} means)
+        self.refs.capture = self.capture_declared
         self.captured = {}  # label -> object, or list of objects for captures inside repeat
         self.kinds = {}     # label -> what it captured (variable, tensor, scope, name_scope)
         self.facts = {}
         self.test_steps = bool(request.get("test_steps"))
         self.step = None
+
+    def capture_declared(self, label, obj):
+        """An object an argument of the running step captures under `label` (its kind is the
+        one the validator registered: FACTS has it for the object's class)."""
+        kind = {"GetterRecord": "getter"}[type(obj).__name__]
+        self.capture(dict(self.step or {}, **{"as": label}), kind, obj)
 
     def capture(self, step, kind, obj):
         label = step.get("as")

@@ -61,7 +61,8 @@ def test_the_article_example_renders_as_the_articles_code(write_case):
      "w = tf.get_variable(name='w', initializer=tf.constant_initializer(1.5), "
      "regularizer=lambda t: tf.multiply(0.1, tf.nn.l2_loss(t)))"),
     ("{get_variable: {name: w, shape: [4], partitioner: {fixed_size: 2}, as: w}}",
-     "w = tf.get_variable(name='w', shape=[4], partitioner=tf.fixed_size_partitioner(2))"),
+     "w = tf.get_variable(name='w', shape=[4], "
+     "partitioner=tf.fixed_size_partitioner(num_shards=2))"),
     ("{variable: {initial_value: 1, collections: [mine, variables], trainable: false}}",
      "tf.Variable(initial_value=1, trainable=False, "
      "collections=['mine', tf.GraphKeys.GLOBAL_VARIABLES])"),
@@ -123,7 +124,9 @@ def test_export_script_is_plain_python_without_the_harness(write_case):
     tree = ast.parse(script)
     imported = {alias.name.split(".")[0] for node in ast.walk(tree)
                 if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
-    assert imported == {"json", "os", "sys", "warnings", "tensorflow"}
+    # shutil and tempfile: facts.py's checkpoint helper (saves to a temporary directory).
+    assert imported == {"json", "os", "sys", "warnings", "tensorflow", "shutil", "tempfile",
+                        "re"}
     assert "t.example" in script and "v2 name: foo_1/bar/var2:0" in script
     assert "MULTI = ['scope', 'v1', 'v2']" in script
 
