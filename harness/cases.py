@@ -480,6 +480,11 @@ class _Validator:
                 self.error_expectation(value, line)
                 continue
             self.fact(str(key), line)
+            if isinstance(value, Map) and len(value) > 1 and any(k in MATCHERS for k in value):
+                # Compared as a literal it could never match: say so instead.
+                raise self.fail(f"`{key}`: a matcher is a mapping with exactly one key "
+                                f"({', '.join(MATCHERS)})", line,
+                                "split it into one matcher per fact, or write the whole value")
             label = str(key).split(".", 1)[0]
             if label in self.labels and self.labels[label]["multi"] and not (
                     isinstance(value, list) or _is_matcher(value)):

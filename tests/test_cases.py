@@ -123,6 +123,13 @@ def test_repeat_facts_must_be_lists(write_case):
     assert "inside `repeat`" in error.message
 
 
+def test_a_matcher_with_two_keys_is_refused(write_case):
+    error = the_error(write_case, VALID.replace(
+        "v1.name: [foo/var1:0, foo/var1:0]",
+        "v1.name: {contains: [foo/var1:0], excludes: [x]}"))
+    assert "exactly one key" in error.message and error.line == 16
+
+
 def test_refs_must_name_the_right_kind(write_case):
     text = VALID.replace("- get_variable: {name: foo/var1, shape: [1]}",
                          "- get_variable: {name: foo/var1, shape: [1], as: w}").replace(
