@@ -104,8 +104,8 @@ def render(run: RunResults, tmp_path: Path, claims=None) -> str:
 def test_sections_come_in_the_documented_order(run, tmp_path):
     text = render(run, tmp_path)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings == ["## Summary", "## Claims", "## Article errata", "## Name trees",
-                        "## Cases by topic"]
+    assert headings == ["## Summary", "## Compatibility matrix", "## Changes between versions",
+                        "## Claims", "## Article errata", "## Name trees", "## Cases by topic"]
     assert "| tf1.15    | 1.15.5       | 3.7.16   | `Linux-test-x86_64` |" in text
 
 
@@ -232,6 +232,70 @@ def test_committed_report_is_current(tf115, monkeypatch):
                      min(len(old), len(new)))
         pytest.fail(f"reports/behaviour.md is out of date with the cases (first difference at "
                     f"line {first + 1}): {REFRESH}", pytrace=False)
+
+
+def two_versions(run: RunResults, old: str = "tf1.13", new: str = "tf1.15") -> RunResults:
+    """The same cases on an older runtime too, where t.loop's second scope is named foo_2 and
+    t.error raises another message."""
+    out = RunResults([new, old], info={new: dict(INFO, runtime=new),
+                                       old: dict(INFO, runtime=old, tensorflow="1.13.2")})
+    for r in run.results:
+        facts = dict(r.outcome.facts)
+        error = r.outcome.error
+        if r.case.id == "t.loop":
+            facts["v2.name"] = ["foo/bar/var2:0", "foo_2/bar/var2:0"]
+        if error:
+            error = dict(error, message="Variable w exists at 0x7f00aa.")
+        outcome = Outcome(facts=facts, error=error)
+        out.results.append(r)
+        out.results.append(Result(r.case, old, outcome, judge(r.case, old, outcome, "1.13.2")))
+    return out
+
+
+def test_matrix_has_a_column_per_runtime_in_version_order_and_rows_by_topic(run, tmp_path):
+    text = render(two_versions(run), tmp_path)
+    matrix = text.split("## Compatibility matrix", 1)[1].split("\n## ", 1)[0]
+    header = next(line for line in matrix.splitlines() if line.startswith("| "))
+    assert header.index("tf1.13") < header.index("tf1.15")  # given as tf1.15, tf1.13
+    rows = [line for line in matrix.splitlines() if line.startswith("| ") and "---" not in line]
+    assert "**The article's code example**" in rows[1]
+    loop = next(r for r in rows if "case-t-loop" in r)
+    assert loop.count("❌") == 1 and loop.count("✅") == 1  # fails on tf1.13 only
+    assert re.search(r"❌.*✅", loop)
+    # The summary keeps a column per runtime even where every runtime agrees.
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert "tf1.13" in summary and "tf1.15" in summary
+
+
+def test_changes_between_versions_lists_every_differing_fact(run, tmp_path):
+    text = render(two_versions(run), tmp_path)
+    changes = text.split("## Changes between versions", 1)[1].split("\n## ", 1)[0]
+    assert "### tf1.13 → tf1.15" in changes
+    rows = [line for line in changes.splitlines() if line.startswith("| [")]
+    assert len(rows) == 2
+    assert "`v2.name`" in rows[0] and "foo_2/bar/var2:0" in rows[0]
+    assert "`error`" in rows[1] and "Variable w exists" in rows[1]
+    assert render(two_versions(run), tmp_path) == text  # deterministic
+
+
+def test_claims_tables_keep_a_column_per_runtime(run, tmp_path):
+    both = two_versions(run)
+    for r in list(both.results):  # make both runtimes agree: no column may fold
+        if r.runtime == "tf1.13":
+            both.results.remove(r)
+    both.results += [Result(r.case, "tf1.13", r.outcome, r.verdict) for r in run.results]
+    text = render(both, tmp_path)
+    every = text.split("### Every case", 1)[1].split("## Article errata", 1)[0]
+    assert "| tf1.13 " in every and "all 2 runtimes" not in every
+    cases = text.split("## Cases by topic", 1)[1]
+    assert "all 2 runtimes" in cases  # fact tables still fold
+
+
+def test_unavailable_runtimes_are_listed_with_the_reason(run, tmp_path):
+    run.unavailable = {"tf1.0": "no wheel for this platform"}
+    text = render(run, tmp_path)
+    assert "| tf1.0 " in text.split("## Summary")[0]
+    assert "no wheel for this platform" in text.split("## Changes between versions")[0]
 
 
 def test_runtime_columns_fold_only_when_every_runtime_agrees():
