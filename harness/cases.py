@@ -568,7 +568,7 @@ class _Validator:
 
     def runtime_entry(self, entry: str, line: int) -> None:
         """A deviation's runtime: a built-in runtime's name, `*`, or a version range."""
-        from .runtimes import SETS, SPECS  # the case format does not otherwise need runtimes
+        from .runtimes import SETS, SPECS, suggest  # only here does the format need runtimes
         if is_range(entry):
             try:
                 parse_range(entry)
@@ -581,7 +581,7 @@ class _Validator:
                 raise self.fail(f"`{entry}` in `runtimes` is a set of runtimes, not one", line,
                                 'name runtimes, or give a version range such as ">=2"')
             raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
-                            did_you_mean(entry, list(SPECS)) or "known: " + ", ".join(SPECS)
+                            suggest(entry) or "known: " + ", ".join(SPECS)
                             + '; for other runtimes give a version range such as "<1.14"')
 
 

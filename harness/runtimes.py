@@ -112,6 +112,15 @@ SETS: dict[str, tuple[str, Callable[[], list[str]]]] = {
 }
 
 
+def suggest(name: str) -> str | None:
+    """A did-you-mean for a runtime name. A known name that the given one extends by a version
+    part comes first: `tf2.21` is `tf2` (not the closer-spelled `tf1.2`), `tf1.15.5` is `tf1.15`."""
+    longer = [known for known in SPECS if name.startswith(known + ".")]
+    if longer:
+        return f"did you mean `{max(longer, key=len)}`?"
+    return did_you_mean(name, [*SPECS, *SETS])
+
+
 @dataclass(frozen=True)
 class Selected:
     """One runtime a command asked for: a known name or NAME=PYTHON, and the set it came from
@@ -144,7 +153,7 @@ def expand(selectors: Iterable[str]) -> list[Selected]:
             else:
                 raise RuntimeSetupError(
                     f"unknown runtime `{name}`",
-                    hint=did_you_mean(name, [*SPECS, *SETS]) or "known: " + ", ".join(SPECS)
+                    hint=suggest(name) or "known: " + ", ".join(SPECS)
                     + "; sets: " + ", ".join(SETS) + "; or NAME=/path/to/python")
             for sel in chosen:
                 first = out.get(sel.name)
@@ -338,7 +347,7 @@ def resolve(selector: str, rebuild: bool = False) -> Runtime:
     spec = SPECS.get(name)
     if spec is None:
         raise RuntimeSetupError(f"unknown runtime `{name}`",
-                                hint=did_you_mean(name, [*SPECS, *SETS]) or
+                                hint=suggest(name) or
                                 "known: " + ", ".join(SPECS) + "; or NAME=/path/to/python")
     if spec.unavailable:
         raise RuntimeSetupError(f"runtime {name} is unavailable here: {spec.unavailable}",

@@ -18,6 +18,7 @@ from harness.runtimes import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "reports" / "behaviour.md"
+HISTORY = ROOT / "reports" / "history.md"
 REFRESH = "run `tfscope report` (or `make report`) to refresh it"
 
 CASES = """
@@ -219,7 +220,8 @@ def test_committed_report_is_current(tf115, monkeypatch):
     cases, errors = caselib.load([ROOT / p for p in config.cases])
     assert not errors, f"invalid cases: {errors[0]}"
     run = run_cases(cases, [resolve(name) for name in report_runtimes(config)])
-    fresh = render_report(run, ROOT, ROOT / config.report, load_claims(ROOT / "claims"))
+    fresh = render_report(run, ROOT, ROOT / config.report, load_claims(ROOT / "claims"),
+                          caselib.digest([ROOT / p for p in config.cases], ROOT))
     assert COMMITTED.is_file(), f"{COMMITTED.relative_to(ROOT)} is missing: {REFRESH}"
     committed = COMMITTED.read_text(encoding="utf-8")
     for name, info in run.info.items():
@@ -296,6 +298,35 @@ def test_unavailable_runtimes_are_listed_with_the_reason(run, tmp_path):
     text = render(run, tmp_path)
     assert "| tf1.0 " in text.split("## Summary")[0]
     assert "no wheel for this platform" in text.split("## Changes between versions")[0]
+
+
+def test_history_report_was_built_from_the_current_cases():
+    """reports/history.md takes every runtime (TF 1.0 to 2), too long for every test run: its
+    digest of the case files must match the cases as they are (no TensorFlow needed)."""
+    refresh = "run `make history` (`tfscope report --runtime all -o reports/history.md`)"
+    assert HISTORY.is_file(), f"reports/history.md is missing: {refresh}"
+    text = HISTORY.read_text(encoding="utf-8")
+    found = re.search(r"<!-- cases digest: (sha256:[0-9a-f]{64}) -->", text)
+    assert found, f"reports/history.md records no cases digest: {refresh}"
+    config = load_config(ROOT)
+    assert found.group(1) == caselib.digest([ROOT / p for p in config.cases], ROOT), \
+        f"reports/history.md was built from other cases than those in cases/: {refresh}"
+    assert "`make history`" in text
+
+
+def test_digest_follows_case_content_paths_and_selection(tmp_path):
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a.yaml").write_text("a: 1\n")
+    first = caselib.digest([tmp_path / "cases"], tmp_path)
+    assert first == caselib.digest([tmp_path / "cases"], tmp_path)
+    assert first.startswith("sha256:")
+    (tmp_path / "cases" / "a.yaml").write_text("a: 2\n")
+    changed = caselib.digest([tmp_path / "cases"], tmp_path)
+    assert changed != first
+    (tmp_path / "cases" / "a.yaml").rename(tmp_path / "cases" / "b.yaml")
+    assert caselib.digest([tmp_path / "cases"], tmp_path) != changed
+    assert caselib.digest([tmp_path / "cases"], tmp_path, "loop") != \
+        caselib.digest([tmp_path / "cases"], tmp_path)
 
 
 def test_runtime_columns_fold_only_when_every_runtime_agrees():
