@@ -304,8 +304,9 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
                 print(f"{name}: unavailable here: {spec.unavailable}")
                 failed += 1
                 continue
-            print(f"tfscope: installing {name} ({spec.description}) ...", file=sys.stderr,
-                  flush=True)
+            if status(spec).state != "installed":
+                print(f"tfscope: installing {name} ({spec.description}) ...", file=sys.stderr,
+                      flush=True)
             try:
                 rt = resolve(name)
             except UserError as e:
