@@ -207,3 +207,15 @@ def test_bad_deviation_runtimes_are_located_one_liners(write_case, entry, messag
     assert len(errors) == 1
     text = str(errors[0])
     assert "\n" not in text and message in text and f"{path.name}:9:" in text
+
+
+def test_a_name_equals_python_runtime_matches_ranges_by_the_version_its_worker_reports(
+        tf115, write_case):
+    from harness.runner import run_cases
+    text = CASE.replace('["<1.14"]', '[">=1.15,<2"]').replace("{s.name: old}", "{s.name: foo}")
+    text = text.replace("s.name: foo\n  deviations", "s.name: bar\n  deviations")
+    cases, errors = load([write_case(text)])
+    assert not errors
+    run = run_cases(cases, [Runtime("mine", tf115.python)])  # no version known up front
+    assert run.info["mine"]["tensorflow"] == "1.15.5"
+    assert run.results[0].verdict.verdict == DEVIATES
