@@ -338,3 +338,19 @@ def test_runtime_columns_fold_only_when_every_runtime_agrees():
     differ = report.per_runtime_table(["fact", "says", "a", "b"],
                                       [["f", "x", "✅", "✅"], ["g", "y", "✅", "❌"]], 2)
     assert "all 2 runtimes" not in differ and "| a " in differ and "| b " in differ
+
+
+def test_many_runtimes_show_verdict_symbols_alone_and_json_lists_the_unavailable(run, tmp_path):
+    from harness.results import to_data
+    names = ["tf1.11", "tf1.12", "tf1.13", "tf1.14", "tf1.15"]
+    wide = RunResults(list(reversed(names)), info={
+        n: dict(INFO, runtime=n, tensorflow=n[2:] + ".0") for n in names},
+        unavailable={"tf1.0": "no wheel"})
+    for r in run.results:
+        wide.results += [Result(r.case, n, r.outcome, r.verdict) for n in names]
+    text = render(wide, tmp_path)
+    every = text.split("### Every case", 1)[1].split("## Article errata", 1)[0]
+    assert "✅ conforms" not in every and "| ✅ " in every.replace("  ", " ")
+    header = next(line for line in every.splitlines() if line.startswith("| #"))
+    assert [h.strip() for h in header.split("|")[4:9]] == names  # version order
+    assert to_data(wide)["unavailable"] == {"tf1.0": "no wheel"}
