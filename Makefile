@@ -2,9 +2,12 @@
 PYTHON ?= python3
 TOX := .venv/bin/tox
 
-.PHONY: report run test lint
+.PHONY: report history run test lint
 report: $(TOX)
 	$(TOX) -e report
+# The full-history matrix: every runtime that installs here (TF 1.0 ... 1.15, TF 2).
+history: $(TOX)
+	$(TOX) -e history
 run: $(TOX)
 	$(TOX) -e run
 test: $(TOX)

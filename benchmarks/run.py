@@ -33,10 +33,13 @@ from tabulate import tabulate  # noqa: E402
 
 from harness import cases as caselib  # noqa: E402
 from harness.files import write_atomic  # noqa: E402
-from harness.runtimes import SPECS, resolve  # noqa: E402
+from harness.runtimes import resolve  # noqa: E402
 
 README = HERE / "README.md"
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+MATRIX_START, MATRIX_END = "<!-- matrix:start -->", "<!-- matrix:end -->"
+MATRIX = ("tf1.13", "tf1.14", "tf1.15", "tf2")  # the runtime matrix of the issue
+TARGET_MATRIX = 1.3
 POLL = 0.05          # seconds between RSS samples of the harness's processes
 TARGET_RATIO = 1.2
 
@@ -198,11 +201,11 @@ class Bench:
         script.write_text(floor.script(cases))
         self.dirs[n], self.floors[n] = directory, script
 
-    def tfscope(self, n: int, runtimes: list[str]) -> Measured:
-        cmd = [sys.executable, "-m", "harness", "run", "-q", str(self.dirs[n])]
+    def tfscope(self, n: int, runtimes: list[str], directory: Path | None = None) -> Measured:
+        cmd = [sys.executable, "-m", "harness", "run", "-q", str(directory or self.dirs[n])]
         for name in runtimes:
             cmd += ["--runtime", f"{name}={self.runtimes[name].python}"]
-        m = measure(cmd, self.dirs[n], self.env)
+        m = measure(cmd, directory or self.dirs[n], self.env)
         if m.code not in (0, 1) or not verdicts(m.stdout):
             raise SystemExit(f"bench: tfscope run failed (exit {m.code}): "
                              f"{m.stderr.strip()[-500:]}")
@@ -358,13 +361,56 @@ def run(args: argparse.Namespace) -> str:
     return text
 
 
-def write_readme(text: str) -> None:
-    readme = README.read_text() if README.exists() else f"# Benchmarks\n\n{START}\n{END}\n"
-    if START not in readme or END not in readme:
-        readme = readme.rstrip("\n") + f"\n\n## Results\n\n{START}\n{END}\n"
-    head, rest = readme.split(START, 1)
-    tail = rest.split(END, 1)[1]
-    write_atomic(README, f"{head}{START}\n{text}\n{END}{tail}")
+def matrix(args: argparse.Namespace) -> str:
+    """The project's own cases (cases/) on each runtime of the matrix alone, then on all of them
+    in one run (one worker each, side by side): the wall time of the run against its slowest
+    single runtime. Fastest of --repeat runs each (the runs are seconds long, noise is large)."""
+    names = list(MATRIX)
+    bench = Bench(argparse.Namespace(runtime=names[0], others=names[1:]), REPO)
+    directory = REPO / "cases"
+    count = len(caselib.load([directory])[0])
+    for name in names:  # a first start reads TF from disk: not what is measured
+        say(f"warming up {name} ...")
+        bench.tfscope(0, [name], directory)
+    single: dict[str, Measured] = {}
+    together: list[Measured] = []
+    for i in range(max(1, args.repeat)):
+        for name in names:
+            say(f"cases/ on {name} ({i + 1}/{args.repeat}) ...")
+            m = bench.tfscope(0, [name], directory)
+            if name not in single or m.wall < single[name].wall:
+                single[name] = m
+        say(f"cases/ on {', '.join(names)} together ({i + 1}/{args.repeat}) ...")
+        together.append(bench.tfscope(0, names, directory))
+    best_together = best(together)
+    slowest = max(names, key=lambda k: single[k].wall)
+    ratio = best_together.wall / single[slowest].wall
+    cpu = sum(single[k].cpu for k in names)
+    rows = [[f"tfscope run cases/, {name}", f"{count}", f"{single[name].wall:.2f}",
+             f"{single[name].cpu:.2f}", "", ""] for name in names]
+    rows.append([f"tfscope run cases/, {' + '.join(names)}", f"{count}",
+                 f"{best_together.wall:.2f}", f"{best_together.cpu:.2f}",
+                 f"slowest single ({slowest})", f"{ratio:.2f}"])
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    lines = [f"- Date: {datetime.date.today().isoformat()}; {os.cpu_count()} cores; fastest of "
+             f"{max(1, args.repeat)} runs each; load average (1/5/15 min) at the end: {load}",
+             *[f"- {name}: {text}" for name, text in sorted(bench.info.items())], "",
+             tabulate(rows, tablefmt="github", disable_numparse=True, headers=[
+                 "run", "cases", "wall s", "CPU s", "compared to", "wall ratio"]), "",
+             f"- Four runtimes in one run: {ratio:.2f}x the slowest alone (target: at most "
+             f"{TARGET_MATRIX}); their CPU alone sums to {cpu:.2f} s, so {os.cpu_count()} cores "
+             f"cannot finish them in less than {cpu / (os.cpu_count() or 1):.2f} s "
+             f"({cpu / (os.cpu_count() or 1) / single[slowest].wall:.2f}x)."]
+    return "\n".join(lines)
+
+
+def write_readme(text: str, start: str = START, end: str = END, title: str = "Results") -> None:
+    readme = README.read_text() if README.exists() else f"# Benchmarks\n\n{start}\n{end}\n"
+    if start not in readme or end not in readme:
+        readme = readme.rstrip("\n") + f"\n\n## {title}\n\n{start}\n{end}\n"
+    head, rest = readme.split(start, 1)
+    tail = rest.split(end, 1)[1]
+    write_atomic(README, f"{head}{start}\n{text}\n{end}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -372,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", default="100,1000,10000",
                         help="numbers of cases to compare with the floor (default: %(default)s)")
     parser.add_argument("--runtime", default="tf1.15", help="the reference runtime")
-    parser.add_argument("--others", default=",".join(k for k in SPECS if k != "tf1.15"),
+    parser.add_argument("--others", default=",".join(k for k in MATRIX if k != "tf1.15"),
                         help="other runtimes for the multi-runtime run, comma-separated "
                              "(provisioned on first use; empty for none; default: %(default)s)")
     parser.add_argument("--other-n", type=int, default=1000,
@@ -381,6 +427,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per measurement up to N=1,000; the fastest counts")
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--matrix", action="store_true",
+                        help="only the runtime matrix on the project's cases/ (" +
+                             ", ".join(MATRIX) + " alone and together; about a minute)")
     args = parser.parse_args(argv)
     try:
         args.sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
@@ -392,10 +441,16 @@ def main(argv: list[str] | None = None) -> int:
         md.distribution("tfscope")
     except Exception:
         parser.error("install the package first (`pip install -e .`, or use `tox -e bench`)")
-    text = run(args)
+    if not args.matrix:
+        text = run(args)
+        print(text)
+        if not args.no_readme:
+            write_readme(text)
+    args.repeat = max(args.repeat, 3)
+    text = matrix(args)
     print(text)
     if not args.no_readme:
-        write_readme(text)
+        write_readme(text, MATRIX_START, MATRIX_END, "The runtime matrix on the project's cases")
         say(f"wrote the results into {README}")
     return 0
 

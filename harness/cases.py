@@ -7,6 +7,7 @@ deeply nested files) are refused with a clear error instead of eating the machin
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ except ImportError:  # pragma: no cover
 
 from . import steps as vocabulary
 from .errors import CaseError, did_you_mean
+from .versions import is_range, parse_range
 
 FORMAT = 1
 MAX_BYTES = 2 * 1024 * 1024
@@ -224,11 +226,16 @@ def parse_yaml(text: str, path: str) -> Any:
 class Deviation:
     reason: str
     observed: dict[str, Any]
-    runtimes: list[str] | None = None  # None: every runtime
+    runtimes: list[str] | None = None  # names and version ranges; None: every runtime
     line: int = 0
 
-    def applies_to(self, runtime: str) -> bool:
-        return self.runtimes is None or runtime in self.runtimes
+    def applies_to(self, runtime: str, version: str = "") -> bool:
+        """Does it hold on `runtime` (TensorFlow `version`)? Entries are runtime names or
+        version ranges (`"<1.14"`); any one that matches will do."""
+        if self.runtimes is None:
+            return True
+        return any(version in parse_range(entry) if is_range(entry) else entry == runtime
+                   for entry in self.runtimes)
 
 
 @dataclass
@@ -571,14 +578,36 @@ class _Validator:
             runtimes = item.get("runtimes")
             if isinstance(runtimes, str):
                 runtimes = [runtimes]
-            if runtimes is not None and (not isinstance(runtimes, list) or not all(
+            if runtimes is not None and (not isinstance(runtimes, list) or not runtimes or not all(
                     isinstance(r, str) for r in runtimes)):
-                raise self.fail("`runtimes` must be a list of runtime names",
-                                line_of(item, "runtimes"))
+                raise self.fail("`runtimes` must be a list of runtime names or version ranges",
+                                line_of(item, "runtimes"),
+                                'e.g. `runtimes: [tf2]` or `runtimes: ["<1.14"]`')
+            for i, entry in enumerate(runtimes or []):
+                self.runtime_entry(entry, line_of(item["runtimes"], i, line_of(item, "runtimes")))
             out.append(Deviation(reason=reason, observed=_plain(observed),
                                  runtimes=None if runtimes in (None, ["*"]) else list(runtimes),
                                  line=item_line))
         return out
+
+
+    def runtime_entry(self, entry: str, line: int) -> None:
+        """A deviation's runtime: a built-in runtime's name, `*`, or a version range."""
+        from .runtimes import SETS, SPECS, suggest  # only here does the format need runtimes
+        if is_range(entry):
+            try:
+                parse_range(entry)
+            except ValueError as e:
+                raise self.fail(f"bad version range `{entry}` in `runtimes`: {e}", line,
+                                'write clauses like "<1.14", ">=2" or ">=1.13,<2" (quoted)'
+                                ) from None
+        elif entry != "*" and entry not in SPECS:
+            if entry in SETS:
+                raise self.fail(f"`{entry}` in `runtimes` is a set of runtimes, not one", line,
+                                'name runtimes, or give a version range such as ">=2"')
+            raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
+                            suggest(entry) or "known: " + ", ".join(SPECS)
+                            + '; for other runtimes give a version range such as "<1.14"')
 
 
 def _is_matcher(value: Any) -> bool:
@@ -610,6 +639,26 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
                             "name a case file or a directory of them")
     seen: set[Path] = set()
     return [f for f in out if not (f.resolve() in seen or seen.add(f.resolve()))]
+
+
+def digest(paths: Iterable[str | Path], root: Path, keyword: str | None = None) -> str:
+    """What a report was built from, for a freshness check that needs no TensorFlow: sha256 over
+    the case files (path relative to `root` and bytes, sorted by path) and the `-k` selection."""
+    entries = []
+    for f in case_files(paths):
+        absolute = f.resolve()
+        try:
+            shown = absolute.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            shown = f.name
+        entries.append((shown, absolute.read_bytes()))
+    h = hashlib.sha256()
+    for shown, data in sorted(entries):
+        for part in (shown.encode(), data):
+            h.update(len(part).to_bytes(8, "big") + part)  # lengths: no ambiguous joins
+    if keyword:
+        h.update(b"-k " + keyword.encode())
+    return "sha256:" + h.hexdigest()
 
 
 def display_path(path: Path) -> str:

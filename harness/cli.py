@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import sys
@@ -20,7 +21,20 @@ from .config import Config, load_config, report_runtimes
 from .errors import UserError, did_you_mean
 from .files import write_atomic
 from .runner import RunResults, run_cases
-from .runtimes import SPECS, Runtime, resolve, use_python
+from .runtimes import (
+    DEFAULT_RUNTIME,
+    SETS,
+    SPECS,
+    Runtime,
+    expand,
+    in_version_order,
+    remove,
+    resolve,
+    resolve_all,
+    set_members,
+    status,
+    use_python,
+)
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -66,9 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     def with_runtimes(p: argparse.ArgumentParser) -> None:
         p.add_argument("--runtime", action="append", metavar="NAME[=PYTHON]",
-                       help="runtime to use (repeatable): a known name, provisioned on first "
-                            "use, or NAME=PYTHON for an interpreter that has TensorFlow "
-                            f"(known: {', '.join(SPECS)})")
+                       help="runtime(s) to use (repeatable, or a comma list): a known name, "
+                            "provisioned on first use, NAME=PYTHON for an interpreter that has "
+                            f"TensorFlow, or a set ({', '.join(SETS)}); `tfscope runtimes` "
+                            "lists them")
         p.add_argument("--timeout", type=seconds, metavar="SECONDS",
                        help="per-case time limit (default: per case, else [tool.tfscope])")
         p.add_argument("--python", action="append", metavar="PATH",
@@ -105,10 +120,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="case files or directories (default: [tool.tfscope] cases)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
-    p = sub.add_parser("runtimes", help="list runtimes, or provision them",
-                       description="List the known runtimes; with --provision, build them now.")
-    p.add_argument("--provision", action="append", metavar="NAME",
-                   help="provision (or repair) this runtime now")
+    p = sub.add_parser("runtimes", help="list, install or remove runtimes",
+                       description="List every known runtime with its state, interpreter and "
+                       "TensorFlow version; `install NAME...` builds runtimes now (names or sets, "
+                       "e.g. `all-1.x`), `remove NAME...` deletes them from the cache.")
+    p.add_argument("--provision", action="append", metavar="NAME", help=argparse.SUPPRESS)
+    actions = p.add_subparsers(dest="action", metavar="ACTION", parser_class=_Parser)
+    for action, text in (("install", "build runtimes now (or repair them)"),
+                         ("remove", "delete runtimes from the cache")):
+        a = actions.add_parser(action, help=text, description=text[0].upper() + text[1:] + ".")
+        a.add_argument("names", nargs="+", metavar="NAME",
+                       help="runtime names or sets (e.g. tf1.13, all-1.x, history)")
+        if action == "install":
+            a.add_argument("--python", action="append", metavar="PATH",
+                           help="interpreter to build runtimes of its version with")
     return parser
 
 
@@ -154,15 +179,20 @@ def print_errors(errors: list[UserError]) -> None:
 
 
 def resolve_runtimes(args: argparse.Namespace, config: Config,
-                     default: list[str] | None = None) -> list[Runtime]:
+                     default: list[str] | None = None) -> tuple[list[Runtime], dict[str, str]]:
+    """The runtimes to run (provisioned), and the members of a set that cannot be here (why)."""
     for path in getattr(args, "python", None) or []:
         use_python(path)
     selectors = args.runtime or default or config.runtimes
-    runtimes = [resolve(s) for s in selectors]
-    names = [rt.name for rt in runtimes]
-    if len(set(names)) != len(names):
-        raise UsageError("a runtime is named twice", hint="give each --runtime once")
-    return runtimes
+    if isinstance(selectors, str) or not all(isinstance(s, str) for s in selectors):
+        raise UsageError("[tool.tfscope] runtimes must be a list of runtime names",
+                         str(config.root / "pyproject.toml"), hint='e.g. runtimes = ["tf1.15"]')
+    runtimes, unavailable = resolve_all(expand(selectors))
+    for name, why in unavailable.items():
+        print(f"tfscope: {name} is unavailable here, left out: {why}", file=sys.stderr)
+    if not runtimes:
+        raise UsageError("no runtime to run on", hint="`tfscope runtimes` lists them")
+    return runtimes, unavailable
 
 
 def cmd_validate(args: argparse.Namespace, config: Config) -> int:
@@ -190,12 +220,14 @@ def execute(args: argparse.Namespace, config: Config,
     if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
         raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
                          str(config.root / "pyproject.toml"), hint="e.g. `timeout = 60`")
-    runtimes = resolve_runtimes(args, config, default_runtimes)
+    runtimes, unavailable = resolve_runtimes(args, config, default_runtimes)
     quiet = getattr(args, "quiet", False)
     # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
-    return run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
-                     test_steps=test_steps_enabled(),
-                     progress=progress_printer(not quiet))
+    run = run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
+                    test_steps=test_steps_enabled(),
+                    progress=progress_printer(not quiet))
+    run.unavailable = unavailable
+    return run
 
 
 def summary_table(run: RunResults) -> str:
@@ -248,16 +280,65 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return EXIT_FAIL if bad else EXIT_OK
 
 
+def known_names(selectors: Sequence[str]) -> list[str]:
+    """Names or sets of built-in runtimes (no NAME=PYTHON: those are not ours to install)."""
+    names = []
+    for sel in expand(selectors):
+        if sel.selector != sel.name or sel.name not in SPECS:
+            raise UsageError(f"`{sel.selector}` is not a known runtime",
+                             hint="install and remove take names of `tfscope runtimes`")
+        names.append(sel.name)
+    return names
+
+
 def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
-    for name in args.provision or []:
-        if name not in SPECS:
-            raise UsageError(f"unknown runtime `{name}`", hint="known: " + ", ".join(SPECS))
-        rt = resolve(name)
-        print(f"{rt.name}: {rt.python}")
-    if not args.provision:
-        rows = [[s.name, s.python, s.description, "yes" if s.name in config.runtimes else ""]
-                for s in SPECS.values()]
-        print(tabulate(rows, headers=["runtime", "python", "what", "default"]))
+    if args.provision and not args.action:  # the old spelling of `install`
+        args.action, args.names, args.python = "install", args.provision, None
+    if args.action == "install":
+        for path in args.python or []:
+            use_python(path)
+        failed = 0
+        for name in known_names(args.names):
+            spec = SPECS[name]
+            if spec.unavailable:
+                print(f"{name}: unavailable here: {spec.unavailable}")
+                failed += 1
+                continue
+            if status(spec).state != "installed":
+                print(f"tfscope: installing {name} ({spec.description}) ...", file=sys.stderr,
+                      flush=True)
+            try:
+                rt = resolve(name)
+            except UserError as e:
+                print(f"{name}: not installed: {e}")
+                failed += 1
+                continue
+            print(f"{name}: installed, {rt.python}")
+        return EXIT_FAIL if failed else EXIT_OK
+    if args.action == "remove":
+        for name in known_names(args.names):
+            print(f"{name}: " + ("removed" if remove(SPECS[name]) else "was not installed"))
+        return EXIT_OK
+    configured = set()
+    for selector in config.runtimes if isinstance(config.runtimes, list) else []:
+        with contextlib.suppress(UserError):
+            configured |= {s.name for s in expand([selector])}
+    history = set(set_members("history"))
+    interpreters: dict[str, str] = {}
+    rows = []
+    for name in in_version_order(SPECS):
+        st = status(SPECS[name], interpreters)
+        tf = st.spec.tensorflow or "?"
+        if st.installed_tf and st.installed_tf != st.spec.tensorflow:
+            tf += f" (installed: {st.installed_tf})"
+        sets = [label for label, member in (("default", name == DEFAULT_RUNTIME),
+                                            ("configured", name in configured),
+                                            ("history", name in history)) if member]
+        state = st.state + (f": {st.why}" if st.state == "unavailable" else "")
+        rows.append([name, state, tf, st.interpreter, ", ".join(sets), str(st.path)])
+    print(tabulate(rows, headers=["runtime", "state", "TensorFlow", "interpreter", "in",
+                                  "cache"]))
+    print("\nsets: " + "; ".join(f"{n} ({text})" for n, (text, _) in SETS.items()))
     return EXIT_OK
 
 
@@ -270,11 +351,13 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                                                  else "no cases to run"), file=sys.stderr)
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
+    digest = caselib.digest(case_paths(args, config), config.root, args.keyword)
     run = execute(args, config, cases, report_runtimes(config))
     if run.interrupted:
         print("tfscope: interrupted; the previous report is left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED
-    write_atomic(out, render_report(run, config.root, out, load_claims(config.root / "claims")))
+    write_atomic(out, render_report(run, config.root, out, load_claims(config.root / "claims"),
+                                    digest, report_command(args, config, out)))
     print(summary_table(run))
     print(f"tfscope: wrote {out}")
     bad = [r for r in run.results if r.verdict.verdict not in GOOD]
@@ -282,6 +365,31 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         print(f"tfscope: {r.verdict.verdict} {r.case.id} [{r.runtime}] {r.case.location}",
               file=sys.stderr)
     return EXIT_FAIL if bad else EXIT_OK
+
+
+HISTORY_COMMAND = "tfscope report --runtime all -o reports/history.md"
+
+
+def report_command(args: argparse.Namespace, config: Config, out: Path) -> str:
+    """How this report is rebuilt, for its header: the command as given, paths relative to the
+    project (so the text does not depend on where the clone is)."""
+    def shown(path: str | Path) -> str:
+        try:
+            return Path(path).resolve().relative_to(config.root.resolve()).as_posix()
+        except ValueError:
+            return Path(path).name
+    parts = ["tfscope report", *(shown(p) for p in args.paths)]
+    if args.keyword:
+        parts += ["-k", args.keyword]
+    parts += [f"--runtime {r}" for r in args.runtime or []]
+    if args.output:
+        parts += ["-o", shown(out)]
+    command = " ".join(parts)
+    if command == "tfscope report":
+        return "`tfscope report` (or `make report`)"
+    if command == HISTORY_COMMAND:
+        return f"`make history` (`{HISTORY_COMMAND}`)"
+    return f"`{command}`"
 
 
 def cmd_export(args: argparse.Namespace, config: Config) -> int:

@@ -101,11 +101,13 @@ def diff(expect: dict[str, Any], outcome: Outcome) -> list[Mismatch]:
     return out
 
 
-def judge(case: Case, runtime: str, outcome: Outcome) -> Verdict:
+def judge(case: Case, runtime: str, outcome: Outcome, version: str = "") -> Verdict:
+    """The verdict of `case` on `runtime` (TensorFlow `version`, for deviations that give
+    version ranges)."""
     if outcome.problem is not None:
         return Verdict(outcome.problem_verdict or ERROR, reason=outcome.problem)
     mismatches = diff(case.expect, outcome)
-    deviations = [d for d in case.deviations if d.applies_to(runtime)]
+    deviations = [d for d in case.deviations if d.applies_to(runtime, version)]
     if not mismatches:
         if deviations:
             return Verdict(STALE, reason="a deviation is recorded for this runtime, but TF now "

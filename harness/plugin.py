@@ -17,7 +17,7 @@ from .compare import CONFORMS, DEVIATES, format_diff
 from .config import load_config
 from .errors import UserError
 from .runner import Pool, Result
-from .runtimes import resolve, use_python
+from .runtimes import SPECS, Selected, expand, resolve, use_python
 
 STATE = pytest.StashKey[dict]()
 
@@ -25,7 +25,9 @@ STATE = pytest.StashKey[dict]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tfscope", "tfscope conformance cases")
     group.addoption("--tfscope-runtime", action="append", metavar="NAME[=PYTHON]",
-                    help="runtime(s) to run cases on (default: [tool.tfscope] runtimes)")
+                    help="runtime(s) to run cases on: names, NAME=PYTHON, comma lists or sets "
+                         "(all, all-1.x, history, default, ci); default: [tool.tfscope] "
+                         "runtimes")
     group.addoption("--tfscope-timeout", type=float, metavar="SECONDS",
                     help="per-case time limit")
     group.addoption("--tfscope-python", action="append", metavar="PATH",
@@ -34,12 +36,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     settings = load_config(Path(str(config.rootpath)))
+    try:
+        # The same list in every xdist worker: it depends on the options and the specs only.
+        selected = expand(config.getoption("tfscope_runtime") or settings.runtimes)
+    except UserError as e:
+        raise pytest.UsageError(f"--tfscope-runtime: {e}") from None
+    # A set's member that cannot be installed here gets no items (the header says so).
+    unavailable = {s.name: SPECS[s.name].unavailable for s in selected
+                   if s.from_set and s.selector == s.name and SPECS[s.name].unavailable}
     config.stash[STATE] = {
         "settings": settings,
-        "runtimes": config.getoption("tfscope_runtime") or settings.runtimes,
+        "runtimes": [s for s in selected if s.name not in unavailable],
+        "unavailable": unavailable,
         "case_dirs": [(settings.root / p).resolve() for p in settings.cases],
         "ids": {},          # case id -> location, to report duplicates across files
         "pool": None, "setup_error": None,
+        "skipped": {},      # runtime of a set that failed to install here -> why
     }
 
 
@@ -49,8 +61,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         state["pool"].close()
 
 
-def pytest_report_header(config: pytest.Config) -> str:
-    return "tfscope runtimes: " + ", ".join(config.stash[STATE]["runtimes"])
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    state = config.stash[STATE]
+    lines = ["tfscope runtimes: " + ", ".join(s.name for s in state["runtimes"])]
+    if state["unavailable"]:
+        lines.append("tfscope runtimes unavailable here: " + "; ".join(
+            f"{name} ({why})" for name, why in state["unavailable"].items()))
+    return lines
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -88,8 +105,7 @@ class CaseFile(pytest.File):
                         f"already used at {first}")))
                 continue
             for runtime in state["runtimes"]:
-                name = runtime.partition("=")[0]
-                items.append(CaseItem.from_parent(self, name=f"{case.id}[{name}]",
+                items.append(CaseItem.from_parent(self, name=f"{case.id}[{runtime.name}]",
                                                   case=case, runtime=runtime))
         return items
 
@@ -115,10 +131,10 @@ class InvalidCase(pytest.Item):
 
 
 class CaseItem(pytest.Item):
-    def __init__(self, *, case: caselib.Case, runtime: str, **kwargs: Any) -> None:
+    def __init__(self, *, case: caselib.Case, runtime: Selected, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.case, self.runtime_selector = case, runtime
-        self.runtime = runtime.partition("=")[0]
+        self.case, self.selected = case, runtime
+        self.runtime = runtime.name
         self.deviation: str | None = None
         self.extra_keyword_matches.update(case.tags)
 
@@ -127,13 +143,25 @@ class CaseItem(pytest.Item):
         if state["setup_error"] is not None:
             raise CaseFailed(state["setup_error"])
         if state["pool"] is None:
+            ready = []
             try:
                 for path in self.config.getoption("tfscope_python") or []:
                     use_python(path)
-                state["pool"] = Pool([resolve(s) for s in state["runtimes"]])
+                for sel in state["runtimes"]:
+                    try:
+                        ready.append(resolve(sel.selector))
+                    except UserError as e:
+                        if not sel.from_set:
+                            raise
+                        state["skipped"][sel.name] = str(e)
             except UserError as e:
                 state["setup_error"] = f"runtime setup failed: {e}"
                 raise CaseFailed(state["setup_error"]) from None
+            state["pool"] = Pool(ready)
+        if self.runtime in state["skipped"]:
+            # A member of a set (`--tfscope-runtime all`) that cannot be installed here.
+            pytest.skip(f"runtime {self.runtime} unavailable here: "
+                        f"{state['skipped'][self.runtime]}")
         return state["pool"]
 
     def runtest(self) -> None:

@@ -248,6 +248,7 @@ class RunResults:
     info: dict[str, dict] = field(default_factory=dict)     # runtime -> hello (versions)
     results: list[Result] = field(default_factory=list)
     interrupted: bool = False
+    unavailable: dict[str, str] = field(default_factory=dict)  # asked for, cannot be here: why
 
     def by_case(self) -> dict[str, dict[str, Result]]:
         out: dict[str, dict[str, Result]] = {}
@@ -290,7 +291,13 @@ class Pool:
             self._start(worker)
         outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT,
                              next_case)
-        return Result(case, runtime, outcome, judge(case, runtime, outcome))
+        return Result(case, runtime, outcome, judge(case, runtime, outcome, self.version(runtime)))
+
+    def version(self, runtime: str) -> str:
+        """The runtime's TensorFlow version, for deviations given as version ranges: the spec's
+        for a built-in runtime, else what its worker said in its hello."""
+        worker = self.workers[runtime]
+        return worker.runtime.tensorflow or str(worker.info.get("tensorflow", ""))
 
     def close(self) -> None:
         for worker in self.workers.values():

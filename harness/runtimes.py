@@ -18,15 +18,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import RuntimeSetupError, did_you_mean
 from .files import write_atomic
+from .versions import version_key
 
 LOCKS = Path(__file__).parent / "locks"
 MARKER = ".tfscope-ready"
+TF_PROJECTS = ("tensorflow", "tensorflow-cpu", "tensorflow-gpu")
 
 
 @dataclass(frozen=True)
@@ -37,10 +39,21 @@ class Spec:
     requirements: tuple[str, ...]  # what the lock file is generated from
     pip: str = "pip<24"         # pip version used inside the runtime venv
     description: str = ""
+    history: bool = False       # one of the opt-in full history (TF 1.0 ... 1.12), not the usual
+    unavailable: str = ""       # why it cannot be installed here ("" when it can)
 
     @property
     def lock(self) -> Path:
         return LOCKS / f"{self.name}.txt"
+
+    @property
+    def tensorflow(self) -> str:
+        """The TensorFlow version it pins (from `requirements`), e.g. "1.15.5"."""
+        for req in self.requirements:
+            project, sep, version = req.partition("==")
+            if sep and project.strip().lower() in TF_PROJECTS:
+                return version.strip()
+        return ""
 
 
 SPECS = {s.name: s for s in [
@@ -51,10 +64,11 @@ SPECS = {s.name: s for s in [
     Spec("tf1.13", "3.7", ("tensorflow==1.13.2", "protobuf<3.21"),
          description="TensorFlow 1.13.2 on Python 3.7 (the article's version)"),
     # Where TF1 code migrates to: the same programs through tf.compat.v1 in graph mode.
-    Spec("tf2.21", "3.11", ("tensorflow-cpu==2.21.0",),
+    Spec("tf2", "3.11", ("tensorflow-cpu==2.21.0",),
          description="TensorFlow 2.21.0 (CPU) on Python 3.11, through tf.compat.v1"),
 ]}
 DEFAULT_RUNTIME = "tf1.15"
+CI_RUNTIMES = ("tf1.13", "tf1.15", "tf2")  # what the test suite runs by default
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,115 @@ class Runtime:
     name: str
     python: str
     provisioned: bool = False   # True when the harness built it (and may rebuild it)
+    tensorflow: str = ""        # its TF version when known up front (a built-in runtime)
+
+
+# --- versions and sets -------------------------------------------------------------------------
+
+def in_version_order(names: Iterable[str], versions: dict[str, str] | None = None) -> list[str]:
+    """Runtime names from the oldest TensorFlow to the newest (ties: by name). `versions` gives
+    the version of runtimes that are not built in (NAME=PYTHON, from the worker's hello)."""
+    versions = versions or {}
+
+    def key(name: str) -> tuple[tuple[int, ...], str]:
+        spec = SPECS.get(name)
+        version = versions.get(name) or (spec.tensorflow if spec else "")
+        return version_key(version), name
+    return sorted(names, key=key)
+
+
+def _major(spec: Spec) -> int | None:
+    key = version_key(spec.tensorflow)
+    return key[0] if spec.tensorflow else None
+
+
+# Names for several runtimes at once, usable wherever a runtime is (`--runtime all-1.x`).
+SETS: dict[str, tuple[str, Callable[[], list[str]]]] = {
+    "default": ("the reference runtime", lambda: [DEFAULT_RUNTIME]),
+    "ci": ("what the test suite runs: " + ", ".join(CI_RUNTIMES), lambda: list(CI_RUNTIMES)),
+    "history": ("the opt-in history, TF 1.0 to 1.12",
+                lambda: [s.name for s in SPECS.values() if s.history]),
+    "all-1.x": ("every TF 1.x runtime, the history included",
+                lambda: [s.name for s in SPECS.values() if _major(s) == 1]),
+    "all-2.x": ("every TF 2.x runtime", lambda: [s.name for s in SPECS.values() if _major(s) == 2]),
+    "all": ("every known runtime", lambda: list(SPECS)),
+}
+
+
+def suggest(name: str) -> str | None:
+    """A did-you-mean for a runtime name. A known name that the given one extends by a version
+    part comes first: `tf2.21` is `tf2` (not the closer-spelled `tf1.2`), `tf1.15.5` is `tf1.15`."""
+    longer = [known for known in SPECS if name.startswith(known + ".")]
+    if longer:
+        return f"did you mean `{max(longer, key=len)}`?"
+    return did_you_mean(name, [*SPECS, *SETS])
+
+
+@dataclass(frozen=True)
+class Selected:
+    """One runtime a command asked for: a known name or NAME=PYTHON, and the set it came from
+    (a set's member that cannot be installed here is left out of the run, and reported)."""
+    selector: str
+    name: str
+    from_set: str | None = None
+
+
+def set_members(name: str) -> list[str]:
+    return in_version_order(SETS[name][1]())
+
+
+def expand(selectors: Iterable[str]) -> list[Selected]:
+    """`--runtime` values: names, NAME=PYTHON, comma lists and set names, repeated or not.
+    Raises a one-line error for an unknown name; a name given twice counts once."""
+    out: dict[str, Selected] = {}
+    for selector in selectors:
+        for item in (part.strip() for part in str(selector).split(",")):
+            if not item:
+                continue
+            name, sep, _ = item.partition("=")
+            name = name.strip()
+            if sep:
+                chosen = [Selected(item, name)]
+            elif name in SETS:
+                chosen = [Selected(n, n, name) for n in set_members(name)]
+            elif name in SPECS or _override(name):
+                chosen = [Selected(name, name)]
+            else:
+                raise RuntimeSetupError(
+                    f"unknown runtime `{name}`",
+                    hint=suggest(name) or "known: " + ", ".join(SPECS)
+                    + "; sets: " + ", ".join(SETS) + "; or NAME=/path/to/python")
+            for sel in chosen:
+                first = out.get(sel.name)
+                if first is None:
+                    out[sel.name] = sel
+                elif first.selector != sel.selector:
+                    raise RuntimeSetupError(f"runtime `{sel.name}` is given twice, as "
+                                            f"`{first.selector}` and `{sel.selector}`",
+                                            hint="give each runtime once")
+                elif first.from_set and not sel.from_set:
+                    out[sel.name] = sel  # named on its own too: it must not be skipped
+    return list(out.values())
+
+
+def resolve_all(selected: Iterable[Selected], rebuild: bool = False
+                ) -> tuple[list[Runtime], dict[str, str]]:
+    """The runtimes to run, provisioned; and those of a set that cannot be here, with why.
+    A runtime named on its own that cannot be installed is an error."""
+    runtimes, unavailable = [], {}
+    for sel in selected:
+        spec = SPECS.get(sel.name)
+        if spec is not None and spec.unavailable and sel.from_set:
+            unavailable[sel.name] = spec.unavailable
+            continue
+        try:
+            runtimes.append(resolve(sel.selector, rebuild))
+        except RuntimeSetupError as e:
+            if not sel.from_set:
+                raise
+            log(f"runtime {sel.name} left out of this run: {e}")
+            unavailable[sel.name] = str(e)
+    return runtimes, unavailable
 
 
 def log(message: str) -> None:
@@ -174,16 +297,16 @@ def _run(cmd: list[str], what: str) -> None:
 
 def provision(spec: Spec, rebuild: bool = False) -> Runtime:
     """The runtime's venv, built on first use (or when incomplete, stale or `rebuild`)."""
-    venv = cache_dir() / "runtimes" / spec.name
+    venv = venv_dir(spec)
     python = venv / "bin" / "python"
     # Ready: no lock, no pip, no network. Otherwise build under an inter-process lock.
     if not rebuild and _ready(venv, spec):
-        return Runtime(spec.name, str(python), provisioned=True)
+        return Runtime(spec.name, str(python), True, spec.tensorflow)
     seen = _marker(venv)
     with _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
         if _ready(venv, spec) and (not rebuild or _marker(venv) != seen):
             # Built (or rebuilt, for a process that found it broken too) while we waited.
-            return Runtime(spec.name, str(python), provisioned=True)
+            return Runtime(spec.name, str(python), True, spec.tensorflow)
         base = find_python(spec.python)
         started = time.monotonic()
         log(f"provisioning runtime {spec.name}: {spec.description} into {venv} "
@@ -203,7 +326,7 @@ def provision(spec: Spec, rebuild: bool = False) -> Runtime:
         write_atomic(venv / MARKER, json.dumps({"lock": _lock_digest(spec), "python": base,
                                                 "built": time.time(), "pid": os.getpid()}))
         log(f"runtime {spec.name} ready ({time.monotonic() - started:.0f} s)")
-    return Runtime(spec.name, str(python), provisioned=True)
+    return Runtime(spec.name, str(python), True, spec.tensorflow)
 
 
 def resolve(selector: str, rebuild: bool = False) -> Runtime:
@@ -218,15 +341,81 @@ def resolve(selector: str, rebuild: bool = False) -> Runtime:
             raise RuntimeSetupError(f"runtime {name}: no interpreter at {python}",
                                     hint="give the path of a python that has TensorFlow")
         return Runtime(name, path)
-    env = os.environ.get("TFSCOPE_RUNTIME_" + name.replace(".", "_").replace("-", "_").upper())
+    env = _override(name)
     if env:
         return resolve(f"{name}={env}")
     spec = SPECS.get(name)
     if spec is None:
         raise RuntimeSetupError(f"unknown runtime `{name}`",
-                                hint=did_you_mean(name, SPECS) or
+                                hint=suggest(name) or
                                 "known: " + ", ".join(SPECS) + "; or NAME=/path/to/python")
+    if spec.unavailable:
+        raise RuntimeSetupError(f"runtime {name} is unavailable here: {spec.unavailable}",
+                                hint=f"or give an interpreter that has it: --runtime "
+                                f"{name}=/path/to/python")
     return provision(spec, rebuild)
+
+
+def _override(name: str) -> str | None:
+    """$TFSCOPE_RUNTIME_TF1_15 (say): an interpreter that stands in for runtime `name`."""
+    return os.environ.get("TFSCOPE_RUNTIME_" + name.replace(".", "_").replace("-", "_").upper())
+
+
+# --- state, removal ----------------------------------------------------------------------------
+
+def venv_dir(spec: Spec) -> Path:
+    return cache_dir() / "runtimes" / spec.name
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `tfscope runtimes` shows of a known runtime, found without starting it."""
+    spec: Spec
+    state: str          # installed | not installed | outdated | unavailable
+    why: str            # for unavailable (and outdated): the reason
+    interpreter: str    # the base interpreter's path, or "python3.6 not found"
+    installed_tf: str   # the TensorFlow version in the venv ("" when none)
+    path: Path
+
+
+def _installed_tensorflow(venv: Path) -> str:
+    for dist in sorted(venv.glob("lib/python*/site-packages/tensorflow*-*.dist-info")):
+        project, version = dist.name[: -len(".dist-info")].rsplit("-", 1)
+        if project.lower().replace("_", "-") in TF_PROJECTS:
+            return version
+    return ""
+
+
+def status(spec: Spec, interpreters: dict[str, str] | None = None) -> Status:
+    """The runtime's state. `interpreters` caches the interpreter lookups of a listing."""
+    interpreters = {} if interpreters is None else interpreters
+    if spec.python not in interpreters:
+        try:
+            interpreters[spec.python] = find_python(spec.python)
+        except RuntimeSetupError:
+            interpreters[spec.python] = f"python{spec.python} not found"
+    venv = venv_dir(spec)
+    installed = _installed_tensorflow(venv) if venv.is_dir() else ""
+    if _ready(venv, spec):
+        state, why = "installed", ""
+    elif spec.unavailable:
+        state, why = "unavailable", spec.unavailable
+    elif venv.exists():
+        state, why = "outdated", "incomplete, or built from another lock file: rebuilt on use"
+    else:
+        state, why = "not installed", ""
+    return Status(spec, state, why, interpreters[spec.python], installed, venv)
+
+
+def remove(spec: Spec) -> bool:
+    """Delete the runtime's venv from the cache (under the provisioning lock). True if it was
+    there."""
+    venv = venv_dir(spec)
+    with _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
+        if not venv.exists():
+            return False
+        shutil.rmtree(venv)
+    return True
 
 
 # --- lock files --------------------------------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import EXAMPLE
 
 PYPROJECT = '[tool.tfscope]\ncases = ["cases"]\nruntimes = ["tf1.15"]\n'
@@ -53,3 +55,30 @@ def test_invalid_case_is_a_located_failure(pytester):
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*example.yaml:*: unknown key `shap`*did you mean `shape`?*"])
     assert "Traceback" not in result.stdout.str()
+
+
+def test_ids_carry_every_configured_runtime_and_sets_expand(pytester, monkeypatch):
+    from harness import runtimes
+
+    from .test_matrix import STUBS
+    for spec in STUBS:
+        monkeypatch.setitem(runtimes.SPECS, spec.name, spec)
+    project(pytester, EXAMPLE.read_text())
+    pytester.makefile(".toml", pyproject=PYPROJECT.replace('["tf1.15"]', '["ci"]'))
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines([f"cases/example.yaml::article.example-loop[[]{name}[]]"
+                                 for name in ("tf1.13", "tf1.15", "tf2")])
+    result = pytester.runpytest("--collect-only", "-q", "--tfscope-runtime", "all")
+    ids = [line for line in result.stdout.lines if "::" in line]
+    assert [i.split("[")[1].rstrip("]") for i in ids] == [
+        "tf1.2", "tf1.10", "tf1.13", "tf1.14", "tf1.15", "tf2"]  # tf1.0 cannot install here
+    result = pytester.runpytest("--collect-only", "--tfscope-runtime", "history")
+    result.stdout.fnmatch_lines(["tfscope runtimes: tf1.2, tf1.10",
+                                 "tfscope runtimes unavailable here: tf1.0 (no wheel*"])
+
+
+def test_unknown_runtime_option_is_a_usage_error(pytester):
+    project(pytester, EXAMPLE.read_text())
+    result = pytester.runpytest("--collect-only", "--tfscope-runtime", "tf2.21")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*unknown runtime `tf2.21` (did you mean `tf2`?)*"])

@@ -18,6 +18,7 @@ from harness.runtimes import resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "reports" / "behaviour.md"
+HISTORY = ROOT / "reports" / "history.md"
 REFRESH = "run `tfscope report` (or `make report`) to refresh it"
 
 CASES = """
@@ -104,8 +105,8 @@ def render(run: RunResults, tmp_path: Path, claims=None) -> str:
 def test_sections_come_in_the_documented_order(run, tmp_path):
     text = render(run, tmp_path)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
-    assert headings == ["## Summary", "## Claims", "## Article errata", "## Name trees",
-                        "## Cases by topic"]
+    assert headings == ["## Summary", "## Compatibility matrix", "## Changes between versions",
+                        "## Claims", "## Article errata", "## Name trees", "## Cases by topic"]
     assert "| tf1.15    | 1.15.5       | 3.7.16   | `Linux-test-x86_64` |" in text
 
 
@@ -219,7 +220,8 @@ def test_committed_report_is_current(tf115, monkeypatch):
     cases, errors = caselib.load([ROOT / p for p in config.cases])
     assert not errors, f"invalid cases: {errors[0]}"
     run = run_cases(cases, [resolve(name) for name in report_runtimes(config)])
-    fresh = render_report(run, ROOT, ROOT / config.report, load_claims(ROOT / "claims"))
+    fresh = render_report(run, ROOT, ROOT / config.report, load_claims(ROOT / "claims"),
+                          caselib.digest([ROOT / p for p in config.cases], ROOT))
     assert COMMITTED.is_file(), f"{COMMITTED.relative_to(ROOT)} is missing: {REFRESH}"
     committed = COMMITTED.read_text(encoding="utf-8")
     for name, info in run.info.items():
@@ -234,6 +236,99 @@ def test_committed_report_is_current(tf115, monkeypatch):
                     f"line {first + 1}): {REFRESH}", pytrace=False)
 
 
+def two_versions(run: RunResults, old: str = "tf1.13", new: str = "tf1.15") -> RunResults:
+    """The same cases on an older runtime too, where t.loop's second scope is named foo_2 and
+    t.error raises another message."""
+    out = RunResults([new, old], info={new: dict(INFO, runtime=new),
+                                       old: dict(INFO, runtime=old, tensorflow="1.13.2")})
+    for r in run.results:
+        facts = dict(r.outcome.facts)
+        error = r.outcome.error
+        if r.case.id == "t.loop":
+            facts["v2.name"] = ["foo/bar/var2:0", "foo_2/bar/var2:0"]
+        if error:
+            error = dict(error, message="Variable w exists at 0x7f00aa.")
+        outcome = Outcome(facts=facts, error=error)
+        out.results.append(r)
+        out.results.append(Result(r.case, old, outcome, judge(r.case, old, outcome, "1.13.2")))
+    return out
+
+
+def test_matrix_has_a_column_per_runtime_in_version_order_and_rows_by_topic(run, tmp_path):
+    text = render(two_versions(run), tmp_path)
+    matrix = text.split("## Compatibility matrix", 1)[1].split("\n## ", 1)[0]
+    header = next(line for line in matrix.splitlines() if line.startswith("| "))
+    assert header.index("tf1.13") < header.index("tf1.15")  # given as tf1.15, tf1.13
+    rows = [line for line in matrix.splitlines() if line.startswith("| ") and "---" not in line]
+    assert "**The article's code example**" in rows[1]
+    loop = next(r for r in rows if "case-t-loop" in r)
+    assert loop.count("❌") == 1 and loop.count("✅") == 1  # fails on tf1.13 only
+    assert re.search(r"❌.*✅", loop)
+    # The summary keeps a column per runtime even where every runtime agrees.
+    summary = text.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    assert "tf1.13" in summary and "tf1.15" in summary
+
+
+def test_changes_between_versions_lists_every_differing_fact(run, tmp_path):
+    text = render(two_versions(run), tmp_path)
+    changes = text.split("## Changes between versions", 1)[1].split("\n## ", 1)[0]
+    assert "### tf1.13 → tf1.15" in changes
+    rows = [line for line in changes.splitlines() if line.startswith("| [")]
+    assert len(rows) == 2
+    assert "`v2.name`" in rows[0] and "foo_2/bar/var2:0" in rows[0]
+    assert "`error`" in rows[1] and "Variable w exists" in rows[1]
+    assert render(two_versions(run), tmp_path) == text  # deterministic
+
+
+def test_claims_tables_keep_a_column_per_runtime(run, tmp_path):
+    both = two_versions(run)
+    for r in list(both.results):  # make both runtimes agree: no column may fold
+        if r.runtime == "tf1.13":
+            both.results.remove(r)
+    both.results += [Result(r.case, "tf1.13", r.outcome, r.verdict) for r in run.results]
+    text = render(both, tmp_path)
+    every = text.split("### Every case", 1)[1].split("## Article errata", 1)[0]
+    assert "| tf1.13 " in every and "all 2 runtimes" not in every
+    cases = text.split("## Cases by topic", 1)[1]
+    assert "all 2 runtimes" in cases  # fact tables still fold
+
+
+def test_unavailable_runtimes_are_listed_with_the_reason(run, tmp_path):
+    run.unavailable = {"tf1.0": "no wheel for this platform"}
+    text = render(run, tmp_path)
+    assert "| tf1.0 " in text.split("## Summary")[0]
+    assert "no wheel for this platform" in text.split("## Changes between versions")[0]
+
+
+def test_history_report_was_built_from_the_current_cases():
+    """reports/history.md takes every runtime (TF 1.0 to 2), too long for every test run: its
+    digest of the case files must match the cases as they are (no TensorFlow needed)."""
+    refresh = "run `make history` (`tfscope report --runtime all -o reports/history.md`)"
+    assert HISTORY.is_file(), f"reports/history.md is missing: {refresh}"
+    text = HISTORY.read_text(encoding="utf-8")
+    found = re.search(r"<!-- cases digest: (sha256:[0-9a-f]{64}) -->", text)
+    assert found, f"reports/history.md records no cases digest: {refresh}"
+    config = load_config(ROOT)
+    assert found.group(1) == caselib.digest([ROOT / p for p in config.cases], ROOT), \
+        f"reports/history.md was built from other cases than those in cases/: {refresh}"
+    assert "`make history`" in text
+
+
+def test_digest_follows_case_content_paths_and_selection(tmp_path):
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "a.yaml").write_text("a: 1\n")
+    first = caselib.digest([tmp_path / "cases"], tmp_path)
+    assert first == caselib.digest([tmp_path / "cases"], tmp_path)
+    assert first.startswith("sha256:")
+    (tmp_path / "cases" / "a.yaml").write_text("a: 2\n")
+    changed = caselib.digest([tmp_path / "cases"], tmp_path)
+    assert changed != first
+    (tmp_path / "cases" / "a.yaml").rename(tmp_path / "cases" / "b.yaml")
+    assert caselib.digest([tmp_path / "cases"], tmp_path) != changed
+    assert caselib.digest([tmp_path / "cases"], tmp_path, "loop") != \
+        caselib.digest([tmp_path / "cases"], tmp_path)
+
+
 def test_runtime_columns_fold_only_when_every_runtime_agrees():
     from harness.report import Report
     run = RunResults(["a", "b"])
@@ -243,3 +338,19 @@ def test_runtime_columns_fold_only_when_every_runtime_agrees():
     differ = report.per_runtime_table(["fact", "says", "a", "b"],
                                       [["f", "x", "✅", "✅"], ["g", "y", "✅", "❌"]], 2)
     assert "all 2 runtimes" not in differ and "| a " in differ and "| b " in differ
+
+
+def test_many_runtimes_show_verdict_symbols_alone_and_json_lists_the_unavailable(run, tmp_path):
+    from harness.results import to_data
+    names = ["tf1.11", "tf1.12", "tf1.13", "tf1.14", "tf1.15"]
+    wide = RunResults(list(reversed(names)), info={
+        n: dict(INFO, runtime=n, tensorflow=n[2:] + ".0") for n in names},
+        unavailable={"tf1.0": "no wheel"})
+    for r in run.results:
+        wide.results += [Result(r.case, n, r.outcome, r.verdict) for n in names]
+    text = render(wide, tmp_path)
+    every = text.split("### Every case", 1)[1].split("## Article errata", 1)[0]
+    assert "✅ conforms" not in every and "| ✅ " in every.replace("  ", " ")
+    header = next(line for line in every.splitlines() if line.startswith("| #"))
+    assert [h.strip() for h in header.split("|")[4:9]] == names  # version order
+    assert to_data(wide)["unavailable"] == {"tf1.0": "no wheel"}
