@@ -50,7 +50,19 @@ MEANING = {
 TOPICS = {  # tag -> heading; the first tag of a case is its topic
     "example": "The article's code example", "variable_scope": "tf.variable_scope",
     "name_scope": "tf.name_scope", "get_variable": "tf.get_variable",
-    "Variable": "tf.Variable", "reuse": "Reuse",
+    "Variable": "tf.Variable", "reuse": "Reuse", "reuse_variables": "reuse_variables()",
+    "auto_reuse": "tf.AUTO_REUSE", "VariableScope": "VariableScope objects",
+    "reentry": "Re-entering scopes", "absolute_name_scope": "Absolute name scopes",
+    "get_variable_ignores_name_scope": "get_variable ignores name_scope",
+    "already_exists": "\"already exists, disallowed\"",
+    "does_not_exist": "\"does not exist, or was not created with tf.get_variable()\"",
+    "reuse_false": "Reuse cannot be switched off", "variable_reuse": "tf.Variable and reuse",
+    "shape_mismatch": "Sharing with another shape", "collections": "Collections",
+    "partitioner": "Partitioned variables", "custom_getter": "Custom getters",
+    "caching_device": "Caching devices", "device": "Devices",
+    "control_dependencies": "Control dependencies", "saver": "Checkpoint keys",
+    "layers": "tf.layers", "keras": "tf.keras.layers", "layer": "User-defined layers",
+    "template": "tf.make_template", "optimizer": "Optimizers",
 }
 QUOTE_CUT, READING_CUT, WHERE_CUT = 70, 70, 40
 MAX_TREE_NODES = 80
