@@ -25,6 +25,7 @@ from .compare import (
     ERROR,
     FAIL,
     MISSING,
+    OBSERVED,
     STALE,
     TIMEOUT,
     VERDICTS,
@@ -35,11 +36,12 @@ from .errors import UserError
 from .render import python_code
 from .runner import Result, RunResults
 
-SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", FAIL: "❌", STALE: "🕸️", ERROR: "💥", CRASH: "💥",
-           TIMEOUT: "⏱️"}
+SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", OBSERVED: "📝", FAIL: "❌", STALE: "🕸️", ERROR: "💥",
+           CRASH: "💥", TIMEOUT: "⏱️"}
 MEANING = {
     CONFORMS: "TensorFlow does what the source says.",
     DEVIATES: "TensorFlow does something else, and the case records what and why.",
+    OBSERVED: "the case makes no claim yet (empty `expect`): what TensorFlow did is shown.",
     FAIL: "TensorFlow does something else, and nothing recorded explains it.",
     STALE: "a difference is recorded, but TensorFlow now does what the source says.",
     ERROR: "the case or the harness is broken.",
@@ -55,8 +57,11 @@ QUOTE_CUT, READING_CUT, WHERE_CUT = 70, 70, 40
 MAX_TREE_NODES = 80
 
 
+NAMES = {OBSERVED: "observed, no claim"}
+
+
 def verdict_cell(verdict: str | None) -> str:
-    return "—" if verdict is None else f"{SYMBOLS[verdict]} {verdict}"
+    return "—" if verdict is None else f"{SYMBOLS[verdict]} {NAMES.get(verdict, verdict)}"
 
 
 # --- markdown text ------------------------------------------------------------------------------
@@ -465,6 +470,8 @@ class Report:
         facts = list(case.expect)
         for deviation in case.deviations:
             facts += [f for f in deviation.observed if f not in facts]
+        if not facts:  # no claim: show what TF did with what the case captures
+            facts = [*case.watched_facts(), "error"]
         rows = []
         for fact in facts:
             claimed = fact in case.expect
