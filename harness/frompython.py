@@ -226,7 +226,7 @@ class Converter:
                     normal(spec.render(args)) == normal(node):
                 return self.step(spec, args, self.label(target))
         raise self.refuse(node, f"`{ast.unparse(node)}`",
-                          f"call it on a name captured earlier, or on tf.get_variable_scope()")
+                          "call it on a name captured earlier, or on tf.get_variable_scope()")
 
     def step(self, spec: vocabulary.Step, args: dict, label: str | None) -> dict:
         if label:
