@@ -30,14 +30,16 @@ source:
   # reading: "the reading tested, when the words can mean more than one thing"
   # url: https://...
 tags: [TODO]
-program:              # the steps, run in a fresh tf.Graph() (docs/writing-cases.md lists them)
+program:              # an example: replace it with yours (docs/writing-cases.md lists the steps)
 {program}
-expect: {{}}            # no claim yet: `tfscope record {path}` shows what TF does
-# expect:             # what the SOURCE says, as LABEL.FACT: VALUE (never copied from TF), e.g.
+# What the SOURCE says TF gives (never copied from TF's output), as LABEL.FACT: VALUE, e.g.
 #   v.name: foo/v:0
 #   error: {{type: ValueError, message: "already exists"}}
-# deviations:         # only when TF disagrees: `expect` stays as the source says
-#   - observed: {{v.name: foo_1/v:0}}   # what TF gives (from `tfscope record`)
+# Empty, the case makes no claim yet: `tfscope record FILE` shows what TF does.
+expect: {{}}
+# Only when TF disagrees with the source: `expect` stays, and TF's values go here, e.g.
+# deviations:
+#   - observed: {{v.name: foo_1/v:0}}
 #     reason: One sentence on what TensorFlow really does.
 """
 
@@ -94,7 +96,6 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
     schema = Path(os.path.relpath(config.root.resolve() / SCHEMA_PATH,
                                   path.parent.absolute()))
     text = TEMPLATE.format(schema=schema.as_posix(), id=case_id,
-                           path=caselib.display_path(path),
                            program="\n".join(step_lines(program)))
     cases, errors = caselib.load_text(text, caselib.display_path(path))
     if errors:  # e.g. a converted program that refers to something it never captured
