@@ -4,8 +4,9 @@ The snippet is parsed with `ast` and never run. Generic over the step table: a c
 step whose `call` is its dotted name (`tf.variable_scope`, ...), `LABEL.M()` and
 `tf.get_variable_scope().M()` to a step whose call is the method name `M`, and `for _ in
 range(N):` to `repeat`. Each argument value is the one the argument type renders back to the
-same code (its `to_py`), found among candidates read off the code and the type's schema; what has
-no such value is refused with its line.
+same code (its `to_py`), found among candidates read off the code and the type's schema (and
+from the type's own inverse, an optional `from_py(code text) -> value`, for renderings no
+candidate reaches); what has no such value is refused with its line.
 
 The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `for NAME in
 range(N):`, `NAME = CALL`, `CALL`, `pass`; calls with the first argument positional and the
@@ -113,6 +114,12 @@ class Converter:
 
     def candidates(self, node: ast.AST, argtype: vocabulary.ArgType) -> list[Any]:
         out: list[Any] = []
+        inverse = getattr(argtype, "from_py", None)  # optional: code text -> value
+        if inverse is not None:
+            try:
+                out.append(inverse(ast.unparse(node)))
+            except (ValueError, TypeError, KeyError):
+                pass
         try:
             out.append(self.literal(node))
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

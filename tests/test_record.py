@@ -144,3 +144,22 @@ def test_record_on_real_tensorflow_round_trips(tf115, tmp_path):
     assert path.read_text() == first
     proc = tfscope("run", str(path), cwd=tmp_path)
     assert proc.returncode == 1 and "observed" in proc.stdout  # t.two still fails its claim
+    last = json.loads((tmp_path / resultlib.LAST_RUN).read_text())
+    assert last["results"]["t.one"]["tf1.15"]["verdict"] == OBSERVED
+
+
+def test_record_into_a_file_of_one_case():
+    from .conftest import EXAMPLE
+    text = EXAMPLE.read_text()
+    (case,), _ = caselib.load_text(text, "e.yaml")
+    facts = {"v1.name": ["foo/var1:0"] * 2, "v2.name": ["a", "b"], "v3.name": ["c", "d"],
+             "scope.name": ["foo", "foo"], "graph.ops": []}
+    outcome = Outcome(facts=facts)
+    updates, _ = record.updates_for([Result(case, "tf1.15", outcome, judge(case, "tf1.15",
+                                                                           outcome))])
+    new = record.edit(text, "e.yaml", updates["e.yaml"])
+    assert new.startswith(text)  # appended after the last line, nothing else touched
+    assert new[len(text):] == (
+        f"observed:  {record.COMMENT}\n  tf1.15:\n    v1.name: [foo/var1:0, foo/var1:0]\n"
+        "    v2.name: [a, b]\n    v3.name: [c, d]\n    scope.name: [foo, foo]\n"
+        "    error: null\n")
