@@ -152,3 +152,17 @@ def test_new_from_python(project, capsys):
     assert cli.main(["new", "x.z", "--from-python", "bad.py"]) == 2
     assert capsys.readouterr().err.startswith("tfscope: error: bad.py:1: cannot express `1`")
     assert not (project / "cases" / "x" / "z.yaml").exists()
+
+
+def test_an_argument_type_may_bring_its_own_inverse(monkeypatch):
+    from harness import steps
+
+    odd = steps.ArgType("odd", lambda v: None if v in ("x", "y") else "x or y",
+                        lambda tf, v, refs: v, lambda v: f"tf.odd.make({v.upper()!r})",
+                        schema={"type": "string"})  # no values to try in the schema
+    monkeypatch.setitem(steps.STEPS, "odd", steps.Step("odd", [("w", odd)], "tf.odd_step"))
+    code = "tf.odd_step(w=tf.odd.make('Y'))\n"
+    with pytest.raises(Refused, match="as `w` \\(a odd\\)"):
+        convert(code, "s.py")
+    odd.from_py = lambda text: text.split("'")[1].lower()
+    assert convert(code, "s.py") == [{"odd": {"w": "y"}}]
