@@ -130,7 +130,8 @@ def build() -> dict:
                       "required": ["observed", "reason"], "properties": {
                           "runtimes": {"anyOf": [{"type": ["string", "null"]}, {
                               "type": "array", "items": {"type": "string"}}]},
-                          "observed": dict(ref("facts"), minProperties=1),
+                          # allOf: editors on draft-07 ignore keywords beside a $ref
+                          "observed": {"allOf": [ref("facts"), {"minProperties": 1}]},
                           "reason": NOT_BLANK}},
     })
     assert set(defs["deviation"]["properties"]) == set(cases.DEVIATION_KEYS)
