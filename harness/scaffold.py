@@ -56,8 +56,8 @@ def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
             args = args[first]  # the shorthand: `name_scope: bar`
         lines.append(f"{indent}- {kind}: {inline(args)}")
         if "do" in item:
-            lines.append(f"{indent}  do:")
-            lines += step_lines(item["do"], indent + "    ") or [f"{indent}    []"]
+            body = step_lines(item["do"], indent + "    ")
+            lines += [f"{indent}  do:"] + body if body else [f"{indent}  do: []"]
     return lines
 
 

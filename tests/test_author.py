@@ -166,3 +166,8 @@ def test_an_argument_type_may_bring_its_own_inverse(monkeypatch):
         convert(code, "s.py")
     odd.from_py = lambda text: text.split("'")[1].lower()
     assert convert(code, "s.py") == [{"odd": {"w": "y"}}]
+
+
+def test_new_from_a_missing_file_is_a_one_line_error(project, capsys):
+    assert cli.main(["new", "x.y", "--from-python", "nope.py"]) == 2
+    assert "nope.py: cannot read: No such file or directory" in capsys.readouterr().err

@@ -163,3 +163,13 @@ def test_record_into_a_file_of_one_case():
         f"observed:  {record.COMMENT}\n  tf1.15:\n    v1.name: [foo/var1:0, foo/var1:0]\n"
         "    v2.name: [a, b]\n    v3.name: [c, d]\n    scope.name: [foo, foo]\n"
         "    error: null\n")
+
+
+def test_record_refuses_invalid_files_before_running_anything(tmp_path, capsys):
+    path = tmp_path / "t.yaml"
+    broken = TEXT.replace("shape: [1], as: w}", "shap: [1], as: w}")
+    path.write_text(broken)
+    assert cli.main(["record", str(path), "--runtime", "tf1.15=/no/such/python"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown key `shap`" in err and "nothing recorded" in err
+    assert path.read_text() == broken
