@@ -31,7 +31,7 @@ MAX_NODES = 100_000
 MAX_DEPTH = 60
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
 CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout",
-             "format")
+             "format", "observed")
 SOURCE_KEYS = ("doc", "quote", "reading", "where", "url")
 ERROR_KEYS = ("type", "message", "matches", "step")
 DEVIATION_KEYS = ("runtimes", "observed", "reason")
@@ -251,6 +251,8 @@ class Case:
     path: str = ""
     line: int = 0
     labels: dict[str, dict] = field(default_factory=dict)  # label -> {kind, multi, step path}
+    # What `tfscope record` wrote, per runtime: TF's output, not a claim (nothing compares it).
+    observed: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -262,6 +264,14 @@ class Case:
         for deviation in self.deviations:
             keys += list(deviation.observed)
         return sorted({k.rsplit(".", 1)[0] for k in keys if k.endswith(".value")})
+
+    def watched_facts(self) -> list[str]:
+        """The facts worth showing when recording: those the case names (expect, deviations),
+        then the name of every capture. `error` is not among them: it is always shown."""
+        out = [k for k in self.expect if k != "error"]
+        for deviation in self.deviations:
+            out += [k for k in deviation.observed if k != "error" and k not in out]
+        return out + [f"{label}.name" for label in self.labels if f"{label}.name" not in out]
 
     def request(self, test_steps: bool = False) -> dict:
         return {"op": "run", "id": self.id, "program": self.program,
@@ -335,12 +345,14 @@ class _Validator:
                             line_of(data, "program", data.line))
         steps = self.steps(program, "program", multi=False)
         expect = data.get("expect")
-        if not isinstance(expect, Map) or not expect:
+        if not isinstance(expect, Map):  # may be empty: a case that only records, no claim yet
             raise self.fail(f"{what} needs an `expect` mapping of facts",
                             line_of(data, "expect", data.line),
-                            "e.g. `v1.name: foo/var1:0`, or `error: {type: ValueError}`")
+                            "e.g. `v1.name: foo/var1:0`, `error: {type: ValueError}`, or `{}` "
+                            "to only record what TF does (`tfscope record`)")
         self.expectations(expect, "expect")
         deviations = self.deviations(data.get("deviations", []), line_of(data, "deviations"))
+        observed = self.observed(data.get("observed", Map()), line_of(data, "observed"))
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(
                 timeout, (int, float)) or not 0 < timeout <= 3600):
@@ -348,7 +360,8 @@ class _Validator:
                             line_of(data, "timeout"))
         return Case(id=case_id, title=title, source=dict(source), tags=list(tags),
                     program=steps, expect=_plain(expect), deviations=deviations,
-                    timeout=timeout, path=self.path, line=data.line, labels=self.labels)
+                    timeout=timeout, path=self.path, line=data.line, labels=self.labels,
+                    observed=observed)
 
     # -- program --
 
@@ -559,6 +572,18 @@ class _Validator:
                             line_of(value, "step"),
                             did_you_mean(step, list(self.labels) + sorted(self.paths)))
 
+    def observed(self, value: Any, line: int) -> dict[str, dict[str, Any]]:
+        """`observed:` (written by `tfscope record`): runtime name -> the facts TF gave there."""
+        if not isinstance(value, Map):
+            raise self.fail("`observed` must be a mapping of runtime name to facts", line,
+                            "let `tfscope record` write it")
+        for runtime, facts in value.items():
+            if not isinstance(runtime, str) or not isinstance(facts, Map):
+                raise self.fail(f"`observed.{runtime}` must be a mapping of facts",
+                                line_of(value, runtime), "let `tfscope record` write it")
+            self.expectations(facts, "observed")
+        return _plain(value)
+
     def deviations(self, items: Any, line: int) -> list[Deviation]:
         if not isinstance(items, list):
             raise self.fail("`deviations` must be a list", line)
@@ -671,16 +696,29 @@ def display_path(path: Path) -> str:
 
 def load_file(path: Path, allow_test_steps: bool = False) -> tuple[list[Case], list[CaseError]]:
     shown = display_path(path)
+    text, error = read_text(path, shown)
+    if error is not None:
+        return [], [error]
+    return load_text(text, shown, allow_test_steps)
+
+
+def read_text(path: Path, shown: str) -> tuple[str, CaseError | None]:
+    """A case file's text, or why it cannot be read."""
     try:
         if path.stat().st_size > MAX_BYTES:  # before reading it: the file may be any size
-            return [], [CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", shown,
-                                  None, "split it into smaller case files")]
-        text = path.read_text(encoding="utf-8")
+            return "", CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", shown,
+                                 None, "split it into smaller case files")
+        return path.read_text(encoding="utf-8"), None
     except UnicodeDecodeError as e:
-        return [], [CaseError(f"not UTF-8 text (byte {e.start})", shown, None,
-                              "save the file as UTF-8")]
+        return "", CaseError(f"not UTF-8 text (byte {e.start})", shown, None,
+                             "save the file as UTF-8")
     except OSError as e:
-        return [], [CaseError(f"cannot read: {e.strerror or e}", shown, None)]
+        return "", CaseError(f"cannot read: {e.strerror or e}", shown, None)
+
+
+def load_text(text: str, shown: str, allow_test_steps: bool = False
+              ) -> tuple[list[Case], list[CaseError]]:
+    """The cases of one file's text (`shown` names it in errors)."""
     try:
         data = parse_yaml(text, shown)
     except CaseError as e:

@@ -120,6 +120,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="case files or directories (default: [tool.tfscope] cases)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
+    p = sub.add_parser("record", help="run cases and write what TF did into their files",
+                       description="Run cases and write what TensorFlow did into each case's "
+                       "`observed:` block, per runtime (the facts the case names, the name of "
+                       "every capture, and the error). Only that block changes: comments, "
+                       "formatting and `expect` are kept as written.")
+    with_cases(p)
+    with_runtimes(p)
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
+
+    p = sub.add_parser("show", help="print one case: claim, TF code, last results",
+                       description="Print a case's claim, its program as TensorFlow 1.x code, "
+                       "its expectations, and the last results of `tfscope run` or `record`.")
+    p.add_argument("case_id", metavar="CASE_ID", help="the id of the case")
+    p.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="case files or directories (default: [tool.tfscope] cases)")
+
+    p = sub.add_parser("new", help="start a case file",
+                       description="Write a new case file with every required field and a "
+                       "commented example; --from-python converts a small TF1 snippet into its "
+                       "program.")
+    p.add_argument("case_id", metavar="ID", help="the new case's id, e.g. examples.my-claim")
+    p.add_argument("--from-python", metavar="FILE", help="TF1 code to turn into the program")
+    p.add_argument("--dir", metavar="DIR",
+                   help="where to write it (default: cases/FOLDER, FOLDER the id up to its "
+                   "first `.`)")
+    p.add_argument("--force", action="store_true", help="overwrite an existing file")
+
     p = sub.add_parser("runtimes", help="list, install or remove runtimes",
                        description="List every known runtime with its state, interpreter and "
                        "TensorFlow version; `install NAME...` builds runtimes now (names or sets, "
@@ -269,6 +296,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             print(format_diff(r.verdict.diff))
     print()
     print(summary_table(run))
+    resultlib.save_last_run(run, config.root)
     if args.json:
         write_atomic(args.json, resultlib.to_json(run, errors))
     if run.interrupted:
@@ -392,8 +420,7 @@ def report_command(args: argparse.Namespace, config: Config, out: Path) -> str:
     return f"`{command}`"
 
 
-def cmd_export(args: argparse.Namespace, config: Config) -> int:
-    from .render import export_script
+def find_case(args: argparse.Namespace, config: Config) -> caselib.Case:
     args.keyword = None
     cases, errors = load_cases(args, config)
     found = [c for c in cases if c.id == args.case_id]
@@ -402,7 +429,12 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
         raise UsageError(f"no case `{args.case_id}`",
                          hint=did_you_mean(args.case_id, [c.id for c in cases])
                          or "`tfscope validate` lists the cases' files")
-    script = export_script(found[0])
+    return found[0]
+
+
+def cmd_export(args: argparse.Namespace, config: Config) -> int:
+    from .render import export_script
+    script = export_script(find_case(args, config))
     if args.output:
         write_atomic(args.output, script)
         print(f"tfscope: wrote {args.output}", file=sys.stderr)
@@ -411,8 +443,53 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def cmd_show(args: argparse.Namespace, config: Config) -> int:
+    from .show import show
+    case = find_case(args, config)
+    sys.stdout.write(show(case, resultlib.load_last_run(config.root)))
+    return EXIT_OK
+
+
+def cmd_record(args: argparse.Namespace, config: Config) -> int:
+    from . import record
+    cases, errors = load_cases(args, config)
+    print_errors(errors)
+    if errors or not cases:
+        print("tfscope: nothing recorded: " + ("fix the invalid cases first" if errors
+                                                else "no cases to run"), file=sys.stderr)
+        return EXIT_INPUT
+    run = execute(args, config, cases)
+    if run.interrupted:
+        print("tfscope: interrupted; no file was changed", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    resultlib.save_last_run(run, config.root)
+    updates, missing = record.updates_for(run.results)
+    for path, by_case in updates.items():
+        text = Path(path).read_text(encoding="utf-8")
+        new = record.edit(text, path, by_case)
+        if new != text:
+            write_atomic(path, new)
+        print(f"tfscope: {path}: recorded {len(by_case)} case(s) on "
+              f"{', '.join(run.runtimes)}" + ("" if new != text else " (unchanged)"))
+    for r in missing:
+        print(f"tfscope: not recorded: {r.case.id} [{r.runtime}] {r.verdict.verdict}: "
+              f"{r.verdict.reason}", file=sys.stderr)
+    return EXIT_FAIL if missing else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace, config: Config) -> int:
+    from .scaffold import new_case
+    path, text = new_case(args.case_id, config, directory=args.dir,
+                          from_python=args.from_python, force=args.force)
+    write_atomic(path, text)
+    print(f"tfscope: wrote {caselib.display_path(path)}; next: fill in `source` and `expect`, "
+          f"then `tfscope record {caselib.display_path(path)}` or `tfscope run ...`")
+    return EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes,
-            "report": cmd_report, "export": cmd_export}
+            "report": cmd_report, "export": cmd_export, "show": cmd_show, "record": cmd_record,
+            "new": cmd_new}
 
 
 def entry() -> None:

@@ -9,10 +9,11 @@ from typing import Any
 
 from .cases import Case
 
-CONFORMS, DEVIATES, FAIL, STALE, ERROR, CRASH, TIMEOUT = (
-    "conforms", "deviates", "fail", "stale", "error", "crash", "timeout")
-VERDICTS = (CONFORMS, DEVIATES, FAIL, STALE, ERROR, CRASH, TIMEOUT)
-GOOD = (CONFORMS, DEVIATES)
+CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT = (
+    "conforms", "deviates", "observed", "fail", "stale", "error", "crash", "timeout")
+VERDICTS = (CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT)
+# OBSERVED: the case makes no claim yet (empty `expect`); TF ran it and nothing can differ.
+GOOD = (CONFORMS, DEVIATES, OBSERVED)
 MISSING = "<missing>"
 
 
@@ -106,6 +107,8 @@ def judge(case: Case, runtime: str, outcome: Outcome, version: str = "") -> Verd
     version ranges)."""
     if outcome.problem is not None:
         return Verdict(outcome.problem_verdict or ERROR, reason=outcome.problem)
+    if not case.expect and not case.deviations:
+        return Verdict(OBSERVED, reason="no claim: `expect` is empty")
     mismatches = diff(case.expect, outcome)
     deviations = [d for d in case.deviations if d.applies_to(runtime, version)]
     if not mismatches:

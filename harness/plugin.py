@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from . import cases as caselib
-from .compare import CONFORMS, DEVIATES, format_diff
+from .compare import CONFORMS, DEVIATES, OBSERVED, format_diff
 from .config import load_config
 from .errors import UserError
 from .runner import Pool, Result
@@ -179,6 +179,8 @@ class CaseItem(pytest.Item):
         self.user_properties.append(("verdict", verdict.verdict))
         if verdict.verdict == CONFORMS:
             return
+        if verdict.verdict == OBSERVED:
+            pytest.skip(f"{self.case.id}: observed, no claim (its `expect` is empty)")
         if verdict.verdict == DEVIATES:
             # Reported as xfail by pytest_runtest_makereport: raising pytest.xfail here would
             # make pytest read the source of every frame (about 45 ms a case, see benchmarks/).

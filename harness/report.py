@@ -25,6 +25,7 @@ from .compare import (
     ERROR,
     FAIL,
     MISSING,
+    OBSERVED,
     STALE,
     TIMEOUT,
     VERDICTS,
@@ -36,11 +37,12 @@ from .render import python_code
 from .runner import Result, RunResults
 from .runtimes import DEFAULT_RUNTIME, in_version_order
 
-SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", FAIL: "❌", STALE: "🕸️", ERROR: "💥", CRASH: "💥",
-           TIMEOUT: "⏱️"}
+SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", OBSERVED: "📝", FAIL: "❌", STALE: "🕸️", ERROR: "💥",
+           CRASH: "💥", TIMEOUT: "⏱️"}
 MEANING = {
     CONFORMS: "TensorFlow does what the source says.",
     DEVIATES: "TensorFlow does something else, and the case records what and why.",
+    OBSERVED: "the case makes no claim yet (empty `expect`): what TensorFlow did is shown.",
     FAIL: "TensorFlow does something else, and nothing recorded explains it.",
     STALE: "a difference is recorded, but TensorFlow now does what the source says.",
     ERROR: "the case or the harness is broken.",
@@ -72,8 +74,11 @@ DELTA_FROM = 4       # lists this long are shown there as what one side has and 
 DEFAULT_COMMAND = "`tfscope report` (or `make report`)"
 
 
+NAMES = {OBSERVED: "observed, no claim"}
+
+
 def verdict_cell(verdict: str | None) -> str:
-    return "—" if verdict is None else f"{SYMBOLS[verdict]} {verdict}"
+    return "—" if verdict is None else f"{SYMBOLS[verdict]} {NAMES.get(verdict, verdict)}"
 
 
 # --- markdown text ------------------------------------------------------------------------------
@@ -546,6 +551,8 @@ class Report:
         facts = list(case.expect)
         for deviation in case.deviations:
             facts += [f for f in deviation.observed if f not in facts]
+        if not facts:  # no claim: show what TF did with what the case captures
+            facts = [*case.watched_facts(), "error"]
         rows = []
         for fact in facts:
             claimed = fact in case.expect

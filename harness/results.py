@@ -3,10 +3,14 @@ verdict, the observed facts and the diff. Deterministic: no timings, sorted keys
 
 from __future__ import annotations
 
+import hashlib
 import json
+from pathlib import Path
 from typing import Any
 
+from .cases import Case
 from .errors import UserError
+from .files import write_atomic
 from .runner import RunResults
 
 FORMAT = 1
@@ -38,3 +42,43 @@ def to_data(run: RunResults, invalid: list[UserError] | None = None) -> dict[str
 
 def to_json(run: RunResults, invalid: list[UserError] | None = None) -> str:
     return json.dumps(to_data(run, invalid), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+# --- the last results, for `tfscope show` ---------------------------------------------------------
+# `tfscope run` (and `record`) merge their results into .tfscope/last-run.json under the project
+# root: the latest result of each case on each runtime, with a fingerprint of the case so that a
+# result from before the case changed is shown as such.
+LAST_RUN = Path(".tfscope") / "last-run.json"
+
+
+def fingerprint(case: Case) -> str:
+    claim = {"program": case.program, "expect": case.expect,
+             "deviations": [[d.runtimes, d.observed, d.reason] for d in case.deviations]}
+    return hashlib.sha256(json.dumps(claim, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def load_last_run(root: Path) -> dict[str, Any]:
+    """{"runtimes": {name: info}, "results": {case id: {runtime: result}}}; empty when none."""
+    try:
+        data = json.loads((root / LAST_RUN).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"format": FORMAT, "runtimes": {}, "results": {}}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {"format": FORMAT, "runtimes": {}, "results": {}}
+    return data
+
+
+def save_last_run(run: RunResults, root: Path) -> None:
+    data = load_last_run(root)
+    for name in run.runtimes:
+        if name in run.info:
+            data["runtimes"][name] = {k: run.info[name].get(k) for k in INFO_KEYS}
+    for r in run.results:
+        data["results"].setdefault(r.case.id, {})[r.runtime] = {
+            "fingerprint": fingerprint(r.case), "verdict": r.verdict.verdict,
+            "reason": r.verdict.reason,
+            "diff": [{"fact": m.fact, "expected": m.expected, "actual": m.actual}
+                     for m in r.verdict.diff],
+            "facts": r.outcome.facts, "error": r.outcome.error}
+    write_atomic(root / LAST_RUN, json.dumps(data, indent=1, sort_keys=True,
+                                             ensure_ascii=False) + "\n")

@@ -1,0 +1,104 @@
+"""`tfscope new ID`: a new case file with every required field, the schema comment for editors,
+a program (an example, or converted from TF1 Python) and commented examples of the rest."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import cases as caselib
+from . import steps as vocabulary
+from .config import Config
+from .errors import UserError
+from .frompython import convert
+from .schema import PATH as SCHEMA_PATH
+from .yamltext import inline
+
+EXAMPLE_PROGRAM = [
+    {"variable_scope": {"name_or_scope": "foo", "as": "scope"},
+     "do": [{"get_variable": {"name": "v", "shape": [1], "as": "v"}}]},
+]
+
+TEMPLATE = """\
+# yaml-language-server: $schema={schema}
+id: {id}
+title: "TODO: one line: what TensorFlow does, as the source says it"
+source:
+  doc: TODO           # the document: article, tf-docstring, tf-tests, ...
+  quote: "TODO: the exact words this case checks"
+  # where: "the section or function the quote is in"
+  # reading: "the reading tested, when the words can mean more than one thing"
+  # url: https://...
+tags: [TODO]
+program:              # an example: replace it with yours (docs/writing-cases.md lists the steps)
+{program}
+# What the SOURCE says TF gives (never copied from TF's output), as LABEL.FACT: VALUE, e.g.
+#   v.name: foo/v:0
+#   error: {{type: ValueError, message: "already exists"}}
+# Empty, the case makes no claim yet: `tfscope record FILE` shows what TF does.
+expect: {{}}
+# Only when TF disagrees with the source: `expect` stays, and TF's values go here, e.g.
+# deviations:
+#   - observed: {{v.name: foo_1/v:0}}
+#     reason: One sentence on what TensorFlow really does.
+"""
+
+
+def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
+    """A program as block YAML: one flow mapping of arguments per step, `do:` bodies nested."""
+    lines: list[str] = []
+    for item in program:
+        (kind, args), = [(k, v) for k, v in item.items() if k != "do"]
+        spec = vocabulary.STEPS[kind]
+        first = spec.args[0][0] if spec.args else None
+        if isinstance(args, dict) and list(args) == [first] and \
+                not isinstance(args[first], (dict, type(None))):
+            args = args[first]  # the shorthand: `name_scope: bar`
+        lines.append(f"{indent}- {kind}: {inline(args)}")
+        if "do" in item:
+            body = step_lines(item["do"], indent + "    ")
+            lines += [f"{indent}  do:"] + body if body else [f"{indent}  do: []"]
+    return lines
+
+
+def target(case_id: str, config: Config, directory: str | None) -> Path:
+    folder, _, rest = case_id.partition(".")
+    name = (rest or folder) + ".yaml"
+    if directory:
+        return Path(directory) / name
+    return config.root / "cases" / (folder if rest else "") / name
+
+
+def new_case(case_id: str, config: Config, directory: str | None = None,
+             from_python: str | None = None, force: bool = False) -> tuple[Path, str]:
+    """Where the new case goes, and its text (checked to be a valid case)."""
+    if not caselib.ID_RE.fullmatch(case_id):
+        raise UserError(f"bad case id `{case_id}`", hint="lower-case letters, digits, '.', '_' "
+                        "and '-', e.g. examples.name-scope-reenters")
+    path = target(case_id, config, directory)
+    if path.exists() and not force:
+        raise UserError("file exists", caselib.display_path(path),
+                        hint="give --force to overwrite it, or another id or --dir")
+    existing, _ = caselib.load([config.root / c for c in config.cases
+                                if (config.root / c).exists()])
+    for case in existing:
+        if case.id == case_id and Path(case.path).resolve() != path.resolve():
+            raise UserError(f"case id `{case_id}` is taken", case.path, case.line,
+                            hint="choose another id")
+    program = EXAMPLE_PROGRAM
+    if from_python:
+        try:
+            source = Path(from_python).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise UserError(f"cannot read: {getattr(e, 'strerror', None) or e}",
+                            from_python) from None
+        program = convert(source, from_python)
+    schema = Path(os.path.relpath(config.root.resolve() / SCHEMA_PATH,
+                                  path.parent.absolute()))
+    text = TEMPLATE.format(schema=schema.as_posix(), id=case_id,
+                           program="\n".join(step_lines(program)))
+    cases, errors = caselib.load_text(text, caselib.display_path(path))
+    if errors:  # e.g. a converted program that refers to something it never captured
+        raise UserError(f"the converted program is not a valid case: {errors[0].message}",
+                        from_python, None, errors[0].hint)
+    return path, text

@@ -1,0 +1,172 @@
+"""The JSON Schema of case files (draft 2020-12), generated from the step table and the case
+structure in cases.py, so that editors check and complete cases exactly as the harness reads them.
+
+`python -m harness.schema` writes schema/case.schema.json; `--check` fails when it is stale (the
+test suite checks that too). What no schema can say is left to `tfscope validate`: that a `ref`,
+`reuse_variables` label, fact label or `error.step` names something captured earlier, and of the
+right kind; that a label is captured once; that a capture inside `repeat` is expected as a list;
+that a regular expression compiles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import cases
+from . import steps as vocabulary
+
+PATH = Path("schema") / "case.schema.json"
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
+# `(?![\s\S])` is the end of the string in both ECMA (editors) and Python regexes; `$` also
+# matches before a final newline in Python, which the harness refuses.
+END = r"(?![\s\S])"
+NOT_BLANK = {"type": "string", "pattern": r"\S"}
+LABEL_PATTERN = "^" + vocabulary.LABEL_RE.pattern.strip("^$") + END
+
+
+def ref(name: str) -> dict:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+def label_schema() -> dict:
+    reserved = sorted(vocabulary.PY_KEYWORDS | {"graph"})
+    return {"type": "string", "pattern": LABEL_PATTERN, "not": {"enum": reserved},
+            "description": "capture what the step returns or yields under this label"}
+
+
+def argument_schema(step: vocabulary.Step) -> dict:
+    """What a step key may hold: its arguments as a mapping, the first argument alone (a scalar
+    or list), or nothing (null) when nothing is required."""
+    properties: dict[str, Any] = {}
+    for name, argtype in step.args:
+        properties[name] = dict(argtype.schema, description=argtype.name)
+    if step.captures:
+        properties["as"] = label_schema()
+    mapping = {"type": "object", "additionalProperties": False, "properties": properties}
+    if step.required:
+        mapping["required"] = list(step.required)
+    options: list[dict] = [mapping]
+    if step.args and set(step.required) <= {step.args[0][0]}:
+        # The shorthand: anything but a mapping (or null: no arguments) is the first argument.
+        options.append({"allOf": [{"not": {"type": ["object", "null"]}},
+                                  step.args[0][1].schema]})
+    if not step.required:
+        options.append({"type": "null"})
+    return {"anyOf": options} if len(options) > 1 else mapping
+
+
+def step_schema(step: vocabulary.Step) -> dict:
+    properties: dict[str, Any] = {step.kind: argument_schema(step)}
+    if step.body:
+        properties["do"] = {"type": "array", "items": ref("step"),
+                            "description": "the steps run inside (a loop body for repeat)"}
+    return {"type": "object", "additionalProperties": False, "required": [step.kind],
+            "properties": properties, "description": step.doc}
+
+
+def fact_patterns() -> dict:
+    graph = "^graph\\.(" + "|".join(vocabulary.GRAPH_FACTS) + ")" + END
+    facts = sorted({f for names in vocabulary.FACTS.values() for f in names})
+    label = "^" + vocabulary.LABEL_RE.pattern.strip("^$") + "\\.(" + "|".join(
+        f.replace(".", "\\.") for f in facts) + ")" + END
+    return {graph: ref("fact_value"), label: ref("fact_value")}
+
+
+def matcher_schema() -> dict:
+    args = {"matches": {"type": "string", "format": "regex"}, "contains": {"type": "array"},
+            "excludes": {"type": "array"}, "startswith": {"type": "string"}}
+    assert set(args) == set(cases.MATCHERS), "a matcher without a schema"
+    return {"type": "object", "minProperties": 1, "maxProperties": 1,
+            "additionalProperties": False, "properties": args}
+
+
+def build() -> dict:
+    """The whole schema, deterministic (the table's order)."""
+    user_steps = [s for s in vocabulary.STEPS.values() if not s.test_only]
+    source = {key: dict(NOT_BLANK) for key in cases.SOURCE_KEYS}
+    source["doc"]["description"] = "which document: article, tf-docstring, tf-tests, ..."
+    source["quote"]["description"] = "the exact words the case checks"
+    case_properties: dict[str, Any] = {
+        "id": {"type": "string", "pattern": cases.ID_RE.pattern.rstrip("$") + END,
+               "description": "unique across all files: lower-case letters, digits, . _ -"},
+        "title": dict(NOT_BLANK, description="one line: what TF does, as the source says"),
+        "source": {"type": "object", "additionalProperties": False,
+                   "required": ["doc", "quote"], "properties": source},
+        "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "program": {"type": "array", "minItems": 1, "items": ref("step"),
+                    "description": "steps run in order in a fresh tf.Graph()"},
+        "expect": dict(ref("facts"), description="what the source says: LABEL.FACT: VALUE, "
+                       "graph.FACT, error; empty ({}) for a case that only records"),
+        "deviations": {"type": "array", "items": ref("deviation")},
+        "timeout": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 3600},
+        "format": {"const": cases.FORMAT},
+        "observed": {"type": "object", "additionalProperties": ref("facts"),
+                     "description": "written by `tfscope record`: what TF did, per runtime "
+                     "(not a claim)"},
+    }
+    assert set(case_properties) == set(cases.CASE_KEYS), "a case key without a schema"
+    error = {"type": "object", "additionalProperties": False, "required": ["type"],
+             "properties": {k: {"type": "string"} for k in cases.ERROR_KEYS}}
+    defs: dict[str, Any] = dict(vocabulary.SCHEMA_DEFS)
+    defs.update({
+        "case": {"type": "object", "additionalProperties": False,
+                 "required": ["id", "title", "source", "program", "expect"],
+                 "properties": case_properties},
+        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps]},
+        **{"step_" + s.kind: step_schema(s) for s in user_steps},
+        "facts": {"type": "object", "additionalProperties": False,
+                  "properties": {"error": {"anyOf": [{"type": "null"}, error]}},
+                  "patternProperties": fact_patterns()},
+        "fact_value": {"anyOf": [
+            {"not": {"type": "object", "minProperties": 1, "maxProperties": 1,
+                     "propertyNames": {"enum": list(cases.MATCHERS)}}},
+            ref("matcher")]},
+        "matcher": matcher_schema(),
+        "deviation": {"type": "object", "additionalProperties": False,
+                      "required": ["observed", "reason"], "properties": {
+                          "runtimes": {"anyOf": [{"type": ["string", "null"]}, {
+                              "type": "array", "items": {"type": "string"}}]},
+                          # allOf: editors on draft-07 ignore keywords beside a $ref
+                          "observed": {"allOf": [ref("facts"), {"minProperties": 1}]},
+                          "reason": NOT_BLANK}},
+    })
+    assert set(defs["deviation"]["properties"]) == set(cases.DEVIATION_KEYS)
+    return {
+        "$schema": DRAFT,
+        "title": "tfscope case file",
+        "description": "One case (a mapping) or a list of cases. Generated from the step table "
+                       "by `python -m harness.schema`: do not edit. See docs/writing-cases.md.",
+        "anyOf": [ref("case"), {"type": "array", "items": ref("case")}],
+        "$defs": defs,
+    }
+
+
+def text() -> str:
+    return json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import load_config
+    from .files import write_atomic
+
+    parser = argparse.ArgumentParser(prog="python -m harness.schema", description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args(argv)
+    path = load_config().root / PATH
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != text():
+            print(f"{path}: stale; run `python -m harness.schema`", file=sys.stderr)
+            return 1
+        return 0
+    write_atomic(path, text())
+    print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
