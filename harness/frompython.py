@@ -38,6 +38,9 @@ def dotted(node: ast.AST) -> str | None:
     if isinstance(node, ast.Attribute):
         base = dotted(node.value)
         return f"{base}.{node.attr}" if base else None
+    if isinstance(node, ast.Call) and not node.args and not node.keywords:
+        base = dotted(node.func)  # `tf.Graph().as_default`: a call without arguments in a chain
+        return f"{base}()" if base else None
     return None
 
 

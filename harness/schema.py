@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,11 @@ def step_schema(step: vocabulary.Step) -> dict:
 
 
 def fact_patterns() -> dict:
-    graph = "^graph\\.(" + "|".join(vocabulary.GRAPH_FACTS) + ")" + END
+    # Fixed graph facts, and the families named by a prefix (graph.collection.NAME: any NAME).
+    fixed = [f for f in vocabulary.GRAPH_FACTS
+             if not f.startswith(vocabulary.GRAPH_FACT_PREFIXES)]
+    prefixes = [re.escape(p) + ".+" for p in vocabulary.GRAPH_FACT_PREFIXES]
+    graph = "^graph\\.(" + "|".join(fixed + prefixes) + ")" + END
     facts = sorted({f for names in vocabulary.FACTS.values() for f in names})
     label = "^" + vocabulary.LABEL_RE.pattern.strip("^$") + "\\.(" + "|".join(
         f.replace(".", "\\.") for f in facts) + ")" + END
