@@ -106,14 +106,14 @@ expect:
 **5. Run it** on the reference and the runtimes CI checks:
 
 ```sh
-$ tfscope run cases/examples --runtime tf1.15 --runtime tf1.13 --runtime tf2   
+$ tfscope run cases/examples --runtime tf1.15 --runtime tf1.13 --runtime tf2
 tf1.15: TensorFlow 1.15.5, Python 3.7.16, Linux-...
 tf1.13: TensorFlow 1.13.2, Python 3.7.16, Linux-...
-tf2   : TensorFlow 2.21.0, Python 3.11.7, Linux-...
+tf2: TensorFlow 2.21.0, Python 3.11.7, Linux-...
 
-verdict      tf1.15    tf1.13    tf2   
----------  --------  --------  --------
-conforms          1         1         1
+verdict      tf1.15    tf1.13    tf2
+---------  --------  --------  -----
+conforms          1         1      1
 ```
 
 It conforms: TF does what the docstring says. `tfscope show
@@ -139,7 +139,7 @@ as saying `tf.get_variable` inside `tf.name_scope('bar')` is named `bar/w:0`:
 
 Give `runtimes: [tf1.13, ...]` only when the deviation is not on every runtime.
 
-**7. Before committing**: `tfscope validate`, `tfscope run FILE` on tf1.15, tf1.13 and tf2   
+**7. Before committing**: `tfscope validate`, `tfscope run FILE` on tf1.15, tf1.13 and tf2
 (each must conform or deviate), and `pytest cases -k ID`.
 
 ## Step reference
