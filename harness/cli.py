@@ -255,7 +255,9 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
         rt = resolve(name)
         print(f"{rt.name}: {rt.python}")
     if not args.provision:
-        rows = [[s.name, s.python, s.description, "yes" if s.name in config.runtimes else ""]
+        rows = [[s.name, s.python,
+                 f"unavailable: {s.unavailable}" if s.unavailable else s.description,
+                 "yes" if s.name in config.runtimes else ""]
                 for s in SPECS.values()]
         print(tabulate(rows, headers=["runtime", "python", "what", "default"]))
     return EXIT_OK
