@@ -69,13 +69,12 @@ _HISTORY = [("1.0", "1.0.1"), ("1.1", "1.1.0"), ("1.2", "1.2.1"), ("1.3", "1.3.0
             ("1.4", "1.4.1"), ("1.5", "1.5.1"), ("1.6", "1.6.0"), ("1.7", "1.7.1"),
             ("1.8", "1.8.0"), ("1.9", "1.9.0"), ("1.10", "1.10.1"), ("1.11", "1.11.0"),
             ("1.12", "1.12.3")]
-_HISTORY_PINS: dict[str, tuple[str, ...]] = {}
-_HISTORY_UNAVAILABLE: dict[str, str] = {}
+# pip 21 honours Requires-Python, so every dependency resolves to its last release for 3.6 with
+# no pins but protobuf's (3.19, also the last for 3.6). All 13 install and import here; one that
+# could not would keep its Spec with `unavailable="why"`, so that provisioning refuses it.
 SPECS.update((s.name, s) for s in [
-    Spec(f"tf{minor}", "3.6", (f"tensorflow=={version}", "protobuf<3.20",
-                               *_HISTORY_PINS.get(minor, ())),
+    Spec(f"tf{minor}", "3.6", (f"tensorflow=={version}", "protobuf<3.20"),
          pip="pip>=21,<22", setup=("wheel<0.38",), history=True,
-         unavailable=_HISTORY_UNAVAILABLE.get(minor, ""),
          description=f"TensorFlow {version} on Python 3.6 (history)")
     for minor, version in _HISTORY])
 
