@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,7 @@ class Worker:
         self.drainer: threading.Thread | None = None
         self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
         self.ahead: str | None = None  # id of a request sent ahead, not yet being waited for
+        self.pending = b""
 
     # -- process --
 
@@ -68,6 +70,7 @@ class Worker:
             self.kill()
             raise Cancelled(self.runtime.name)
         self.stderr_tail.clear()
+        self.pending = b""  # protocol bytes read from the pipe but not yet returned
         self.drainer = threading.Thread(target=self._drain, args=(self.proc,), daemon=True)
         self.drainer.start()
         try:
@@ -99,12 +102,21 @@ class Worker:
     def _read(self, timeout: float) -> dict | None:
         """The next protocol message, None on EOF, or raise TimeoutError."""
         assert self.proc and self.proc.stdout
-        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
-        if not ready:
-            raise TimeoutError
-        line = self.proc.stdout.readline()
-        if not line.endswith("\n"):
-            return None  # EOF, or the worker died in the middle of writing a message
+        # Our own buffer over the raw pipe, never the file object's: two replies that arrive
+        # together (a fast case and the one sent ahead) would otherwise sit in its buffer while
+        # select() waits on an empty pipe, until the time limit.
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.pending:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return None  # EOF, or the worker died in the middle of writing a message
+            self.pending += chunk
+        raw, _, self.pending = self.pending.partition(b"\n")
+        line = raw.decode("utf-8", "replace")
         try:
             return json.loads(line)
         except ValueError:
