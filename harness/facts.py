@@ -44,7 +44,9 @@ def _collections(tf, obj):
 
 
 def _reuse(tf, scope):
-    return "auto_reuse" if scope.reuse is tf.AUTO_REUSE else bool(scope.reuse)
+    # TF before 1.4 has no AUTO_REUSE: there a scope's reuse is just true or false.
+    auto = getattr(tf, "AUTO_REUSE", None)
+    return "auto_reuse" if auto is not None and scope.reuse is auto else bool(scope.reuse)
 
 
 def _is_partitioned(obj):

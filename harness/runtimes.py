@@ -39,8 +39,11 @@ class Spec:
     requirements: tuple[str, ...]  # what the lock file is generated from
     pip: str = "pip<24"         # pip version used inside the runtime venv
     description: str = ""
-    history: bool = False       # one of the opt-in full history (TF 1.0 ... 1.12), not the usual
-    unavailable: str = ""       # why it cannot be installed here ("" when it can)
+    # Installed after pip and before the lock (and in the lock generator's venv): tools that the
+    # install itself needs, such as `wheel` to build old sdists on Python 3.6.
+    setup: tuple[str, ...] = ()
+    history: bool = False       # one of the opt-in TF 1.0-1.12 runtimes (docs/history-runtimes.md)
+    unavailable: str = ""       # why this runtime cannot be installed or imported here, if so
 
     @property
     def lock(self) -> Path:
@@ -67,6 +70,25 @@ SPECS = {s.name: s for s in [
     Spec("tf2", "3.11", ("tensorflow-cpu==2.21.0",),
          description="TensorFlow 2.21.0 (CPU) on Python 3.11, through tf.compat.v1"),
 ]}
+
+# --- the history: every TF 1.x minor release before 1.13, opt-in -------------------------------
+# Each is the newest patch release of its minor with a cp36 manylinux wheel (none has a wheel for
+# Python 3.7+). Python 3.6's bundled pip 18.1 satisfies `pip<22` and would stay, so the pip spec
+# asks for 21.x (a resolver that honours Requires-Python); `wheel<0.38` (the last for 3.6) builds
+# the sdists (termcolor, ...) and is the `wheel` that TF <= 1.x declares as a dependency.
+_HISTORY = [("1.0", "1.0.1"), ("1.1", "1.1.0"), ("1.2", "1.2.1"), ("1.3", "1.3.0"),
+            ("1.4", "1.4.1"), ("1.5", "1.5.1"), ("1.6", "1.6.0"), ("1.7", "1.7.1"),
+            ("1.8", "1.8.0"), ("1.9", "1.9.0"), ("1.10", "1.10.1"), ("1.11", "1.11.0"),
+            ("1.12", "1.12.3")]
+# pip 21 honours Requires-Python, so every dependency resolves to its last release for 3.6 with
+# no pins but protobuf's (3.19, also the last for 3.6). All 13 install and import here; one that
+# could not would keep its Spec with `unavailable="why"`, so that provisioning refuses it.
+SPECS.update((s.name, s) for s in [
+    Spec(f"tf{minor}", "3.6", (f"tensorflow=={version}", "protobuf<3.20"),
+         pip="pip>=21,<22", setup=("wheel<0.38",), history=True,
+         description=f"TensorFlow {version} on Python 3.6 (history)")
+    for minor, version in _HISTORY])
+
 DEFAULT_RUNTIME = "tf1.15"
 CI_RUNTIMES = ("tf1.13", "tf1.15", "tf2")  # what the test suite runs by default
 
@@ -297,7 +319,10 @@ def _run(cmd: list[str], what: str) -> None:
 
 def provision(spec: Spec, rebuild: bool = False) -> Runtime:
     """The runtime's venv, built on first use (or when incomplete, stale or `rebuild`)."""
-    venv = venv_dir(spec)
+    if spec.unavailable:
+        raise RuntimeSetupError(f"runtime {spec.name} is unavailable: {spec.unavailable}",
+                                hint="see docs/history-runtimes.md; pick another runtime")
+    venv = cache_dir() / "runtimes" / spec.name
     python = venv / "bin" / "python"
     # Ready: no lock, no pip, no network. Otherwise build under an inter-process lock.
     if not rebuild and _ready(venv, spec):
@@ -315,10 +340,15 @@ def provision(spec: Spec, rebuild: bool = False) -> Runtime:
             log(f"removing the incomplete or stale runtime at {venv}")
             shutil.rmtree(venv)
         _run([base, "-m", "venv", str(venv)], "creating the virtualenv")
-        log(f"[1/2] upgrading pip in {spec.name}")
+        steps = 3 if spec.setup else 2
+        log(f"[1/{steps}] upgrading pip in {spec.name}")
         _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
               spec.pip], "upgrading pip")
-        log(f"[2/2] installing {spec.lock.name} (hash-checked)")
+        if spec.setup:
+            log(f"[2/3] installing {' '.join(spec.setup)}")
+            _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+                  *spec.setup], "installing the setup packages")
+        log(f"[{steps}/{steps}] installing {spec.lock.name} (hash-checked)")
         _run([str(python), "-m", "pip", "install", "--disable-pip-version-check",
               "--progress-bar", "off", "--no-input", "--require-hashes", "--no-deps",
               "-r", str(spec.lock)], "installing TensorFlow")
@@ -429,6 +459,8 @@ def write_lock(spec: Spec, progress: Callable[[str], None] = log) -> Path:
         _run([base, "-m", "venv", str(venv)], "creating a virtualenv")
         py = str(venv / "bin" / "python")
         _run([py, "-m", "pip", "install", "--quiet", spec.pip], "upgrading pip")
+        if spec.setup:
+            _run([py, "-m", "pip", "install", "--quiet", *spec.setup], "installing setup packages")
         _run([py, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "-d",
               str(wheels), *spec.requirements], "downloading")
         lines = [f"# {spec.name}: {spec.description}. Generated by `python -m harness.lock "

@@ -17,7 +17,7 @@ from harness.versions import parse_range, version_key
 
 from .conftest import EXAMPLE
 
-# What the history helper adds: TF 1.x releases on Python 3.6, one that cannot install here.
+# A stand-in history: TF 1.x releases on Python 3.6, one that cannot install here.
 STUBS = [
     Spec("tf1.2", "3.6", ("tensorflow==1.2.1",), history=True,
          description="TensorFlow 1.2.1 on Python 3.6"),
@@ -31,6 +31,8 @@ STUBS = [
 @pytest.fixture
 def history(monkeypatch, tmp_path):
     monkeypatch.setenv("TFSCOPE_CACHE", str(tmp_path / "cache"))
+    for name in [n for n, s in runtimes.SPECS.items() if s.history]:  # the real history, out
+        monkeypatch.delitem(runtimes.SPECS, name)
     for spec in STUBS:  # in place: every module that imported SPECS sees them
         monkeypatch.setitem(runtimes.SPECS, spec.name, spec)
     return runtimes.SPECS
