@@ -34,6 +34,8 @@ def statement(step: dict) -> str:
     if label and spec.captures:
         # A render may give several lines (define_layer's class): statements, then the value.
         *before, value = call.split("\n")
+        if before and value == label:  # `class MyLayer` captured as MyLayer: no `X = X`
+            return "\n".join(before)
         return "\n".join(before + [f"{label} = {value}"])
     return call
 

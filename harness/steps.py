@@ -826,6 +826,8 @@ STEPS = {s.kind: s for s in [
     # --- issue 9, part B ---
     Step("placeholder", [("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
          "tf.placeholder", required=("dtype",), captures="tensor", doc="tf.placeholder(...)"),
+    Step("multiply", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.multiply",
+         required=("x", "y"), captures="tensor", doc="tf.multiply(...)"),
     Step("reduce_sum", [("input", VALUE), ("name", OPT_STR)], "tf.reduce_sum",
          required=("input",), captures="tensor", run=_reduce_sum, render=_render_reduce_sum,
          doc="tf.reduce_sum(input, name)"),
@@ -857,7 +859,7 @@ STEPS = {s.kind: s for s in [
          "class", required=("class_name",), captures="layer_class", run=_define_layer,
          render=_render_define_layer, doc="class NAME(tf.layers.Layer): ..."),
     # The body is the template's function: not run here, but at each call_template.
-    Step("template", [("name", STR), ("create_scope_now", BOOL), ("unique_name", OPT_STR)],
+    Step("template", [("name", OPT_STR), ("create_scope_now", BOOL), ("unique_name", OPT_STR)],
          "tf.make_template", required=("name",), body=True, captures="template",
          run=_make_template, render=_render_make_template,
          doc="def _fn_LABEL(): ...; LABEL = tf.make_template(name, _fn_LABEL, ...)"),
