@@ -211,6 +211,8 @@ def error_message(exc):
     # TF appends the Python stack where a clashing variable was made: paths of this machine,
     # different per checkout and TF build. Keep the message, drop that stack.
     message = str(exc).split(" Originally defined at:")[0].split("\n\n  File \"")[0].rstrip()
+    # issue 9, part B: a template appends where it was defined the same way, in lower case.
+    message = message.split("\n\noriginally defined at:")[0].rstrip()
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     return message
