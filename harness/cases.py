@@ -463,8 +463,9 @@ class _Validator:
             raise self.fail(f"label `{label}` is captured twice", step["line"],
                             "give each capture its own label")
         self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
-                              "path": step["path"],
-                              "template": self.templates[-1] if self.templates else None}
+                              "path": step["path"]}
+        if self.templates:  # issue 9, part B: referable only inside that template's body
+            self.labels[label]["template"] = self.templates[-1]
 
     # -- expectations --
 
