@@ -291,6 +291,7 @@ class _Validator:
         self.path, self.allow_test_steps = path, allow_test_steps
         self.labels: dict[str, dict] = {}
         self.paths: set[str] = set()
+        self.templates: list[str] = []  # labels of the template bodies being validated
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
@@ -403,7 +404,14 @@ class _Validator:
                                 line_of(item, "do", line),
                                 "indent `do:` at the level of the step key")
             self.register(label, spec, out)
-            out["do"] = self.steps(body, path + ".do", multi or kind == "repeat")
+            if kind == "template":  # issue 9, part B: a function, run once per call_template
+                if label is None:
+                    raise self.fail("`template` needs `as: LABEL`", line,
+                                    "call_template refers to it by that label")
+                self.templates.append(label)
+            out["do"] = self.steps(body, path + ".do", multi or kind in ("repeat", "template"))
+            if kind == "template":
+                self.templates.pop()
         else:
             if "do" in item:
                 raise self.fail(f"`{kind}` takes no `do:` body", line_of(item, "do"))
@@ -458,9 +466,13 @@ class _Validator:
             raise self.fail(f"`{arg}` refers to `{label}`, which no earlier step captures",
                             line, hint)
         kind = self.labels[label]["kind"]
-        wanted = getattr(argtype, "ref_kinds", None) or (  # ref_kinds: issue 9, part A
+        wanted = getattr(argtype, "ref_kinds", None) or (
             ("scope",) if argtype in (vocabulary.SCOPE, vocabulary.LABEL) else (
                 "variable", "tensor"))
+        inside = self.labels[label].get("template")
+        if inside is not None and inside not in self.templates:
+            raise self.fail(f"`{arg}` refers to `{label}`, captured inside the body of template "
+                            f"`{inside}`", line, f"use the result of `call_template: {inside}`")
         if kind not in wanted:
             raise self.fail(f"`{arg}` refers to `{label}`, a {kind}; it needs a "
                             f"{' or '.join(wanted)}", line)
@@ -488,6 +500,8 @@ class _Validator:
                             "give each capture its own label")
         self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
                               "path": step["path"]}
+        if self.templates:  # issue 9, part B: referable only inside that template's body
+            self.labels[label]["template"] = self.templates[-1]
 
     # -- expectations --
 
@@ -508,7 +522,8 @@ class _Validator:
             label = str(key).split(".", 1)[0]
             if label in self.labels and self.labels[label]["multi"] and not (
                     isinstance(value, list) or _is_matcher(value)):
-                raise self.fail(f"`{label}` is captured inside `repeat`, so `{key}` is a list "
+                raise self.fail(f"`{label}` is captured inside `repeat` or `template`, so "
+                                f"`{key}` is a list "
                                 "with one value per execution", line, "write a list")
             if _is_matcher(value):
                 self.matcher(value, line)

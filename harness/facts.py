@@ -104,6 +104,74 @@ FACT_GETTERS = {
 }
 
 
+# --- issue 9, part B ---
+# Layers, templates and optimizers create their variables after they are captured (at the first
+# call, or at minimize), so their facts are taken when the program ends (or stops at an error).
+LATE_KINDS = ("layer", "template", "optimizer")
+
+
+def _names(objs):
+    return [getattr(o, "name", str(o)) for o in objs]
+
+
+def _optimizer_slots(tf, opt):
+    """Slot variable names: for each global variable in creation order, each slot name in order."""
+    names = opt.get_slot_names()
+    out = []
+    for var in tf.global_variables():
+        for name in names:
+            slot = opt.get_slot(var, name)
+            if slot is not None:
+                out.append(slot.name)
+    return out
+
+
+def _template_scope(tf, t):
+    return None if t.variable_scope is None else t.variable_scope.name
+
+
+FACT_GETTERS.update({
+    "layer": (
+        ("name", lambda tf, o: o.name), ("class", lambda tf, o: type(o).__name__),
+        ("scope_name", lambda tf, o: o.scope_name),  # tf.layers only
+        ("variables", lambda tf, o: _names(o.variables)),
+        ("trainable_variables", lambda tf, o: _names(o.trainable_variables)),
+        ("non_trainable_variables", lambda tf, o: _names(o.non_trainable_variables)),
+        ("built", lambda tf, o: bool(o.built)),
+    ),
+    "layer_class": (("name", lambda tf, o: o.__name__),),
+    "template": (
+        ("name", lambda tf, o: o.name), ("variable_scope", _template_scope),
+        ("variables", lambda tf, o: _names(o.variables)),
+    ),
+    "optimizer": (
+        ("name", lambda tf, o: o.get_name()), ("class", lambda tf, o: type(o).__name__),
+        ("slot_names", lambda tf, o: list(o.get_slot_names())),
+        ("slots", _optimizer_slots), ("variables", lambda tf, o: _names(o.variables())),
+    ),
+    "op": (
+        ("name", lambda tf, o: o.name), ("type", lambda tf, o: o.type),
+        ("device", lambda tf, o: o.device),
+    ),
+})
+
+
+def late_facts(tf, captured, kinds):
+    """The facts of the captures of LATE_KINDS, taken now (a list per capture inside a loop)."""
+    out = {}
+    for label in sorted(captured):
+        if kinds[label] not in LATE_KINDS:
+            continue
+        objs = captured[label]
+        for obj in (objs if isinstance(objs, list) else [objs]):
+            for name, value in facts_of(tf, kinds[label], obj).items():
+                if isinstance(objs, list):
+                    out.setdefault(label + "." + name, []).append(value)
+                else:
+                    out[label + "." + name] = value
+    return out
+
+
 def facts_of(tf, kind, obj):
     out = {}
     for name, getter in FACT_GETTERS[kind]:
@@ -295,6 +363,8 @@ def error_message(exc):
     # that differs on every run (issue 9, part A).
     import re
     message = re.sub(r" at 0x[0-9a-fA-F]+>", " at 0x...>", message)
+    # issue 9, part B: a template appends where it was defined the same way, in lower case.
+    message = message.split("\n\noriginally defined at:")[0].rstrip()
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."
     return message

@@ -32,7 +32,11 @@ def statement(step: dict) -> str:
     if spec.body:
         return f"with {call} as {label}:" if label else f"with {call}:"
     if label and spec.captures:
-        return f"{label} = {call}"
+        # A render may give several lines (define_layer's class): statements, then the value.
+        *before, value = call.split("\n")
+        if before and value == label:  # `class MyLayer` captured as MyLayer: no `X = X`
+            return "\n".join(before)
+        return "\n".join(before + [f"{label} = {value}"])
     return call
 
 
@@ -42,8 +46,11 @@ def program_lines(program: list[dict], hook: Hook | None = None, depth: int = 0
     out: list[tuple[str, dict | None]] = []
     pad = INDENT * depth
     for step in program:
-        out.append((pad + statement(step), step))
         label = step.get("as")
+        if step["kind"] == "template":
+            out += _template_lines(step, hook, depth)
+            continue
+        out += [((pad + line) if line else "", step) for line in statement(step).split("\n")]
         extra = [(pad + (INDENT if vocabulary.STEPS[step["kind"]].body else "") + line, step)
                  for line in (hook(step, label) if hook and label else [])]
         if vocabulary.STEPS[step["kind"]].body:
@@ -51,6 +58,21 @@ def program_lines(program: list[dict], hook: Hook | None = None, depth: int = 0
             out += body or [(pad + INDENT + "pass", step)]
         else:
             out += extra
+    return out
+
+
+# --- issue 9, part B ---
+def _template_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, dict | None]]:
+    """`def _fn_T(): BODY; return LAST` then `T = tf.make_template(name, _fn_T, ...)`."""
+    pad, label = INDENT * depth, step["as"]
+    body = step.get("do", [])
+    result = vocabulary.template_result(body)
+    call = vocabulary.STEPS["template"].render(dict(step.get("args", {}), _label=label))
+    out = [(pad + f"def {vocabulary.template_function(label)}():", step)]
+    out += program_lines(body, hook, depth + 1)
+    out.append((pad + INDENT + f"return {result}", step))
+    out.append((pad + f"{label} = {call}", step))
+    out += [(pad + line, step) for line in (hook(step, label) if hook else [])]
     return out
 
 
@@ -121,7 +143,8 @@ class Recorder(object):
         self.facts, self.captured = {}, {}
 
     def __call__(self, label, obj):
-        for name, value in facts_of(tf, KINDS[label], obj).items():
+        late = KINDS[label] in LATE_KINDS  # their facts are taken at the end (graph_facts)
+        for name, value in ({} if late else facts_of(tf, KINDS[label], obj)).items():
             if label in MULTI:
                 self.facts.setdefault(label + "." + name, []).append(value)
             else:
@@ -132,6 +155,7 @@ class Recorder(object):
             self.captured[label] = obj
 
     def graph_facts(self):
+        self.facts.update(late_facts(tf, self.captured, KINDS))
         self.facts.update(graph_facts(tf))
 
     def values(self):
@@ -142,7 +166,10 @@ def describe_error(exc):
     """The exception, and the step of program() that raised it (from the traceback)."""
     lineno, tb = None, exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_code is program.__code__:
+        # program(), or a template's function defined inside it (its lines count the same way)
+        code = tb.tb_frame.f_code
+        if code is program.__code__ or (code.co_filename == program.__code__.co_filename
+                                        and code.co_name.startswith("_fn_")):
             lineno = tb.tb_lineno
         tb = tb.tb_next
     path, label, line = STEP_LINES.get(

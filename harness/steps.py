@@ -48,6 +48,8 @@ class ArgType(object):
     def __init__(self, name, check, to_tf, to_py, refs=False, schema=None):
         self.name, self.check, self.to_tf, self.to_py, self.refs = name, check, to_tf, to_py, refs
         self.schema = schema if schema is not None else {}
+        self.ref_kinds = None  # the kinds of capture a ref may name (None: by type, see cases.py)
+        self.declares = None   # value -> labels the value itself captures (custom getters)
 
 
 def _lit_py(v):
@@ -624,11 +626,186 @@ SEED = ArgType("seed", _check_seed, _plain_tf, _lit_py,
                schema={"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0,
                                                     "maximum": 2 ** 31 - 1}]})
 # --- end of issue 9, part A: argument types -----------------------------------------------------
+# --- issue 9, part B ---------------------------------------------------------------------------
+# Argument types of the layer, template and optimizer steps. References to captured layers,
+# layer classes, templates and optimizers are bare labels (`layer: L`), like `reuse_variables`.
+
+LAYER_CLASSES = ("layers.Dense", "layers.Conv2D", "layers.BatchNormalization",
+                 "keras.Dense", "keras.Conv2D", "keras.BatchNormalization")
+ACTIVATIONS = ("relu", "sigmoid", "tanh")
+PADDINGS = ("valid", "same")
+OPTIMIZER_KINDS = {"gradient_descent": "GradientDescentOptimizer",
+                   "momentum": "MomentumOptimizer", "adam": "AdamOptimizer"}
+LAYER_BASES = {"layers": "tf.layers.Layer", "keras": "tf.keras.layers.Layer"}
+
+
+def _check_positive_int(v):
+    ok = isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 100000
+    return None if ok else "expected a whole number from 1 to 100000"
+
+
+def _check_int_or_pair(v):
+    if _check_positive_int(v) is None:
+        return None
+    if isinstance(v, list) and len(v) == 2 and all(_check_positive_int(x) is None for x in v):
+        return None
+    return "expected a positive whole number or a list of two, e.g. 3 or [3, 3]"
+
+
+def _check_positive_number(v):
+    return None if _is_number(v) and v > 0 else "expected a number greater than 0"
+
+
+def _check_activation(v):
+    ok = v is None or v in ACTIVATIONS
+    return None if ok else "expected null or one of: " + ", ".join(ACTIVATIONS)
+
+
+def _check_padding(v):
+    return None if v in PADDINGS else "expected one of: " + ", ".join(PADDINGS)
+
+
+def _check_optimizer_kind(v):
+    return None if v in OPTIMIZER_KINDS else "expected one of: " + ", ".join(OPTIMIZER_KINDS)
+
+
+def _check_layer_base(v):
+    return None if v in LAYER_BASES else "expected one of: " + ", ".join(LAYER_BASES)
+
+
+def _check_layer_class(v):
+    if v in LAYER_CLASSES or (is_ref(v) and isinstance(v["ref"], str)):
+        return None
+    return ("expected a layer class, one of: " + ", ".join(LAYER_CLASSES)
+            + "; or {ref: LABEL} of a define_layer")
+
+
+def _check_tensor_ref(v):
+    return None if is_ref(v) and isinstance(v["ref"], str) else "expected {ref: LABEL}"
+
+
+def _check_ref_list(v):
+    if isinstance(v, list) and all(_check_tensor_ref(x) is None for x in v):
+        return None
+    return "expected a list of {ref: LABEL}"
+
+
+def _check_identifier(v):
+    ok = isinstance(v, str) and LABEL_RE.match(v) and v not in PY_KEYWORDS
+    return None if ok else "expected a Python class name (letters, digits, _; not a keyword)"
+
+
+WEIGHT_KEYS = ("name", "shape", "dtype", "initializer", "trainable")
+
+
+def _check_weights(v):
+    if not isinstance(v, list):
+        return "expected a list of weights, each {name, shape, dtype?, initializer?, trainable?}"
+    for w in v:
+        if not isinstance(w, dict) or "name" not in w or "shape" not in w:
+            return "each weight needs `name` and `shape`, e.g. {name: kernel, shape: [2, 3]}"
+        for key in w:
+            if key not in WEIGHT_KEYS:
+                return "unknown key `%s` in a weight (allowed: %s)" % (key, ", ".join(WEIGHT_KEYS))
+        err = (_check_str(w["name"]) or _check_shape(w["shape"])
+               or ("dtype" in w and _check_dtype(w["dtype"]))
+               or ("initializer" in w and _check_initializer(w["initializer"]))
+               or ("trainable" in w and _check_bool(w["trainable"])))
+        if err:
+            return "in weight %r: %s" % (w["name"], err)
+    return None
+
+
+def _activation_tf(tf, v, refs):
+    return None if v is None else getattr(tf.nn, v)
+
+
+def _activation_py(v):
+    return "None" if v is None else "tf.nn." + v
+
+
+def _int_or_pair_py(v):
+    return repr(tuple(v)) if isinstance(v, list) else repr(v)
+
+
+def _int_or_pair_tf(tf, v, refs):
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _layer_class_tf(tf, v, refs):
+    if is_ref(v):
+        return refs[v["ref"]]
+    module, name = v.split(".")
+    # tf.keras.layers.X, or tf.layers.X (which Keras 3 removes: the AttributeError is recorded).
+    return getattr(tf.keras.layers if module == "keras" else tf.layers, name)
+
+
+def _layer_class_py(v):
+    if is_ref(v):
+        return v["ref"]
+    module, name = v.split(".")
+    return ("tf.keras.layers." if module == "keras" else "tf.layers.") + name
+
+
+def _ref_list_tf(tf, v, refs):
+    return [refs[x["ref"]] for x in v]
+
+
+def _ref_list_py(v):
+    return "[" + ", ".join(x["ref"] for x in v) + "]"
+
+
+def _weights_py(v):
+    return repr(v)
+
+
+_LABEL_SCHEMA = {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}
+POSITIVE_INT = ArgType("positive whole number", _check_positive_int, _plain_tf, _lit_py,
+                       schema={"type": "integer", "minimum": 1, "maximum": 100000})
+INT_OR_PAIR = ArgType("size", _check_int_or_pair, _int_or_pair_tf, _int_or_pair_py,
+                      schema={"anyOf": [{"type": "integer", "minimum": 1, "maximum": 100000},
+                                        {"type": "array", "minItems": 2, "maxItems": 2, "items": {
+                                            "type": "integer", "minimum": 1,
+                                            "maximum": 100000}}]})
+POSITIVE_NUMBER = ArgType("positive number", _check_positive_number, _plain_tf, _lit_py,
+                          schema={"type": "number", "exclusiveMinimum": 0})
+ACTIVATION = ArgType("activation", _check_activation, _activation_tf, _activation_py,
+                     schema={"anyOf": [{"type": "null"}, {"enum": list(ACTIVATIONS)}]})
+PADDING = ArgType("padding", _check_padding, _plain_tf, _lit_py, schema={"enum": list(PADDINGS)})
+OPTIMIZER_KIND = ArgType("optimizer kind", _check_optimizer_kind, _plain_tf, _lit_py,
+                         schema={"enum": list(OPTIMIZER_KINDS)})
+LAYER_BASE = ArgType("layer base", _check_layer_base, _plain_tf, _lit_py,
+                     schema={"enum": list(LAYER_BASES)})
+LAYER_CLASS = ArgType("layer class", _check_layer_class, _layer_class_tf, _layer_class_py,
+                      refs=True, schema={"anyOf": [{"enum": list(LAYER_CLASSES)}, _REF]})
+TENSOR_REF = ArgType("tensor reference", _check_tensor_ref, _value_tf, _ref_py, refs=True,
+                     schema=_REF)
+REF_LIST = ArgType("list of references", _check_ref_list, _ref_list_tf, _ref_list_py,
+                   refs=True, schema={"type": "array", "items": _REF})
+IDENTIFIER = ArgType("class name", _check_identifier, _plain_tf, _lit_py, schema=_LABEL_SCHEMA)
+_INIT_SCHEMA = INITIALIZER.schema
+WEIGHTS = ArgType("weights", _check_weights, _plain_tf, _weights_py, schema={
+    "type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["name", "shape"],
+        "properties": {"name": {"type": "string"}, "shape": _SHAPE,
+                       "dtype": {"enum": list(DTYPES)}, "initializer": _INIT_SCHEMA,
+                       "trainable": {"type": "boolean"}}}})
+LAYER_LABEL = ArgType("layer label", _check_label, _label_tf, _label_py, refs=True,
+                      schema=_LABEL_SCHEMA)
+TEMPLATE_LABEL = ArgType("template label", _check_label, _label_tf, _label_py, refs=True,
+                         schema=_LABEL_SCHEMA)
+OPTIMIZER_LABEL = ArgType("optimizer label", _check_label, _label_tf, _label_py, refs=True,
+                          schema=_LABEL_SCHEMA)
+# Bare-label argument types (refs_in reads them as labels); ref_kinds: what each may refer to.
+LABEL_TYPES = (LAYER_LABEL, TEMPLATE_LABEL, OPTIMIZER_LABEL)
+LAYER_LABEL.ref_kinds, TEMPLATE_LABEL.ref_kinds = ("layer",), ("template",)
+OPTIMIZER_LABEL.ref_kinds, LAYER_CLASS.ref_kinds = ("optimizer",), ("layer_class",)
+REF_LIST.ref_kinds = ("variable",)
 
 
 def refs_in(argtype, value):
     """Labels referenced by an argument value."""
-    if argtype is LABEL:
+    if argtype is LABEL or argtype in LABEL_TYPES:
         return [] if value is None else [value]
     if is_ref(value):
         return [value["ref"]]
@@ -715,6 +892,173 @@ class Step(object):
         return dict(self.args)[name]
 
 
+# --- issue 9, part B ---------------------------------------------------------------------------
+# Runners and renderers of the layer, template and optimizer steps.
+
+def _call_dotted(path):
+    """Run `tf.a.b(**kw)`; a missing attribute (tf.layers under Keras 3) raises when run."""
+    def run(tf, kw):
+        obj = tf
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj(**kw)
+    return run
+
+
+def _reduce_sum(tf, kw):
+    return tf.reduce_sum(kw["input"], name=kw.get("name"))
+
+
+def _render_reduce_sum(args):
+    rest = ", name=%r" % args["name"] if "name" in args else ""
+    return "tf.reduce_sum(%s%s)" % (_value_py(args["input"]), rest)
+
+
+def _layer(tf, kw):
+    kw = dict(kw)
+    return kw.pop("class")(**kw)
+
+
+def _render_layer(args):
+    rest = dict(args)
+    cls = _layer_class_py(rest.pop("class"))
+    return "%s(%s)" % (cls, render_args(STEPS["layer"], rest))
+
+
+def _call_layer(tf, kw):
+    extra = {"training": kw["training"]} if "training" in kw else {}
+    return kw["layer"](kw["inputs"], **extra)
+
+
+def _render_call_layer(args):
+    extra = ", training=%r" % args["training"] if "training" in args else ""
+    return "%s(%s%s)" % (args["layer"], _ref_py(args["inputs"]), extra)
+
+
+def _weight_kwargs(tf, weight):
+    """add_weight keywords of a declared weight (all by keyword: Keras 3 puts shape first)."""
+    kw = {"name": weight["name"], "shape": weight["shape"]}
+    if "dtype" in weight:
+        kw["dtype"] = tf.as_dtype(weight["dtype"])
+    if "initializer" in weight:
+        kw["initializer"] = _initializer_tf(tf, weight["initializer"], {})
+    if "trainable" in weight:
+        kw["trainable"] = weight["trainable"]
+    return kw
+
+
+def _weight_kwargs_py(weight):
+    out = ["name=%r" % weight["name"], "shape=%r" % (weight["shape"],)]
+    if "dtype" in weight:
+        out.append("dtype=" + _dtype_py(weight["dtype"]))
+    if "initializer" in weight:
+        out.append("initializer=" + _initializer_py(weight["initializer"]))
+    if "trainable" in weight:
+        out.append("trainable=%r" % weight["trainable"])
+    return ", ".join(out)
+
+
+def _define_layer(tf, kw):
+    """A Layer subclass: build adds the declared weights, call returns inputs + the sum of each
+    weight's reduce_sum (shape-agnostic). _render_define_layer writes the same class."""
+    base = tf.keras.layers.Layer if kw.get("base") == "keras" else tf.layers.Layer
+    weights = kw.get("weights", [])
+
+    def build(self, input_shape):
+        self.added_weights = [self.add_weight(**_weight_kwargs(tf, w)) for w in weights]
+        base.build(self, input_shape)
+
+    def call(self, inputs):
+        out = inputs
+        for w in self.added_weights:
+            out = out + tf.reduce_sum(w)
+        return out
+    return type(kw["class_name"], (base,), {"build": build, "call": call})
+
+
+def _render_define_layer(args):
+    """The class statement, then the expression `as` captures (render.statement splits lines)."""
+    name, base = args["class_name"], LAYER_BASES[args.get("base", "layers")]
+    lines = ["class %s(%s):" % (name, base),
+             "    def build(self, input_shape):",
+             "        self.added_weights = ["]
+    lines += ["            self.add_weight(%s)," % _weight_kwargs_py(w)
+              for w in args.get("weights", [])]
+    lines += ["        ]",
+              "        %s.build(self, input_shape)" % base,
+              "",
+              "    def call(self, inputs):",
+              "        out = inputs",
+              "        for w in self.added_weights:",
+              "            out = out + tf.reduce_sum(w)",
+              "        return out",
+              name]
+    return "\n".join(lines)
+
+
+def template_function(label):
+    """The Python name of the function a `template` step wraps (export and report)."""
+    return "_fn_" + label
+
+
+def template_result(body):
+    """Label of the last tensor captured in a template body (what its function returns), or None."""
+    result = None
+    for step in body:
+        if STEPS[step["kind"]].captures == "tensor" and step.get("as"):
+            result = step["as"]
+        inner = template_result(step.get("do", [])) if STEPS[step["kind"]].kind != "template" \
+            else None
+        result = inner or result
+    return result
+
+
+def _make_template(tf, kw):
+    # The worker hands in `func` (the body as a function); the exporter renders `def _fn_T()`.
+    extra = {}
+    if "create_scope_now" in kw:
+        extra["create_scope_now_"] = kw["create_scope_now"]
+    if "unique_name" in kw:
+        extra["unique_name_"] = kw["unique_name"]
+    return tf.make_template(kw["name"], kw["func"], **extra)
+
+
+def _render_make_template(args):
+    out = "tf.make_template(%r, %s" % (args["name"], template_function(args["_label"]))
+    if "create_scope_now" in args:
+        out += ", create_scope_now_=%r" % args["create_scope_now"]
+    if "unique_name" in args:
+        out += ", unique_name_=%r" % args["unique_name"]
+    return out + ")"
+
+
+def _optimizer(tf, kw):
+    kw = dict(kw)
+    return getattr(tf.train, OPTIMIZER_KINDS[kw.pop("kind")])(**kw)
+
+
+def _render_optimizer(args):
+    rest = dict(args)
+    cls = OPTIMIZER_KINDS[rest.pop("kind")]
+    return "tf.train.%s(%s)" % (cls, render_args(STEPS["optimizer"], rest))
+
+
+def _minimize(tf, kw):
+    kw = dict(kw)
+    return kw.pop("optimizer").minimize(**kw)
+
+
+def _render_minimize(args):
+    rest = dict(args)
+    return "%s.minimize(%s)" % (rest.pop("optimizer"), render_args(STEPS["minimize"], rest))
+
+
+LAYER_ARGS = [("name", OPT_STR), ("units", POSITIVE_INT), ("filters", POSITIVE_INT),
+              ("kernel_size", INT_OR_PAIR), ("strides", INT_OR_PAIR), ("padding", PADDING),
+              ("activation", ACTIVATION), ("use_bias", BOOL), ("kernel_initializer", INITIALIZER),
+              ("trainable", BOOL)]
+
+
 VS_ARGS = [
     ("name_or_scope", SCOPE), ("default_name", OPT_STR), ("values", VALUES),
     ("initializer", INITIALIZER), ("regularizer", REGULARIZER), ("caching_device", OPT_STR),
@@ -780,6 +1124,58 @@ STEPS = {s.kind: s for s in [
          doc="LABEL = tf.train.Saver(var_list=...), saved; its keys via tf.train.list_variables"),
     Step("set_random_seed", [("seed", SEED)], "tf.set_random_seed", required=("seed",),
          doc="tf.set_random_seed(N)"),
+    # --- issue 9, part B ---
+    Step("placeholder", [("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
+         "tf.placeholder", required=("dtype",), captures="tensor", doc="tf.placeholder(...)"),
+    Step("multiply", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.multiply",
+         required=("x", "y"), captures="tensor", doc="tf.multiply(...)"),
+    Step("reduce_sum", [("input", VALUE), ("name", OPT_STR)], "tf.reduce_sum",
+         required=("input",), captures="tensor", run=_reduce_sum, render=_render_reduce_sum,
+         doc="tf.reduce_sum(input, name)"),
+    Step("dense", [
+        ("inputs", TENSOR_REF), ("units", POSITIVE_INT), ("activation", ACTIVATION),
+        ("use_bias", BOOL), ("kernel_initializer", INITIALIZER), ("trainable", BOOL),
+        ("name", OPT_STR), ("reuse", REUSE)],
+        "tf.layers.dense", required=("inputs", "units"), captures="tensor",
+        run=_call_dotted("layers.dense"), doc="tf.layers.dense(...)"),
+    Step("conv2d", [
+        ("inputs", TENSOR_REF), ("filters", POSITIVE_INT), ("kernel_size", INT_OR_PAIR),
+        ("strides", INT_OR_PAIR), ("padding", PADDING), ("use_bias", BOOL),
+        ("kernel_initializer", INITIALIZER), ("trainable", BOOL), ("name", OPT_STR),
+        ("reuse", REUSE)],
+        "tf.layers.conv2d", required=("inputs", "filters", "kernel_size"), captures="tensor",
+        run=_call_dotted("layers.conv2d"), doc="tf.layers.conv2d(...)"),
+    Step("batch_normalization", [
+        ("inputs", TENSOR_REF), ("training", BOOL), ("trainable", BOOL), ("name", OPT_STR),
+        ("reuse", REUSE)],
+        "tf.layers.batch_normalization", required=("inputs",), captures="tensor",
+        run=_call_dotted("layers.batch_normalization"), doc="tf.layers.batch_normalization(...)"),
+    Step("layer", [("class", LAYER_CLASS)] + LAYER_ARGS, "layer", required=("class",),
+         captures="layer", run=_layer, render=_render_layer,
+         doc="LABEL = tf.layers.Dense(...), tf.keras.layers.Dense(...), MyLayer(...)"),
+    Step("call", [("layer", LAYER_LABEL), ("inputs", TENSOR_REF), ("training", BOOL)], "call",
+         required=("layer", "inputs"), captures="tensor", run=_call_layer,
+         render=_render_call_layer, doc="LABEL = L(inputs, training=...)"),
+    Step("define_layer", [("class_name", IDENTIFIER), ("weights", WEIGHTS), ("base", LAYER_BASE)],
+         "class", required=("class_name",), captures="layer_class", run=_define_layer,
+         render=_render_define_layer, doc="class NAME(tf.layers.Layer): ..."),
+    # The body is the template's function: not run here, but at each call_template.
+    Step("template", [("name", OPT_STR), ("create_scope_now", BOOL), ("unique_name", OPT_STR)],
+         "tf.make_template", required=("name",), body=True, captures="template",
+         run=_make_template, render=_render_make_template,
+         doc="def _fn_LABEL(): ...; LABEL = tf.make_template(name, _fn_LABEL, ...)"),
+    Step("call_template", [("template", TEMPLATE_LABEL)], "call_template",
+         required=("template",), captures="tensor", run=lambda tf, kw: kw["template"](),
+         render=lambda args: "%s()" % args["template"], doc="LABEL = T()"),
+    Step("optimizer", [("kind", OPTIMIZER_KIND), ("learning_rate", POSITIVE_NUMBER),
+                       ("momentum", POSITIVE_NUMBER), ("name", STR)],
+         "tf.train.Optimizer", required=("kind", "learning_rate"), captures="optimizer",
+         run=_optimizer, render=_render_optimizer,
+         doc="LABEL = tf.train.GradientDescentOptimizer(...) / MomentumOptimizer / AdamOptimizer"),
+    Step("minimize", [("optimizer", OPTIMIZER_LABEL), ("loss", TENSOR_REF),
+                      ("var_list", REF_LIST), ("name", OPT_STR)],
+         "minimize", required=("optimizer", "loss"), captures="op", run=_minimize,
+         render=_render_minimize, doc="LABEL = O.minimize(loss, var_list=..., name=...)"),
     # Fault injection for the harness's own tests; refused unless the run enables test steps.
     Step("sleep", [("seconds", SECONDS)], "time.sleep", required=("seconds",), test_only=True,
          run=_sleep, render=lambda args: "__import__('time').sleep(%r)" % args["seconds"],
@@ -807,6 +1203,13 @@ FACTS = {
     # --- issue 9, part A ---
     "getter": ("calls", "reuse"),  # a custom getter's {record: LABEL}
     "saver": ("keys", "shapes"),
+    # --- issue 9, part B ---
+    "layer": ("name", "class", "scope_name", "variables", "trainable_variables",
+              "non_trainable_variables", "built"),
+    "layer_class": ("name",),
+    "template": ("name", "variable_scope", "variables"),
+    "optimizer": ("name", "class", "slot_names", "slots", "variables"),
+    "op": ("name", "type", "device"),
 }
 GRAPH_FACTS = ("global_variables", "trainable_variables", "local_variables",
                "regularization_losses", "ops", "variable_scope")

@@ -67,7 +67,9 @@ class Run(object):
             return
         self.refs[label] = obj
         self.kinds[label] = kind
-        for name, value in factlib.facts_of(self.tf, kind, obj).items():
+        # issue 9, part B: the facts of LATE_KINDS are taken when the program ends.
+        late = kind in factlib.LATE_KINDS
+        for name, value in ({} if late else factlib.facts_of(self.tf, kind, obj)).items():
             key = label + "." + name
             if step.get("multi"):
                 self.facts.setdefault(key, []).append(value)
@@ -92,6 +94,10 @@ class Run(object):
             for _ in range(kw["count"]):
                 self.run_steps(step.get("do", []))
             return
+        if spec.kind == "template":  # issue 9, part B: the body is the template's function
+            kw["func"] = self.template_function(step)
+            self.capture(step, spec.captures, spec.run(self.tf, kw))
+            return
         result = spec.run(self.tf, kw)
         if not spec.body:
             self.capture(step, spec.captures, result)
@@ -100,6 +106,20 @@ class Run(object):
             self.capture(step, spec.captures, entered)
             self.run_steps(step.get("do", []))
         self.step = step
+
+    # --- issue 9, part B ---
+    def template_function(self, template):
+        """The body of a `template` step as a function: runs its steps each time it is called and
+        returns the last tensor its body captures (steps.template_result), like the export."""
+        body = template.get("do", [])
+        result = vocabulary.template_result(body)
+
+        def fn():
+            calling = self.step
+            self.run_steps(body)
+            self.step = calling  # what follows the body belongs to the calling step again
+            return self.refs.get(result) if result else None
+        return fn
 
     def values(self, labels):
         return factlib.values(self.tf, self.captured, self.kinds, labels)
@@ -127,6 +147,7 @@ def run_case(tf, request):
         except Exception as e:
             error = describe_error(e, run.step)
         facts = dict(run.facts)
+        facts.update(factlib.late_facts(tf, run.captured, run.kinds))
         facts.update(factlib.graph_facts(tf))
         facts.update(run.values(request.get("values", [])))
     return {"id": request.get("id"), "facts": facts, "error": error,

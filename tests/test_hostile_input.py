@@ -95,7 +95,7 @@ def check_load(text: str | bytes) -> list:
     assert not CANARY.exists(), "the loader ran code from a case file"
     for case in loaded:
         assert isinstance(case, Case) and caselib.ID_RE.fullmatch(case.id)
-        assert case.program and case.expect
+        assert case.program and isinstance(case.expect, dict)  # `expect: {}` only records
     for error in errors:
         assert type(error) is CaseError
         assert error.path and error.path.endswith("case.yaml"), error

@@ -61,6 +61,8 @@ def test_ids_carry_every_configured_runtime_and_sets_expand(pytester, monkeypatc
     from harness import runtimes
 
     from .test_matrix import STUBS
+    for name in [n for n, s in runtimes.SPECS.items() if s.history]:  # the real history, out
+        monkeypatch.delitem(runtimes.SPECS, name)
     for spec in STUBS:
         monkeypatch.setitem(runtimes.SPECS, spec.name, spec)
     project(pytester, EXAMPLE.read_text())
