@@ -397,6 +397,9 @@ class _Validator:
         if multi:
             out["multi"] = True
         self.declared(spec, args, out, item[kind])
+        if spec.label_required and label is None:
+            raise self.fail(f"`{kind}` needs `as: LABEL`", line,
+                            "later steps refer to it by that label")
         if spec.body:
             body = item.get("do", [])
             if not isinstance(body, list):
@@ -404,10 +407,7 @@ class _Validator:
                                 line_of(item, "do", line),
                                 "indent `do:` at the level of the step key")
             self.register(label, spec, out)
-            if kind == "template":  # issue 9, part B: a function, run once per call_template
-                if label is None:
-                    raise self.fail("`template` needs `as: LABEL`", line,
-                                    "call_template refers to it by that label")
+            if kind == "template":  # a function, run once per call_template
                 self.templates.append(label)
             out["do"] = self.steps(body, path + ".do", multi or kind in ("repeat", "template"))
             if kind == "template":
@@ -450,7 +450,10 @@ class _Validator:
                 args["as"] = value
                 continue
             argtype = spec.arg_type(name)
-            problem = argtype.check(_plain(value))
+            try:
+                problem = argtype.check(_plain(value))
+            except (TypeError, ValueError, KeyError, AttributeError):  # a check's own blind spot
+                problem = f"expected a {argtype.name}"
             if problem:
                 raise self.fail(f"bad `{name}` for `{spec.kind}`: {problem}",
                                 line_of(raw, name))

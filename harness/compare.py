@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .cases import Case
+from .facts import LATE_KINDS
 
 CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT = (
     "conforms", "deviates", "observed", "fail", "stale", "error", "crash", "timeout")
@@ -102,6 +103,29 @@ def diff(expect: dict[str, Any], outcome: Outcome) -> list[Mismatch]:
     return out
 
 
+def _step_index(path: str | None) -> tuple[int, ...]:
+    return tuple(int(i) for i in re.findall(r"\[(\d+)\]", path or ""))
+
+
+def cut_short(case: Case, outcome: Outcome, mismatch: Mismatch) -> bool:
+    """Could the exception have kept this fact from what the program would have recorded?
+
+    Yes for a fact never recorded, for graph facts (taken when the program stopped), and for the
+    facts of a capture made at or after the raising step, inside a step that encloses it (a loop
+    or a template cut short, a custom getter's record), inside any loop, or taken at the end
+    (layers, templates, optimizers). No for a capture the program finished before the exception:
+    its facts must still match.
+    """
+    if mismatch.actual == MISSING or mismatch.fact.startswith("graph."):
+        return True
+    info = case.labels.get(mismatch.fact.split(".", 1)[0])
+    if info is None or outcome.error is None:
+        return False
+    raised, made = _step_index(outcome.error.get("step")), _step_index(info["path"])
+    return (made >= raised or raised[:len(made)] == made or info["multi"]
+            or info["kind"] in LATE_KINDS)
+
+
 def judge(case: Case, runtime: str, outcome: Outcome, version: str = "") -> Verdict:
     """The verdict of `case` on `runtime` (TensorFlow `version`, for deviations that give
     version ranges)."""
@@ -119,10 +143,10 @@ def judge(case: Case, runtime: str, outcome: Outcome, version: str = "") -> Verd
     differing = {m.fact for m in mismatches}
     for deviation in deviations:
         # The deviation must explain every difference, and still describe what TF does. An
-        # observed exception also explains the facts it kept from being recorded.
+        # observed exception also explains the facts it cut short (see `cut_short`).
         explained = set(deviation.observed)
         if "error" in deviation.observed and deviation.observed["error"] is not None:
-            explained |= {m.fact for m in mismatches if m.actual == MISSING}
+            explained |= {m.fact for m in mismatches if cut_short(case, outcome, m)}
         if differing <= explained and not diff(deviation.observed, outcome):
             return Verdict(DEVIATES, mismatches, reason=deviation.reason)
     if deviations:

@@ -48,10 +48,11 @@ def argument_schema(step: vocabulary.Step) -> dict:
     if step.captures:
         properties["as"] = label_schema()
     mapping = {"type": "object", "additionalProperties": False, "properties": properties}
-    if step.required:
-        mapping["required"] = list(step.required)
+    required = list(step.required) + (["as"] if step.label_required else [])
+    if required:
+        mapping["required"] = required
     options: list[dict] = [mapping]
-    if step.args and set(step.required) <= {step.args[0][0]}:
+    if step.args and set(required) <= {step.args[0][0]}:
         # The shorthand: anything but a mapping (or null: no arguments) is the first argument.
         options.append({"allOf": [{"not": {"type": ["object", "null"]}},
                                   step.args[0][1].schema]})

@@ -657,24 +657,29 @@ def _check_positive_number(v):
 
 
 def _check_activation(v):
-    ok = v is None or v in ACTIVATIONS
+    ok = v is None or (isinstance(v, str) and v in ACTIVATIONS)
     return None if ok else "expected null or one of: " + ", ".join(ACTIVATIONS)
 
 
+def _one_of(v, names):
+    ok = isinstance(v, str) and v in names
+    return None if ok else "expected one of: " + ", ".join(names)
+
+
 def _check_padding(v):
-    return None if v in PADDINGS else "expected one of: " + ", ".join(PADDINGS)
+    return _one_of(v, PADDINGS)
 
 
 def _check_optimizer_kind(v):
-    return None if v in OPTIMIZER_KINDS else "expected one of: " + ", ".join(OPTIMIZER_KINDS)
+    return _one_of(v, OPTIMIZER_KINDS)
 
 
 def _check_layer_base(v):
-    return None if v in LAYER_BASES else "expected one of: " + ", ".join(LAYER_BASES)
+    return _one_of(v, LAYER_BASES)
 
 
 def _check_layer_class(v):
-    if v in LAYER_CLASSES or (is_ref(v) and isinstance(v["ref"], str)):
+    if (isinstance(v, str) and v in LAYER_CLASSES) or (is_ref(v) and isinstance(v["ref"], str)):
         return None
     return ("expected a layer class, one of: " + ", ".join(LAYER_CLASSES)
             + "; or {ref: LABEL} of a define_layer")
@@ -877,9 +882,10 @@ class Step(object):
     """
 
     def __init__(self, kind, args, call, required=(), body=False, captures=None, test_only=False,
-                 run=None, render=None, doc=""):
+                 run=None, render=None, doc="", label_required=False):
         self.kind, self.args, self.call = kind, list(args), call
         self.required, self.body, self.captures = tuple(required), body, captures
+        self.label_required = label_required  # `as: LABEL` must be written (others refer to it)
         self.test_only, self.doc = test_only, doc
         self.run = run or _call_tf(call[len("tf."):])
         self.render = render or (lambda args: "%s(%s)" % (call, render_args(self, args)))
@@ -1162,6 +1168,7 @@ STEPS = {s.kind: s for s in [
     # The body is the template's function: not run here, but at each call_template.
     Step("template", [("name", OPT_STR), ("create_scope_now", BOOL), ("unique_name", OPT_STR)],
          "tf.make_template", required=("name",), body=True, captures="template",
+         label_required=True,
          run=_make_template, render=_render_make_template,
          doc="def _fn_LABEL(): ...; LABEL = tf.make_template(name, _fn_LABEL, ...)"),
     Step("call_template", [("template", TEMPLATE_LABEL)], "call_template",

@@ -172,3 +172,16 @@ def test_keyword_selection(write_case):
     assert cases.select([case], "(nothing)") == []
     with pytest.raises(CaseError):
         cases.select([case], "x and")
+
+
+@pytest.mark.parametrize("step, message", [
+    ("optimizer: {kind: [], learning_rate: 0.1, as: o}", "bad `kind` for `optimizer`"),
+    ("define_layer: {class_name: L, base: [], as: L}", "bad `base` for `define_layer`"),
+    ("template: t", "`template` needs `as: LABEL`"),
+])
+def test_odd_values_are_located_errors_not_crashes(write_case, step, message):
+    # Found by the schema-versus-validator fuzz: a list where a name was expected once raised
+    # TypeError inside a check, and `as` was required by the validator but not by the schema.
+    text = VALID.replace("  - get_variable: {name: foo/var1, shape: [1]}\n", f"  - {step}\n", 1)
+    error = the_error(write_case, text)
+    assert message in error.message and error.line == 6

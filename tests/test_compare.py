@@ -103,3 +103,23 @@ def test_observed_error_explains_the_facts_it_prevented():
     # ...but not facts that were recorded and differ.
     outcome = Outcome(facts={"v1.name": ["x"]}, error=raised)
     assert judge(make_case(expect, [dev]), "r", outcome).verdict == FAIL
+
+
+def test_observed_error_explains_what_it_cut_short_but_not_what_came_before():
+    raised = {"type": "AttributeError", "bases": [], "message": "no attribute 'AUTO_REUSE'",
+              "step": "program[1].do[0]", "label": "v", "line": 5}
+    case = make_case({"before.name": "a:0", "v.name": "s/v:0", "loop.name": ["x:0", "y:0"],
+                      "graph.global_variables": ["a:0", "s/v:0"]},
+                     [Deviation(reason="r", observed={"error": {"type": "AttributeError"}})])
+    case.labels = {
+        "before": {"kind": "variable", "multi": False, "path": "program[0]"},
+        "v": {"kind": "variable", "multi": False, "path": "program[1].do[0]"},
+        "loop": {"kind": "variable", "multi": True, "path": "program[1].do[1]"},
+    }
+    # Made after the exception (v, loop), or taken when the program stopped (graph facts).
+    cut = Outcome(facts={"before.name": "a:0", "v.name": "other", "loop.name": ["x:0"],
+                         "graph.global_variables": ["a:0"]}, error=raised)
+    assert judge(case, "r", cut).verdict == DEVIATES
+    # A capture finished before the exception must still match.
+    early = Outcome(facts=dict(cut.facts, **{"before.name": "b:0"}), error=raised)
+    assert judge(case, "r", early).verdict == FAIL
