@@ -93,6 +93,12 @@ def _render(indent: str, observed: dict[str, dict[str, Any]]) -> list[str]:
     return [line + "\n" for line in lines]
 
 
+def _claims(case: Case) -> tuple:
+    """What a case claims, without where it stands in the file (lines move as blocks grow)."""
+    return (case.id, case.expect,
+            [(d.runtimes, d.observed, d.reason) for d in case.deviations])
+
+
 def edit(text: str, path: str, updates: dict[str, dict[str, dict[str, Any]]]) -> str:
     """`text` with the `observed:` block of each case in `updates` (id -> runtime -> facts)
     set: runtimes already recorded and not updated are kept, new ones come last."""
@@ -130,8 +136,7 @@ def edit(text: str, path: str, updates: dict[str, dict[str, dict[str, Any]]]) ->
     new = "".join(lines)
     # The edit must leave every claim as it was and hold exactly the observations.
     after, errors = load_text(new, path)
-    if errors or [(c.id, c.expect, c.deviations) for c in after] != \
-            [(c.id, c.expect, c.deviations) for c in cases]:
+    if errors or [_claims(c) for c in after] != [_claims(c) for c in cases]:
         raise AssertionError(f"recording into {path} would change more than `observed`: "
                              f"{errors[0] if errors else 'claims differ'}")
     return new
