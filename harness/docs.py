@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -232,22 +231,8 @@ def text() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from .config import load_config
-    from .files import write_atomic
-
-    parser = argparse.ArgumentParser(prog="python -m harness.docs", description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
-    args = parser.parse_args(argv)
-    path = load_config().root / PATH
-    if args.check:
-        current = path.read_text(encoding="utf-8") if path.is_file() else ""
-        if current != text():
-            print(f"{path}: stale; run `python -m harness.docs`", file=sys.stderr)
-            return 1
-        return 0
-    write_atomic(path, text())
-    print(f"wrote {path}")
-    return 0
+    from .files import generated_file_main
+    return generated_file_main(argv, "python -m harness.docs", __doc__, PATH, text)
 
 
 if __name__ == "__main__":

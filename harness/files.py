@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -23,3 +26,24 @@ def write_atomic(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def generated_file_main(argv: list[str] | None, prog: str, description: str | None,
+                        relpath: Path, text: Callable[[], str]) -> int:
+    """`python -m harness.X [--check]` for a file generated from the code: write it, or (with
+    --check) exit 1 when the committed one is stale."""
+    from .config import load_config
+
+    parser = argparse.ArgumentParser(prog=prog, description=description)
+    parser.add_argument("--check", action="store_true", help="fail if the file is stale")
+    args = parser.parse_args(argv)
+    path = load_config().root / relpath
+    if args.check:
+        current = path.read_text(encoding="utf-8") if path.is_file() else ""
+        if current != text():
+            print(f"{path}: stale; run `{prog}`", file=sys.stderr)
+            return 1
+        return 0
+    write_atomic(path, text())
+    print(f"wrote {path}")
+    return 0
