@@ -5,7 +5,8 @@ TOX := .venv/bin/tox
 .PHONY: report history run test lint
 report: $(TOX)
 	$(TOX) -e report
-# The full-history matrix: every runtime that installs here (TF 1.0 ... 1.15, TF 2).
+# The full-history overview: every runtime that installs here (TF 1.0 ... 1.15, TF 2). Not the
+# configured report, so it writes no case pages (docs/report.md) and leaves reports/cases/ alone.
 history: $(TOX)
 	$(TOX) -e history
 run: $(TOX)

@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
     with_cases(p)
     with_runtimes(p)
     p.add_argument("-o", "--output", metavar="FILE", help="where to write the report")
+    p.add_argument("--details", action=argparse.BooleanOptionalAction, default=None,
+                   help="also write every case in detail, a page per case folder, into cases/ "
+                   "next to the report, and remove the pages it no longer writes there "
+                   "(default: only for the configured report; --no-details links each case to "
+                   "its file instead)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("export", help="write a case as a standalone TensorFlow script",
@@ -371,7 +376,7 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
 
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
-    from .report import load_claims, render_report
+    from .report import DETAILS, load_claims, render_pages
     cases, errors = load_cases(args, config)
     print_errors(errors)
     if errors or not cases:
@@ -379,20 +384,52 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                                                  else "no cases to run"), file=sys.stderr)
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
+    details = args.details if args.details is not None else \
+        out.resolve() == (config.root / config.report).resolve()
     digest = caselib.digest(case_paths(args, config), config.root, args.keyword)
     run = execute(args, config, cases, report_runtimes(config))
     if run.interrupted:
         print("tfscope: interrupted; the previous report is left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED
-    write_atomic(out, render_report(run, config.root, out, load_claims(config.root / "claims"),
-                                    digest, report_command(args, config, out)))
+    pages = render_pages(run, config.root, out, load_claims(config.root / "claims"), digest,
+                         report_command(args, config, out), details)
+    removed = write_pages(out.parent, pages, prune=details)
     print(summary_table(run))
-    print(f"tfscope: wrote {out}")
+    print(f"tfscope: wrote {out}" + (f" and {len(pages) - 1} case pages in "
+                                     f"{out.parent / DETAILS}" if details else ""))
+    for path in removed:
+        print(f"tfscope: removed {path} (a case page this report no longer has)")
     bad = [r for r in run.results if r.verdict.verdict not in GOOD]
     for r in bad:
         print(f"tfscope: {r.verdict.verdict} {r.case.id} [{r.runtime}] {r.case.location}",
               file=sys.stderr)
     return EXIT_FAIL if bad else EXIT_OK
+
+
+def write_pages(folder: Path, pages: dict[str, str], prune: bool) -> list[Path]:
+    """Write the report's pages (paths relative to `folder`); with `prune`, remove the pages
+    an earlier report wrote into its DETAILS folder that this one does not (a renamed case
+    folder, a page split by topic): only files that say they were generated, never others."""
+    from .report import DETAILS
+    for name, text in pages.items():
+        write_atomic(folder / name, text)
+    removed = []
+    details = folder / DETAILS
+    if prune and details.is_dir():
+        for path in sorted(details.glob("*.md")):
+            if path.relative_to(folder).as_posix() not in pages and is_generated(path):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def is_generated(path: Path) -> bool:
+    from .report import GENERATED
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return GENERATED in handle.read(4096)
+    except OSError:
+        return False
 
 
 HISTORY_COMMAND = "tfscope report --runtime all -o reports/history.md"
@@ -412,6 +449,8 @@ def report_command(args: argparse.Namespace, config: Config, out: Path) -> str:
     parts += [f"--runtime {r}" for r in args.runtime or []]
     if args.output:
         parts += ["-o", shown(out)]
+    if args.details is not None:
+        parts.append("--details" if args.details else "--no-details")
     command = " ".join(parts)
     if command == "tfscope report":
         return "`tfscope report` (or `make report`)"
