@@ -205,6 +205,19 @@ def load_cases(args: argparse.Namespace, config: Config, allow_test_steps: bool 
     return caselib.select(cases, args.keyword), list(errors)
 
 
+def valid_cases(args: argparse.Namespace, config: Config, refusal: str
+                ) -> list[caselib.Case] | None:
+    """The cases, or None (having said why) when some are invalid or there are none: a command
+    that writes files writes nothing from a partly invalid set."""
+    cases, errors = load_cases(args, config)
+    print_errors(errors)
+    if errors or not cases:
+        print(f"tfscope: {refusal}: " + ("fix the invalid cases first" if errors
+                                         else "no cases to run"), file=sys.stderr)
+        return None
+    return cases
+
+
 def print_errors(errors: list[UserError]) -> None:
     for e in errors:
         print(f"tfscope: error: {e}", file=sys.stderr)
@@ -377,11 +390,8 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_report(args: argparse.Namespace, config: Config) -> int:
     from .report import DETAILS, load_claims, render_pages
-    cases, errors = load_cases(args, config)
-    print_errors(errors)
-    if errors or not cases:
-        print("tfscope: no report written: " + ("fix the invalid cases first" if errors
-                                                 else "no cases to run"), file=sys.stderr)
+    cases = valid_cases(args, config, "no report written")
+    if cases is None:
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
     details = args.details if args.details is not None else \
@@ -491,11 +501,8 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
 
 def cmd_record(args: argparse.Namespace, config: Config) -> int:
     from . import record
-    cases, errors = load_cases(args, config)
-    print_errors(errors)
-    if errors or not cases:
-        print("tfscope: nothing recorded: " + ("fix the invalid cases first" if errors
-                                                else "no cases to run"), file=sys.stderr)
+    cases = valid_cases(args, config, "nothing recorded")
+    if cases is None:
         return EXIT_INPUT
     run = execute(args, config, cases)
     if run.interrupted:
