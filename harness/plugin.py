@@ -7,6 +7,7 @@ owns one TF worker per runtime for the whole session, started on first use.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -144,16 +145,11 @@ class CaseItem(pytest.Item):
             raise CaseFailed(state["setup_error"])
         if state["pool"] is None:
             ready = []
+            # Installing runtimes takes minutes on a fresh machine: show its progress live.
+            capman = self.config.pluginmanager.getplugin("capturemanager")
             try:
-                for path in self.config.getoption("tfscope_python") or []:
-                    use_python(path)
-                for sel in state["runtimes"]:
-                    try:
-                        ready.append(resolve(sel.selector))
-                    except UserError as e:
-                        if not sel.from_set:
-                            raise
-                        state["skipped"][sel.name] = str(e)
+                with capman.global_and_fixture_disabled() if capman else nullcontext():
+                    self._resolve_runtimes(state, ready)
             except UserError as e:
                 state["setup_error"] = f"runtime setup failed: {e}"
                 raise CaseFailed(state["setup_error"]) from None
@@ -163,6 +159,17 @@ class CaseItem(pytest.Item):
             pytest.skip(f"runtime {self.runtime} unavailable here: "
                         f"{state['skipped'][self.runtime]}")
         return state["pool"]
+
+    def _resolve_runtimes(self, state: dict, ready: list) -> None:
+        for path in self.config.getoption("tfscope_python") or []:
+            use_python(path)
+        for sel in state["runtimes"]:
+            try:
+                ready.append(resolve(sel.selector))
+            except UserError as e:
+                if not sel.from_set:
+                    raise
+                state["skipped"][sel.name] = str(e)
 
     def runtest(self) -> None:
         state = self.config.stash[STATE]
