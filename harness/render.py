@@ -85,11 +85,19 @@ def comment(text: str, width: int = 96) -> list[str]:
     return [line.rstrip() for line in out]
 
 
+# Functions of harness/facts.py that some steps render to (custom getters, checkpoint listing).
+HELPERS = ("tfscope_getter", "tfscope_checkpoint")
+
+
 def python_code(case: Case) -> str:
     """The case's program as TF 1.x code a reader can paste (for the report)."""
+    body = [text for text, _ in program_lines(case.program)]
     lines = ["import tensorflow as tf  # TensorFlow 1.x", ""]
-    lines += [text for text, _ in program_lines(case.program)]
-    return "\n".join(lines) + "\n"
+    helpers = sorted({h for h in HELPERS for text in body if h + "(" in text})
+    if helpers:  # declarative steps without a one-line TF spelling: say where they are defined
+        lines[1:1] = [f"# {', '.join(helpers)}: defined in the script that `tfscope export` "
+                      "writes for this case (from harness/facts.py)"]
+    return "\n".join(lines + body) + "\n"
 
 
 # --- the export script ---------------------------------------------------------------------------
