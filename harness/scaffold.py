@@ -30,7 +30,7 @@ source:
   # reading: "the reading tested, when the words can mean more than one thing"
   # url: https://...
 tags: [TODO]
-program:              # an example: replace it with yours (docs/writing-cases.md lists the steps)
+program:              # {program_note}
 {program}
 # What the SOURCE says TF gives (never copied from TF's output), as LABEL.FACT: VALUE, e.g.
 #   v.name: foo/v:0
@@ -95,7 +95,9 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
         program = convert(source, from_python)
     schema = Path(os.path.relpath(config.root.resolve() / SCHEMA_PATH,
                                   path.parent.absolute()))
-    text = TEMPLATE.format(schema=schema.as_posix(), id=case_id,
+    note = (f"from {Path(from_python).name}" if from_python else
+            "an example: replace it with yours") + " (docs/writing-cases.md lists the steps)"
+    text = TEMPLATE.format(schema=schema.as_posix(), id=case_id, program_note=note,
                            program="\n".join(step_lines(program)))
     cases, errors = caselib.load_text(text, caselib.display_path(path))
     if errors:  # e.g. a converted program that refers to something it never captured

@@ -18,7 +18,7 @@ from .conftest import ROOT
 
 
 def as_case(program: list[dict]) -> caselib.Case:
-    text = TEMPLATE.format(schema="s.json", id="t.x",
+    text = TEMPLATE.format(schema="s.json", id="t.x", program_note="",
                            program="\n".join(step_lines(program)))
     cases, errors = caselib.load_text(text, "t.yaml")
     assert not errors, (errors, text)
@@ -140,7 +140,7 @@ def project(tmp_path, monkeypatch):
     (tmp_path / "pyproject.toml").write_text("[tool.tfscope]\ncases = ['cases']\n")
     (tmp_path / "cases" / "old").mkdir(parents=True)
     (tmp_path / "cases" / "old" / "a.yaml").write_text(TEMPLATE.format(
-        schema="x", id="old.a", program="  - constant: 1"))
+        schema="x", id="old.a", program_note="", program="  - constant: 1"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
