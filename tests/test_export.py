@@ -54,20 +54,25 @@ def all_cases() -> list[caselib.Case]:
     return cases
 
 
-def test_every_exported_script_observes_what_the_worker_observed(tf115, all_cases, tmp_path):
-    worker = run_cases(all_cases, [tf115])
-    assert len(worker.results) == len(all_cases)
+def run_exported(python: str, cases: list[caselib.Case], tmp_path: Path) -> dict[str, dict]:
+    """Export every case and run the scripts in one interpreter: case id -> what it printed."""
     jobs = []
-    for i, case in enumerate(all_cases):
+    for i, case in enumerate(cases):
         script = tmp_path / f"case{i}.py"
         script.write_text(export_script(case), encoding="utf-8")
         jobs.append([case.id, str(script)])
     (tmp_path / "jobs.json").write_text(json.dumps(jobs))
     (tmp_path / "driver.py").write_text(DRIVER)
-    subprocess.run([tf115.python, "-I", str(tmp_path / "driver.py"), str(tmp_path / "jobs.json"),
-                    str(tmp_path / "out.json")], check=True, env=env(), timeout=900,
+    subprocess.run([python, "-I", str(tmp_path / "driver.py"), str(tmp_path / "jobs.json"),
+                    str(tmp_path / "out.json")], check=True, env=env(), timeout=1800,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    scripts = json.loads((tmp_path / "out.json").read_text())
+    return json.loads((tmp_path / "out.json").read_text())
+
+
+def test_every_exported_script_observes_what_the_worker_observed(tf115, all_cases, tmp_path):
+    worker = run_cases(all_cases, [tf115])
+    assert len(worker.results) == len(all_cases)
+    scripts = run_exported(tf115.python, all_cases, tmp_path)
     problems = []
     for r in worker.results:
         assert r.outcome.problem is None, f"{r.case.id}: the worker did not run it: " \

@@ -7,7 +7,6 @@ did."""
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,9 @@ import yaml
 
 from harness import cases as caselib
 from harness.compare import OBSERVED
-from harness.render import export_script
 from harness.runner import run_cases
 
-from .test_export import DRIVER, env
+from .test_export import run_exported
 
 ROOT = Path(__file__).resolve().parent.parent
 WRAPS = {
@@ -54,17 +52,7 @@ def test_every_variation_runs_and_its_script_agrees(tf115, variations, tmp_path)
     stuck = [f"{r.case.id}: {r.verdict.verdict}: {r.verdict.reason}" for r in run.results
              if r.verdict.verdict != OBSERVED]
     assert not stuck, "\n".join(stuck[:20])
-    jobs = []
-    for i, case in enumerate(variations):
-        script = tmp_path / f"v{i}.py"
-        script.write_text(export_script(case), encoding="utf-8")
-        jobs.append([case.id, str(script)])
-    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
-    (tmp_path / "driver.py").write_text(DRIVER)
-    subprocess.run([tf115.python, "-I", str(tmp_path / "driver.py"), str(tmp_path / "jobs.json"),
-                    str(tmp_path / "out.json")], check=True, env=env(), timeout=1800,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    scripts = json.loads((tmp_path / "out.json").read_text())
+    scripts = run_exported(tf115.python, variations, tmp_path)
     disagree = [r.case.id for r in run.results
                 if scripts[r.case.id] != {"facts": r.outcome.facts, "error": r.outcome.error}]
     assert not disagree, f"{len(disagree)} scripts disagree with the worker: {disagree[:10]}"
