@@ -481,8 +481,8 @@ class _Validator:
                             f"{' or '.join(wanted)}", line)
 
     def declared(self, spec: vocabulary.Step, args: dict, step: dict, raw: Any) -> None:
-        """Labels an argument captures itself (a custom getter's `{record: LABEL}`, issue 9
-        part A), registered with the kind `getter`."""
+        """Labels an argument captures itself (a custom getter's `{record: LABEL}`),
+        registered with the kind `getter`."""
         for name, argtype in spec.args:
             declares = getattr(argtype, "declares", None)
             if declares is None or name not in args:
@@ -503,7 +503,7 @@ class _Validator:
                             "give each capture its own label")
         self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
                               "path": step["path"]}
-        if self.templates:  # issue 9, part B: referable only inside that template's body
+        if self.templates:  # referable only inside that template's body
             self.labels[label]["template"] = self.templates[-1]
 
     # -- expectations --
@@ -537,7 +537,7 @@ class _Validator:
                             "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
         label, fact = key.split(".", 1)
         if label == "graph":
-            if any(fact.startswith(p) and len(fact) > len(p)  # issue 9, part A
+            if any(fact.startswith(p) and len(fact) > len(p)
                    for p in vocabulary.GRAPH_FACT_PREFIXES):
                 return
             if fact not in vocabulary.GRAPH_FACTS:

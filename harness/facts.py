@@ -74,7 +74,6 @@ FACT_GETTERS = {
         ("device", lambda tf, o: o.device),
         ("caching_device", lambda tf, o: getattr(o, "_caching_device", None)),
         ("collections", _collections),
-        # issue 9, part A
         ("parts", _parts), ("partitions", _partitions), ("part_shapes", _part_shapes),
         ("constraint", lambda tf, o: o.constraint is not None),
     ),
@@ -82,7 +81,6 @@ FACT_GETTERS = {
         ("name", lambda tf, o: o.name), ("op.name", lambda tf, o: o.op.name),
         ("class", lambda tf, o: type(o).__name__),
         ("dtype", lambda tf, o: _dtype(o)), ("shape", lambda tf, o: _shape(o)),
-        # issue 9, part A
         ("device", lambda tf, o: o.device),
         ("control_inputs", lambda tf, o: [op.name for op in o.op.control_inputs]),
     ),
@@ -97,14 +95,14 @@ FACT_GETTERS = {
         ("caching_device", lambda tf, o: o.caching_device),
     ),
     "name_scope": (("name", lambda tf, o: o), ("class", lambda tf, o: type(o).__name__)),
-    # issue 9, part A. A getter's lists are the recorder's own: calls made after the capture
+    # A getter's lists are the recorder's own: calls made after the capture
     # still show, since facts are serialised when the program has ended.
     "getter": (("calls", lambda tf, o: o.calls), ("reuse", lambda tf, o: o.reuse)),
     "saver": (("keys", lambda tf, o: o.keys), ("shapes", lambda tf, o: o.shapes)),
 }
 
 
-# --- issue 9, part B ---
+# --- facts taken when the program ends ----------------------------------------------------------
 # Layers, templates and optimizers create their variables after they are captured (at the first
 # call, or at minimize), so their facts are taken when the program ends (or stops at an error).
 LATE_KINDS = ("layer", "template", "optimizer")
@@ -195,11 +193,11 @@ def graph_facts(tf):
         "graph.ops": [op.name for op in graph.get_operations()],
         "graph.variable_scope": tf.get_variable_scope().name,
     }
-    out.update(collection_facts(graph))  # issue 9, part A
+    out.update(collection_facts(graph))
     return out
 
 
-# --- issue 9, part A: collections, custom getters, checkpoints ---------------------------------
+# --- collections, custom getters, checkpoints ------------------------------------------------
 
 def collection_facts(graph):
     """graph.collection.NAME for every collection with a string key: its items' names (the type
@@ -360,10 +358,10 @@ def error_message(exc):
     # different per checkout and TF build. Keep the message, drop that stack.
     message = str(exc).split(" Originally defined at:")[0].split("\n\n  File \"")[0].rstrip()
     # TF 2 names the graphs of a cross-graph error by repr (`<... object at 0x7f...>`): an address
-    # that differs on every run (issue 9, part A).
+    # that differs on every run.
     import re
     message = re.sub(r" at 0x[0-9a-fA-F]+>", " at 0x...>", message)
-    # issue 9, part B: a template appends where it was defined the same way, in lower case.
+    # A template appends where it was defined the same way, in lower case.
     message = message.split("\n\noriginally defined at:")[0].rstrip()
     if len(message) > MAX_MESSAGE:
         message = message[:MAX_MESSAGE] + "..."

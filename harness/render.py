@@ -61,7 +61,6 @@ def program_lines(program: list[dict], hook: Hook | None = None, depth: int = 0
     return out
 
 
-# --- issue 9, part B ---
 def _template_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, dict | None]]:
     """`def _fn_T(): BODY; return LAST` then `T = tf.make_template(name, _fn_T, ...)`."""
     pad, label = INDENT * depth, step["as"]

@@ -320,7 +320,7 @@ LABEL = ArgType("label", _check_label, _label_tf, _label_py, refs=True,
                 schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
 
 
-# --- issue 9, part A: argument types ------------------------------------------------------------
+# --- argument types: partitioners, constraints, custom getters, devices, checkpoints ----------
 # Partitioners and constraints (they replace the fixed_size-only / non_neg-only ones), custom
 # getters (declarative, no code), devices, control inputs, checkpoint var_lists and seeds.
 # Builders that the worker and the exported scripts must share live in facts.py.
@@ -625,8 +625,7 @@ VAR_LIST.ref_kinds = ("variable",)
 SEED = ArgType("seed", _check_seed, _plain_tf, _lit_py,
                schema={"anyOf": [{"type": "null"}, {"type": "integer", "minimum": 0,
                                                     "maximum": 2 ** 31 - 1}]})
-# --- end of issue 9, part A: argument types -----------------------------------------------------
-# --- issue 9, part B ---------------------------------------------------------------------------
+# --- argument types: layers, templates, optimizers ----------------------------------------------
 # Argument types of the layer, template and optimizer steps. References to captured layers,
 # layer classes, templates and optimizers are bare labels (`layer: L`), like `reuse_variables`.
 
@@ -898,8 +897,7 @@ class Step(object):
         return dict(self.args)[name]
 
 
-# --- issue 9, part B ---------------------------------------------------------------------------
-# Runners and renderers of the layer, template and optimizer steps.
+# --- runners and renderers of the layer, template and optimizer steps ----------------------------
 
 def _call_dotted(path):
     """Run `tf.a.b(**kw)`; a missing attribute (tf.layers under Keras 3) raises when run."""
@@ -1070,7 +1068,7 @@ VS_ARGS = [
     ("initializer", INITIALIZER), ("regularizer", REGULARIZER), ("caching_device", OPT_STR),
     ("partitioner", PARTITIONER), ("reuse", REUSE), ("dtype", DTYPE), ("use_resource", OPT_BOOL),
     ("constraint", CONSTRAINT), ("auxiliary_name_scope", BOOL),
-    ("custom_getter", CUSTOM_GETTER),  # issue 9, part A
+    ("custom_getter", CUSTOM_GETTER),
 ]
 
 STEPS = {s.kind: s for s in [
@@ -1085,14 +1083,14 @@ STEPS = {s.kind: s for s in [
         ("regularizer", REGULARIZER), ("trainable", OPT_BOOL), ("collections", COLLECTIONS),
         ("caching_device", OPT_STR), ("partitioner", PARTITIONER), ("use_resource", OPT_BOOL),
         ("constraint", CONSTRAINT),
-        ("validate_shape", BOOL), ("custom_getter", CUSTOM_GETTER)],  # issue 9, part A
+        ("validate_shape", BOOL), ("custom_getter", CUSTOM_GETTER)],
         "tf.get_variable", required=("name",), captures="variable",
         doc="LABEL = tf.get_variable(...)"),
     Step("variable", [
         ("initial_value", VALUE), ("name", OPT_STR), ("dtype", DTYPE), ("trainable", OPT_BOOL),
         ("collections", COLLECTIONS), ("caching_device", OPT_STR), ("use_resource", OPT_BOOL),
         ("constraint", CONSTRAINT),
-        ("validate_shape", BOOL)],  # issue 9, part A
+        ("validate_shape", BOOL)],
         "tf.Variable", captures="variable",
         doc="LABEL = tf.Variable(...)"),
     Step("reuse_variables", [("scope", LABEL)], "reuse_variables", run=_reuse_variables,
@@ -1110,7 +1108,7 @@ STEPS = {s.kind: s for s in [
     Step("repeat", [("count", COUNT)], "range", required=("count",), body=True,
          run=lambda tf, kw: None, render=lambda args: "range(%d)" % args["count"],
          doc="for i in range(N):"),
-    # --- issue 9, part A ---
+    # Devices, control dependencies, other graphs, checkpoints, seeds.
     Step("device", [("device_name_or_function", OPT_STR)], "tf.device",
          required=("device_name_or_function",), body=True,
          doc="with tf.device(...):"),
@@ -1130,7 +1128,7 @@ STEPS = {s.kind: s for s in [
          doc="LABEL = tf.train.Saver(var_list=...), saved; its keys via tf.train.list_variables"),
     Step("set_random_seed", [("seed", SEED)], "tf.set_random_seed", required=("seed",),
          doc="tf.set_random_seed(N)"),
-    # --- issue 9, part B ---
+    # Layers, templates, optimizers (and the tensors they need).
     Step("placeholder", [("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
          "tf.placeholder", required=("dtype",), captures="tensor", doc="tf.placeholder(...)"),
     Step("multiply", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.multiply",
@@ -1199,18 +1197,16 @@ STEPS = {s.kind: s for s in [
 FACTS = {
     "variable": ("name", "op.name", "class", "dtype", "shape", "trainable", "device",
                  "caching_device", "collections",
-                 "parts", "partitions", "part_shapes", "constraint",  # issue 9, part A
+                 "parts", "partitions", "part_shapes", "constraint",
                  "value"),
     "tensor": ("name", "op.name", "class", "dtype", "shape",
-               "device", "control_inputs",  # issue 9, part A
+               "device", "control_inputs",
                "value"),
     "scope": ("name", "class", "original_name_scope", "reuse", "dtype", "use_resource",
               "initializer", "regularizer", "caching_device"),
     "name_scope": ("name", "class"),
-    # --- issue 9, part A ---
     "getter": ("calls", "reuse"),  # a custom getter's {record: LABEL}
     "saver": ("keys", "shapes"),
-    # --- issue 9, part B ---
     "layer": ("name", "class", "scope_name", "variables", "trainable_variables",
               "non_trainable_variables", "built"),
     "layer_class": ("name",),
@@ -1220,7 +1216,7 @@ FACTS = {
 }
 GRAPH_FACTS = ("global_variables", "trainable_variables", "local_variables",
                "regularization_losses", "ops", "variable_scope")
-# issue 9, part A: graph.collection.NAME, for any collection NAME (the validator accepts any).
+# graph.collection.NAME, for any collection NAME (the validator accepts any).
 GRAPH_FACTS += ("collection.NAME",)
 GRAPH_FACT_PREFIXES = ("collection.",)
 
@@ -1231,7 +1227,7 @@ LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def
 del elif else except finally for from global if import in is lambda nonlocal not or pass raise
 return try while with yield tf i""".split())
-# issue 9, part A: names exported scripts use inside program() (its parameter, facts.py helpers).
+# Names exported scripts use inside program() (its parameter, facts.py helpers).
 PY_KEYWORDS = PY_KEYWORDS | frozenset(("capture", "tfscope_getter", "tfscope_checkpoint"))
 
 

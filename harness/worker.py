@@ -38,7 +38,7 @@ def import_tf():
 
 class Refs(dict):
     """label -> captured object; `capture(label, obj)` captures what an argument makes (a custom
-    getter's recorder, issue 9 part A) as the running step's."""
+    getter's recorder) as the running step's."""
     capture = None
 
 
@@ -67,7 +67,7 @@ class Run(object):
             return
         self.refs[label] = obj
         self.kinds[label] = kind
-        # issue 9, part B: the facts of LATE_KINDS are taken when the program ends.
+        # The facts of LATE_KINDS are taken when the program ends.
         late = kind in factlib.LATE_KINDS
         for name, value in ({} if late else factlib.facts_of(self.tf, kind, obj)).items():
             key = label + "." + name
@@ -94,7 +94,7 @@ class Run(object):
             for _ in range(kw["count"]):
                 self.run_steps(step.get("do", []))
             return
-        if spec.kind == "template":  # issue 9, part B: the body is the template's function
+        if spec.kind == "template":  # the body is the template's function
             kw["func"] = self.template_function(step)
             self.capture(step, spec.captures, spec.run(self.tf, kw))
             return
@@ -107,7 +107,6 @@ class Run(object):
             self.run_steps(step.get("do", []))
         self.step = step
 
-    # --- issue 9, part B ---
     def template_function(self, template):
         """The body of a `template` step as a function: runs its steps each time it is called and
         returns the last tensor its body captures (steps.template_result), like the export."""

@@ -1,4 +1,4 @@
-"""Issue 9, part B: layer, template and optimizer steps -- validation of every new argument,
+"""Layer, template and optimizer steps -- validation of every new argument,
 rendering, and each step on real TensorFlow 1.15."""
 
 from __future__ import annotations
