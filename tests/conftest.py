@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
@@ -15,10 +16,18 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "cases" / "article" / "example.yaml"
 
 
+def provision(config: pytest.Config, name: str) -> Runtime:
+    """A runtime for real, installed into the user cache the first time, with the install's
+    progress shown live (it takes minutes on a fresh machine) rather than captured."""
+    capman = config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled() if capman else nullcontext():
+        return resolve(name)
+
+
 @pytest.fixture(scope="session")
-def tf115() -> Runtime:
-    """TensorFlow 1.15.5 for real (provisioned into the user cache the first time)."""
-    return resolve("tf1.15")
+def tf115(pytestconfig: pytest.Config) -> Runtime:
+    """TensorFlow 1.15.5 for real."""
+    return provision(pytestconfig, "tf1.15")
 
 
 @pytest.fixture

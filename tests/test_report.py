@@ -16,7 +16,8 @@ from harness.compare import Outcome, judge
 from harness.config import load_config, report_runtimes
 from harness.report import ClaimIndex, load_claims, mermaid_tree, render_pages
 from harness.runner import Result, RunResults, run_cases
-from harness.runtimes import resolve
+
+from .conftest import provision
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "reports" / "behaviour.md"
@@ -328,14 +329,14 @@ def _without_platform(text: str) -> str:
     return re.sub(r"(Checked on:\n\n)(\|.*\n)+", r"\1<runtimes>\n", text)
 
 
-def test_committed_report_is_current(tf115, monkeypatch):
+def test_committed_report_is_current(tf115, monkeypatch, pytestconfig):
     """Regenerated as `tfscope report` does: the configured cases, runtimes and claims; every
     page (the overview and reports/cases/*.md), and no page it would not write."""
     monkeypatch.chdir(ROOT)
     config = load_config(ROOT)
     cases, errors = caselib.load([ROOT / p for p in config.cases])
     assert not errors, f"invalid cases: {errors[0]}"
-    run = run_cases(cases, [resolve(name) for name in report_runtimes(config)])
+    run = run_cases(cases, [provision(pytestconfig, name) for name in report_runtimes(config)])
     out = ROOT / config.report
     fresh = render_pages(run, ROOT, out, load_claims(ROOT / "claims"),
                          caselib.digest([ROOT / p for p in config.cases], ROOT))
