@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("-k", dest="keyword", metavar="EXPR",
                        help="only cases whose id, title or tags match (pytest -k syntax)")
 
+    def with_case_id(p: argparse.ArgumentParser) -> None:
+        p.add_argument("case_id", metavar="CASE_ID", help="the id of the case")
+        p.add_argument("paths", nargs="*", metavar="PATHS",
+                       help="case files or directories (default: [tool.tfscope] cases)")
+
     def with_runtimes(p: argparse.ArgumentParser) -> None:
         p.add_argument("--runtime", action="append", metavar="NAME[=PYTHON]",
                        help="runtime(s) to use (repeatable, or a comma list): a known name, "
@@ -120,9 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a case as a standalone TensorFlow script",
                        description="Write a Python script that reproduces one case with plain "
                        "TensorFlow 1.x (no tfscope needed) and prints the facts it observes.")
-    p.add_argument("case_id", metavar="CASE_ID", help="the id of the case")
-    p.add_argument("paths", nargs="*", metavar="PATHS",
-                   help="case files or directories (default: [tool.tfscope] cases)")
+    with_case_id(p)
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
 
     p = sub.add_parser("record", help="run cases and write what TF did into their files",
@@ -137,9 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("show", help="print one case: claim, TF code, last results",
                        description="Print a case's claim, its program as TensorFlow 1.x code, "
                        "its expectations, and the last results of `tfscope run` or `record`.")
-    p.add_argument("case_id", metavar="CASE_ID", help="the id of the case")
-    p.add_argument("paths", nargs="*", metavar="PATHS",
-                   help="case files or directories (default: [tool.tfscope] cases)")
+    with_case_id(p)
 
     p = sub.add_parser("new", help="start a case file",
                        description="Write a new case file with every required field and a "
