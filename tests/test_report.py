@@ -226,7 +226,7 @@ def test_a_folder_page_over_the_limit_is_split_by_topic_then_into_parts(run, tmp
     whole = len(details(run, tmp_path).encode())
     written = {}
     for limit in (whole - 1, 10):
-        monkeypatch.setattr(reportlib, "PAGE_LIMIT", limit)
+        monkeypatch.setattr(reportlib.pages, "PAGE_LIMIT", limit)
         written[limit] = pages(run, tmp_path)
     by_topic, parts = written.values()
     assert list(by_topic) == ["behaviour.md", "cases/cases-example.md",
@@ -486,13 +486,11 @@ def test_digest_follows_case_content_paths_and_selection(tmp_path):
 
 
 def test_runtime_columns_fold_only_when_every_runtime_agrees():
-    from harness.report import Report
-    run = RunResults(["a", "b"])
-    report = Report(run, ROOT, ROOT / "reports" / "x.md", [])
-    same = report.per_runtime_table(["fact", "says", "a", "b"], [["f", "x", "✅", "✅"]], 2)
+    from harness.report.text import per_runtime_table
+    same = per_runtime_table(["fact", "says", "a", "b"], [["f", "x", "✅", "✅"]], 2, 2)
     assert "all 2 runtimes" in same and "| a " not in same
-    differ = report.per_runtime_table(["fact", "says", "a", "b"],
-                                      [["f", "x", "✅", "✅"], ["g", "y", "✅", "❌"]], 2)
+    differ = per_runtime_table(["fact", "says", "a", "b"],
+                               [["f", "x", "✅", "✅"], ["g", "y", "✅", "❌"]], 2, 2)
     assert "all 2 runtimes" not in differ and "| a " in differ and "| b " in differ
 
 

@@ -1,0 +1,52 @@
+"""The article errata: the article's statements that real TensorFlow (the reference runtime)
+does not bear out, in the article's order, each with what TensorFlow does instead."""
+
+from __future__ import annotations
+
+from ..compare import DEVIATES, FAIL
+from .model import RunModel
+from .text import actual_text, blockquote, code, esc, expected_text, one_line, table
+
+
+def render(model: RunModel) -> str:
+    ref = model.reference
+    wrong = [c for c in model.cases if c.source["doc"] == "article"
+             and model.verdict(c.id, ref) in (DEVIATES, FAIL)]
+    order: dict[str, int] = {}
+    for index in model.claims:
+        if index.doc == "article":
+            for pos, claim in enumerate(index.claims):
+                for case_id in claim.get("cases") or []:
+                    order.setdefault(case_id, pos)
+    wrong.sort(key=lambda c: (order.get(c.id, len(order) + 1), model.number[c.id]))
+    parts = ["## Article errata"]
+    if not wrong:
+        parts.append(f"Real TensorFlow ({ref}) bears out every statement of the article "
+                     "that the cases check.")
+        return "\n\n".join(parts)
+    parts.append(f"The article's statements that real TensorFlow ({ref}) does not bear out, "
+                 "in the article's order, each with what TensorFlow really does (and on "
+                 "which runtimes), and the facts where the article and TensorFlow part.")
+    for n, case in enumerate(wrong, 1):
+        r = model.result(case.id, ref)
+        assert r is not None
+        where = f" ({esc(case.source['where'])})" if case.source.get("where") else ""
+        block = [f"**E{n}.** The article{where}:", "", blockquote(case.source["quote"]), ""]
+        if case.source.get("reading"):
+            block += [f"*Read as:* {esc(one_line(case.source['reading']))}", ""]
+        same = [rt for rt in model.runtimes if model.verdict(case.id, rt) == r.verdict.verdict]
+        if r.verdict.verdict == DEVIATES:
+            block += [f"**What TensorFlow does** ({', '.join(same)}): "
+                      f"{esc(one_line(r.verdict.reason))}", ""]
+        else:
+            block += ["**❌ TensorFlow differs, and no recorded deviation explains it**"
+                      + (f": {esc(one_line(r.verdict.reason))}" if r.verdict.reason else "."),
+                      ""]
+        rows = [[code(m.fact), expected_text(m.fact, m.expected),
+                 actual_text(m.fact, m.actual)] for m in r.verdict.diff]
+        if rows:
+            block += [table(["fact", "the article", ref], rows), ""]
+        details = model.link(case, f"case {model.number[case.id]}")
+        block.append(f"Program and details: {details}")
+        parts.append("\n".join(block))
+    return "\n\n".join(parts)
