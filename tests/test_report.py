@@ -508,3 +508,81 @@ def test_many_runtimes_show_verdict_symbols_alone_and_json_lists_the_unavailable
     header = next(line for line in every.splitlines() if line.startswith("| #"))
     assert [h.strip() for h in header.split("|")[5:10]] == names  # version order
     assert to_data(wide)["unavailable"] == {"tf1.0": "no wheel"}
+
+
+# --- reports of a subset -------------------------------------------------------------------------
+
+ARTICLE_INDEX = [
+    {"n": 1, "where": "intro", "text": "based on tf1.13", "checkable": False,
+     "why": "names a version"},
+    {"n": 2, "where": "results", "text": "v2 name: foo_1/bar/var2:0", "cases": ["t.loop"]},
+    {"n": 3, "where": "default_name", "text": "[1,2,...] is added",
+     "cases": ["t.suffix", "t.elsewhere"]},
+    {"n": 4, "where": "reuse", "text": "reuse=True shares", "cases": ["t.elsewhere"]},
+]
+
+
+def section(text: str, heading: str) -> str:
+    return text.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
+
+
+def test_a_subset_report_marks_statements_without_a_run_case_as_not_run(run, tmp_path):
+    claims = [ClaimIndex("article", ARTICLE_INDEX, "claims/article.yaml")]
+    text = render(run, tmp_path, claims)  # t.elsewhere is not in this run
+    index = section(text, "Claims")
+    rows = [line for line in index.splitlines() if line.startswith("| ") and "---" not in line]
+    assert [r.split("|")[1].strip() for r in rows[1:]] == ["2", "3"]
+    assert "(1 more not run in this report)" in rows[2]
+    assert "Not run in this report: statement 4 (1 statement whose" in index
+    assert "Not checkable by a case: statement 1." in index
+    assert "runs 2 of the 3 cases that check" in index
+    errata = section(text, "Article errata")
+    assert "This report runs 2 of the article's cases (of 3)" in errata
+    assert "bears out every statement" not in errata
+
+
+def test_a_subset_without_article_cases_says_nothing_about_the_article(run, tmp_path):
+    run.results = [r for r in run.results if r.case.source["doc"] != "article"]
+    claims = [ClaimIndex("article", ARTICLE_INDEX, "claims/article.yaml")]
+    text = render(run, tmp_path, claims)
+    assert "bears out" not in text and "holds" not in section(text, "Claims")
+    assert "None of the 3 cases that check the statements of the article" in text
+    assert "No case of the article ran on tf1.15 in this report" in section(text,
+                                                                            "Article errata")
+    assert "| 2 |" not in section(text, "Claims")  # no statement rows at all
+
+
+def test_a_full_run_of_the_index_keeps_the_sentence_about_every_checked_statement(run, tmp_path):
+    for r in run.results:  # t.suffix conforms too: no erratum
+        if r.case.id == "t.suffix":
+            r.case.deviations = []
+            r.case.expect = {"s.name": ["V0", "V0_1"]}
+            r.verdict = judge(r.case, "tf1.15", r.outcome)
+    claims = [ClaimIndex("article", [c for c in ARTICLE_INDEX if c["n"] < 4][:2]
+                         + [dict(ARTICLE_INDEX[2], cases=["t.suffix"])], "claims/article.yaml")]
+    errata = section(render(run, tmp_path, claims), "Article errata")
+    assert "Real TensorFlow (tf1.15) bears out every statement of the article that the cases " \
+           "check." in errata
+
+
+def test_a_real_subset_report_claims_nothing_about_what_it_did_not_run(tf115, tmp_path,
+                                                                       monkeypatch):
+    """tf1.15 for real: one tf-docs case with the real article index: the errata and claims
+    say nothing about the article; one conforming article case: only what it checks."""
+    monkeypatch.chdir(ROOT)
+    claims = load_claims(ROOT / "claims")
+    every, errors = caselib.load([ROOT / "cases"])
+    assert not errors
+    docs_case = next(c for c in every if c.source["doc"] != "article")
+    out = tmp_path / "subset.md"
+    text = render_pages(run_cases([docs_case], [tf115]), ROOT, out, claims)["subset.md"]
+    assert "bears out" not in text
+    assert "No case of the article ran on tf1.15 in this report" in text
+    assert "cases that check the statements of the article" in text
+    article = [c for c in every if c.source["doc"] == "article"]
+    claimed = {i for c in claims[0].claims for i in c.get("cases") or []}
+    run = run_cases([c for c in article if c.id in claimed][:3], [tf115])
+    text = render_pages(run, ROOT, out, claims)["subset.md"]
+    claims_part = section(text, "Claims")
+    assert "runs 3 of the" in claims_part and "Not run in this report: statements" in claims_part
+    assert "bears out every statement of the article that the cases check" not in text

@@ -20,28 +20,70 @@ def render(model: RunModel) -> str:
 
 
 def claim_index(model: RunModel, index: ClaimIndex) -> str:
-    rows = []
+    """The statements of one document. A report of a subset (some cases the index names were
+    not run) shows only the statements a case of it checks, and names the others as not run in
+    this report: it claims nothing about them."""
+    claimed = list(dict.fromkeys(i for claim in index.claims for i in claim_ids(claim)))
+    ran = [i for i in claimed if i in model.known]
+    heading = f"### The {esc(index.doc)}, statement by statement"
+    if claimed and not ran:
+        return (f"{heading}\n\nNone of the {len(claimed)} cases that check the statements of "
+                f"the {esc(index.doc)} ({code(index.path)}) ran in this report, so it says "
+                "nothing about them: `tfscope report` runs them all.")
+    subset = len(ran) < len(claimed)
+    rows, not_run, not_checkable = [], [], []
     for claim in index.claims:
-        ids = [i for i in claim.get("cases") or [] if isinstance(i, str)]
+        ids = claim_ids(claim)
+        n = str(claim.get("n", ""))
         statement = "“" + esc(cut(claim["text"], 90)) + "”"
+        where = esc(cut(claim.get("where", ""), WHERE_CUT))
         if claim.get("checkable") is False or not ids:
+            if subset:
+                not_checkable.append(n)
+                continue
             why = claim.get("why") or "no case checks it"
             statement += "<br>*not checkable:* " + esc(cut(why, 70))
-            rows.append([str(claim.get("n", "")), esc(cut(claim.get("where", ""), WHERE_CUT)),
-                         statement, *["—"] * len(model.runtimes), ""])
+            rows.append([n, where, statement, *["—"] * len(model.runtimes), ""])
             continue
         cases = [model.known[i] for i in ids if i in model.known]
+        if subset and not cases:
+            not_run.append(n)
+            continue
         cells = [overall(model, [model.verdict(c.id, rt) for c in cases]) if cases
                  else "not run" for rt in model.runtimes]
         links = ", ".join(model.link(c) for c in cases)
-        rows.append([str(claim.get("n", "")), esc(cut(claim.get("where", ""), WHERE_CUT)),
-                     statement, *cells, links])
-    intro = (f"### The {esc(index.doc)}, statement by statement\n\n"
+        if len(cases) < len(ids):
+            links += f" ({len(ids) - len(cases)} more not run in this report)"
+        rows.append([n, where, statement, *cells, links])
+    intro = (f"{heading}\n\n"
              f"Every statement of the {esc(index.doc)} in reading order (from "
              f"{code(index.path)}), with the verdict of the cases that check it: "
              "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
              "✅⚠️ partly (true in some readings or parts, not in others).")
-    return intro + "\n\n" + table(["#", "where", "statement", *model.runtimes, "cases"], rows)
+    if subset:
+        intro = (f"{heading}\n\n"
+                 f"This report runs {len(ran)} of the {len(claimed)} cases that check the "
+                 f"statements of the {esc(index.doc)} ({code(index.path)}): the statements they "
+                 "check, in reading order, with their verdict: "
+                 "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
+                 "✅⚠️ partly (true in some readings or parts, not in others).")
+    text = intro + "\n\n" + table(["#", "where", "statement", *model.runtimes, "cases"], rows)
+    if not_run:
+        text += (f"\n\nNot run in this report: {numbers(not_run)} ({len(not_run)} "
+                 f"statement{'s' if len(not_run) > 1 else ''} whose cases are not among those "
+                 "run here).")
+    if not_checkable:
+        text += f"\n\nNot checkable by a case: {numbers(not_checkable)}."
+    return text
+
+
+def claim_ids(claim: dict) -> list[str]:
+    return [i for i in claim.get("cases") or [] if isinstance(i, str)]
+
+
+def numbers(ns: list[str]) -> str:
+    """Statement numbers as a reader counts them: `statement 3` or `statements 3, 5, 7`."""
+    return ("statement " if len(ns) == 1 else "statements ") + ", ".join(ns)
 
 
 def overall(model: RunModel, verdicts: list[str | None]) -> str:

@@ -20,13 +20,29 @@ def render(model: RunModel) -> str:
                     order.setdefault(case_id, pos)
     wrong.sort(key=lambda c: (order.get(c.id, len(order) + 1), model.number[c.id]))
     parts = ["## Article errata"]
+    article = [c for c in model.cases if c.source["doc"] == "article"
+               and model.verdict(c.id, ref) is not None]
+    not_run = model.not_run("article")
+    if not article:
+        # A report of a subset without the article's cases knows nothing about the article.
+        parts.append(f"No case of the article ran on {ref} in this report, so it says nothing "
+                     "about the article's statements: `tfscope report` runs them all.")
+        return "\n\n".join(parts)
+    subset = (f" This report runs {len(article)} of the article's cases (of "
+              f"{len(article) + len(not_run)}): the statements whose cases it leaves out are not "
+              "run in this report (see [Claims](#claims))."
+              if not_run else "")
     if not wrong:
+        checked = "that the cases check" if not not_run else \
+            (f"that the {len(article)} article cases of this report check" if len(article) > 1
+             else "that the one article case of this report checks")
         parts.append(f"Real TensorFlow ({ref}) bears out every statement of the article "
-                     "that the cases check.")
+                     f"{checked}.{subset}")
         return "\n\n".join(parts)
     parts.append(f"The article's statements that real TensorFlow ({ref}) does not bear out, "
                  "in the article's order, each with what TensorFlow really does (and on "
-                 "which runtimes), and the facts where the article and TensorFlow part.")
+                 "which runtimes), and the facts where the article and TensorFlow part."
+                 + subset)
     for n, case in enumerate(wrong, 1):
         r = model.result(case.id, ref)
         assert r is not None

@@ -164,6 +164,22 @@ class RunModel:
             out[case.id] = candidate
         return out
 
+    # -- what this run covers --
+
+    def claimed(self, doc: str) -> list[str]:
+        """The ids of the cases the claims index of `doc` names, in its order."""
+        ids: dict[str, None] = {}
+        for index in self.claims:
+            if index.doc == doc:
+                for claim in index.claims:
+                    ids.update((i, None) for i in claim.get("cases") or [] if isinstance(i, str))
+        return list(ids)
+
+    def not_run(self, doc: str) -> list[str]:
+        """The cases the claims index of `doc` names that this run did not run: a report of a
+        subset says nothing about their statements."""
+        return [i for i in self.claimed(doc) if i not in self.known]
+
     # -- results --
 
     def result(self, case_id: str, runtime: str | None) -> Result | None:
