@@ -19,7 +19,7 @@ from . import results as resultlib
 from .compare import GOOD, VERDICTS, format_diff
 from .config import Config, load_config, report_runtimes
 from .errors import UserError, did_you_mean
-from .files import write_atomic
+from .files import STDOUT, write_atomic
 from .runner import RunResults, run_cases
 from .runtimes import (
     DEFAULT_RUNTIME,
@@ -100,7 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "every case that does not conform. Exit 0 only when nothing fails.")
     with_cases(p)
     with_runtimes(p)
-    p.add_argument("--json", metavar="FILE", help="write the results as JSON")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON (`-`: standard "
+                   "output)")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("validate", help="check case files without running TensorFlow",
@@ -114,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "conforms or deviates as recorded.")
     with_cases(p)
     with_runtimes(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="where to write the report")
+    p.add_argument("-o", "--output", metavar="FILE", help="where to write the report (`-`: "
+                   "standard output)")
     p.add_argument("--details", action=argparse.BooleanOptionalAction, default=None,
                    help="also write every case in detail, a page per case folder, into cases/ "
                    "next to the report, and remove the pages it no longer writes there "
@@ -126,7 +128,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Write a Python script that reproduces one case with plain "
                        "TensorFlow 1.x (no tfscope needed) and prints the facts it observes.")
     with_case_id(p)
-    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (a "
+                   "device, FIFO or symlink's target is written through, never replaced)")
 
     p = sub.add_parser("record", help="run cases and write what TF did into their files",
                        description="Run cases and write what TensorFlow did into each case's "
@@ -395,8 +398,12 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     if cases is None:
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
+    to_stdout = args.output == STDOUT
+    if to_stdout and args.details:
+        raise UsageError("--details writes a page per case folder next to the report, so it "
+                         "needs a file for -o", hint="give -o a file, or drop --details")
     details = args.details if args.details is not None else \
-        out.resolve() == (config.root / config.report).resolve()
+        not to_stdout and out.resolve() == (config.root / config.report).resolve()
     digest = caselib.digest(case_paths(args, config), config.root, args.keyword)
     run = execute(args, config, cases, report_runtimes(config))
     if run.interrupted:
@@ -404,10 +411,15 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         return EXIT_INTERRUPTED
     pages = render_pages(run, config.root, out, load_claims(config.root / "claims"), digest,
                          report_command(args, config, out), details)
-    removed = write_pages(out.parent, pages, prune=details)
-    print(summary_table(run))
-    print(f"tfscope: wrote {out}" + (f" and {len(pages) - 1} case pages in "
-                                     f"{out.parent / DETAILS}" if details else ""))
+    if to_stdout:  # the overview only (details are off): the summary goes to stderr
+        write_atomic(STDOUT, next(iter(pages.values())))
+        print(summary_table(run), file=sys.stderr)
+        removed = []
+    else:
+        removed = write_pages(out.parent, pages, prune=details)
+        print(summary_table(run))
+        print(f"tfscope: wrote {out}" + (f" and {len(pages) - 1} case pages in "
+                                         f"{out.parent / DETAILS}" if details else ""))
     for path in removed:
         print(f"tfscope: removed {path} (a case page this report no longer has)")
     bad = [r for r in run.results if r.verdict.verdict not in GOOD]
@@ -485,11 +497,9 @@ def find_case(args: argparse.Namespace, config: Config) -> caselib.Case:
 def cmd_export(args: argparse.Namespace, config: Config) -> int:
     from .render import export_script
     script = export_script(find_case(args, config))
-    if args.output:
-        write_atomic(args.output, script)
+    write_atomic(args.output or STDOUT, script)
+    if args.output and args.output != STDOUT:
         print(f"tfscope: wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(script)
     return EXIT_OK
 
 

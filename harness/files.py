@@ -1,31 +1,157 @@
-"""Writing output files atomically: a reader (or an interrupted run) never sees half a file."""
+"""Writing output files: a reader (or an interrupted run) never sees half a file, and nothing that
+is not a regular file is ever replaced.
+
+`write_atomic` is the one way tfscope writes a file (reports, `--json`, exports, case files by
+`record`, `.tfscope/last-run.json`, generated docs). What it does depends on what is there:
+
+- nothing, or a regular file: the text goes to a temporary file in the same directory, is synced,
+  and replaces the file in one rename; an existing file keeps its permission bits (and owner, when
+  we may set it), a new one gets the usual 0666 minus the umask;
+- a symbolic link: the same, applied to the file it points to; the link stays a link;
+- anything else that exists (a character or block device such as /dev/null, a FIFO): written
+  through, like a shell's `>`, never replaced;
+- `-`: standard output.
+
+A file that cannot be written (a directory, no permission, a read-only file system, a file where
+a directory is expected) is an `OutputError`: one line with the path and what to do, exit 2.
+`locked` is an inter-process lock on a file for read-modify-write (`record`, last-run.json).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
+import fcntl
 import os
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from .errors import UserError
 
-def write_atomic(path: str | Path, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    umask = os.umask(0)
-    os.umask(umask)
+STDOUT = "-"
+
+
+class OutputError(UserError):
+    """A file or directory tfscope must write that the environment does not let it write."""
+
+
+# What to do about an OSError, by errno: the environment's fault, each with its fix.
+ENVIRONMENT_ERRNOS = {
+    errno.EACCES: "no permission: make it writable or choose another place",
+    errno.EPERM: "not permitted: make it writable or choose another place",
+    errno.EROFS: "read-only file system: choose a writable place",
+    errno.EISDIR: "it is a directory: name a file",
+    errno.ENOTDIR: "a part of the path is a file, not a directory: move it or choose another place",
+    errno.EEXIST: "a part of the path is a file, not a directory: move it or choose another place",
+    errno.ENOSPC: "no space left on the device: free some space",
+    errno.EDQUOT: "disk quota exceeded: free some space",
+    errno.ELOOP: "a symbolic link loops: fix or remove the link",
+    errno.ENAMETOOLONG: "the name is too long: choose a shorter path",
+    errno.ENXIO: "nothing to write to there (a socket, or a FIFO without a reader)",
+    errno.ENOENT: "a part of the path does not exist",
+    errno.EIO: "input/output error: check the device",
+}
+
+
+def environment_error(e: OSError, path: str | Path | None = None, doing: str = "write",
+                      hint: str | None = None) -> OutputError | None:
+    """The one-line error for an OSError the environment caused, or None if it is not one."""
+    if e.errno not in ENVIRONMENT_ERRNOS:
+        return None
+    where = e.filename if e.filename is not None else path
+    why = ENVIRONMENT_ERRNOS[e.errno]
+    return OutputError(f"cannot {doing}: {e.strerror or e}", str(where) if where else None,
+                       hint=f"{why}; {hint}" if hint else why)
+
+
+def write_atomic(path: str | Path, data: str | bytes, hint: str | None = None) -> None:
+    """Write `data` (text is written as UTF-8, line endings as given) to `path`; see above.
+    `hint` adds what the user can do for this file in particular (e.g. another option)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    if str(path) == STDOUT:
+        sys.stdout.flush()
+        if isinstance(data, str):
+            sys.stdout.write(data)
+        else:
+            sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    # A symlink (or a chain of them, or a link in a parent) is followed: its target is written.
+    target = Path(os.path.realpath(path))
     try:
-        os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        try:
+            st = os.stat(target)
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if st is not None and not stat.S_ISREG(st.st_mode):
+            _write_through(target, raw)
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _replace(target, raw, st)
+    except OSError as e:
+        error = environment_error(e, path, hint=hint)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _write_through(target: Path, raw: bytes) -> None:
+    """A device or FIFO: opened and written like a shell's `>` does (a FIFO waits for its
+    reader), never replaced by a regular file."""
+    with open(target, "wb") as handle:
+        handle.write(raw)
+
+
+def _replace(target: Path, raw: bytes, st: os.stat_result | None) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        if st is not None:  # keep the file's permission bits and, when we may, its owner
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+            with contextlib.suppress(OSError):
+                if (st.st_uid, st.st_gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(fd, st.st_uid, st.st_gid)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(raw)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+@contextlib.contextmanager
+def locked(path: str | Path, create: bool = False) -> Iterator[None]:
+    """Hold an exclusive inter-process lock (flock) on the file at `path` for a read-modify-write.
+    Writers replace the file by rename, so the lock is taken on the file the path names *after*
+    the lock is held: if it was replaced while we waited, we lock the new one instead."""
+    flags = os.O_RDONLY | (os.O_CREAT if create else 0)
+    while True:
+        fd = os.open(path, flags, 0o666)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                same = os.stat(path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+                return
+        finally:
+            os.close(fd)
 
 
 def generated_file_main(argv: list[str] | None, prog: str, description: str | None,
