@@ -414,27 +414,60 @@ def test_changes_between_versions_lists_every_differing_fact(run, tmp_path):
     text = render(two_versions(run), tmp_path)
     changes = text.split("## Changes between versions", 1)[1].split("\n## ", 1)[0]
     assert "### tf1.13 → tf1.15" in changes
-    assert "2 facts in 2 cases, 2 distinct changes." in changes
+    assert "2 facts in 2 cases, 2 distinct changes: 2 in behaviour." in changes
     rows = [line for line in changes.splitlines() if line.startswith("| ") and "---" not in line]
     assert rows[0] == "| tf1.13 | tf1.15 | cases (facts) |"
-    assert "foo_2/bar/var2:0" in rows[1] and rows[1].endswith("| [1][c1] `v2.name` |")
-    assert "Variable w exists" in rows[2] and rows[2].endswith("| [3][c3] `error` |")
+    # The exception first (it explains the facts around it), then the rest by frequency.
+    assert "Variable w exists" in rows[1] and rows[1].endswith("| [3][c3] `error` |")
+    assert "foo_2/bar/var2:0" in rows[2] and rows[2].endswith("| [1][c1] `v2.name` |")
+    assert "<details>" not in changes
     assert render(two_versions(run), tmp_path) == text  # deterministic
 
 
 def test_the_same_change_in_many_cases_is_one_row_listing_them_all(run, tmp_path):
     both = two_versions(run)
-    for r in both.results:  # every case's `class` fact changes alike, t.loop's in two facts
+    for r in both.results:  # every case's `dtype` fact changes alike, t.loop's in two facts
         old = r.runtime == "tf1.13"
-        r.outcome.facts = dict(r.outcome.facts, **{"x.class": "Variable" if old else "RefVariable"})
+        r.outcome.facts = dict(r.outcome.facts, **{"x.dtype": "float32" if old else "float64"})
         if r.case.id == "t.loop":
-            r.outcome.facts["y.class"] = r.outcome.facts["x.class"]
+            r.outcome.facts["y.dtype"] = r.outcome.facts["x.dtype"]
     changes = render(both, tmp_path).split("## Changes between versions", 1)[1]
     changes = changes.split("\n## ", 1)[0]
-    rows = [line for line in changes.splitlines() if line.startswith("| `Variable`")]
-    assert rows == ["| `Variable` | `RefVariable` | [1][c1] `x.class` `y.class`; "
-                    "[2][c2] `x.class`; [3][c3] `x.class` |"]
-    assert "6 facts in 3 cases, 3 distinct changes." in changes
+    rows = [line for line in changes.splitlines() if line.startswith("| `float32`")]
+    assert rows == ["| `float32` | `float64` | [1][c1] `x.dtype` `y.dtype`; "
+                    "[2][c2] `x.dtype`; [3][c3] `x.dtype` |"]
+    assert "6 facts in 3 cases, 3 distinct changes: 3 in behaviour." in changes
+
+
+def test_changes_in_behaviour_come_first_and_representation_only_changes_fold(run, tmp_path):
+    both = two_versions(run)
+    for r in both.results:
+        old = r.runtime == "tf1.13"
+        facts = dict(r.outcome.facts, **{"c.class": "Tensor" if old else "SymbolicTensor"})
+        if old:  # recorded on tf1.13 only
+            facts.update({"c.dtype": "float32", "c.shape": [2]})
+        r.outcome.facts = facts
+    text = render(both, tmp_path)
+    changes = section(text, "Changes between versions")
+    assert "11 facts in 3 cases, 5 distinct changes: 2 in behaviour, 1 class names only, " \
+           "2 recorded by one side only." in changes
+    rows = [line for line in changes.splitlines() if line.startswith("| ") and "---" not in line]
+    assert "Variable w exists" in rows[1] and "foo_2/bar/var2:0" in rows[2]  # behaviour first
+    folds = re.findall(r"<details><summary>(.*?)</summary>\n\n(.*?)\n\n</details>", changes,
+                       re.S)
+    assert [summary.split(" (")[0] for summary, _ in folds] == \
+        ["Class names only", "Recorded by one side only"]
+    assert "3 facts in 3 cases, 1 distinct changes, the most frequent <code>Tensor</code> → " \
+           "<code>SymbolicTensor</code>" in folds[0][0]
+    assert "| `Tensor` | `SymbolicTensor` | [1][c1] `c.class`; [2][c2] `c.class`; " \
+           "[3][c3] `c.class` |" in folds[0][1]
+    assert "| `float32` | not recorded |" in folds[1][1] and "| `[2]` | not recorded |" \
+        in folds[1][1]
+    # Folded rows are not among the rows of behaviour, and their case links still resolve.
+    assert not any("Tensor" in r or "not recorded" in r for r in rows[:3])
+    written = pages(both, tmp_path)
+    write_pages(tmp_path / "reports", written, prune=True)
+    assert broken_links(tmp_path / "reports", written) == []
 
 
 def test_claims_tables_keep_a_column_per_runtime(run, tmp_path):

@@ -4,6 +4,7 @@ runtimes next to each other in version order, one row per distinct change."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..compare import MISSING
@@ -15,9 +16,30 @@ CHANGE_CUT = 100     # a value in "Changes between versions"
 DELTA_FROM = 4       # lists this long are shown there as what one side has and the other lacks
 
 
+# Kinds of change. A change in behaviour (a name, an exception, a value) comes first; two kinds
+# say how TF represents things rather than what it does, and are folded into one line each: a
+# class name alone (Tensor -> SymbolicTensor, Variable -> RefVariable), and a fact that only one
+# side recorded (the program stopped earlier, or the runtime captures less).
+BEHAVIOUR, CLASS_NAME, ONE_SIDE = "behaviour", "class name", "one side"
+FOLDED = {
+    CLASS_NAME: ("Class names only", "the same objects under another class name"),
+    ONE_SIDE: ("Recorded by one side only", "facts one runtime recorded and the other did not: "
+               "its program stopped earlier, or it records less"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    fact: str
+    before: str     # as shown
+    after: str
+    kind: str
+
+
 def render(model: RunModel) -> str:
     """Every observed fact (and exception) that differs between two runtimes adjacent in
-    version order: one row per distinct change, with every case and fact it happens to."""
+    version order: one row per distinct change, with every case and fact it happens to;
+    changes in behaviour first, representation-only changes folded."""
     parts = ["## Changes between versions"]
     if len(model.runtimes) < 2:
         parts.append("One runtime only: nothing to compare.")
@@ -26,8 +48,10 @@ def render(model: RunModel) -> str:
                  "case observed that differs between them (and the exception raised, by "
                  "type and message), whatever the source claims. One row per change: the "
                  "value before, the value after, and every case (by number) with the facts "
-                 "that changed so; the most frequent first. Long values are cut, long lists "
-                 "show what one side has and the other lacks.")
+                 "that changed so. Changes in behaviour (names, exceptions, values) come "
+                 "first, the most frequent first; changes of representation only (a class "
+                 "name, a fact only one side recorded) are folded into one line each. Long "
+                 "values are cut, long lists show what one side has and the other lacks.")
     for old, new in zip(model.runtimes, model.runtimes[1:]):
         parts.append(f"### {old} → {new}")
         parts.append(pair(model, old, new))
@@ -36,51 +60,96 @@ def render(model: RunModel) -> str:
 
 def pair(model: RunModel, old: str, new: str) -> str:
     """The changes from runtime `old` to runtime `new`."""
-    changes: dict[tuple[str, str], dict[str, list[str]]] = {}
+    groups: dict[str, dict[tuple[str, str], dict[str, list[str]]]] = {
+        BEHAVIOUR: {}, CLASS_NAME: {}, ONE_SIDE: {}}
     for case in model.cases:
         a, b = model.result(case.id, old), model.result(case.id, new)
         if a is None or b is None:
             continue
-        for fact, left, right in changed_facts(a, b):
-            changes.setdefault((left, right), {}).setdefault(case.id, []).append(fact)
-    if not changes:
+        for change in changed_facts(a, b):
+            groups[change.kind].setdefault((change.before, change.after), {}).setdefault(
+                case.id, []).append(change.fact)
+    if not any(groups.values()):
         return "No observed fact differs."
+    every = {key: where for changes in groups.values() for key, where in changes.items()}
+    real = groups[BEHAVIOUR]
+    lines = [f"{count(every)}, {len(every)} distinct changes: {len(real)} in behaviour"
+             + "".join(f", {len(groups[kind])} {FOLDED[kind][0].lower()}" for kind in FOLDED
+                       if groups[kind]) + "."]
+    if real:
+        lines.append(change_table(model, old, new, real))
+    else:
+        lines.append("No change in behaviour (names, exceptions, values).")
+    for kind, (title, meaning) in FOLDED.items():
+        changes = groups[kind]
+        if not changes:
+            continue
+        top = rank(changes)[0]
+        lines.append(f"<details><summary>{title} ({meaning}): {count(changes)}, "
+                     f"{len(changes)} distinct changes, the most frequent {html(top[0])} → "
+                     f"{html(top[1])}</summary>\n\n"
+                     + change_table(model, old, new, changes) + "\n\n</details>")
+    return "\n\n".join(lines)
+
+
+def rank(changes: dict[tuple[str, str], dict[str, list[str]]]) -> list[tuple[str, str]]:
+    """Exceptions (and runs that ended otherwise) first: they explain the facts around them;
+    then the most frequent change first, then in the order first met (case order)."""
+    def key(k: tuple[str, str]) -> tuple[bool, int]:
+        facts = [f for fs in changes[k].values() for f in fs]
+        return not ({"error", "(run)"} & set(facts)), -len(facts)
+    return sorted(changes, key=key)
+
+
+def count(changes: dict[tuple[str, str], dict[str, list[str]]]) -> str:
     n_facts = sum(len(f) for where in changes.values() for f in where.values())
     n_cases = len({c for where in changes.values() for c in where})
-    order = sorted(changes, key=lambda k: -sum(len(f) for f in changes[k].values()))
+    return f"{n_facts} facts in {n_cases} cases"
+
+
+def html(text: str) -> str:
+    """A change's value inside <summary>, where markdown is not read: code spans as <code>."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"(`+) ?(.*?) ?\1", lambda m: f"<code>{m.group(2)}</code>", text)
+
+
+def change_table(model: RunModel, old: str, new: str,
+                 changes: dict[tuple[str, str], dict[str, list[str]]]) -> str:
     rows = []
-    for left, right in order:
+    for left, right in rank(changes):
         where = "; ".join(
             f"{model.link(model.known[case_id])} " + " ".join(code(f) for f in facts)
             for case_id, facts in changes[(left, right)].items())
         rows.append([left, right, where])
-    return (f"{n_facts} facts in {n_cases} cases, {len(changes)} distinct changes.\n\n"
-            + table([old, new, "cases (facts)"], rows))
+    return table([old, new, "cases (facts)"], rows)
 
 
-def changed_facts(a: Result, b: Result) -> list[tuple[str, str, str]]:
-    """(fact, as on a, as on b) for every observed fact that differs, the exception first."""
+def changed_facts(a: Result, b: Result) -> list[Change]:
+    """Every observed fact that differs between two results of a case, the exception first."""
     if a.outcome.problem is not None or b.outcome.problem is not None:
         left, right = (verdict_cell(r.verdict.verdict) if r.outcome.problem is not None
                        else "ran" for r in (a, b))
-        return [] if left == right else [("(run)", left, right)]
+        return [] if left == right else [Change("(run)", left, right, BEHAVIOUR)]
     out = []
     ea, eb = error_key(a.outcome.error), error_key(b.outcome.error)
     if ea != eb:
-        out.append(("error", error_actual_text(a.outcome.error),
-                    error_actual_text(b.outcome.error)))
+        out.append(Change("error", error_actual_text(a.outcome.error),
+                          error_actual_text(b.outcome.error), BEHAVIOUR))
     fa, fb = a.outcome.facts, b.outcome.facts
     for fact in sorted(set(fa) | set(fb)):
         va, vb = fa.get(fact, MISSING), fb.get(fact, MISSING)
         if va == vb and type(va) is type(vb):
             continue
+        kind = ONE_SIDE if MISSING in (va, vb) else \
+            CLASS_NAME if fact.rsplit(".", 1)[-1] == "class" else BEHAVIOUR
         if isinstance(va, list) and isinstance(vb, list) and max(len(va), len(vb)) >= DELTA_FROM \
                 and all(isinstance(x, str) for x in va + vb) and set(va) != set(vb):
             only_a = [x for x in va if x not in vb]
             only_b = [x for x in vb if x not in va]
-            out.append((fact, delta_text(only_a, len(va)), delta_text(only_b, len(vb))))
+            out.append(Change(fact, delta_text(only_a, len(va)), delta_text(only_b, len(vb)),
+                              kind))
         else:
-            out.append((fact, change_text(va), change_text(vb)))
+            out.append(Change(fact, change_text(va), change_text(vb), kind))
     return out
 
 
