@@ -7,9 +7,10 @@ deeply nested files) are refused with a clear error instead of eating the machin
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -278,6 +279,10 @@ class Case:
                 "values": self.value_labels(), "test_steps": test_steps}
 
 
+class _Noted(Exception):
+    """A part of a case is invalid, and its problems are already noted."""
+
+
 def _type_name(value: Any) -> str:
     return {dict: "a mapping", Map: "a mapping", list: "a list", Seq: "a list", str: "a string",
             bool: "a boolean", int: "a number", float: "a number", type(None): "null"}.get(
@@ -285,23 +290,58 @@ def _type_name(value: Any) -> str:
 
 
 class _Validator:
-    """Validates one case mapping; raises CaseError at the first problem, with its line."""
+    """Validates one case mapping and collects every problem it finds, each with its line.
+
+    A check raises `self.fail(...)` at the first problem of the part it checks; `self.part()`
+    blocks around the independent parts of a case (each top-level key, each step, each
+    argument, each expected fact, each deviation) catch it, note it in `self.problems` and go on
+    with the next part, so one run reports every problem of a file. `self.note(...)` records a
+    problem without leaving the current part. A step whose arguments fail still registers its
+    label (of unknown kind), so what refers to it is not reported a second time."""
 
     def __init__(self, path: str, allow_test_steps: bool) -> None:
         self.path, self.allow_test_steps = path, allow_test_steps
         self.labels: dict[str, dict] = {}
         self.paths: set[str] = set()
         self.templates: list[str] = []  # labels of the template bodies being validated
+        self.problems: list[CaseError] = []
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
 
-    def keys(self, mapping: Map, allowed: Iterable[str], what: str) -> None:
+    def note(self, message: str, line: int, hint: str | None = None) -> None:
+        """A problem that does not stop checking the rest of the current part."""
+        self.problems.append(self.fail(message, line, hint))
+
+    @contextlib.contextmanager
+    def part(self) -> Iterator[None]:
+        """Check one independent part: a problem raised inside is noted, and checking goes on
+        after the block."""
+        try:
+            yield
+        except CaseError as e:
+            self.problems.append(e)
+        except _Noted:
+            pass
+
+    def validate(self, data: Any, line: int) -> tuple[Case | None, list[CaseError]]:
+        """The case, or None and every problem found in it (in line order)."""
+        case = None
+        with self.part():
+            case = self.case(data, line)
+        seen: set[str] = set()
+        problems = [p for p in sorted(self.problems, key=lambda p: p.line or 0)
+                    if not (str(p) in seen or seen.add(str(p)))]
+        return (None if problems else case), problems
+
+    def keys(self, mapping: Map, allowed: Iterable[str], what: str) -> list[Any]:
+        """Note every key of `mapping` not in `allowed`; returns them."""
         allowed = list(allowed)
-        for key in mapping:
-            if key not in allowed:
-                hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
-                raise self.fail(f"unknown key `{key}` in {what}", line_of(mapping, key), hint)
+        unknown = [key for key in mapping if key not in allowed]
+        for key in unknown:
+            hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
+            self.note(f"unknown key `{key}` in {what}", line_of(mapping, key), hint)
+        return unknown
 
     def string(self, mapping: Map, key: str, what: str, required: bool = True) -> str | None:
         if key not in mapping:
@@ -315,6 +355,8 @@ class _Validator:
         return value
 
     def case(self, data: Any, line: int) -> Case:
+        """The case; every problem found is in `self.problems` (a Case is returned even then,
+        and `validate` drops it)."""
         if not isinstance(data, Map):
             raise self.fail(f"a case must be a mapping, not {_type_name(data)}", line,
                             "start it with `id:`")
@@ -322,53 +364,85 @@ class _Validator:
         if data.get("format", FORMAT) != FORMAT:
             raise self.fail(f"unsupported case format {data['format']!r}",
                             line_of(data, "format"), f"this harness reads format {FORMAT}")
-        case_id = self.string(data, "id", "the case")
-        if not ID_RE.fullmatch(case_id):  # not .match: `$` lets a trailing newline through
-            raise self.fail(f"bad case id `{case_id}`", line_of(data, "id"),
-                            "use lower-case letters, digits, '.', '_' and '-' (at most 120)")
-        what = f"case `{case_id}`"
-        title = self.string(data, "title", what)
+        case_id, what = "", "the case"
+        with self.part():
+            case_id = self.string(data, "id", "the case") or ""
+            if not ID_RE.fullmatch(case_id):  # not .match: `$` lets a trailing newline through
+                raise self.fail(f"bad case id `{case_id}`", line_of(data, "id"),
+                                "use lower-case letters, digits, '.', '_' and '-' (at most 120)")
+            what = f"case `{case_id}`"
+        title = ""
+        with self.part():
+            title = self.string(data, "title", what) or ""
         source = data.get("source")
-        if not isinstance(source, Map):
-            raise self.fail(f"{what} needs a `source` mapping with `doc` and `quote`",
-                            line_of(data, "source", data.line))
-        self.keys(source, SOURCE_KEYS, f"the source of {what}")
-        for key in ("doc", "quote"):
-            self.string(source, key, f"the source of {what}")
-        for key in ("reading", "where", "url"):
-            self.string(source, key, f"the source of {what}", required=False)
+        with self.part():
+            if not isinstance(source, Map):
+                raise self.fail(f"{what} needs a `source` mapping with `doc` and `quote`",
+                                line_of(data, "source", data.line))
+            self.keys(source, SOURCE_KEYS, f"the source of {what}")
+            for key in ("doc", "quote", "reading", "where", "url"):
+                with self.part():
+                    self.string(source, key, f"the source of {what}",
+                                required=key in ("doc", "quote"))
         tags = data.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
-            raise self.fail(f"`tags` of {what} must be a list of words", line_of(data, "tags"))
+            self.note(f"`tags` of {what} must be a list of words", line_of(data, "tags"))
         program = data.get("program")
+        steps: list[dict] = []
         if not isinstance(program, Seq) or not program:
-            raise self.fail(f"{what} needs a non-empty `program` list of steps",
-                            line_of(data, "program", data.line))
-        steps = self.steps(program, "program", multi=False)
+            self.note(f"{what} needs a non-empty `program` list of steps",
+                      line_of(data, "program", data.line))
+        else:
+            steps = self.steps(program, "program", multi=False)
         expect = data.get("expect")
         if not isinstance(expect, Map):  # may be empty: a case that only records, no claim yet
-            raise self.fail(f"{what} needs an `expect` mapping of facts",
-                            line_of(data, "expect", data.line),
-                            "e.g. `v1.name: foo/var1:0`, `error: {type: ValueError}`, or `{}` "
-                            "to only record what TF does (`tfscope record`)")
-        self.expectations(expect, "expect")
-        deviations = self.deviations(data.get("deviations", []), line_of(data, "deviations"))
-        observed = self.observed(data.get("observed", Map()), line_of(data, "observed"))
+            self.note(f"{what} needs an `expect` mapping of facts",
+                      line_of(data, "expect", data.line),
+                      "e.g. `v1.name: foo/var1:0`, `error: {type: ValueError}`, or `{}` "
+                      "to only record what TF does (`tfscope record`)")
+        else:
+            self.expectations(expect, "expect")
+        deviations: list[Deviation] = []
+        with self.part():
+            deviations = self.deviations(data.get("deviations", []), line_of(data, "deviations"))
+        observed: dict[str, dict[str, Any]] = {}
+        with self.part():
+            observed = self.observed(data.get("observed", Map()), line_of(data, "observed"))
         timeout = data.get("timeout")
         if timeout is not None and (isinstance(timeout, bool) or not isinstance(
                 timeout, (int, float)) or not 0 < timeout <= 3600):
-            raise self.fail("`timeout` must be a number of seconds (0 to 3600)",
-                            line_of(data, "timeout"))
-        return Case(id=case_id, title=title, source=dict(source), tags=list(tags),
-                    program=steps, expect=_plain(expect), deviations=deviations,
-                    timeout=timeout, path=self.path, line=data.line, labels=self.labels,
-                    observed=observed)
+            self.note("`timeout` must be a number of seconds (0 to 3600)",
+                      line_of(data, "timeout"))
+        return Case(id=case_id, title=title, source=_plain(source) if isinstance(source, Map)
+                    else {}, tags=list(tags) if isinstance(tags, list) else [],
+                    program=steps, expect=_plain(expect) if isinstance(expect, Map) else {},
+                    deviations=deviations, timeout=timeout, path=self.path, line=data.line,
+                    labels=self.labels, observed=observed)
 
     # -- program --
 
     def steps(self, items: Seq, where: str, multi: bool) -> list[dict]:
-        return [self.step(item, f"{where}[{i}]", line_of(items, i), multi)
-                for i, item in enumerate(items)]
+        out = []
+        for i, item in enumerate(items):
+            path = f"{where}[{i}]"
+            with self.part():
+                try:
+                    out.append(self.step(item, path, line_of(items, i), multi))
+                except (CaseError, _Noted):
+                    self.broken_step(item, path, multi)
+                    raise
+        return out
+
+    def broken_step(self, item: Any, path: str, multi: bool) -> None:
+        """A step with a problem still has its path and label, so that what refers to them is
+        not reported too: the label is registered with an unknown kind."""
+        self.paths.add(path)
+        if not isinstance(item, Map):
+            return
+        for value in item.values():
+            label = _raw_label(value)
+            if label is not None and label not in self.labels:
+                self.labels[label] = {"kind": None, "multi": multi, "path": path}
 
     def step(self, item: Any, path: str, line: int, multi: bool) -> dict:
         if not isinstance(item, Map):
@@ -389,24 +463,30 @@ class _Validator:
             if spec is not None:
                 hint = "it is for the harness's own tests only"
             raise self.fail(f"unknown step `{kind}`", line_of(item, kind), hint)
-        args = self.arguments(spec, item[kind], line_of(item, kind))
-        label = args.pop("as", None)
+        before = len(self.problems)
+        args: dict[str, Any] = {}
+        with self.part():
+            args = self.arguments(spec, item[kind], line_of(item, kind))
+        # With bad arguments the step still defines its label (when that is fine) and its body
+        # is still checked: their problems are reported in the same run.
+        label = args.pop("as", None) if len(self.problems) == before else _raw_label(item[kind])
         out: dict[str, Any] = {"kind": kind, "args": args, "path": path, "line": line}
         if label is not None:
             out["as"] = label
         if multi:
             out["multi"] = True
-        self.declared(spec, args, out, item[kind])
-        if spec.label_required and label is None:
-            raise self.fail(f"`{kind}` needs `as: LABEL`", line,
-                            "later steps refer to it by that label")
+        with self.part():
+            self.declared(spec, args, out, item[kind])
+        if spec.label_required and label is None and len(self.problems) == before:
+            self.note(f"`{kind}` needs `as: LABEL`", line, "later steps refer to it by that label")
         if spec.body:
             body = item.get("do", [])
             if not isinstance(body, list):
-                raise self.fail(f"`do:` of `{kind}` must be a list of steps",
-                                line_of(item, "do", line),
-                                "indent `do:` at the level of the step key")
-            self.register(label, spec, out)
+                self.note(f"`do:` of `{kind}` must be a list of steps", line_of(item, "do", line),
+                          "indent `do:` at the level of the step key")
+                body = []
+            with self.part():
+                self.register(label, spec, out)
             if kind == "template":  # a function, run once per call_template
                 self.templates.append(label)
             out["do"] = self.steps(body, path + ".do", multi or kind in ("repeat", "template"))
@@ -414,9 +494,12 @@ class _Validator:
                 self.templates.pop()
         else:
             if "do" in item:
-                raise self.fail(f"`{kind}` takes no `do:` body", line_of(item, "do"))
-            self.register(label, spec, out)
+                self.note(f"`{kind}` takes no `do:` body", line_of(item, "do"))
+            with self.part():
+                self.register(label, spec, out)
         self.paths.add(path)
+        if len(self.problems) > before:
+            raise _Noted
         return out
 
     def vocabulary(self) -> list[str]:
@@ -434,33 +517,43 @@ class _Validator:
             raw_map.line, raw_map.key_lines = line, {first: line}
             raw = raw_map
         allowed = spec.arg_names + (["as"] if spec.captures else [])
-        self.keys(raw, allowed, f"`{spec.kind}`")
+        before = len(self.problems)
+        unknown = self.keys(raw, allowed, f"`{spec.kind}`")
         for name in spec.required:
             if name not in raw:
-                raise self.fail(f"`{spec.kind}` needs `{name}`", line_of(raw),
-                                f"add `{name}: ...` to its arguments")
+                self.note(f"`{spec.kind}` needs `{name}`", line_of(raw),
+                          f"add `{name}: ...` to its arguments")
         args: dict[str, Any] = {}
         for name, value in raw.items():
-            if name == "as":
-                if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
-                        value in vocabulary.PY_KEYWORDS or value == "graph":
-                    raise self.fail(f"bad label `{value}`", line_of(raw, name),
-                                    "a label is a Python identifier, not a keyword, "
-                                    "`tf`, `i` or `graph`")
-                args["as"] = value
+            if name in unknown:
                 continue
-            argtype = spec.arg_type(name)
-            try:
-                problem = argtype.check(_plain(value))
-            except (TypeError, ValueError, KeyError, AttributeError):  # a check's own blind spot
-                problem = f"expected a {argtype.name}"
-            if problem:
-                raise self.fail(f"bad `{name}` for `{spec.kind}`: {problem}",
-                                line_of(raw, name))
-            for ref in vocabulary.refs_in(argtype, _plain(value)):
-                self.reference(ref, name, argtype, line_of(raw, name))
-            args[name] = _plain(value)
+            with self.part():
+                self.argument(spec, raw, name, value, args)
+        if len(self.problems) > before:
+            raise _Noted  # the step is not valid, and why is noted
         return args
+
+    def argument(self, spec: vocabulary.Step, raw: Map, name: str, value: Any,
+                 args: dict) -> None:
+        if name == "as":
+            if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
+                    value in vocabulary.PY_KEYWORDS or value == "graph":
+                raise self.fail(f"bad label `{value}`", line_of(raw, name),
+                                "a label is a Python identifier, not a keyword, "
+                                "`tf`, `i` or `graph`")
+            args["as"] = value
+            return
+        argtype = spec.arg_type(name)
+        try:
+            problem = argtype.check(_plain(value))
+        except (TypeError, ValueError, KeyError, AttributeError):  # a check's own blind spot
+            problem = f"expected a {argtype.name}"
+        if problem:
+            raise self.fail(f"bad `{name}` for `{spec.kind}`: {problem}",
+                            line_of(raw, name))
+        for ref in vocabulary.refs_in(argtype, _plain(value)):
+            self.reference(ref, name, argtype, line_of(raw, name))
+        args[name] = _plain(value)
 
     def reference(self, label: str, arg: str, argtype: Any, line: int) -> None:
         if label not in self.labels:
@@ -469,6 +562,8 @@ class _Validator:
             raise self.fail(f"`{arg}` refers to `{label}`, which no earlier step captures",
                             line, hint)
         kind = self.labels[label]["kind"]
+        if kind is None:  # a broken step's label: its own problem is reported
+            return
         wanted = getattr(argtype, "ref_kinds", None) or (
             ("scope",) if argtype in (vocabulary.SCOPE, vocabulary.LABEL) else (
                 "variable", "tensor"))
@@ -512,24 +607,28 @@ class _Validator:
         if not isinstance(mapping, Map):
             raise self.fail(f"`{what}` must be a mapping of facts", line_of(mapping))
         for key, value in mapping.items():
-            line = line_of(mapping, key)
-            if key == "error":
-                self.error_expectation(value, line)
-                continue
-            self.fact(str(key), line)
-            if isinstance(value, Map) and len(value) > 1 and any(k in MATCHERS for k in value):
-                # Compared as a literal it could never match: say so instead.
-                raise self.fail(f"`{key}`: a matcher is a mapping with exactly one key "
-                                f"({', '.join(MATCHERS)})", line,
-                                "split it into one matcher per fact, or write the whole value")
-            label = str(key).split(".", 1)[0]
-            if label in self.labels and self.labels[label]["multi"] and not (
-                    isinstance(value, list) or _is_matcher(value)):
-                raise self.fail(f"`{label}` is captured inside `repeat` or `template`, so "
-                                f"`{key}` is a list "
-                                "with one value per execution", line, "write a list")
-            if _is_matcher(value):
-                self.matcher(value, line)
+            with self.part():
+                self.expectation(mapping, key, value)
+
+    def expectation(self, mapping: Map, key: Any, value: Any) -> None:
+        line = line_of(mapping, key)
+        if key == "error":
+            self.error_expectation(value, line)
+            return
+        self.fact(str(key), line)
+        if isinstance(value, Map) and len(value) > 1 and any(k in MATCHERS for k in value):
+            # Compared as a literal it could never match: say so instead.
+            raise self.fail(f"`{key}`: a matcher is a mapping with exactly one key "
+                            f"({', '.join(MATCHERS)})", line,
+                            "split it into one matcher per fact, or write the whole value")
+        label = str(key).split(".", 1)[0]
+        if label in self.labels and self.labels[label]["multi"] and not (
+                isinstance(value, list) or _is_matcher(value)):
+            raise self.fail(f"`{label}` is captured inside `repeat` or `template`, so "
+                            f"`{key}` is a list "
+                            "with one value per execution", line, "write a list")
+        if _is_matcher(value):
+            self.matcher(value, line)
 
     def fact(self, key: str, line: int) -> None:
         if "." not in key:
@@ -550,6 +649,8 @@ class _Validator:
                             did_you_mean(label, self.labels) or (
                                 "captured: " + ", ".join(sorted(self.labels)) if self.labels
                                 else f"add `as: {label}` to a step"))
+        if self.labels[label]["kind"] is None:  # a broken step's label: its problem is reported
+            return
         facts = vocabulary.FACTS[self.labels[label]["kind"]]
         if fact not in facts:
             raise self.fail(f"unknown fact `{fact}` of `{label}` "
@@ -579,9 +680,9 @@ class _Validator:
         self.keys(value, ERROR_KEYS, "`error`")
         for key in value:
             if not isinstance(value[key], str):
-                raise self.fail(f"`error.{key}` must be a string", line_of(value, key))
+                self.note(f"`error.{key}` must be a string", line_of(value, key))
         if "type" not in value:
-            raise self.fail("`error` needs a `type` (the exception class name)", line)
+            self.note("`error` needs a `type` (the exception class name)", line)
         if "matches" in value:
             self.matcher(Map(matches=value["matches"]), line_of(value, "matches"))
         step = value.get("step")
@@ -597,8 +698,9 @@ class _Validator:
                             "let `tfscope record` write it")
         for runtime, facts in value.items():
             if not isinstance(runtime, str) or not isinstance(facts, Map):
-                raise self.fail(f"`observed.{runtime}` must be a mapping of facts",
-                                line_of(value, runtime), "let `tfscope record` write it")
+                self.note(f"`observed.{runtime}` must be a mapping of facts",
+                          line_of(value, runtime), "let `tfscope record` write it")
+                continue
             self.expectations(facts, "observed")
         return _plain(value)
 
@@ -607,32 +709,37 @@ class _Validator:
             raise self.fail("`deviations` must be a list", line)
         out = []
         for i, item in enumerate(items):
-            item_line = line_of(items, i, line)
-            if not isinstance(item, Map):
-                raise self.fail("a deviation must be a mapping with `observed` and `reason`",
-                                item_line)
-            self.keys(item, DEVIATION_KEYS, "a deviation")
-            reason = self.string(item, "reason", "a deviation")
-            observed = item.get("observed")
-            if not isinstance(observed, Map) or not observed:
-                raise self.fail("a deviation needs `observed:` facts (what TF really gives)",
-                                item_line)
-            self.expectations(observed, "observed")
-            runtimes = item.get("runtimes")
-            if isinstance(runtimes, str):
-                runtimes = [runtimes]
-            if runtimes is not None and (not isinstance(runtimes, list) or not runtimes or not all(
-                    isinstance(r, str) for r in runtimes)):
-                raise self.fail("`runtimes` must be a list of runtime names or version ranges",
-                                line_of(item, "runtimes"),
-                                'e.g. `runtimes: [tf2]` or `runtimes: ["<1.14"]`')
-            for i, entry in enumerate(runtimes or []):
-                self.runtime_entry(entry, line_of(item["runtimes"], i, line_of(item, "runtimes")))
-            out.append(Deviation(reason=reason, observed=_plain(observed),
-                                 runtimes=None if runtimes in (None, ["*"]) else list(runtimes),
-                                 line=item_line))
+            with self.part():
+                out.append(self.deviation(item, line_of(items, i, line)))
         return out
 
+    def deviation(self, item: Any, item_line: int) -> Deviation:
+        if not isinstance(item, Map):
+            raise self.fail("a deviation must be a mapping with `observed` and `reason`",
+                            item_line)
+        self.keys(item, DEVIATION_KEYS, "a deviation")
+        reason = ""
+        with self.part():
+            reason = self.string(item, "reason", "a deviation") or ""
+        observed = item.get("observed")
+        if not isinstance(observed, Map) or not observed:
+            self.note("a deviation needs `observed:` facts (what TF really gives)", item_line)
+        else:
+            self.expectations(observed, "observed")
+        runtimes = item.get("runtimes")
+        if isinstance(runtimes, str):
+            runtimes = [runtimes]
+        if runtimes is not None and (not isinstance(runtimes, list) or not runtimes or not all(
+                isinstance(r, str) for r in runtimes)):
+            raise self.fail("`runtimes` must be a list of runtime names or version ranges",
+                            line_of(item, "runtimes"),
+                            'e.g. `runtimes: [tf2]` or `runtimes: ["<1.14"]`')
+        for i, entry in enumerate(runtimes or []):
+            with self.part():
+                self.runtime_entry(entry, line_of(item["runtimes"], i, line_of(item, "runtimes")))
+        return Deviation(reason=reason, observed=_plain(observed) if isinstance(observed, Map)
+                         else {}, runtimes=None if runtimes in (None, ["*"]) else list(runtimes),
+                         line=item_line)
 
     def runtime_entry(self, entry: str, line: int) -> None:
         """A deviation's runtime: a built-in runtime's name, `*`, or a version range."""
@@ -651,6 +758,15 @@ class _Validator:
             raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
                             suggest(entry) or "known: " + ", ".join(SPECS)
                             + '; for other runtimes give a version range such as "<1.14"')
+
+
+def _raw_label(raw: Any) -> str | None:
+    """The label an unvalidated step's arguments give, when it is a usable one."""
+    label = raw.get("as") if isinstance(raw, Map) else None
+    if isinstance(label, str) and vocabulary.LABEL_RE.fullmatch(label) and \
+            label not in vocabulary.PY_KEYWORDS and label != "graph":
+        return label
+    return None
 
 
 def _is_matcher(value: Any) -> bool:
@@ -747,10 +863,10 @@ def load_text(text: str, shown: str, allow_test_steps: bool = False
     cases, errors = [], []
     for i, item in enumerate(items):
         line = line_of(data, i) if isinstance(data, list) else line_of(data) or 1
-        try:
-            cases.append(_Validator(shown, allow_test_steps).case(item, line))
-        except CaseError as e:
-            errors.append(e)
+        case, problems = _Validator(shown, allow_test_steps).validate(item, line)
+        errors += problems
+        if case is not None:
+            cases.append(case)
     return cases, errors
 
 

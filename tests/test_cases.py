@@ -94,7 +94,7 @@ def test_yaml_syntax_error_has_line(write_case):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("id: T!\n", "bad case id"),
+    (VALID.replace("t.one", "T!"), "bad case id"),
     ("- 1\n", "a case must be a mapping"),
     ("id: a\nid: b\n", "duplicate key `id`"),
     ("!!python/object:os.system {}\n", "unsupported YAML tag"),
@@ -185,3 +185,76 @@ def test_odd_values_are_located_errors_not_crashes(write_case, step, message):
     text = VALID.replace("  - get_variable: {name: foo/var1, shape: [1]}\n", f"  - {step}\n", 1)
     error = the_error(write_case, text)
     assert message in error.message and error.line == 6
+
+
+def test_every_problem_of_a_case_in_one_run(write_case):
+    # A minimal case used to take four rounds (title, source, program, expect): one run now.
+    found, errors = load_one(write_case, "id: t.min\n")
+    messages = [e.message for e in errors]
+    assert not found and len(errors) == 4, messages
+    for part in ("no `title`", "`source` mapping", "`program` list", "`expect` mapping"):
+        assert any(part in m for m in messages), (part, messages)
+
+
+def test_every_bad_step_argument_and_fact_is_reported_with_its_line(write_case):
+    text = """\
+id: t.many
+title: t
+source: {doc: d, quote: q, pages: 3}
+tags: x
+program:
+  - get_varible: {name: a, as: a}
+  - get_variable: {name: b, shape: one, dtype: float33, as: b}
+  - name_scope: {name: s, bogus: 1}
+    do:
+      - variable: {initial_value: [1.0], nam: c, as: c}
+  - repeat: 2
+    dont: []
+  - reuse_variables: nowhere
+expect:
+  a.name: a:0
+  b.name: b:0
+  c.nme: c:0
+  d.name: d:0
+  error: {type: ValueError, msg: x}
+timeout: -1
+"""
+    found, errors = load_one(write_case, text)
+    got = [(e.line, e.message) for e in errors]
+    assert not found
+    expected = [
+        (3, "unknown key `pages` in the source"),
+        (4, "`tags` of case `t.many` must be a list"),
+        (6, "unknown step `get_varible`"),
+        (7, "bad `shape` for `get_variable`"),
+        (7, "bad `dtype` for `get_variable`"),
+        (8, "unknown key `bogus` in `name_scope`"),
+        (10, "unknown key `nam` in `variable`"),  # the body of a step with bad arguments
+        (12, "one step per list item"),
+        (13, "`scope` refers to `nowhere`"),
+        (17, "unknown fact `nme` of `c`"),
+        (18, "`d.name` names `d`"),
+        (19, "unknown key `msg` in `error`"),
+        (20, "`timeout` must be a number"),
+    ]
+    for line, message in expected:
+        assert any(line == g[0] and message in g[1] for g in got), (line, message, got)
+    # `a` and `b` come from broken steps: what refers to them is not blamed a second time.
+    assert not any("`a.name`" in m or "`b.name`" in m for _, m in got), got
+    assert [g[0] for g in got] == sorted(g[0] for g in got)  # in line order
+    assert all(e.path and e.line for e in errors)
+
+
+def test_every_bad_deviation_is_reported(write_case):
+    text = VALID + """\
+deviations:
+  - reason: r
+    observed: {v1.nme: x}
+  - observed: {v1.name: [a, b]}
+    runtimes: [tf15]
+"""
+    found, errors = load_one(write_case, text)
+    messages = [e.message for e in errors]
+    assert not found and len(errors) == 3, messages
+    assert "unknown fact `nme`" in messages[0] and "no `reason`" in messages[1]
+    assert "unknown runtime `tf15`" in messages[2]
