@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,9 +177,102 @@ def format_value(value: Any) -> str:
 
 
 def format_diff(mismatches: list[Mismatch], indent: str = "    ") -> str:
+    """The mismatches as text (the CLI's failures, pytest's and `tfscope show`'s); two lists
+    also as where they part (see `list_diff`)."""
     lines = []
     for m in mismatches:
         lines.append(f"{indent}{m.fact}:")
         lines.append(f"{indent}  expected: {format_value(m.expected)}")
         lines.append(f"{indent}  actual:   {format_value(m.actual)}")
+        lines += [f"{indent}  {line}" for line in list_diff(m.expected, m.actual)]
     return "\n".join(lines)
+
+
+# --- where two lists part -------------------------------------------------------------------------
+ALIGN_MAX = 16     # lists up to this long are also shown side by side, item against item
+SHOW_ITEMS = 8     # missing or extra items named, then "… N more"
+
+
+def list_diff(expected: Any, actual: Any, at_least: int = 2) -> list[str]:
+    """Where an expected list (a literal, or a `contains` / `excludes` matcher) and the actual
+    list part, as lines: the first difference, the items missing and the extra ones, and for
+    short lists both side by side. Nothing when either is not a list, or they match. Two one-
+    line arrays of 25 names hide a one-name difference; these lines name it. Literal lists
+    shorter than `at_least` items (both) say all there is in their two lines already."""
+    if not isinstance(actual, list):
+        return []
+    if isinstance(expected, dict) and len(expected) == 1:
+        (name, arg), = expected.items()
+        if name == "contains" and isinstance(arg, list):
+            absent = [x for x in arg if x not in actual]
+            return [f"missing: {_items(absent)}"] if absent else []
+        if name == "excludes" and isinstance(arg, list):
+            present = [x for x in arg if x in actual]
+            return [f"present though excluded: {_items(present)}"] if present else []
+        return []
+    if not isinstance(expected, list) or match(expected, actual) \
+            or max(len(expected), len(actual)) < at_least:
+        return []
+    lines = []
+    first = next((i for i, (e, a) in enumerate(zip(expected, actual)) if not match(e, a)),
+                 min(len(expected), len(actual)))
+    at_e = format_value(expected[first]) if first < len(expected) else "(end of list)"
+    at_a = format_value(actual[first]) if first < len(actual) else "(end of list)"
+    lines.append(f"first difference at [{first}]: expected {at_e}, actual {at_a}")
+    keys_e, keys_a = [_key(x) for x in expected], [_key(x) for x in actual]
+    missing = _without(expected, keys_e, keys_a)
+    extra = _without(actual, keys_a, keys_e)
+    if missing:
+        lines.append(f"missing ({len(missing)} of {len(expected)} expected): {_items(missing)}")
+    if extra:
+        lines.append(f"extra ({len(extra)} of {len(actual)} actual): {_items(extra)}")
+    if not missing and not extra:
+        lines.append("the same items in another order" if len(expected) == len(actual)
+                     else "the same items, in other numbers")
+    if max(len(expected), len(actual)) <= ALIGN_MAX:
+        lines.append("side by side (expected | actual):")
+        lines += ["  " + row for row in aligned(expected, actual)]
+    return lines
+
+
+def aligned(expected: list, actual: list) -> list[str]:
+    """Both lists side by side, equal items on one line (as difflib aligns them): `=` the
+    same, `≠` one replaced by the other, `-` missing from actual, `+` extra in actual."""
+    left = [format_value(x) for x in expected]
+    right = [format_value(x) for x in actual]
+    width = min(max((len(x) for x in left), default=0), 48)
+    rows = []
+    matcher = difflib.SequenceMatcher(None, [_key(x) for x in expected],
+                                      [_key(x) for x in actual], autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            rows += [f"= {a:<{width}} | {b}" for a, b in zip(left[i1:i2], right[j1:j2])]
+            continue
+        pairs = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        rows += [f"≠ {a:<{width}} | {b}" for a, b in zip(left[i1:i1 + pairs],
+                                                         right[j1:j1 + pairs])]
+        rows += [f"- {a:<{width}} |" for a in left[i1 + pairs:i2]]
+        rows += [f"+ {'':<{width}} | {b}" for b in right[j1 + pairs:j2]]
+    return [row.rstrip() for row in rows]
+
+
+def _key(value: Any) -> str:
+    return json.dumps(value, sort_keys=True)
+
+
+def _without(items: list, keys: list[str], other: list[str]) -> list:
+    """The items of a list that the other lacks, counting repeats (a name twice in one and once
+    in the other is one missing)."""
+    left = Counter(other)
+    out = []
+    for item, key in zip(items, keys):
+        if left[key]:
+            left[key] -= 1
+        else:
+            out.append(item)
+    return out
+
+
+def _items(items: list) -> str:
+    shown = ", ".join(format_value(x) for x in items[:SHOW_ITEMS])
+    return shown + (f", … {len(items) - SHOW_ITEMS} more" if len(items) > SHOW_ITEMS else "")

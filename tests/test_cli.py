@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -39,6 +40,31 @@ def test_changed_expectation_prints_diff_and_exits_1(tf115, tmp_path):
     assert "FAIL article.example-loop [tf1.15]" in proc.stdout
     assert "expected: [\"foo/bar/var2:0\", \"foo_2/bar/var2:0\"]" in proc.stdout
     assert "actual:   [\"foo/bar/var2:0\", \"foo_1/bar/var2:0\"]" in proc.stdout
+
+
+OPS = ["foo/v/Initializer/random_uniform/shape", "foo/v/Initializer/random_uniform/min",
+       "foo/v/Initializer/random_uniform/max", "foo/v/Initializer/random_uniform/RandomUniform",
+       "foo/v/Initializer/random_uniform/sub", "foo/v/Initializer/random_uniform/mul",
+       "foo/v/Initializer/random_uniform", "foo/v", "foo/v/Assign", "foo/v/read"]
+WRONG_OPS = ("id: t.ops\ntitle: the ops of one variable\n"
+             "source: {doc: test, quote: a deliberately wrong list of op names}\n"
+             "program:\n  - variable_scope: {name_or_scope: foo}\n    do:\n"
+             "      - get_variable: {name: v, shape: [1]}\n"
+             f"expect:\n  graph.ops: [{', '.join(OPS[:-1] + ['foo/w/read'])}]\n")
+
+
+def test_a_wrong_list_shows_where_it_parts(tf115, tmp_path):
+    """Real TF 1.15: ten op names, one wrong: named, as missing and extra, and side by side."""
+    case = tmp_path / "ops.yaml"
+    case.write_text(WRONG_OPS)
+    proc = tfscope("run", str(case), "--runtime", "tf1.15")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    lines = [line.strip() for line in proc.stdout.splitlines()]
+    assert "first difference at [9]: expected foo/w/read, actual foo/v/read" in lines
+    assert "missing (1 of 10 expected): foo/w/read" in lines
+    assert "extra (1 of 10 actual): foo/v/read" in lines
+    side = [re.sub(r" +", " ", line) for line in lines]
+    assert "≠ foo/w/read | foo/v/read" in side and "= foo/v/Assign | foo/v/Assign" in side
 
 
 BROKEN = {

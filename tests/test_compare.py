@@ -123,3 +123,36 @@ def test_observed_error_explains_what_it_cut_short_but_not_what_came_before():
     # A capture finished before the exception must still match.
     early = Outcome(facts=dict(cut.facts, **{"before.name": "b:0"}), error=raised)
     assert judge(case, "r", early).verdict == FAIL
+
+
+# --- where two lists part (the CLI, pytest, `show` and the report pages all use list_diff) ------
+
+def test_a_wrong_list_names_its_first_difference_missing_and_extra_items():
+    from harness.compare import Mismatch, list_diff
+    expected = [f"n{i}" for i in range(25)]
+    actual = [x for x in expected if x != "n7"] + ["extra"]
+    lines = list_diff(expected, actual)
+    assert lines == ["first difference at [7]: expected n7, actual n8",
+                     "missing (1 of 25 expected): n7", "extra (1 of 25 actual): extra"]
+    text = format_diff([Mismatch("graph.ops", expected, actual)])
+    assert "      first difference at [7]: expected n7, actual n8" in text.splitlines()
+
+
+def test_a_short_wrong_list_is_also_shown_side_by_side():
+    from harness.compare import list_diff
+    lines = list_diff(["a", "b", "c", "d"], ["a", "x", "c", "d", "e"])
+    assert lines[:3] == ["first difference at [1]: expected b, actual x",
+                         "missing (1 of 4 expected): b", "extra (2 of 5 actual): x, e"]
+    assert lines[3:] == ["side by side (expected | actual):", "  = a | a", "  ≠ b | x",
+                         "  = c | c", "  = d | d", "  +   | e"]
+
+
+def test_list_differences_count_repeats_and_name_reorderings():
+    from harness.compare import list_diff
+    assert "missing (1 of 3 expected): a" in list_diff(["a", "a", "b"], ["a", "b"])
+    assert "the same items in another order" in list_diff(["a", "b"], ["b", "a"])
+    assert list_diff(["a", "b"], ["a", "b"]) == [] and list_diff(["a"], "a") == []
+    assert list_diff([1.0], [2.0]) == []  # one item each: the two lines say it all
+    assert list_diff({"contains": ["a", "b"]}, ["a"]) == ["missing: b"]
+    assert list_diff({"excludes": ["a", "b"]}, ["a"]) == ["present though excluded: a"]
+    assert list_diff({"contains": ["a"]}, ["a"]) == []

@@ -39,6 +39,20 @@ def test_failure_prints_the_diff(pytester, tf115):
     ])
 
 
+def test_failure_of_a_list_shows_where_it_parts(pytester, tf115):
+    from .test_cli import WRONG_OPS
+    project(pytester, WRONG_OPS, tf115)
+    result = pytester.runpytest()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*graph.ops:*",
+        "*first difference at ?9?: expected foo/w/read, actual foo/v/read",
+        "*missing (1 of 10 expected): foo/w/read",
+        "*extra (1 of 10 actual): foo/v/read",
+        "*side by side (expected | actual):",
+    ])
+
+
 def test_deviation_is_xfail_with_reason(pytester, tf115):
     text = EXAMPLE.read_text().replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]") + (
         "deviations:\n  - observed:\n      v2.name: [foo/bar/var2:0, foo_1/bar/var2:0]\n"

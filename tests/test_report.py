@@ -619,3 +619,19 @@ def test_a_real_subset_report_claims_nothing_about_what_it_did_not_run(tf115, tm
     claims_part = section(text, "Claims")
     assert "runs 3 of the" in claims_part and "Not run in this report: statements" in claims_part
     assert "bears out every statement of the article that the cases check" not in text
+
+
+def test_report_pages_show_where_a_wrong_list_parts(run, tmp_path):
+    ops = FACTS["t.loop"].facts["graph.ops"]
+    for r in run.results:
+        if r.case.id == "t.loop":
+            r.case.expect = {"graph.ops": [*ops[:5], "foo/bar/var9", *ops[6:]]}
+            r.verdict = judge(r.case, "tf1.15", r.outcome)
+    written = pages(run, tmp_path)
+    block = ("Where `graph.ops` parts from the source (tf1.15):\n\n```text\n"
+             "first difference at [5]: expected foo/bar/var9, actual foo/bar/var2\n"
+             "missing (1 of 12 expected): foo/bar/var9\nextra (1 of 12 actual): foo/bar/var2\n"
+             "side by side (expected | actual):\n")
+    assert block in written["cases/cases.md"]  # the case's page
+    errata = section(written["behaviour.md"], "Article errata")
+    assert block in errata and "  ≠ foo/bar/var9" + " " * 17 + "| foo/bar/var2\n" in errata

@@ -6,16 +6,18 @@ from __future__ import annotations
 import re
 
 from ..cases import Case
-from ..compare import CONFORMS, DEVIATES, MISSING, error_matches, match
+from ..compare import CONFORMS, DEVIATES, MISSING, error_matches, list_diff, match
 from ..render import python_code
 from .model import TITLE, RunModel, Topics, topic_name
 from .text import (
+    LONG_LIST,
     actual_text,
     blockquote,
     code,
     cut,
     esc,
     expected_text,
+    list_parts,
     one_line,
     per_runtime_table,
     slugify,
@@ -79,7 +81,29 @@ def case_section(model: RunModel, case: Case) -> str:
               fact_table(model, case), ""]
     for note in notes(model, case):
         lines += [note, ""]
+    for block in list_differences(model, case):
+        lines += [block, ""]
     return "\n".join(lines)
+
+
+def list_differences(model: RunModel, case: Case) -> list[str]:
+    """For each claimed list that TF's differs from: the first difference, the missing and
+    extra items and, for short lists, both side by side; once for every runtime that
+    differs alike."""
+    out = []
+    for fact, expected in case.expect.items():
+        if fact == "error":
+            continue
+        alike: dict[tuple[str, ...], list[str]] = {}
+        for rt in model.runtimes:
+            r = model.result(case.id, rt)
+            if r is None or r.outcome.problem is not None:
+                continue
+            lines = list_diff(expected, r.outcome.facts.get(fact, MISSING), LONG_LIST)
+            if lines:
+                alike.setdefault(tuple(lines), []).append(rt)
+        out += [list_parts(fact, list(lines), ", ".join(rts)) for lines, rts in alike.items()]
+    return out
 
 
 def fact_table(model: RunModel, case: Case) -> str:

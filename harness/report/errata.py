@@ -3,9 +3,19 @@ does not bear out, in the article's order, each with what TensorFlow does instea
 
 from __future__ import annotations
 
-from ..compare import DEVIATES, FAIL
+from ..compare import DEVIATES, FAIL, list_diff
 from .model import RunModel
-from .text import actual_text, blockquote, code, esc, expected_text, one_line, table
+from .text import (
+    LONG_LIST,
+    actual_text,
+    blockquote,
+    code,
+    esc,
+    expected_text,
+    list_parts,
+    one_line,
+    table,
+)
 
 
 def render(model: RunModel) -> str:
@@ -62,6 +72,10 @@ def render(model: RunModel) -> str:
                  actual_text(m.fact, m.actual)] for m in r.verdict.diff]
         if rows:
             block += [table(["fact", "the article", ref], rows), ""]
+        for m in r.verdict.diff:
+            lines = list_diff(m.expected, m.actual, LONG_LIST)
+            if lines:
+                block += [list_parts(m.fact, lines, ref or ""), ""]
         details = model.link(case, f"case {model.number[case.id]}")
         block.append(f"Program and details: {details}")
         parts.append("\n".join(block))

@@ -85,6 +85,23 @@ def per_runtime_table(headers: list[str], rows: list[list[str]], start: int, n: 
     return table(headers, rows)
 
 
+LONG_LIST = 4  # a claimed list this long that TF's differs from gets where they part spelled out
+
+
+def fenced(lines: list[str], info: str = "text") -> str:
+    """Lines as a fenced code block, its fence longer than any run of backticks inside."""
+    fence = "```"
+    while fence in "\n".join(lines):
+        fence += "`"
+    return "\n".join([fence + info, *lines, fence])
+
+
+def list_parts(fact: str, lines: list[str], where: str) -> str:
+    """Where a list fact parts from what the source says (compare.list_diff's lines), under a
+    line naming the fact and where (the runtimes) it does so."""
+    return f"Where {code(fact)} parts from the source ({where}):\n\n" + fenced(lines)
+
+
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "other"
 
