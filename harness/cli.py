@@ -16,7 +16,7 @@ from tabulate import tabulate
 from . import __version__
 from . import cases as caselib
 from . import results as resultlib
-from .compare import GOOD, VERDICTS, format_diff
+from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
 from .config import Config, load_config, report_runtimes
 from .errors import UserError, did_you_mean
 from .files import STDOUT, write_atomic
@@ -37,6 +37,7 @@ from .runtimes import (
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+PROBLEMS = (ERROR, CRASH, TIMEOUT)  # verdicts with no answer from TF: nothing to record
 
 
 class UsageError(UserError):
@@ -138,6 +139,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "formatting and `expect` are kept as written.")
     with_cases(p)
     with_runtimes(p)
+    p.add_argument("--last-run", action="store_true",
+                   help="record, without running TensorFlow, the results of the last `run` (or "
+                   "`record`) of these cases (default: every configured case) whose "
+                   "observations differ from what their files hold")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("show", help="print one case: claim, TF code, last results",
@@ -318,7 +323,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
             print(format_diff(r.verdict.diff))
     print()
     print(summary_table(run))
-    resultlib.save_last_run(run, config.root)
+    save_last_run(run, config)
     if args.json:
         write_atomic(args.json, resultlib.to_json(run, errors))
     if run.interrupted:
@@ -510,28 +515,84 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def save_last_run(run: RunResults, config: Config) -> None:
+    """Keep the results for `tfscope show`; a `.tfscope/` that cannot be written costs only
+    that (one warning), never the outputs the run was asked for."""
+    try:
+        resultlib.save_last_run(run, config.root)
+    except UserError as e:
+        print(f"tfscope: warning: results not kept for `tfscope show`: {e}", file=sys.stderr)
+
+
 def cmd_record(args: argparse.Namespace, config: Config) -> int:
     from . import record
+    if not args.paths and not args.last_run:
+        raise UsageError("record writes into case files: name them",
+                         hint="e.g. `tfscope record cases/questions/x.yaml`, or `tfscope record "
+                         "--last-run` for the cases of the last run whose observations changed")
     cases = valid_cases(args, config, "nothing recorded")
     if cases is None:
         return EXIT_INPUT
-    run = execute(args, config, cases)
-    if run.interrupted:
-        print("tfscope: interrupted; no file was changed", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    resultlib.save_last_run(run, config.root)
-    updates, missing = record.updates_for(run.results)
-    for path, by_case in updates.items():
-        text = Path(path).read_text(encoding="utf-8")
-        new = record.edit(text, path, by_case)
-        if new != text:
-            write_atomic(path, new)
-        print(f"tfscope: {path}: recorded {len(by_case)} case(s) on "
-              f"{', '.join(run.runtimes)}" + ("" if new != text else " (unchanged)"))
+    if args.last_run:
+        results, stale = last_run_results(cases, config)
+        runtimes = sorted({r.runtime for r in results})
+        missing: list = []
+        for case_id, runtime in stale:
+            print(f"tfscope: not recorded: {case_id} [{runtime}]: the case changed after the "
+                  "last run (run it again)", file=sys.stderr)
+    else:
+        run = execute(args, config, cases)
+        if run.interrupted:
+            print("tfscope: interrupted; no file was changed", file=sys.stderr)
+            return EXIT_INTERRUPTED
+        save_last_run(run, config)
+        results, runtimes = run.results, run.runtimes
+    updates, missing = record.updates_for(results)
+    if args.last_run:  # only what differs from the file's `observed:`
+        observed = {c.id: c.observed for c in cases}
+        changed: dict[str, dict[str, dict[str, dict]]] = {}
+        for path, by_case in updates.items():
+            for case_id, by_runtime in by_case.items():
+                for runtime, facts in by_runtime.items():
+                    if observed[case_id].get(runtime) != facts:
+                        changed.setdefault(path, {}).setdefault(case_id, {})[runtime] = facts
+        updates, missing = changed, []
+        if not updates:
+            print("tfscope: nothing to record: the last run observed what the files hold")
+    try:
+        written = record.apply(updates)
+    except UserError as e:
+        print(f"tfscope: error: {e}", file=sys.stderr)
+        print("tfscope: nothing recorded: no file was changed", file=sys.stderr)
+        return EXIT_INPUT
+    for path, (asked, changed) in written.items():
+        print(f"tfscope: {path}: recorded {len(changed)} of {asked} case(s) on "
+              f"{', '.join(runtimes)}" + ("" if changed else " (unchanged)"))
     for r in missing:
         print(f"tfscope: not recorded: {r.case.id} [{r.runtime}] {r.verdict.verdict}: "
               f"{r.verdict.reason}", file=sys.stderr)
     return EXIT_FAIL if missing else EXIT_OK
+
+
+def last_run_results(cases: list[caselib.Case], config: Config
+                     ) -> tuple[list, list[tuple[str, str]]]:
+    """The results of the last run (`.tfscope/last-run.json`) of these cases, as results to
+    record; and the (case, runtime) results that are from before the case last changed."""
+    from .compare import Outcome, Verdict
+    from .runner import Result
+    last = resultlib.load_last_run(config.root)["results"]
+    results, stale = [], []
+    for case in cases:
+        for runtime, entry in sorted(last.get(case.id, {}).items()):
+            if entry.get("fingerprint") != resultlib.fingerprint(case):
+                stale.append((case.id, runtime))
+                continue
+            problem = entry.get("reason") if entry.get("verdict") in PROBLEMS else None
+            outcome = Outcome(facts=entry.get("facts") or {}, error=entry.get("error"),
+                              problem=problem)
+            results.append(Result(case, runtime, outcome,
+                                  Verdict(entry.get("verdict", ""), reason=entry.get("reason"))))
+    return results, stale
 
 
 def cmd_new(args: argparse.Namespace, config: Config) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 
 from .cases import Case
 from .errors import UserError
-from .files import write_atomic
+from .files import environment_error, locked, write_atomic
 from .runner import RunResults
 
 FORMAT = 1
@@ -69,6 +69,20 @@ def load_last_run(root: Path) -> dict[str, Any]:
 
 
 def save_last_run(run: RunResults, root: Path) -> None:
+    """Merge the run's results into last-run.json, under a lock on the file: two runs that end
+    together both keep their results (each case and runtime has its latest). An OutputError when
+    `.tfscope/` cannot be written."""
+    path = root / LAST_RUN
+    hint = "make .tfscope/ a writable folder, or run from a writable checkout"
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with locked(path, create=True):
+            _merge_last_run(run, root, hint)  # its own write errors are OutputErrors already
+    except OSError as e:
+        raise environment_error(e, path, hint=hint) or e from None
+
+
+def _merge_last_run(run: RunResults, root: Path, hint: str) -> None:
     data = load_last_run(root)
     for name in run.runtimes:
         if name in run.info:
@@ -81,4 +95,4 @@ def save_last_run(run: RunResults, root: Path) -> None:
                      for m in r.verdict.diff],
             "facts": r.outcome.facts, "error": r.outcome.error}
     write_atomic(root / LAST_RUN, json.dumps(data, indent=1, sort_keys=True,
-                                             ensure_ascii=False) + "\n")
+                                             ensure_ascii=False) + "\n", hint=hint)
