@@ -870,9 +870,12 @@ def load_text(text: str, shown: str, allow_test_steps: bool = False
     return cases, errors
 
 
-def load(paths: Iterable[str | Path], allow_test_steps: bool = False
-         ) -> tuple[list[Case], list[CaseError]]:
-    """Every case under `paths`, plus one error per invalid file or case (duplicates included)."""
+def load(paths: Iterable[str | Path], allow_test_steps: bool = False,
+         corpus: Iterable[str | Path] = ()) -> tuple[list[Case], list[CaseError]]:
+    """Every case under `paths`, plus one error per invalid file or case. A case whose id is
+    also defined elsewhere, under `paths` or in the `corpus` (the configured case folders, so
+    that a new file named alone is checked against them all), is a duplicate unless it is the
+    original (see `IdIndex.original`)."""
     cases: list[Case] = []
     errors: list[CaseError] = []
     try:
@@ -881,18 +884,81 @@ def load(paths: Iterable[str | Path], allow_test_steps: bool = False
         return [], [e]
     except OSError as e:  # e.g. a directory that cannot be listed
         return [], [CaseError(f"cannot list: {e.strerror or e}", e.filename, None)]
-    seen: dict[str, Case] = {}
     for path in files:
         file_cases, file_errors = load_file(path, allow_test_steps)
         errors += file_errors
-        for case in file_cases:
-            if case.id in seen:
-                errors.append(CaseError(f"duplicate case id `{case.id}`", case.path, case.line,
-                                        f"already used at {seen[case.id].location}"))
+        cases += file_cases
+    kept, duplicates = IdIndex(corpus).unique(cases)
+    return kept, errors + duplicates
+
+
+class IdIndex:
+    """Where case ids are defined in a set of case files (the configured corpus), to find
+    duplicates of the cases being loaded without loading the whole corpus: a file is parsed
+    only when its text contains an id asked about, and once."""
+
+    def __init__(self, paths: Iterable[str | Path]) -> None:
+        try:
+            self.files = case_files(paths)
+        except (CaseError, OSError):  # the corpus is checked where it is loaded, not here
+            self.files = []
+        self.texts: dict[Path, str] = {}
+        self.ids: dict[Path, list[tuple[str, int]]] = {}
+
+    def text(self, path: Path) -> str:
+        if path not in self.texts:
+            self.texts[path] = read_text(path, str(path))[0]
+        return self.texts[path]
+
+    def defined(self, path: Path) -> list[tuple[str, int]]:
+        """The ids a file defines, with their lines (none if it does not parse)."""
+        if path not in self.ids:
+            try:
+                data = parse_yaml(self.text(path), str(path))
+            except CaseError:
+                data = None
+            items = data if isinstance(data, list) else [data]
+            self.ids[path] = [(item["id"], line_of(item) or 1) for item in items
+                              if isinstance(item, Map) and isinstance(item.get("id"), str)]
+        return self.ids[path]
+
+    def where(self, case_id: str, skip: set[Path]) -> list[tuple[Path, int]]:
+        """Where `case_id` is defined in the files of the index, except those in `skip`."""
+        return [(path, line) for path in self.files if path.resolve() not in skip
+                and case_id in self.text(path)
+                for found, line in self.defined(path) if found == case_id]
+
+    @staticmethod
+    def original(definitions: list[tuple[Path, int]]) -> tuple[Path, int]:
+        """Of an id defined more than once, the original: the one in the file changed longest
+        ago (the newer file holds the copy, and is the one to fix), then by path and line."""
+        def age(d: tuple[Path, int]) -> tuple[int, str, int]:
+            try:
+                mtime = d[0].stat().st_mtime_ns
+            except OSError:
+                mtime = 0
+            return mtime, d[0].resolve().as_posix(), d[1]
+        return min(definitions, key=age)
+
+    def unique(self, cases: list[Case]) -> tuple[list[Case], list[CaseError]]:
+        """The cases that are not duplicates, and an error for each that is (at the copy,
+        naming the original)."""
+        loaded: dict[str, list[tuple[Path, int]]] = {}
+        for case in cases:
+            loaded.setdefault(case.id, []).append((Path(case.path), case.line))
+        skip = {path.resolve() for defs in loaded.values() for path, _ in defs}
+        kept, errors = [], []
+        for case in cases:
+            definitions = loaded[case.id] + self.where(case.id, skip)
+            path, line = self.original(definitions)
+            if len(definitions) == 1 or (path.resolve() == Path(case.path).resolve()
+                                         and line == case.line):
+                kept.append(case)
                 continue
-            seen[case.id] = case
-            cases.append(case)
-    return cases, errors
+            errors.append(CaseError(f"duplicate case id `{case.id}`", case.path, case.line,
+                                    f"already used at {display_path(path)}:{line}; give this "
+                                    "case an id of its own"))
+        return kept, errors
 
 
 def select(cases: list[Case], expr: str | None) -> list[Case]:

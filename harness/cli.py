@@ -210,7 +210,8 @@ def case_paths(args: argparse.Namespace, config: Config) -> list[str]:
 def load_cases(args: argparse.Namespace, config: Config, allow_test_steps: bool = False
                ) -> tuple[list[caselib.Case], list[UserError]]:
     cases, errors = caselib.load(case_paths(args, config),
-                                 allow_test_steps=allow_test_steps or test_steps_enabled())
+                                 allow_test_steps=allow_test_steps or test_steps_enabled(),
+                                 corpus=[config.root / p for p in config.cases])
     return caselib.select(cases, args.keyword), list(errors)
 
 

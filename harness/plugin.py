@@ -50,7 +50,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "runtimes": [s for s in selected if s.name not in unavailable],
         "unavailable": unavailable,
         "case_dirs": [(settings.root / p).resolve() for p in settings.cases],
-        "ids": {},          # case id -> location, to report duplicates across files
+        # Where ids are defined in the configured corpus: a file run alone is checked too.
+        "ids": caselib.IdIndex(settings.root / p for p in settings.cases),
         "pool": None, "setup_error": None,
         "skipped": {},      # runtime of a set that failed to install here -> why
     }
@@ -97,14 +98,11 @@ class CaseFile(pytest.File):
         items: list[pytest.Item] = [
             InvalidCase.from_parent(self, name=f"invalid:{e.line or 0}", error=e)
             for e in errors]
-        for case in cases:
-            first = state["ids"].setdefault(case.id, case.location)
-            if first != case.location:
-                items.append(InvalidCase.from_parent(
-                    self, name=f"{case.id}[duplicate]", error=UserError(
-                        f"duplicate case id `{case.id}`", case.path, case.line,
-                        f"already used at {first}")))
-                continue
+        unique, duplicates = state["ids"].unique(cases)
+        copies = [c for c in cases if c not in unique]  # in the order of their errors
+        items += [InvalidCase.from_parent(self, name=f"{case.id}[duplicate]", error=error)
+                  for case, error in zip(copies, duplicates)]
+        for case in unique:
             for runtime in state["runtimes"]:
                 items.append(CaseItem.from_parent(self, name=f"{case.id}[{runtime.name}]",
                                                   case=case, runtime=runtime))

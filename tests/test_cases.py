@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from harness import cases
@@ -152,6 +154,8 @@ def test_test_only_steps_need_enabling(write_case):
 def test_duplicate_ids_across_files(write_case):
     a = write_case(VALID, "a.yaml")
     b = write_case(VALID, "sub/b.yaml")
+    os.utime(a, ns=(10**18, 10**18))
+    os.utime(b, ns=(2 * 10**18, 2 * 10**18))
     found, errors = cases.load([a.parent])
     assert [c.path for c in found] == [cases.display_path(a)]
     assert len(errors) == 1 and "duplicate case id `t.one`" in errors[0].message
@@ -258,3 +262,36 @@ deviations:
     assert not found and len(errors) == 3, messages
     assert "unknown fact `nme`" in messages[0] and "no `reason`" in messages[1]
     assert "unknown runtime `tf15`" in messages[2]
+
+
+def age(path, seconds: int) -> None:
+    os.utime(path, (seconds, seconds))
+
+
+def test_a_new_file_named_alone_is_checked_against_the_corpus(write_case):
+    old = write_case(VALID, "cases/old.yaml")
+    other = write_case(VALID.replace("t.one", "t.other"), "cases/other.yaml")
+    new = write_case(VALID.replace("title: a title", "title: my new case"), "new/mine.yaml")
+    age(old, 1_000_000)
+    age(other, 1_000_000)
+    age(new, 2_000_000)
+    found, errors = cases.load([new], corpus=[old.parent])
+    assert found == [] and len(errors) == 1, errors
+    assert errors[0].path == cases.display_path(new) and errors[0].line == 1
+    assert "duplicate case id `t.one`" in errors[0].message
+    assert f"{cases.display_path(old)}:1" in errors[0].hint
+    # Without the corpus the file alone is fine; the old file alone stays valid with it.
+    assert [c.id for c in cases.load([new])[0]] == ["t.one"]
+    found, errors = cases.load([old], corpus=[old.parent])
+    assert [c.id for c in found] == ["t.one"] and errors == []
+
+
+def test_the_newer_file_is_blamed_whatever_its_name(write_case):
+    new = write_case(VALID, "cases/a-new.yaml")     # sorts first, but was written later
+    old = write_case(VALID, "cases/z-old.yaml")
+    age(old, 1_000_000)
+    age(new, 2_000_000)
+    found, errors = cases.load([old.parent], corpus=[old.parent])
+    assert [c.path for c in found] == [cases.display_path(old)]
+    assert [e.path for e in errors] == [cases.display_path(new)]
+    assert cases.display_path(old) in errors[0].hint

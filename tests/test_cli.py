@@ -13,6 +13,9 @@ from harness import cli
 
 from .conftest import EXAMPLE, ROOT
 
+# The example under another id: a copy with its id would be a duplicate of the corpus's case.
+COPY = EXAMPLE.read_text().replace("id: article.example-loop", "id: tmp.example-loop")
+
 
 def tfscope(*args: str, cwd=ROOT) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness", *args], cwd=cwd,
@@ -34,10 +37,10 @@ def test_example_conforms_and_json(tf115, tmp_path):
 
 def test_changed_expectation_prints_diff_and_exits_1(tf115, tmp_path):
     copy = tmp_path / "example.yaml"
-    copy.write_text(EXAMPLE.read_text().replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]"))
+    copy.write_text(COPY.replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]"))
     proc = tfscope("run", str(copy))
     assert proc.returncode == 1
-    assert "FAIL article.example-loop [tf1.15]" in proc.stdout
+    assert "FAIL tmp.example-loop [tf1.15]" in proc.stdout
     assert "expected: [\"foo/bar/var2:0\", \"foo_2/bar/var2:0\"]" in proc.stdout
     assert "actual:   [\"foo/bar/var2:0\", \"foo_1/bar/var2:0\"]" in proc.stdout
 
@@ -95,7 +98,7 @@ def test_broken_files_get_one_line_and_exit_2(tmp_path, name):
 
 def test_bad_cases_do_not_stop_the_good_ones(tf115, tmp_path):
     (tmp_path / "bad.yaml").write_text("id: [\n")
-    (tmp_path / "good.yaml").write_text(EXAMPLE.read_text())
+    (tmp_path / "good.yaml").write_text(COPY)
     proc = tfscope("run", str(tmp_path))
     assert proc.returncode == 2 and "conforms" in proc.stdout and "bad.yaml:" in proc.stderr
 
@@ -167,3 +170,15 @@ def caselib_load(path):
     found, errors = cases.load([path])
     assert errors == []
     return found
+
+
+def test_validate_blames_a_new_file_that_reuses_a_corpus_id(tmp_path):
+    new = tmp_path / "mine.yaml"
+    new.write_text(EXAMPLE.read_text())
+    proc = tfscope("validate", str(new))
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    (error,) = [line for line in proc.stderr.splitlines() if "error:" in line]
+    assert f"{new}:2: duplicate case id `article.example-loop` (already used at " \
+        "cases/article/example.yaml:2" in error
+    proc = tfscope("validate", str(new), str(EXAMPLE))  # named together: still the new file
+    assert proc.returncode == 2 and f"{new}:2: duplicate" in proc.stderr, proc.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from .conftest import EXAMPLE
@@ -98,3 +100,23 @@ def test_unknown_runtime_option_is_a_usage_error(pytester):
     result = pytester.runpytest("--collect-only", "--tfscope-runtime", "tf2.21")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*unknown runtime `tf2.21` (did you mean `tf2`?)*"])
+
+
+def test_a_duplicate_id_fails_the_new_file_even_when_run_alone(pytester):
+    # No TensorFlow: the duplicate is an invalid item, and the old case is only collected.
+    pytester.makefile(".toml", pyproject=PYPROJECT)
+    (pytester.path / "cases").mkdir()
+    old = pytester.path / "cases" / "example.yaml"
+    new = pytester.path / "cases" / "zz-mine.yaml"
+    old.write_text(EXAMPLE.read_text())
+    new.write_text(EXAMPLE.read_text())
+    os.utime(old, (1_000_000, 1_000_000))
+    os.utime(new, (2_000_000, 2_000_000))
+    result = pytester.runpytest("cases/zz-mine.yaml")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*zz-mine.yaml:2: duplicate case id `article.example-loop` (already used at "
+        "cases/example.yaml:2*"])
+    result = pytester.runpytest("--collect-only", "-q")
+    result.stdout.fnmatch_lines(["cases/example.yaml::article.example-loop[[]tf1.15[]]",
+                                 "cases/zz-mine.yaml::article.example-loop[[]duplicate[]]"])
