@@ -285,13 +285,17 @@ def execute(args: argparse.Namespace, config: Config,
     return run
 
 
-def summary_table(run: RunResults) -> str:
-    rows = []
+def summary_table(run: RunResults, invalid: Sequence[UserError] = ()) -> str:
+    """Verdicts per runtime; and the invalid files, which ran on none (their errors above)."""
+    rows: list[list[object]] = []
     for verdict in VERDICTS:
         counts = [sum(1 for r in run.results if r.runtime == rt and r.verdict.verdict == verdict)
                   for rt in run.runtimes]
         if any(counts):
             rows.append([verdict, *counts])
+    files = {e.path or str(e) for e in invalid}
+    if files:
+        rows.append(["invalid (files not run)", *[len(files)] * len(run.runtimes)])
     return tabulate(rows, headers=["verdict", *run.runtimes], tablefmt="simple")
 
 
@@ -323,7 +327,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         if r.verdict.diff:
             print(format_diff(r.verdict.diff))
     print()
-    print(summary_table(run))
+    print(summary_table(run, errors))
     save_last_run(run, config)
     if args.json:
         write_atomic(args.json, resultlib.to_json(run, errors))

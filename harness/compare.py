@@ -193,7 +193,7 @@ ALIGN_MAX = 16     # lists up to this long are also shown side by side, item aga
 SHOW_ITEMS = 8     # missing or extra items named, then "… N more"
 
 
-def list_diff(expected: Any, actual: Any, at_least: int = 2) -> list[str]:
+def list_diff(expected: Any, actual: Any, at_least: int = 3) -> list[str]:
     """Where an expected list (a literal, or a `contains` / `excludes` matcher) and the actual
     list part, as lines: the first difference, the items missing and the extra ones, and for
     short lists both side by side. Nothing when either is not a list, or they match. Two one-

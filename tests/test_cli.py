@@ -70,6 +70,19 @@ def test_a_wrong_list_shows_where_it_parts(tf115, tmp_path):
     assert "≠ foo/w/read | foo/v/read" in side and "= foo/v/Assign | foo/v/Assign" in side
 
 
+def test_a_run_with_an_invalid_file_has_an_invalid_row_in_its_summary(tf115, tmp_path):
+    """Real TF 1.15: the valid file runs; the summary counts the invalid one as not run."""
+    (tmp_path / "ok.yaml").write_text(EXAMPLE.read_text())
+    (tmp_path / "bad.yaml").write_text("id: t.bad\ntitle: t\nsource: {doc: d, quote: q}\n"
+                                       "program:\n  - get_variable: {name: v, shap: [1]}\n")
+    proc = tfscope("run", str(tmp_path), "--runtime", "tf1.15")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    rows = {line.rsplit(None, 1)[0].strip(): line.rsplit(None, 1)[1]
+            for line in proc.stdout.splitlines()[-3:] if line.strip()}
+    assert rows.get("conforms") == "1" and rows.get("invalid (files not run)") == "1", \
+        proc.stdout
+
+
 BROKEN = {
     "typo.yaml": ("get_variable: {name: var1, shap: [1], as: v1}", "unknown key `shap`",
                   "did you mean `shape`?"),

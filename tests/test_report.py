@@ -635,3 +635,32 @@ def test_report_pages_show_where_a_wrong_list_parts(run, tmp_path):
     assert block in written["cases/cases.md"]  # the case's page
     errata = section(written["behaviour.md"], "Article errata")
     assert block in errata and "  ≠ foo/bar/var9" + " " * 17 + "| foo/bar/var2\n" in errata
+
+
+def test_a_checkpoint_cases_name_tree_folds_the_savers_own_ops(tf115, tmp_path, monkeypatch):
+    """Real TF 1.15: a Saver adds ~15 ops under `save/`; the tree shows them as one node."""
+    monkeypatch.chdir(ROOT)
+    cases, errors = caselib.load([ROOT / "cases" / "tf-tests" / "steps-a-checkpoints.yaml"])
+    assert not errors
+    case = next(c for c in cases if c.id == "tf-tests.checkpoint-keys-are-variable-names")
+    case.tags = [*case.tags, "diagram"]
+    run = run_cases([case], [tf115])
+    ops = run.results[0].outcome.facts["graph.ops"]
+    saver_ops = [op for op in ops if op.startswith("save/")]
+    assert "save/restore_all" in ops and len(saver_ops) > 10
+    text = render_pages(run, ROOT, tmp_path / "t.md", details=False)["t.md"]
+    trees = section(text, "Name trees")
+    assert f'[["save/ … {len(saver_ops)} Saver ops"]]' in trees
+    assert "SaveV2" not in trees and "RestoreV2" not in trees and "restore_all" not in trees
+    assert "`tf.train.Saver`'s own ops" in trees
+    assert '[("var4")]' in trees and '["useful_scope/"]' in trees  # the program's own names
+
+
+def test_each_saver_of_a_tree_is_one_node_and_a_scope_named_save_is_kept():
+    facts = {"graph.global_variables": ["v:0"],
+             "graph.ops": ["v", "v/Assign", "v/read", "save/Const", "save/SaveV2",
+                           "save/restore_all", "outer/save_1/Const", "outer/save_1/restore_all",
+                           "mine/save/x"]}
+    tree = mermaid_tree(facts)
+    assert '[["save/ … 3 Saver ops"]]' in tree and '[["save_1/ … 2 Saver ops"]]' in tree
+    assert '(["x"])' in tree and "SaveV2" not in tree  # `mine/save` has no restore_all: kept

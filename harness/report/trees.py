@@ -23,10 +23,12 @@ def render(model: RunModel) -> str:
                  "(boxes, with their trailing `/`), then the variables (cylinders) and other "
                  "ops (rounded) in each. A variable's own internal ops (its initializer, "
                  "`Assign` and `read`) are left out.")
-    for case in cases:
-        r = model.result(case.id, model.reference)
-        if r is None or r.outcome.problem:
-            continue
+    results = [(c, model.result(c.id, model.reference)) for c in cases]
+    shown = [(c, r) for c, r in results if r is not None and not r.outcome.problem]
+    if any(saver_scopes(r.outcome.facts) for _, r in shown):
+        parts[-1] += (" A `tf.train.Saver`'s own ops (its `save/` scope: the save and restore "
+                      "machinery) are folded into one node that counts them.")
+    for case, r in shown:
         title = model.link(case, f"Case {model.number[case.id]}")
         parts.append(f"### {esc(case.title)}\n\n{title}: {code(case.id)}\n\n"
                      f"```mermaid\n{mermaid_tree(r.outcome.facts, case)}```")
@@ -34,7 +36,8 @@ def render(model: RunModel) -> str:
 
 
 def mermaid_tree(facts: dict[str, Any], case: Case | None = None) -> str:
-    """A mermaid `graph TD` of the names in a graph: scopes, then variables and ops in each."""
+    """A mermaid `graph TD` of the names in a graph: scopes, then variables and ops in each; a
+    Saver's own ops as one node per Saver."""
     variables = [str(v).rsplit(":", 1)[0] for key in ("graph.global_variables",
                                                       "graph.local_variables")
                  for v in facts.get(key) or [] if isinstance(v, str)]
@@ -51,8 +54,17 @@ def mermaid_tree(facts: dict[str, Any], case: Case | None = None) -> str:
                 for v in value if isinstance(value, list) else [value]:
                     if isinstance(v, str) and v.strip("/"):
                         scopes.append(v.strip("/"))
-    kept = [op for op in facts.get("graph.ops") or []
-            if isinstance(op, str) and not _inside_variable(op, var_set)]
+    savers = saver_scopes(facts)
+    folded: dict[str, int] = dict.fromkeys(savers, 0)
+    kept = []
+    for op in facts.get("graph.ops") or []:
+        if not isinstance(op, str) or _inside_variable(op, var_set):
+            continue
+        saver = next((s for s in savers if op == s or op.startswith(s + "/")), None)
+        if saver is None:
+            kept.append(op)
+        else:
+            folded[saver] += 1
     kept += [v for v in variables if v not in kept]
 
     children: dict[str, list[str]] = {"": []}
@@ -74,10 +86,12 @@ def mermaid_tree(facts: dict[str, Any], case: Case | None = None) -> str:
         add(s, "scope")
     for op in kept:
         add(op, "variable" if op in var_set else "op")
+    for saver in savers:
+        add(saver, "saver")
     ids: dict[str, str] = {}
     lines = ["graph TD", '  n0(("graph"))']
     ids[""] = "n0"
-    rank = {"scope": 0, "variable": 1, "op": 2}
+    rank = {"scope": 0, "variable": 1, "op": 2, "saver": 3}
     queue, shown = [""], 0
     while queue:
         node = queue.pop(0)
@@ -89,13 +103,23 @@ def mermaid_tree(facts: dict[str, Any], case: Case | None = None) -> str:
             shown += 1
             ids[kid] = f"n{shown}"
             name = kid.rsplit("/", 1)[-1]
+            if kinds[kid] == "saver":
+                name += f"/ … {folded[kid]} Saver ops"
             label = _mermaid_label(name + ("/" if kinds[kid] == "scope" else ""))
             shape = {"scope": f'["{label}"]', "variable": f'[("{label}")]',
-                     "op": f'(["{label}"])'}[kinds[kid]]
+                     "op": f'(["{label}"])', "saver": f'[["{label}"]]'}[kinds[kid]]
             lines.append(f"  {ids[kid]}{shape}")
             lines.append(f"  {ids[node]} --> {ids[kid]}")
             queue.append(kid)
     return "\n".join(lines) + "\n"
+
+
+def saver_scopes(facts: dict[str, Any]) -> list[str]:
+    """The name scopes a `tf.train.Saver` built its save and restore ops in (`save`, `save_1`,
+    ...): each has its `restore_all` op. Dozens of internals that say nothing about the
+    program's names: a tree shows each as one node."""
+    return sorted({op.rsplit("/", 1)[0] for op in facts.get("graph.ops") or []
+                   if isinstance(op, str) and op.endswith("/restore_all") and "/" in op})
 
 
 def _inside_variable(op: str, variables: set[str]) -> bool:
