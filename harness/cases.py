@@ -743,7 +743,8 @@ class _Validator:
 
     def runtime_entry(self, entry: str, line: int) -> None:
         """A deviation's runtime: a built-in runtime's name, `*`, or a version range."""
-        from .runtimes import SETS, SPECS, suggest  # only here does the format need runtimes
+        # Only here does the format need the runtimes.
+        from .runtimes import SETS, SPECS, unknown_runtime_hint
         if is_range(entry):
             try:
                 parse_range(entry)
@@ -756,8 +757,8 @@ class _Validator:
                 raise self.fail(f"`{entry}` in `runtimes` is a set of runtimes, not one", line,
                                 'name runtimes, or give a version range such as ">=2"')
             raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
-                            suggest(entry) or "known: " + ", ".join(SPECS)
-                            + '; for other runtimes give a version range such as "<1.14"')
+                            unknown_runtime_hint(entry, 'for other runtimes give a version '
+                                                 'range such as "<1.14"'))
 
 
 def _raw_label(raw: Any) -> str | None:

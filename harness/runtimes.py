@@ -13,6 +13,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -134,13 +135,72 @@ SETS: dict[str, tuple[str, Callable[[], list[str]]]] = {
 }
 
 
+def _versions_meant(name: str) -> list[tuple[int, ...]]:
+    """The TensorFlow versions a runtime-like name may mean, likeliest first: `tf1.16` (1, 16),
+    `tensorflow-2.21` (2, 21), `tf1_15` (1, 15); digits without a dot are read with the dot
+    dropped after the first digit, `tf115` (1, 15), and, TF majors being 1 and 2, as a 1.x
+    minor when they are two digits: `tf15` (1, 15) before (1, 5)."""
+    match = re.fullmatch(r"(?:tensorflow|tf)?[-_ ]?v?(\d+(?:[._]\d+)*)(?:[-_]?(?:cpu|gpu))?",
+                         name.strip().lower())
+    if not match:
+        return []
+    digits = match.group(1)
+    if not digits.isdigit():
+        return [tuple(int(p) for p in re.split(r"[._]", digits))]
+    readings = [(int(digits),)] if len(digits) == 1 else []
+    if len(digits) == 2 and digits[0] == "1":
+        readings.append((1, int(digits)))
+    if len(digits) > 1:
+        readings.append((int(digits[0]), int(digits[1:])))
+    return readings
+
+
+def _runtime_for(version: tuple[int, ...]) -> tuple[str, str]:
+    """The known runtime nearest to a TensorFlow version, and how near ("" when it is that
+    version). Same major first, then the nearest minor (the newer on a tie)."""
+    def key(spec: Spec) -> tuple[int, ...]:
+        return version_key(spec.tensorflow)
+    specs = [s for s in SPECS.values() if s.tensorflow]
+    wanted = ".".join(map(str, version))
+    exact = [s for s in specs if key(s)[:len(version)] == version]
+    if exact:  # `tf1.15.5`, `tf2.21`, `tf1` (every 1.x: the newest)
+        return max(exact, key=key).name, ""
+    same = [s for s in specs if key(s)[0] == version[0]]
+    if same:
+        minor = version[1] if len(version) > 1 else 0
+        best = min(same, key=lambda s: (abs(key(s)[1] - minor), [-k for k in key(s)]))
+        newest = max(same, key=key)
+        if best is newest and key(newest) < version:
+            if version[0] == 1:
+                return best.name, f"there is no TensorFlow {wanted}: 1.15 was the last 1.x release"
+            return best.name, (f"no runtime runs TensorFlow {wanted}: the newest "
+                               f"{version[0]}.x runtime is TensorFlow {newest.tensorflow}")
+        return best.name, (f"no runtime runs TensorFlow {wanted}: the nearest is TensorFlow "
+                           f"{best.tensorflow}")
+    newest, oldest = max(specs, key=key), min(specs, key=key)
+    best = newest if version > key(newest) else oldest
+    return best.name, f"there is no TensorFlow {wanted} runtime: the nearest is {best.tensorflow}"
+
+
 def suggest(name: str) -> str | None:
-    """A did-you-mean for a runtime name. A known name that the given one extends by a version
-    part comes first: `tf2.21` is `tf2` (not the closer-spelled `tf1.2`), `tf1.15.5` is `tf1.15`."""
-    longer = [known for known in SPECS if name.startswith(known + ".")]
-    if longer:
-        return f"did you mean `{max(longer, key=len)}`?"
+    """A did-you-mean for a runtime name, by what its version number means: `tf15` is
+    `tf1.15`, `tf1.15.5` is `tf1.15`, `tf2.21` is `tf2`, `tf1.16` (no such release) is the
+    newest 1.x; otherwise by spelling."""
+    readings = [_runtime_for(version) for version in _versions_meant(name)]
+    exact = list(dict.fromkeys(runtime for runtime, how in readings if not how))
+    if exact:
+        return "did you mean " + " or ".join(f"`{r}`" for r in exact) + "?"
+    if readings:
+        runtime, how = readings[0]
+        return f"did you mean `{runtime}`? ({how})"
     return did_you_mean(name, [*SPECS, *SETS])
+
+
+def unknown_runtime_hint(name: str, other: str = "or NAME=/path/to/python") -> str:
+    """The hint for an unknown runtime name: a suggestion when there is one, and always every
+    known name and set (and `other`: how else to give one)."""
+    known = "known: " + ", ".join(in_version_order(SPECS)) + "; sets: " + ", ".join(SETS)
+    return "; ".join(x for x in (suggest(name), known, other) if x)
 
 
 @dataclass(frozen=True)
@@ -173,10 +233,8 @@ def expand(selectors: Iterable[str]) -> list[Selected]:
             elif name in SPECS or _override(name):
                 chosen = [Selected(name, name)]
             else:
-                raise RuntimeSetupError(
-                    f"unknown runtime `{name}`",
-                    hint=suggest(name) or "known: " + ", ".join(SPECS)
-                    + "; sets: " + ", ".join(SETS) + "; or NAME=/path/to/python")
+                raise RuntimeSetupError(f"unknown runtime `{name}`",
+                                        hint=unknown_runtime_hint(name))
             for sel in chosen:
                 first = out.get(sel.name)
                 if first is None:
@@ -376,9 +434,7 @@ def resolve(selector: str, rebuild: bool = False) -> Runtime:
         return resolve(f"{name}={env}")
     spec = SPECS.get(name)
     if spec is None:
-        raise RuntimeSetupError(f"unknown runtime `{name}`",
-                                hint=suggest(name) or
-                                "known: " + ", ".join(SPECS) + "; or NAME=/path/to/python")
+        raise RuntimeSetupError(f"unknown runtime `{name}`", hint=unknown_runtime_hint(name))
     if spec.unavailable:
         raise RuntimeSetupError(f"runtime {name} is unavailable here: {spec.unavailable}",
                                 hint=f"or give an interpreter that has it: --runtime "

@@ -78,20 +78,42 @@ def test_selectors_take_comma_lists_repeats_sets_and_name_equals_python(history)
     assert [s.from_set for s in chosen] == [None, None, "default", None]
 
 
+KNOWN = "known: tf1.0, tf1.2, tf1.10, tf1.13, tf1.14, tf1.15, tf2; sets: default, ci, history"
+
+
 @pytest.mark.parametrize("selector, message", [
-    ("tf2.21", "unknown runtime `tf2.21` (did you mean `tf2`?)"),
-    ("al", "unknown runtime `al` (did you mean `all`?)"),
+    ("tf2.21", "unknown runtime `tf2.21` (did you mean `tf2`?; "),
+    ("al", "unknown runtime `al` (did you mean `all`?; "),
+    # By the version number's meaning, not the spelling (which gave tf1.5 and tf1.6):
+    ("tf15", "unknown runtime `tf15` (did you mean `tf1.15`?; "),
+    ("tf115", "unknown runtime `tf115` (did you mean `tf1.15`?; "),
+    ("tf1.16", "unknown runtime `tf1.16` (did you mean `tf1.15`? (there is no TensorFlow 1.16: "
+     "1.15 was the last 1.x release); "),
+    ("tf1.15.5", "unknown runtime `tf1.15.5` (did you mean `tf1.15`?; "),
+    ("tensorflow-1.14", "unknown runtime `tensorflow-1.14` (did you mean `tf1.14`?; "),
+    ("tf2.5", "unknown runtime `tf2.5` (did you mean `tf2`? (no runtime runs TensorFlow 2.5: "
+     "the nearest is TensorFlow 2.21.0); "),
+    ("tf3", "unknown runtime `tf3` (did you mean `tf2`? "),
+    ("tf12", "unknown runtime `tf12` (did you mean `tf1.2`?; "),  # no tf1.12 among the stubs
+    ("tf10", "unknown runtime `tf10` (did you mean `tf1.10` or `tf1.0`?; "),
+    ("zzz", "unknown runtime `zzz` (known: "),
 ])
 def test_unknown_runtime_is_one_line_with_did_you_mean(history, selector, message):
     with pytest.raises(RuntimeSetupError) as info:
         expand([selector])
-    assert str(info.value) == message
+    text = str(info.value)
+    assert text.startswith(message) and "\n" not in text, text
+    # Every such message lists the known names and sets, whatever it suggests.
+    assert KNOWN in text and text.endswith("; or NAME=/path/to/python)"), text
 
 
 def test_cli_unknown_runtime_is_exit_2_before_anything_runs(capsys):
     assert main(["run", str(EXAMPLE), "--runtime", "tf1.15,tf2.21"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "tfscope: error: unknown runtime `tf2.21` (did you mean `tf2`?)"
+    assert err.startswith("tfscope: error: unknown runtime `tf2.21` (did you mean `tf2`?; known: "
+                          "tf1.0, tf1.1, tf1.2, ") and "\n" not in err
+    assert main(["runtimes", "install", "tf1.16"]) == 2
+    assert "did you mean `tf1.15`?" in capsys.readouterr().err
 
 
 def test_a_set_leaves_out_what_cannot_be_here_and_says_why(history, monkeypatch):
@@ -200,7 +222,7 @@ def test_deviations_apply_by_version_range_and_by_name(write_case):
 @pytest.mark.parametrize("entry, message", [
     ('"<1.x"', 'bad version range `<1.x` in `runtimes`: `<1.x` is not a version clause'),
     ('">=1.13,,<2"', "`` is not a version clause"),
-    ("tf2.21", "unknown runtime `tf2.21` in `runtimes` (did you mean `tf2`?)"),
+    ("tf2.21", "unknown runtime `tf2.21` in `runtimes` (did you mean `tf2`?; known: tf1.0, "),
     ("all-1.x", "`all-1.x` in `runtimes` is a set of runtimes, not one"),
 ])
 def test_bad_deviation_runtimes_are_located_one_liners(write_case, entry, message):

@@ -99,7 +99,7 @@ def test_unknown_runtime_option_is_a_usage_error(pytester):
     project(pytester, EXAMPLE.read_text())
     result = pytester.runpytest("--collect-only", "--tfscope-runtime", "tf2.21")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*unknown runtime `tf2.21` (did you mean `tf2`?)*"])
+    result.stderr.fnmatch_lines(["*unknown runtime `tf2.21` (did you mean `tf2`?; known: *"])
 
 
 def test_a_duplicate_id_fails_the_new_file_even_when_run_alone(pytester):
