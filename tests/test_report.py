@@ -664,3 +664,25 @@ def test_each_saver_of_a_tree_is_one_node_and_a_scope_named_save_is_kept():
     tree = mermaid_tree(facts)
     assert '[["save/ … 3 Saver ops"]]' in tree and '[["save_1/ … 2 Saver ops"]]' in tree
     assert '(["x"])' in tree and "SaveV2" not in tree  # `mine/save` has no restore_all: kept
+
+
+def test_statement_numbers_read_as_ranges():
+    from harness.report.claims import numbers
+    assert numbers(["3", "4", "5", "7", "9", "10", "12", "13", "14"]) == \
+        "statements 3–5, 7, 9, 10, 12–14"
+    assert numbers(["1"]) == "statement 1"
+
+
+def test_each_section_renders_alone_from_the_shared_model(run, tmp_path):
+    """A section is a function of the model: it can be rendered (and tested) without the
+    others, and the overview is those renderings in order."""
+    from harness.report import RunModel, summary
+    from harness.report import pages as pagelib
+    model = RunModel(run, tmp_path, tmp_path / "reports" / "behaviour.md", details=False)
+    alone = summary.render(model)
+    assert alone.startswith("## Summary\n") and "| ✅ conforms | 2 |" in alone
+    texts = [render(model) for render in pagelib.SECTIONS]
+    assert [t.split("\n", 1)[0] for t in texts if t][1:] == [
+        "## Summary", "## Compatibility matrix", "## Changes between versions", "## Claims",
+        "## Article errata", "## Name trees"]
+    assert alone in pagelib.overview(model)

@@ -82,8 +82,17 @@ def claim_ids(claim: dict) -> list[str]:
 
 
 def numbers(ns: list[str]) -> str:
-    """Statement numbers as a reader counts them: `statement 3` or `statements 3, 5, 7`."""
-    return ("statement " if len(ns) == 1 else "statements ") + ", ".join(ns)
+    """Statement numbers as a reader counts them: `statement 3`, `statements 3, 5, 7–12`
+    (runs of three or more consecutive numbers as a range)."""
+    parts: list[list[str]] = []
+    for n in ns:
+        run = parts[-1] if parts else None
+        if run and n.isdigit() and run[-1].isdigit() and int(n) == int(run[-1]) + 1:
+            run.append(n)
+        else:
+            parts.append([n])
+    shown = [f"{p[0]}–{p[-1]}" if len(p) > 2 else ", ".join(p) for p in parts]
+    return ("statement " if len(ns) == 1 else "statements ") + ", ".join(shown)
 
 
 def overall(model: RunModel, verdicts: list[str | None]) -> str:
