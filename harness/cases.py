@@ -187,6 +187,15 @@ class _Builder:
                              "quote it to make it a string") from None
 
 
+def _tab_indented(text: str, until: int | None) -> int | None:
+    """The first line (up to line `until`) whose indentation holds a tab, if any."""
+    for number, line in enumerate(text.splitlines()[:until], 1):
+        indent = line[:len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent and line.strip():
+            return number
+    return None
+
+
 def parse_yaml(text: str, path: str) -> Any:
     """Parse one YAML document into Map/Seq/scalars, or raise CaseError with file and line."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
@@ -201,6 +210,11 @@ def parse_yaml(text: str, path: str) -> Any:
         # (an unclosed bracket or quote is fixed where it opens).
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
+        tab = _tab_indented(text, line)
+        if tab is not None:  # the generic message ("cannot start any token") hides this
+            raise CaseError("YAML syntax error: a tab in the indentation", path, tab,
+                            "YAML indents with spaces only: replace the tab with spaces") \
+                from None
         context = e.context
         if context and e.context_mark and line and e.context_mark.line + 1 != line:
             context += f" (from line {e.context_mark.line + 1})"
@@ -334,12 +348,15 @@ class _Validator:
                     if not (str(p) in seen or seen.add(str(p)))]
         return (None if problems else case), problems
 
-    def keys(self, mapping: Map, allowed: Iterable[str], what: str) -> list[Any]:
-        """Note every key of `mapping` not in `allowed`; returns them."""
+    def keys(self, mapping: Map, allowed: Iterable[str], what: str,
+             hints: dict[str, str] | None = None) -> list[Any]:
+        """Note every key of `mapping` not in `allowed` (with `hints` for known slips);
+        returns them."""
         allowed = list(allowed)
         unknown = [key for key in mapping if key not in allowed]
         for key in unknown:
-            hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(allowed)
+            hint = (hints or {}).get(key) or did_you_mean(key, allowed) or \
+                "allowed: " + ", ".join(allowed)
             self.note(f"unknown key `{key}` in {what}", line_of(mapping, key), hint)
         return unknown
 
@@ -480,7 +497,10 @@ class _Validator:
         if spec.label_required and label is None and len(self.problems) == before:
             self.note(f"`{kind}` needs `as: LABEL`", line, "later steps refer to it by that label")
         if spec.body:
-            body = item.get("do", [])
+            raw = item[kind]
+            # A `do:` misplaced among the arguments (noted there) is still checked as the body,
+            # so that what it captures is known and only the one mistake is reported.
+            body = item.get("do", raw.get("do", []) if isinstance(raw, Map) else [])
             if not isinstance(body, list):
                 self.note(f"`do:` of `{kind}` must be a list of steps", line_of(item, "do", line),
                           "indent `do:` at the level of the step key")
@@ -518,7 +538,11 @@ class _Validator:
             raw = raw_map
         allowed = spec.arg_names + (["as"] if spec.captures else [])
         before = len(self.problems)
-        unknown = self.keys(raw, allowed, f"`{spec.kind}`")
+        # `do:` indented under the step's arguments instead of beside the step key.
+        misplaced = (f"`do:` is not an argument: it belongs beside `{spec.kind}:`, indented as "
+                     f"far as `{spec.kind}` (line {line}), not under it") if spec.body else \
+            f"`{spec.kind}` takes no `do:` body"
+        unknown = self.keys(raw, allowed, f"`{spec.kind}`", {"do": misplaced})
         for name in spec.required:
             if name not in raw:
                 self.note(f"`{spec.kind}` needs `{name}`", line_of(raw),
@@ -550,7 +574,7 @@ class _Validator:
             problem = f"expected a {argtype.name}"
         if problem:
             raise self.fail(f"bad `{name}` for `{spec.kind}`: {problem}",
-                            line_of(raw, name))
+                            line_of(raw, name), _boolean_hint(value))
         for ref in vocabulary.refs_in(argtype, _plain(value)):
             self.reference(ref, name, argtype, line_of(raw, name))
         args[name] = _plain(value)
@@ -759,6 +783,16 @@ class _Validator:
             raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
                             unknown_runtime_hint(entry, 'for other runtimes give a version '
                                                  'range such as "<1.14"'))
+
+
+def _boolean_hint(value: Any) -> str | None:
+    """YAML 1.1 reads unquoted yes/no/on/off/true/false (any case) as booleans: a scope named
+    `no` arrives as false."""
+    if not isinstance(value, bool):
+        return None
+    words = "yes, on, true" if value else "no, off, false"
+    return (f"YAML reads an unquoted {words} as the boolean {str(value).lower()}: "
+            "quote it, e.g. \"no\", to mean a name")
 
 
 def _raw_label(raw: Any) -> str | None:

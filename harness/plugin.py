@@ -79,6 +79,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):
     deviation = getattr(item, "deviation", None)
     if deviation and call.when == "call" and report.passed:
         report.outcome, report.wasxfail = "skipped", deviation
+    if isinstance(item, CaseItem) and report.skipped and isinstance(report.longrepr, tuple):
+        # A skip is the case's (observed, no claim; a runtime unavailable here): show it at
+        # the case in its file, not at the plugin line that called pytest.skip.
+        report.longrepr = (str(item.path), item.case.line, report.longrepr[2])
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:

@@ -295,3 +295,46 @@ def test_the_newer_file_is_blamed_whatever_its_name(write_case):
     assert [c.path for c in found] == [cases.display_path(old)]
     assert [e.path for e in errors] == [cases.display_path(new)]
     assert cases.display_path(old) in errors[0].hint
+
+
+def test_do_inside_the_arguments_says_where_it_belongs(write_case):
+    text = """\
+id: t.do
+title: t
+source: {doc: d, quote: q}
+program:
+  - variable_scope:
+      name_or_scope: foo
+      do:
+        - get_variable: {name: v, shape: [1], as: v}
+expect:
+  v.name: foo/v:0
+"""
+    error = the_error(write_case, text)  # one problem: the body is still read, `v` is known
+    assert "unknown key `do` in `variable_scope`" in error.message and error.line == 7
+    assert "belongs beside `variable_scope:`, indented as far as `variable_scope` (line 5)" \
+        in error.hint
+
+
+def test_do_on_a_step_without_a_body_says_so(write_case):
+    text = VALID.replace("{name: foo/var1, shape: [1]}", "{name: foo/var1, shape: [1], do: []}")
+    assert "`get_variable` takes no `do:` body" in the_error(write_case, text).hint
+
+
+@pytest.mark.parametrize("word", ["no", "off", "Yes", "ON", "false"])
+def test_a_yaml_boolean_where_a_name_was_meant_gets_a_quoting_hint(write_case, word):
+    text = VALID.replace("- name_scope: bar", f"- name_scope: {word}")
+    error = the_error(write_case, text)
+    assert "bad `name` for `name_scope`" in error.message and error.line == 11
+    assert "YAML reads an unquoted" in error.hint and 'quote it, e.g. "no"' in error.hint
+    (case,), _ = load_one(write_case, VALID.replace("- name_scope: bar", f'- name_scope: "{word}"'))
+
+
+def test_a_tab_in_the_indentation_is_named_with_its_line(write_case):
+    text = VALID.replace("\n  - repeat: 2", "\n\t- repeat: 2")
+    error = the_error(write_case, text)
+    assert error.line == 7 and "a tab in the indentation" in error.message
+    assert "spaces only" in error.hint
+    # A tab inside a quoted value is fine.
+    (case,), errors = load_one(write_case, VALID.replace('quote: "q"', 'quote: "a\tb"'))
+    assert errors == [] and case.source["quote"] == "a\tb"

@@ -120,3 +120,13 @@ def test_a_duplicate_id_fails_the_new_file_even_when_run_alone(pytester):
     result = pytester.runpytest("--collect-only", "-q")
     result.stdout.fnmatch_lines(["cases/example.yaml::article.example-loop[[]tf1.15[]]",
                                  "cases/zz-mine.yaml::article.example-loop[[]duplicate[]]"])
+
+
+def test_a_skip_is_shown_at_the_case_in_its_file(pytester, tf115):
+    project(pytester, "# a comment\nid: t.observe\ntitle: t\nsource: {doc: d, quote: q}\n"
+            "program:\n  - get_variable: {name: v, shape: [1], as: v}\nexpect: {}\n", tf115)
+    result = pytester.runpytest("-rs")
+    result.assert_outcomes(skipped=1)
+    result.stdout.fnmatch_lines(["SKIPPED [[]1[]] cases/example.yaml:2: t.observe: observed, "
+                                 "no claim*"])
+    assert "plugin.py" not in result.stdout.str()
