@@ -1,0 +1,543 @@
+"""What case files may not call: the parts of TensorFlow that reach outside the process.
+
+Case files are data, and they run in the worker on the user's machine: a case may call any public
+TF API name, except the ones below, which touch files, the network, subprocesses, native
+libraries, arbitrary Python at graph run time, or state that every later case in the same worker
+would inherit. The validator refuses them before any TF starts (by the written path) and the
+worker refuses them again (by the object a path or attribute resolves to: an alias, a compat path
+or a ref's attribute reaching the same function is refused too).
+
+Python 3.6, standard library only: the worker imports this module inside TF's interpreter.
+docs/case-format.md ("What case files may call") is kept in step with the tables below by a test.
+
+Paths are API paths as written in case files (`tf.gfile.Open`), with or without the `tf.` prefix;
+`compat.v1.` / `compat.v2.` after `tf.` are ignored (`tf.compat.v1.py_func` is `tf.py_func`).
+"""
+
+import re
+
+# --- reasons ------------------------------------------------------------------------------------
+FILE_IO = "file IO"
+SUMMARY = "summary event files"
+SAVED_MODEL = "SavedModel and model files"
+CHECKPOINT = "checkpoint files"
+GRAPH_FILE = "graph files"
+PYTHON = "runs Python code from inside the graph"
+NATIVE = "loads native code"
+DATASET_FILES = "file-reading datasets and readers"
+DOWNLOAD = "downloads over the network"
+ESTIMATOR = "estimators and training loops write to a model directory"
+NETWORK = "distributed runtime and remote services: sockets"
+SUBPROCESS = "starts subprocesses"
+PROCESS = "changes process-wide state that every later case in the worker would inherit"
+ARGV = "parses the command line or exits the process"
+INSTALL = "reports the installation's paths and build"
+TESTING = "test runner and temporary directories"
+LITE = "TFLite conversion: files and subprocesses"
+TPU = "TPU runtimes: devices outside the process"
+PROFILER = "profiling and debugging dumps"
+RAW_OPS = "raw op constructors include file, checkpoint, summary and Python ops"
+NATIVE_BINDINGS = "raw C++ bindings: checkpoint and file readers"
+AUTOGRAPH = "AutoGraph writes converted code to temporary files and imports it"
+OUTSIDE = "not TensorFlow's API"
+
+# Namespaces (and single names) refused with everything under them, by their path from the TF1
+# root after `tf.` (and after any compat.v1/compat.v2).
+NAMESPACES = {
+    "gfile": FILE_IO,
+    "io.gfile": FILE_IO,
+    "io.read_file": FILE_IO,
+    "io.write_file": FILE_IO,
+    "io.matching_files": FILE_IO,
+    "io.write_graph": GRAPH_FILE,
+    "read_file": FILE_IO,
+    "write_file": FILE_IO,
+    "matching_files": FILE_IO,
+    "python_io": FILE_IO,
+    "resource_loader": FILE_IO,
+    "summary": SUMMARY,
+    "contrib.summary": SUMMARY,
+    "contrib.tensorboard": SUMMARY,
+    "saved_model": SAVED_MODEL,
+    "contrib.saved_model": SAVED_MODEL,
+    "contrib.predictor": SAVED_MODEL,
+    "train.write_graph": GRAPH_FILE,
+    "train.import_meta_graph": GRAPH_FILE,
+    "train.export_meta_graph": GRAPH_FILE,
+    "train.summary_iterator": SUMMARY,
+    "train.SummaryWriter": SUMMARY,
+    "train.SummaryWriterCache": SUMMARY,
+    "train.SummarySaverHook": SUMMARY,
+    "train.CheckpointSaverHook": CHECKPOINT,
+    "train.CheckpointSaverListener": CHECKPOINT,
+    "train.CheckpointManager": CHECKPOINT,
+    "train.load_checkpoint": CHECKPOINT,
+    "train.list_variables": CHECKPOINT,
+    "train.load_variable": CHECKPOINT,
+    "train.init_from_checkpoint": CHECKPOINT,
+    "train.NewCheckpointReader": CHECKPOINT,
+    "train.latest_checkpoint": CHECKPOINT,
+    "train.checkpoint_exists": CHECKPOINT,
+    "train.checkpoints_iterator": CHECKPOINT,
+    "train.get_checkpoint_state": CHECKPOINT,
+    "train.get_checkpoint_mtimes": CHECKPOINT,
+    "train.update_checkpoint_state": CHECKPOINT,
+    "train.remove_checkpoint": CHECKPOINT,
+    "train.warm_start": CHECKPOINT,
+    "train.match_filenames_once": FILE_IO,
+    "train.MonitoredTrainingSession": ESTIMATOR,
+    "train.Supervisor": ESTIMATOR,
+    "train.basic_train_loop": ESTIMATOR,
+    "train.ProfilerHook": PROFILER,
+    "train.Server": NETWORK,
+    "train.experimental.enable_mixed_precision_graph_rewrite": PROCESS,
+    "estimator": ESTIMATOR,
+    "contrib.estimator": ESTIMATOR,
+    "contrib.learn": ESTIMATOR,
+    "contrib.training": ESTIMATOR,
+    "contrib.timeseries": ESTIMATOR,
+    "contrib.tensor_forest": ESTIMATOR,
+    "contrib.boosted_trees": ESTIMATOR,
+    "contrib.factorization": ESTIMATOR,
+    "contrib.kernel_methods": ESTIMATOR,
+    "contrib.slim.learning": ESTIMATOR,
+    "contrib.slim.evaluation": ESTIMATOR,
+    "contrib.tfprof": PROFILER,
+    "profiler": PROFILER,
+    "debugging.experimental.enable_dump_debug_info": PROFILER,
+    "py_func": PYTHON,
+    "py_function": PYTHON,
+    "numpy_function": PYTHON,
+    "load_op_library": NATIVE,
+    "load_library": NATIVE,
+    "load_file_system_library": NATIVE,
+    "raw_ops": RAW_OPS,
+    "pywrap_tensorflow": NATIVE_BINDINGS,
+    "distribute": NETWORK,
+    "contrib.distribute": NETWORK,
+    "contrib.cluster_resolver": NETWORK,
+    "contrib.cloud": NETWORK,
+    "contrib.bigtable": NETWORK,
+    "contrib.kafka": NETWORK,
+    "contrib.kinesis": NETWORK,
+    "contrib.ignite": NETWORK,
+    "contrib.igfs": NETWORK,
+    "contrib.hadoop": NETWORK,
+    "contrib.rpc": NETWORK,
+    "contrib.gcp": NETWORK,
+    "contrib.mpi_collectives": NETWORK,
+    "contrib.remote_fused_graph": NETWORK,
+    "contrib.ffmpeg": SUBPROCESS,
+    "contrib.tpu": TPU,
+    "tpu": TPU,
+    "lite": LITE,
+    "contrib.lite": LITE,
+    "app": ARGV,
+    "flags": ARGV,
+    "sysconfig": INSTALL,
+    "test": TESTING,
+    "contrib.testing": TESTING,
+    "autograph": AUTOGRAPH,
+    "contrib.autograph": AUTOGRAPH,
+    "function": AUTOGRAPH,
+    "keras.utils.get_file": DOWNLOAD,
+    "keras.datasets": DOWNLOAD,
+    "keras.applications": DOWNLOAD,
+    "keras.models.load_model": SAVED_MODEL,
+    "keras.models.save_model": SAVED_MODEL,
+    "keras.experimental.export_saved_model": SAVED_MODEL,
+    "keras.experimental.load_from_saved_model": SAVED_MODEL,
+    "keras.callbacks": SUMMARY,
+    "keras.utils.plot_model": SUBPROCESS,
+    "keras.utils.model_to_dot": SUBPROCESS,
+    "keras.utils.HDF5Matrix": FILE_IO,
+    "keras.preprocessing.image.load_img": FILE_IO,
+    "keras.preprocessing.image.save_img": FILE_IO,
+    "keras.preprocessing.image.DirectoryIterator": FILE_IO,
+    "keras.backend.set_session": PROCESS,
+    "keras.backend.clear_session": PROCESS,
+    "keras.backend.set_floatx": PROCESS,
+    "keras.backend.set_epsilon": PROCESS,
+    "keras.backend.set_image_data_format": PROCESS,
+    "keras.backend.set_learning_phase": PROCESS,
+    "data.experimental.CsvDataset": DATASET_FILES,
+    "data.experimental.SqlDataset": DATASET_FILES,
+    "data.experimental.make_csv_dataset": DATASET_FILES,
+    "data.experimental.make_batched_features_dataset": DATASET_FILES,
+    "data.experimental.TFRecordWriter": DATASET_FILES,
+    "data.experimental.CheckpointInputPipelineHook": CHECKPOINT,
+    "data.experimental.StatsAggregator": SUMMARY,
+    "data.experimental.service": NETWORK,
+    "data.experimental.save": DATASET_FILES,
+    "data.experimental.load": DATASET_FILES,
+    "data.experimental.snapshot": DATASET_FILES,
+    "config.experimental_connect_to_cluster": NETWORK,
+    "config.experimental_connect_to_host": NETWORK,
+    "config.experimental_run_functions_eagerly": PROCESS,
+    "config.run_functions_eagerly": PROCESS,
+}
+
+# Names refused wherever they appear in a path (any module that re-exports them: contrib's
+# copies, compat paths, keras' and estimator's aliases).
+NAMES = {
+    "gfile": FILE_IO,
+    "GFile": FILE_IO,
+    "FastGFile": FILE_IO,
+    "python_io": FILE_IO,
+    "read_file": FILE_IO,
+    "write_file": FILE_IO,
+    "matching_files": FILE_IO,
+    "tf_record_iterator": FILE_IO,
+    "TFRecordWriter": FILE_IO,
+    "TextLineReader": DATASET_FILES,
+    "TFRecordReader": DATASET_FILES,
+    "WholeFileReader": DATASET_FILES,
+    "FixedLengthRecordReader": DATASET_FILES,
+    "LMDBReader": DATASET_FILES,
+    "TextLineDataset": DATASET_FILES,
+    "TFRecordDataset": DATASET_FILES,
+    "FixedLengthRecordDataset": DATASET_FILES,
+    "LMDBDataset": DATASET_FILES,
+    "CsvDataset": DATASET_FILES,
+    "SqlDataset": DATASET_FILES,
+    "read_batch_features": DATASET_FILES,
+    "list_files": DATASET_FILES,
+    "from_generator": PYTHON,
+    "read_batch_examples": DATASET_FILES,
+    "read_keyed_batch_examples": DATASET_FILES,
+    "read_keyed_batch_features": DATASET_FILES,
+    "FileWriter": SUMMARY,
+    "FileWriterCache": SUMMARY,
+    "SummaryWriter": SUMMARY,
+    "SummaryWriterCache": SUMMARY,
+    "create_file_writer": SUMMARY,
+    "create_summary_file_writer": SUMMARY,
+    "summary_iterator": SUMMARY,
+    "SummarySaverHook": SUMMARY,
+    "saved_model": SAVED_MODEL,
+    "simple_save": SAVED_MODEL,
+    "SavedModelBuilder": SAVED_MODEL,
+    "export_saved_model": SAVED_MODEL,
+    "load_from_saved_model": SAVED_MODEL,
+    "load_model": SAVED_MODEL,
+    "save_model": SAVED_MODEL,
+    "write_graph": GRAPH_FILE,
+    "import_meta_graph": GRAPH_FILE,
+    "export_meta_graph": GRAPH_FILE,
+    "load_checkpoint": CHECKPOINT,
+    "list_variables": CHECKPOINT,
+    "load_variable": CHECKPOINT,
+    "init_from_checkpoint": CHECKPOINT,
+    "NewCheckpointReader": CHECKPOINT,
+    "CheckpointReader": CHECKPOINT,
+    "latest_checkpoint": CHECKPOINT,
+    "checkpoint_exists": CHECKPOINT,
+    "checkpoints_iterator": CHECKPOINT,
+    "get_checkpoint_state": CHECKPOINT,
+    "update_checkpoint_state": CHECKPOINT,
+    "remove_checkpoint": CHECKPOINT,
+    "assign_from_checkpoint": CHECKPOINT,
+    "assign_from_checkpoint_fn": CHECKPOINT,
+    "restore_variables_on_create": CHECKPOINT,
+    "CheckpointManager": CHECKPOINT,
+    "CheckpointSaverHook": CHECKPOINT,
+    "warm_start": CHECKPOINT,
+    "py_func": PYTHON,
+    "py_function": PYTHON,
+    "numpy_function": PYTHON,
+    "eager_py_func": PYTHON,
+    "script_ops": PYTHON,
+    "load_op_library": NATIVE,
+    "load_library": NATIVE,
+    "load_file_system_library": NATIVE,
+    "pywrap_tensorflow": NATIVE_BINDINGS,
+    "get_file": DOWNLOAD,
+    "Server": NETWORK,
+    "decode_proto": FILE_IO,  # descriptor_source may name a file
+    "encode_proto": FILE_IO,
+    "enable_dump_debug_info": PROFILER,
+    "profiler": PROFILER,
+    "tfprof": PROFILER,
+    "ProfilerHook": PROFILER,
+    "enable_eager_execution": PROCESS,
+    "disable_eager_execution": PROCESS,
+    "enable_v2_behavior": PROCESS,
+    "disable_v2_behavior": PROCESS,
+    "enable_v2_tensorshape": PROCESS,
+    "disable_v2_tensorshape": PROCESS,
+    "enable_resource_variables": PROCESS,
+    "disable_resource_variables": PROCESS,
+    "enable_control_flow_v2": PROCESS,
+    "disable_control_flow_v2": PROCESS,
+    "enable_tensor_equality": PROCESS,
+    "disable_tensor_equality": PROCESS,
+    "GeneratorEnqueuer": SUBPROCESS,
+    "OrderedEnqueuer": SUBPROCESS,
+    "SequenceEnqueuer": SUBPROCESS,
+}
+# Name endings refused anywhere: lookup tables and vocabularies read from files, directory loaders.
+SUFFIXES = {
+    "_from_file": FILE_IO,
+    "FromFile": FILE_IO,
+    "_vocabulary_file": FILE_IO,
+    "TextFileInitializer": FILE_IO,
+    "TextFileIdTableInitializer": FILE_IO,
+    "TextFileStringTableInitializer": FILE_IO,
+    "_from_directory": FILE_IO,
+}
+
+# Methods refused on objects of these classes (or their subclasses: matched by every class name in
+# the object's MRO). Creating a Saver is fine (it only adds ops); saving and restoring are not.
+METHODS = {
+    "Saver": {"save": CHECKPOINT, "restore": CHECKPOINT, "export_meta_graph": GRAPH_FILE,
+              "recover_last_checkpoints": CHECKPOINT},
+    "Checkpoint": {"save": CHECKPOINT, "restore": CHECKPOINT, "write": CHECKPOINT,
+                   "read": CHECKPOINT},
+    "TrackableSaver": {"save": CHECKPOINT, "restore": CHECKPOINT},
+    "CheckpointableSaver": {"save": CHECKPOINT, "restore": CHECKPOINT},
+    "Network": {"save": SAVED_MODEL, "save_weights": CHECKPOINT, "load_weights": CHECKPOINT},
+    "Model": {"save": SAVED_MODEL, "save_weights": CHECKPOINT, "load_weights": CHECKPOINT,
+              "export": SAVED_MODEL},
+    "DatasetV2": {"list_files": DATASET_FILES, "from_generator": PYTHON, "save": DATASET_FILES,
+                  "load": DATASET_FILES, "snapshot": DATASET_FILES},
+    "DatasetV1": {"list_files": DATASET_FILES, "from_generator": PYTHON},
+    "Dataset": {"list_files": DATASET_FILES, "from_generator": PYTHON},
+    "ImageDataGenerator": {"flow_from_directory": FILE_IO, "flow_from_dataframe": FILE_IO},
+}
+
+# Arguments refused when their value is set (truthy; output_stream: a "file://" path): the call
+# would leave the process.
+ARGUMENTS = {
+    "target": "a session target connects to a TensorFlow server: sockets",
+    "use_multiprocessing": SUBPROCESS,
+    "checkpoint_dir": CHECKPOINT,
+    "output_stream": FILE_IO,
+    "filename": FILE_IO,
+}
+# ... for these callables only (last path component / class name), with the position the argument
+# also has when given positionally.
+ARGUMENT_OWNERS = {
+    "Session": {"target": 0},
+    "InteractiveSession": {"target": 0},
+    "SingularMonitoredSession": {"checkpoint_dir": 3},
+    "print": {"output_stream": None},
+    "cache": {"filename": 0},
+    "ChiefSessionCreator": {"checkpoint_dir": 3},
+    "fit": {"use_multiprocessing": None},
+    "fit_generator": {"use_multiprocessing": None},
+    "evaluate": {"use_multiprocessing": None},
+    "evaluate_generator": {"use_multiprocessing": None},
+    "predict": {"use_multiprocessing": None},
+    "predict_generator": {"use_multiprocessing": None},
+}
+
+# --- attributes ---------------------------------------------------------------------------------
+FRAME_ATTRIBUTES = frozenset([
+    "f_back", "f_builtins", "f_code", "f_globals", "f_lasti", "f_lineno", "f_locals", "f_trace",
+    "f_trace_lines", "f_trace_opcodes", "func_globals", "func_code", "func_closure",
+    "func_defaults", "func_dict", "im_func", "im_self", "im_class", "mro",
+])
+FRAME_PREFIXES = ("gi_", "cr_", "ag_", "tb_", "co_")
+
+# --- objects outside TensorFlow -------------------------------------------------------------------
+TF_PACKAGES = frozenset(["tensorflow", "tensorflow_core", "tensorflow_estimator", "keras",
+                         "tf_keras"])
+# Python builtins a path may reach through a module's imports and that would run code or IO.
+DANGEROUS_BUILTINS = frozenset([
+    "open", "eval", "exec", "compile", "__import__", "getattr", "setattr", "delattr", "globals",
+    "locals", "vars", "input", "breakpoint", "exit", "quit", "help",
+])
+# Implementation modules (by a component of their __name__) whose functions and classes are
+# refused whatever path reaches them: the worker's check of resolved objects.
+MODULE_PARTS = {
+    "gfile": FILE_IO,
+    "file_io": FILE_IO,
+    "python_io": FILE_IO,
+    "tf_record": FILE_IO,
+    "resource_loader": FILE_IO,
+    "summary": SUMMARY,
+    "summary_ops_v2": SUMMARY,
+    "saved_model": SAVED_MODEL,
+    "script_ops": PYTHON,
+    "load_library": NATIVE,
+    "pywrap_tensorflow": NATIVE_BINDINGS,
+    "pywrap_tensorflow_internal": NATIVE_BINDINGS,
+    "checkpoint_management": CHECKPOINT,
+    "checkpoint_utils": CHECKPOINT,
+    "graph_io": GRAPH_FILE,
+    "server_lib": NETWORK,
+    "profiler": PROFILER,
+    "estimator": ESTIMATOR,
+    "tpu": TPU,
+    "lite": LITE,
+    "data_utils": DOWNLOAD,
+    "datasets": DOWNLOAD,
+    "applications": DOWNLOAD,
+    "sysconfig": INSTALL,
+    "app": ARGV,
+    "flags": ARGV,
+    "googletest": TESTING,
+    "autograph": AUTOGRAPH,
+}
+
+
+def _strip(api_path):
+    """`tf.compat.v1.train.Saver` -> ["train", "Saver"]."""
+    parts = [p for p in str(api_path).strip().split(".") if p]
+    if parts and parts[0] == "tf":
+        parts = parts[1:]
+    while len(parts) >= 2 and parts[0] == "compat" and parts[1] in ("v1", "v2"):
+        parts = parts[2:]
+    return parts
+
+
+def refused(api_path):
+    """Why `api_path` (`tf.gfile.Open`, `train.Saver`, `tf.compat.v1.py_func`) may not be called
+    or used from a case file; None when it may."""
+    parts = _strip(api_path)
+    for n in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:n])
+        if prefix in NAMESPACES:
+            return "%s (tf.%s)" % (NAMESPACES[prefix], prefix)
+    for part in parts:
+        reason = _name_reason(part)
+        if reason:
+            return "%s (%s)" % (reason, part)
+    return None
+
+
+def _name_reason(name):
+    # TF exports versioned classes under the plain name: tf.data.TFRecordDataset is
+    # TFRecordDatasetV1 (or V2); the object's own name is the versioned one.
+    base = re.sub(r"V[12]$", "", name)
+    if name in NAMES or base in NAMES:
+        return NAMES.get(name) or NAMES[base]
+    for suffix, reason in sorted(SUFFIXES.items()):
+        if name.endswith(suffix):
+            return reason
+    return None
+
+
+def refused_attribute(name):
+    """Why an attribute may not be read or set through a ref path (`x.__class__`, `f_globals`);
+    None when it may."""
+    name = str(name)
+    if name.startswith("__"):
+        return "attributes starting with `__` reach Python's internals (%s)" % name
+    if name in FRAME_ATTRIBUTES or name.startswith(FRAME_PREFIXES):
+        return "frame, code and globals attributes reach Python's internals (%s)" % name
+    reason = _name_reason(name)
+    if reason:
+        return "%s (%s)" % (reason, name)
+    return None
+
+
+def refused_method(class_name, method):
+    """Why `method` of an object of class `class_name` may not be called (Saver.save); None when
+    it may. The worker asks for every class in the object's MRO (refused_bound)."""
+    if str(method).startswith("__") and method not in ("__enter__", "__exit__"):
+        return refused_attribute(method)
+    reason = METHODS.get(str(class_name), {}).get(str(method))
+    if reason:
+        return "%s (%s.%s)" % (reason, class_name, method)
+    reason = _name_reason(str(method))
+    if reason:
+        return "%s (%s.%s)" % (reason, class_name, method)
+    return None
+
+
+def refused_bound(obj, method):
+    """refused_method for an object: its class and every base class, by name."""
+    cls = obj if isinstance(obj, type) else type(obj)
+    for base in getattr(cls, "__mro__", (cls,)):
+        reason = refused_method(base.__name__, method)
+        if reason:
+            return reason
+    return None
+
+
+def refused_arguments(callee, positional, keywords):
+    """Why a call of `callee` (an API path or method name; its last component counts) with these
+    argument values may not run: a Session with a target, fit(use_multiprocessing=True). The
+    worker passes the real values; the validator may pass literal ones."""
+    name = str(callee).split(".")[-1]
+    owner = ARGUMENT_OWNERS.get(name)
+    if owner is None:
+        return None
+    keywords = keywords or {}
+    for arg, position in sorted(owner.items()):
+        value = keywords.get(arg)
+        if value is None and position is not None and len(positional or ()) > position:
+            value = positional[position]
+        if arg == "output_stream":
+            value = value if str(value).startswith("file://") else None
+        if value:
+            return "%s (%s=%r)" % (ARGUMENTS[arg], arg, value)
+    return None
+
+
+def _package(name):
+    return str(name or "").split(".")[0]
+
+
+def _module_reason(module_name):
+    """A reason when a TF implementation module (by name) is one of the refused kinds."""
+    parts = str(module_name or "").split(".")
+    if _package(module_name) not in TF_PACKAGES:
+        return None
+    # tensorflow._api.v1.gfile / tensorflow_core._api.v2.compat.v1.summary: API module paths.
+    if "_api" in parts:
+        tail = parts[parts.index("_api") + 2:]
+        return refused(".".join(tail)) if tail else None
+    for part in parts:
+        if part in MODULE_PARTS:
+            return "%s (%s)" % (MODULE_PARTS[part], module_name)
+    return None
+
+
+def refused_object(obj):
+    """Why a resolved object (what a path, ref or attribute reached) may not be used; None when
+    it may. Catches aliases the written path hides: `tf.compat.v1.gfile`, a contrib module's
+    `os` import, a function re-exported under another name."""
+    import types
+    if isinstance(obj, types.ModuleType):
+        name = getattr(obj, "__name__", "") or ""
+        if _package(name) not in TF_PACKAGES:
+            return "%s (module %s)" % (OUTSIDE, name)
+        return _module_reason(name)
+    if isinstance(obj, (types.MethodType, types.BuiltinMethodType)):
+        owner = getattr(obj, "__self__", None)
+        method = getattr(obj, "__name__", "")
+        if owner is not None and not isinstance(owner, types.ModuleType):
+            reason = refused_bound(owner, method)
+            if reason:
+                return reason
+        func = getattr(obj, "__func__", None)
+        if func is not None:
+            return refused_object(func)
+    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+        module = getattr(obj, "__module__", "") or ""
+        name = getattr(obj, "__name__", "") or ""
+        if module == "builtins":
+            if name in DANGEROUS_BUILTINS:
+                return "%s (builtin %s)" % (OUTSIDE, name)
+            return None
+        if _package(module) not in TF_PACKAGES:
+            if isinstance(obj, type) and _package(module) in SAFE_PACKAGES:
+                return None  # numpy's dtypes, namedtuples, enums: data, not IO
+            return "%s (%s.%s)" % (OUTSIDE, module, name)
+        reason = _name_reason(name) or _module_reason(module)
+        if reason and "(" not in reason:
+            reason = "%s (%s)" % (reason, name)
+        return reason
+    return None
+
+
+# Packages outside TensorFlow whose classes (not functions) a path may reach harmlessly (numpy's
+# dtypes, collections' namedtuples, enums); every other class and every function from outside TF
+# (os, subprocess, io, numpy's file IO ...) is refused by refused_object.
+SAFE_PACKAGES = frozenset(["numpy", "collections", "functools", "enum", "typing", "abc",
+                           "numbers", "operator", "math"])
+
+# What a public API path may look like (validator side): dotted identifiers.
+PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
