@@ -1,0 +1,197 @@
+"""The API index (harness/api.py, harness/apiscan.py, harness/api/*.json): well-formed committed
+indexes, lookups, did-you-mean and argument checks, and the generator's determinism on real TF."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from harness import api, policy
+from harness.runtimes import SPECS, Runtime
+from tests.conftest import provision
+
+FILES = sorted(api.DIR.glob("*.json"))
+KINDS = {"module", "function", "class", "constant", "unavailable"}
+PARAM_KINDS = {"pos", "arg", "*", "kw", "**"}
+
+
+def test_the_committed_runtimes_have_an_index() -> None:
+    assert set(api.COMMITTED) <= set(api.runtimes())
+    assert api.runtimes() == [p.stem for p in FILES] or \
+        set(api.runtimes()) == {p.stem for p in FILES}
+
+
+def valid_params(params) -> bool:
+    return params is None or all(
+        isinstance(p, list) and len(p) == 3 and isinstance(p[0], str) and p[1] in PARAM_KINDS
+        and isinstance(p[2], bool) for p in params)
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_committed_index_is_well_formed(path) -> None:
+    text = path.read_text()
+    data = json.loads(text)
+    assert data["format"] == api.FORMAT
+    assert data["runtime"] == path.stem
+    assert path.stem in SPECS and data["tensorflow"] == SPECS[path.stem].tensorflow
+    assert data["root"] == ("tf" if data["tensorflow"].startswith("1.") else "tf.compat.v1")
+    entries = data["entries"]
+    # One entry per line, sorted: the file is exactly what `dumps` writes for its data.
+    assert text == api.dumps(path.stem, {**data, "format": api.FORMAT})
+    assert list(entries) == sorted(entries)
+    assert len(entries) > 3000
+    for name, entry in entries.items():
+        assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*", name), name
+        assert entry["kind"] in KINDS, name
+        if entry["kind"] in ("function", "class") and "alias" not in entry:
+            assert valid_params(entry["params"]), name
+        if entry["kind"] == "class":
+            if "alias" in entry:
+                assert entries[entry["alias"]]["kind"] == "class"
+                assert "alias" not in entries[entry["alias"]], name
+                continue
+            assert all(valid_params(p) for p in entry["methods"].values()), name
+            assert all(entries[b]["kind"] == "class" for b in entry.get("bases", [])), name
+        if entry["kind"] == "module" and "alias" in entry:
+            assert entry["alias"] == "" or entries[entry["alias"]]["kind"] == "module", name
+        if entry["kind"] == "unavailable":
+            assert entry["error"] and "/" not in entry["error"].split(":")[0], name
+    # Nothing machine-specific: no home directory or interpreter prefix.
+    assert "/root/" not in text and "/home/" not in text and "site-packages" not in text
+
+
+def test_lookup_gives_one_entry_per_runtime_that_has_the_name() -> None:
+    found = api.lookup("tf.get_variable")
+    assert set(found) == set(api.runtimes())
+    params = found["tf1.15"]["params"]
+    assert [p[0] for p in params[:3]] == ["name", "shape", "dtype"]
+    assert found["tf1.15"]["kind"] == "function"
+    assert api.lookup("get_variable") == found == api.lookup("tf.compat.v1.get_variable")
+    assert api.lookup("tf.no_such_thing") == {}
+    ema = api.lookup("tf.train.ExponentialMovingAverage")["tf1.15"]
+    assert ema["kind"] == "class"
+    assert {"apply", "average", "average_name"} <= set(ema["methods"])
+    assert api.lookup("tf.train.ExponentialMovingAverage.apply")["tf1.15"] == \
+        {"kind": "method", "params": [["var_list", "arg", True]]}
+    assert api.lookup("tf.GraphKeys.TRAINABLE_VARIABLES")["tf1.15"] == {"kind": "attribute"}
+    assert api.lookup("tf.float32")["tf1.15"]["kind"] == "constant"
+    assert api.lookup("tf.nn")["tf1.15"]["kind"] == "module"
+
+
+def test_inherited_members_are_merged_back() -> None:
+    """The file stores only what a class does not inherit unchanged from its indexed bases;
+    lookup gives the whole class."""
+    dense = api.lookup("tf.layers.Dense")["tf1.15"]
+    assert {"apply", "add_weight", "build", "call", "get_config"} <= set(dense["methods"])
+    # Properties only: instance attributes set in build (kernel) are the object's, not the API's.
+    assert {"trainable_variables", "name", "weights"} <= set(dense["attributes"])
+    stored = api.load("tf1.15").entries["layers.Dense"]
+    assert "apply" not in stored["methods"] and "bases" in stored
+
+
+def test_a_name_missing_in_one_runtime_is_per_runtime() -> None:
+    """tf.layers on Keras 3 (tf2) cannot be imported: its index says so, lookup leaves tf2 out."""
+    found = api.lookup("tf.layers.dense")
+    assert "tf1.15" in found and "tf2" not in found
+    assert api.load("tf2").entries["layers"]["kind"] == "unavailable"
+    assert "tf2" in api.lookup("tf.get_variable")
+    assert "tf2" not in api.lookup("tf.contrib.slim.conv2d")
+
+
+def test_contrib_is_indexed_on_1x() -> None:
+    for name in ["tf.contrib.slim.conv2d", "tf.contrib.rnn.LSTMCell",
+                 "tf.contrib.layers.fully_connected", "tf.contrib.framework.arg_scope"]:
+        assert {"tf1.13", "tf1.14", "tf1.15"} <= set(api.lookup(name)), name
+
+
+@pytest.mark.parametrize("path, first", [
+    ("tf.get_varible", "tf.get_variable"),
+    ("tf.ExponentialMovingAverage", "tf.train.ExponentialMovingAverage"),
+    ("tf.trian.Saver", "tf.train.Saver"),
+    ("tf.train.Saver.sav", "tf.train.Saver.save"),
+    ("tf.varaible_scope", "tf.variable_scope"),
+])
+def test_suggest_spells_the_closest_name_that_exists(path: str, first: str) -> None:
+    assert api.suggest(path)[0] == first
+    assert api.did_you_mean(path).startswith(f"did you mean `{first}`")
+
+
+def test_suggest_offers_nothing_far_away() -> None:
+    assert api.suggest("tf.zzzqqq") == []
+    assert api.did_you_mean("tf.zzzqqq") is None
+
+
+def test_check_call_finds_wrong_argument_names_and_counts() -> None:
+    assert api.check_call("tf.get_variable", 1, ["shpe"]) == \
+        ["tf.get_variable has no argument 'shpe'; did you mean 'shape'?"]
+    assert api.check_call("tf.get_variable", 1, ["shape", "dtype"]) == []
+    assert api.check_call("tf.get_variable", 0, ["shape"]) == \
+        ["tf.get_variable is missing required argument 'name'"]
+    assert api.check_call("tf.get_variable", 1, ["name"]) == \
+        ["tf.get_variable gets argument 'name' twice, positionally and by keyword"]
+    assert api.check_call("tf.nn.relu", 3, []) == \
+        ["tf.nn.relu takes at most 2 positional arguments (3 given)"]
+    assert api.check_call("tf.train.ExponentialMovingAverage.apply", 1, []) == []
+    assert api.check_call("tf.train.ExponentialMovingAverage.average", 0, ["vra"]) == [
+        "tf.train.ExponentialMovingAverage.average has no argument 'vra'; did you mean 'var'?",
+        "tf.train.ExponentialMovingAverage.average is missing required argument 'var'"]
+    assert api.check_method("tf.train.ExponentialMovingAverage", "apply", 1, []) == []
+
+
+def test_check_call_is_permissive_where_it_cannot_know() -> None:
+    # **kwargs takes any keyword; *args any count; a `*` splat leaves the count unknown.
+    assert api.check_call("tf.layers.Dense", 1, ["anything_at_all"]) == []
+    assert api.check_call("tf.variable_scope", None, ["shpe_whatever"]) == [
+        "tf.variable_scope has no argument 'shpe_whatever'; it takes " + ", ".join(
+            f"'{p[0]}'" for p in api.lookup("tf.variable_scope")["tf1.15"]["params"])]
+    assert api.check_call("tf.get_variable", None, []) == []
+    assert api.check_call("tf.get_variable", 0, [], more_keywords=True) == []
+    assert api.check_call("tf.no_such_thing", 9, ["x"]) == []
+    assert api.check_call("tf.float32", 1, []) == []
+
+
+def test_check_call_accepts_what_some_runtime_accepts() -> None:
+    """An argument newer than one runtime is that runtime's outcome at run time, not a mistake."""
+    only_new = [p[0] for p in api.lookup("tf.get_variable")["tf1.15"]["params"]
+                if p[0] not in {q[0] for q in api.lookup("tf.get_variable")["tf1.13"]["params"]}]
+    assert api.check_call("tf.get_variable", 1, only_new) == []
+
+
+def test_names_offer_callables_that_are_allowed() -> None:
+    names = api.names()
+    assert names == sorted(names)
+    assert {"tf.get_variable", "tf.variable_scope", "tf.train.ExponentialMovingAverage",
+            "tf.layers.dense", "tf.nn.relu"} <= set(names)
+    assert not [n for n in names if policy.refused(n)]
+    assert not [n for n in names if n.startswith(("tf.contrib.", "tf.raw_ops."))]
+    assert 1000 < len(names) < 6000
+
+
+def test_loading_is_fast_and_cached() -> None:
+    import time
+    started = time.monotonic()
+    for _ in range(400):
+        api.lookup("tf.train.ExponentialMovingAverage.apply")
+        api.check_call("tf.get_variable", 1, ["shape"])
+    assert time.monotonic() - started < 2
+    assert api.load("tf1.15") is api.load("tf1.15")
+
+
+def test_the_build_command_refuses_an_unknown_runtime(capsys) -> None:
+    assert api.main(["build", "tf9.9"]) == 2
+    assert "unknown runtime `tf9.9`" in capsys.readouterr().err
+
+
+# --- the generator, on real TensorFlow --------------------------------------------------------
+
+def test_the_tf115_index_is_what_the_generator_makes(tf115: Runtime) -> None:
+    """Re-running apiscan.py on real TF 1.15 gives the committed bytes: deterministic, and the
+    committed index is not stale."""
+    assert api.dumps("tf1.15", api.scan(tf115.python)) == (api.DIR / "tf1.15.json").read_text()
+
+
+def test_the_tf2_index_is_what_the_generator_makes(pytestconfig: pytest.Config) -> None:
+    runtime = provision(pytestconfig, "tf2")
+    assert api.dumps("tf2", api.scan(runtime.python)) == (api.DIR / "tf2.json").read_text()

@@ -1,0 +1,251 @@
+"""The refusal policy (harness/policy.py): hostile paths, attributes and methods are refused with
+their reason, by the written path and, in real TensorFlow, by the object a path resolves to."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from harness import api, policy
+from harness.runtimes import Runtime
+from tests.conftest import provision
+
+HARNESS = Path(policy.__file__).parent
+DOC = Path(__file__).resolve().parent.parent / "docs" / "case-format.md"
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("tf.gfile.Open", "file IO (tf.gfile)"),
+    ("tf.gfile", "file IO (tf.gfile)"),
+    ("tf.compat.v1.gfile.GFile", "file IO (tf.gfile)"),
+    ("tf.compat.v2.io.gfile.exists", "file IO (tf.io.gfile)"),
+    ("gfile.Exists", "file IO (tf.gfile)"),
+    ("tf.io.read_file", "file IO (tf.io.read_file)"),
+    ("tf.read_file", "file IO (tf.read_file)"),
+    ("tf.python_io.TFRecordWriter", "file IO (tf.python_io)"),
+    ("tf.TextLineReader", "file-reading datasets and readers (TextLineReader)"),
+    ("tf.WholeFileReader", "file-reading datasets and readers (WholeFileReader)"),
+    ("tf.data.TFRecordDataset", "file-reading datasets and readers (TFRecordDataset)"),
+    ("tf.data.experimental.make_csv_dataset",
+     "file-reading datasets and readers (tf.data.experimental.make_csv_dataset)"),
+    ("tf.contrib.data.TFRecordDataset", "file-reading datasets and readers (TFRecordDataset)"),
+    ("tf.data.TFRecordDatasetV1", "file-reading datasets and readers (TFRecordDatasetV1)"),
+    ("tf.compat.v1.data.experimental.CsvDatasetV2",
+     "file-reading datasets and readers (CsvDatasetV2)"),
+    ("tf.summary.scalar", "summary event files (tf.summary)"),
+    ("tf.compat.v1.summary.FileWriter", "summary event files (tf.summary)"),
+    ("tf.contrib.summary.create_file_writer", "summary event files (tf.contrib.summary)"),
+    ("tf.train.SummaryWriter", "summary event files (tf.train.SummaryWriter)"),
+    ("tf.saved_model.simple_save", "SavedModel and model files (tf.saved_model)"),
+    ("tf.train.write_graph", "graph files (tf.train.write_graph)"),
+    ("tf.io.write_graph", "graph files (tf.io.write_graph)"),
+    ("tf.train.import_meta_graph", "graph files (tf.train.import_meta_graph)"),
+    ("tf.train.load_checkpoint", "checkpoint files (tf.train.load_checkpoint)"),
+    ("tf.train.NewCheckpointReader", "checkpoint files (tf.train.NewCheckpointReader)"),
+    ("tf.contrib.framework.init_from_checkpoint", "checkpoint files (init_from_checkpoint)"),
+    ("tf.py_func", "runs Python code from inside the graph (tf.py_func)"),
+    ("tf.compat.v1.py_func", "runs Python code from inside the graph (tf.py_func)"),
+    ("tf.numpy_function", "runs Python code from inside the graph (tf.numpy_function)"),
+    ("tf.contrib.eager.py_func", "runs Python code from inside the graph (py_func)"),
+    ("tf.load_op_library", "loads native code (tf.load_op_library)"),
+    ("tf.load_file_system_library", "loads native code (tf.load_file_system_library)"),
+    ("tf.keras.utils.get_file", "downloads over the network (tf.keras.utils.get_file)"),
+    ("tf.keras.datasets.mnist.load_data", "downloads over the network (tf.keras.datasets)"),
+    ("tf.keras.models.load_model", "SavedModel and model files (tf.keras.models.load_model)"),
+    ("tf.contrib.keras.utils.get_file", "downloads over the network (get_file)"),
+    ("tf.estimator.Estimator", "estimators and training loops write to a model directory "
+                               "(tf.estimator)"),
+    ("tf.contrib.learn.Experiment", "estimators and training loops write to a model directory "
+                                    "(tf.contrib.learn)"),
+    ("tf.train.Server", "distributed runtime and remote services: sockets (tf.train.Server)"),
+    ("tf.distribute.MirroredStrategy",
+     "distributed runtime and remote services: sockets (tf.distribute)"),
+    ("tf.app.run", "parses the command line or exits the process (tf.app)"),
+    ("tf.flags.FLAGS", "parses the command line or exits the process (tf.flags)"),
+    ("tf.sysconfig.get_lib", "reports the installation's paths and build (tf.sysconfig)"),
+    ("tf.test.get_temp_dir", "test runner and temporary directories (tf.test)"),
+    ("tf.lite.TFLiteConverter", "TFLite conversion: files and subprocesses (tf.lite)"),
+    ("tf.tpu.rewrite", "TPU runtimes: devices outside the process (tf.tpu)"),
+    ("tf.profiler.profile", "profiling and debugging dumps (tf.profiler)"),
+    ("tf.contrib.training.HParams",
+     "estimators and training loops write to a model directory (tf.contrib.training)"),
+    ("tf.contrib.tensorboard.plugins", "summary event files (tf.contrib.tensorboard)"),
+    ("tf.contrib.predictor.from_saved_model",
+     "SavedModel and model files (tf.contrib.predictor)"),
+    ("tf.lookup.index_table_from_file", "file IO (index_table_from_file)"),
+    ("tf.raw_ops.ReadFile", "raw op constructors include file, checkpoint, summary and Python "
+                            "ops (tf.raw_ops)"),
+    ("tf.enable_eager_execution", "changes process-wide state that every later case in the "
+                                  "worker would inherit (enable_eager_execution)"),
+])
+def test_hostile_paths_are_refused_with_their_reason(path: str, reason: str) -> None:
+    assert policy.refused(path) == reason
+
+
+@pytest.mark.parametrize("path", [
+    "tf.get_variable", "tf.variable_scope", "tf.name_scope", "tf.train.Saver",
+    "tf.train.ExponentialMovingAverage", "tf.nn.relu", "tf.layers.dense", "tf.keras.layers.Dense",
+    "tf.contrib.slim.conv2d", "tf.contrib.rnn.LSTMCell", "tf.contrib.layers.fully_connected",
+    "tf.compat.v1.get_variable", "tf.Session", "tf.train.ClusterSpec", "tf.debugging.assert_equal",
+    "tf.data.Dataset", "tf.GraphKeys.TRAINABLE_VARIABLES", "tf.create_partitioned_variables",
+])
+def test_the_api_cases_need_is_not_refused(path: str) -> None:
+    assert policy.refused(path) is None
+
+
+@pytest.mark.parametrize("name, fragment", [
+    ("__class__", "starting with `__`"), ("__globals__", "starting with `__`"),
+    ("__subclasses__", "starting with `__`"), ("f_globals", "frame, code and globals"),
+    ("f_locals", "frame, code and globals"), ("f_back", "frame, code and globals"),
+    ("gi_frame", "frame, code and globals"), ("gi_code", "frame, code and globals"),
+    ("cr_frame", "frame, code and globals"), ("tb_frame", "frame, code and globals"),
+    ("co_code", "frame, code and globals"), ("func_globals", "frame, code and globals"),
+    ("im_func", "frame, code and globals"), ("py_func", "runs Python code"),
+    ("gfile", "file IO"),
+])
+def test_attribute_escapes_are_refused(name: str, fragment: str) -> None:
+    assert fragment in (policy.refused_attribute(name) or "")
+
+
+@pytest.mark.parametrize("name", ["kernel", "name", "op", "graph", "_variable", "summary",
+                                  "save_slice_info", "full_name", "dtype"])
+def test_ordinary_attributes_are_not_refused(name: str) -> None:
+    assert policy.refused_attribute(name) is None
+
+
+def test_methods_that_touch_files_are_refused_and_others_not() -> None:
+    assert policy.refused_method("Saver", "save") == "checkpoint files (Saver.save)"
+    assert policy.refused_method("Saver", "restore") == "checkpoint files (Saver.restore)"
+    assert policy.refused_method("Saver", "export_meta_graph") == \
+        "graph files (Saver.export_meta_graph)"
+    assert policy.refused_method("Checkpoint", "write") == "checkpoint files (Checkpoint.write)"
+    assert policy.refused_method("Model", "save_weights") == \
+        "checkpoint files (Model.save_weights)"
+    assert policy.refused_method("DatasetV2", "list_files")
+    assert policy.refused_method("Saver", "as_saver_def") is None
+    assert policy.refused_method("ExponentialMovingAverage", "apply") is None
+    assert policy.refused_method("VariableScope", "__enter__") is None
+    assert "starting with `__`" in policy.refused_method("Graph", "__reduce__")
+
+
+def test_a_session_target_and_multiprocessing_are_refused_by_value() -> None:
+    reason = policy.refused_arguments("tf.Session", ["grpc://localhost:2222"], {})
+    assert reason == ("a session target connects to a TensorFlow server: sockets "
+                      "(target='grpc://localhost:2222')")
+    assert policy.refused_arguments("tf.InteractiveSession", [], {"target": "grpc://h:1"})
+    assert policy.refused_arguments("tf.Session", [], {}) is None
+    assert policy.refused_arguments("tf.Session", [""], {"config": None}) is None
+    assert policy.refused_arguments("fit", [], {"use_multiprocessing": True})
+    assert policy.refused_arguments("tf.print", ["x"], {"output_stream": "file:///tmp/x"})
+    assert policy.refused_arguments("tf.print", ["x"], {"output_stream": "stderr"}) is None
+    assert policy.refused_arguments("tf.get_variable", ["v"], {"target": "x"}) is None
+
+
+def test_the_policy_refuses_nothing_that_no_index_knows_of_by_namespace() -> None:
+    """A namespace the policy lists exists in some runtime's index (a typo in the table would
+    refuse nothing)."""
+    missing = [ns for ns in policy.NAMESPACES if not api.lookup(ns)]
+    allowed_missing = {  # names of APIs the committed runtimes do not have
+        "train.SummaryWriter", "train.SummaryWriterCache", "contrib.bigtable", "contrib.kafka",
+        "contrib.kinesis", "contrib.ignite", "contrib.igfs", "contrib.hadoop", "contrib.gcp",
+        "contrib.mpi_collectives", "contrib.lite", "contrib.boosted_trees",
+        "data.experimental.service", "data.experimental.save", "data.experimental.load",
+        "data.experimental.snapshot", "config.run_functions_eagerly",
+        "keras.utils.HDF5Matrix", "keras.preprocessing.image.load_img",
+        "keras.preprocessing.image.save_img", "keras.preprocessing.image.DirectoryIterator",
+        "keras.experimental.export_saved_model", "keras.experimental.load_from_saved_model",
+        "keras.utils.plot_model", "keras.utils.model_to_dot", "function",
+        "debugging.experimental.enable_dump_debug_info",
+        "config.experimental_run_functions_eagerly", "config.experimental_connect_to_cluster",
+        "config.experimental_connect_to_host", "load_library", "numpy_function",
+        "py_function", "train.experimental.enable_mixed_precision_graph_rewrite",
+        "keras.backend.set_session",
+    }
+    assert [ns for ns in missing if ns not in allowed_missing] == []
+
+
+def test_the_documentation_lists_the_policy() -> None:
+    """docs/case-format.md carries the generated policy section verbatim
+    (`python -m harness.api docs` rewrites it)."""
+    assert api.policy_section() in DOC.read_text()
+
+
+# --- by the resolved object, in real TensorFlow ----------------------------------------------
+
+PROBE = textwrap.dedent("""
+    import json, os, sys, warnings
+    sys.path.insert(0, sys.argv[1])
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    warnings.filterwarnings("ignore")
+    import policy
+    import tensorflow as tf
+    if tf.__version__.split(".")[0] != "1":
+        tf = tf.compat.v1
+    def get(path):
+        obj = tf
+        for part in path.split("."):
+            obj = getattr(obj, part)
+        return obj
+    out = {}
+    for path in json.loads(sys.argv[2]):
+        try:
+            obj = get(path)
+        except Exception as e:
+            out[path] = "missing: %s" % type(e).__name__
+            continue
+        out[path] = policy.refused_object(obj)
+    g = tf.Graph()
+    with g.as_default():
+        v = tf.Variable(1.0, name="v")
+        saver = tf.train.Saver([v])
+        out["saver.save"] = policy.refused_object(saver.save)
+        out["saver.as_saver_def"] = policy.refused_object(saver.as_saver_def)
+        out["v.assign"] = policy.refused_object(v.assign)
+    out["os.system"] = policy.refused_object(os.system)
+    out["builtins.open"] = policy.refused_object(open)
+    out["module os"] = policy.refused_object(os)
+    sys.stdout.write(json.dumps(out))
+""")
+
+HOSTILE_OBJECTS = ["compat.v1.gfile", "io.gfile", "compat.v1.py_func", "numpy_function",
+                   "compat.v1.summary.FileWriter", "summary", "keras.utils.get_file",
+                   "compat.v1.train.NewCheckpointReader", "saved_model", "data.TFRecordDataset",
+                   "load_op_library"]
+HARMLESS_OBJECTS = ["get_variable", "variable_scope", "train.Saver", "nn.relu", "float32",
+                    "compat.v1.get_variable", "train.ExponentialMovingAverage", "GraphKeys"]
+
+
+def probe(runtime: Runtime, paths: list[str]) -> dict:
+    proc = subprocess.run([runtime.python, "-c", PROBE, str(HARNESS), json.dumps(paths)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+def check_objects(result: dict) -> None:
+    for path in HOSTILE_OBJECTS:
+        assert result[path] and not result[path].startswith("missing"), (path, result[path])
+    for path in HARMLESS_OBJECTS:
+        assert result[path] is None, (path, result[path])
+    assert result["saver.save"] == "checkpoint files (Saver.save)"
+    assert result["saver.as_saver_def"] is None
+    assert result["v.assign"] is None
+    assert result["os.system"].startswith("not TensorFlow's API")
+    assert result["builtins.open"].startswith("not TensorFlow's API")
+    assert result["module os"] == "not TensorFlow's API (module os)"
+
+
+def test_resolved_objects_are_refused_in_tf115(tf115: Runtime) -> None:
+    result = probe(tf115, HOSTILE_OBJECTS + HARMLESS_OBJECTS + ["contrib.summary.scalar"])
+    check_objects(result)
+    assert result["contrib.summary.scalar"]
+    assert result["compat.v1.gfile"] == "file IO (tf.gfile)"
+    assert result["compat.v1.py_func"] == "runs Python code from inside the graph (py_func)"
+
+
+def test_resolved_objects_are_refused_in_tf2(pytestconfig: pytest.Config) -> None:
+    check_objects(probe(provision(pytestconfig, "tf2"), HOSTILE_OBJECTS + HARMLESS_OBJECTS))
