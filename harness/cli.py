@@ -27,6 +27,7 @@ from .runtimes import (
     SPECS,
     Runtime,
     expand,
+    get_python,
     in_version_order,
     remove,
     resolve,
@@ -175,6 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "install":
             a.add_argument("--python", action="append", metavar="PATH",
                            help="interpreter to build runtimes of its version with")
+            a.add_argument("--get-python", action="store_true",
+                           help="when no interpreter of the version a runtime needs is found, "
+                           "install one with `uv python install VERSION` (uv must be on PATH)")
     return parser
 
 
@@ -368,6 +372,8 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
                 print(f"tfscope: installing {name} ({spec.description}) ...", file=sys.stderr,
                       flush=True)
             try:
+                if getattr(args, "get_python", False):
+                    get_python(spec.python)
                 rt = resolve(name)
             except UserError as e:
                 print(f"{name}: not installed: {e}")

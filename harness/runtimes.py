@@ -296,6 +296,86 @@ def _pyenv_roots() -> list[Path]:
     return [Path(r) for r in roots if r]
 
 
+def _uv_python_dirs() -> list[Path]:
+    """Where uv keeps the interpreters it manages (`uv python install`)."""
+    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    dirs = [os.environ.get("UV_PYTHON_INSTALL_DIR"), str(Path(data) / "uv" / "python")]
+    return [Path(d) for d in dirs if d]
+
+
+def _newest_first(paths: Iterable[Path], version_of: Callable[[Path], str]) -> list[str]:
+    return [str(p) for p in sorted(paths, key=lambda p: version_key(version_of(p)),
+                                   reverse=True)]
+
+
+def _uv_find(version: str) -> str | None:
+    """`uv python find VERSION`: the interpreter uv would use (it never downloads one)."""
+    uv = shutil.which("uv")
+    if uv is None:
+        return None
+    try:
+        out = subprocess.run([uv, "python", "find", version], capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    found = out.stdout.strip().splitlines()
+    return found[-1].strip() if out.returncode == 0 and found else None
+
+
+def python_candidates(version: str) -> list[str]:
+    """Interpreters that may be Python `version`, in the order they are tried: python3.7 (say)
+    on PATH, then pyenv's versions (newest patch first), then uv's managed interpreters, then
+    what `uv python find` names."""
+    candidates = [shutil.which(f"python{version}")]
+    for root in _pyenv_roots():
+        candidates += _newest_first(root.glob(f"versions/{version}.*/bin/python{version}"),
+                                    lambda p: p.parents[1].name)
+    for root in _uv_python_dirs():  # e.g. cpython-3.7.9-linux-x86_64-gnu
+        candidates += _newest_first(root.glob(f"cpython-{version}.*/bin/python{version}"),
+                                    lambda p: p.parents[1].name.split("-")[1])
+    candidates.append(_uv_find(version))
+    return list(dict.fromkeys(c for c in candidates if c))
+
+
+def get_python_command(version: str) -> list[str] | None:
+    """How `tfscope runtimes install --get-python` gets a missing interpreter: uv, where it is
+    installed (None where it is not)."""
+    uv = shutil.which("uv")
+    return [uv, "python", "install", version] if uv else None
+
+
+def no_python_hint(version: str) -> str:
+    """The way forward when no Python `version` is found: the exact commands."""
+    env = "TFSCOPE_PYTHON" + version.replace(".", "_")
+    if get_python_command(version):
+        return (f"`tfscope runtimes install --get-python NAME` runs `uv python install "
+                f"{version}` for you; or set ${env}=/path/to/python{version}")
+    return (f"get one with uv (`curl -LsSf https://astral.sh/uv/install.sh | sh`, then "
+            f"`uv python install {version}`) or pyenv (`pyenv install {version}`), or set "
+            f"${env}=/path/to/python{version}")
+
+
+def get_python(version: str) -> str:
+    """An interpreter for `version`, installed with uv when none is found (only on request:
+    `tfscope runtimes install --get-python`)."""
+    try:
+        return find_python(version)
+    except RuntimeSetupError:
+        command = get_python_command(version)
+        if command is None:
+            raise
+    log(f"no Python {version} found: running {' '.join(command)} ...")
+    # Its output is short (what it installed, or why not): shown after it, so that it also
+    # reaches a stderr that is not a file (a test's capture).
+    proc = subprocess.run(command, capture_output=True, text=True)
+    for line in (proc.stdout + proc.stderr).splitlines():
+        log(f"uv: {line}")
+    if proc.returncode != 0:
+        raise RuntimeSetupError(f"`{' '.join(command)}` failed (exit {proc.returncode})",
+                                hint=no_python_hint(version).split("; or ", 1)[-1])
+    return find_python(version)
+
+
 def use_python(path: str) -> str:
     """Make `path` the interpreter that runtimes of its version are built with (a command-line
     `--python`): the same as setting $TFSCOPE_PYTHON3_7 (say). Returns its major.minor."""
@@ -308,7 +388,7 @@ def use_python(path: str) -> str:
 
 
 def find_python(version: str) -> str:
-    """An interpreter for `version`: $TFSCOPE_PYTHON3_7 (say), then PATH, then pyenv's versions."""
+    """An interpreter for `version`: $TFSCOPE_PYTHON3_7 (say), then `python_candidates`."""
     env = "TFSCOPE_PYTHON" + version.replace(".", "_")
     explicit = os.environ.get(env)
     if explicit:
@@ -316,17 +396,12 @@ def find_python(version: str) -> str:
             raise RuntimeSetupError(f"${env}={explicit} is not a working Python {version}",
                                     hint=f"point ${env} at a python{version} executable")
         return explicit
-    candidates = [shutil.which(f"python{version}")]
-    for root in _pyenv_roots():
-        found = root.glob(f"versions/{version}.*/bin/python{version}")
-        candidates += sorted((str(p) for p in found), reverse=True)
-    for candidate in candidates:
-        if candidate and _python_version(candidate) == version:
+    for candidate in python_candidates(version):
+        if _python_version(candidate) == version:
             return candidate
     raise RuntimeSetupError(
         f"no Python {version} interpreter found (looked at ${env}, python{version} on PATH, "
-        "pyenv's versions)",
-        hint=f"install it (`pyenv install {version}`) or set ${env}=/path/to/python{version}")
+        "pyenv's versions, uv's interpreters)", hint=no_python_hint(version))
 
 
 # --- provisioning ------------------------------------------------------------------------------
