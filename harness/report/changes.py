@@ -71,9 +71,9 @@ def pair(model: RunModel, old: str, new: str) -> str:
                 case.id, []).append(change.fact)
     if not any(groups.values()):
         return "No observed fact differs."
-    every = {key: where for changes in groups.values() for key, where in changes.items()}
     real = groups[BEHAVIOUR]
-    lines = [f"{count(every)}, {len(every)} distinct changes: {len(real)} in behaviour"
+    distinct = sum(len(changes) for changes in groups.values())
+    lines = [f"{count(*groups.values())}, {distinct} distinct changes: {len(real)} in behaviour"
              + "".join(f", {len(groups[kind])} {FOLDED[kind][0].lower()}" for kind in FOLDED
                        if groups[kind]) + "."]
     if real:
@@ -101,9 +101,11 @@ def rank(changes: dict[tuple[str, str], dict[str, list[str]]]) -> list[tuple[str
     return sorted(changes, key=key)
 
 
-def count(changes: dict[tuple[str, str], dict[str, list[str]]]) -> str:
-    n_facts = sum(len(f) for where in changes.values() for f in where.values())
-    n_cases = len({c for where in changes.values() for c in where})
+def count(*groups: dict[tuple[str, str], dict[str, list[str]]]) -> str:
+    """How many facts in how many cases the changes of these groups touch."""
+    wheres = [where for changes in groups for where in changes.values()]
+    n_facts = sum(len(f) for where in wheres for f in where.values())
+    n_cases = len({c for where in wheres for c in where})
     return f"{n_facts} facts in {n_cases} cases"
 
 
