@@ -33,7 +33,13 @@ MAX_DEPTH = 60
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
 CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout",
              "format", "observed")
-SOURCE_KEYS = ("doc", "quote", "reading", "where", "url")
+SOURCE_KEYS = ("doc", "quote", "reading", "reading_kind", "reading_why", "covers", "stated",
+               "where", "url")
+# How a case reads its quote (docs/case-format.md, "Readings"): `plain`, the sentence's most
+# plausible reading (the default); `alternative`, one of several plausible readings of a garbled
+# sentence; `implausible`, a reading the article does not invite, kept to show what TF does but
+# never counted against the source.
+READING_KINDS = ("plain", "alternative", "implausible")
 ERROR_KEYS = ("type", "message", "matches", "step")
 DEVIATION_KEYS = ("runtimes", "observed", "reason")
 MATCHERS = ("matches", "contains", "excludes", "startswith")
@@ -397,10 +403,12 @@ class _Validator:
                 raise self.fail(f"{what} needs a `source` mapping with `doc` and `quote`",
                                 line_of(data, "source", data.line))
             self.keys(source, SOURCE_KEYS, f"the source of {what}")
-            for key in ("doc", "quote", "reading", "where", "url"):
+            for key in ("doc", "quote", "reading", "where", "url", "covers"):
                 with self.part():
                     self.string(source, key, f"the source of {what}",
                                 required=key in ("doc", "quote"))
+            with self.part():
+                self.reading_kind(source, what)
         tags = data.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             self.note(f"`tags` of {what} must be a list of words", line_of(data, "tags"))
@@ -419,6 +427,9 @@ class _Validator:
                       "to only record what TF does (`tfscope record`)")
         else:
             self.expectations(expect, "expect")
+            if isinstance(source, Map):
+                with self.part():
+                    self.stated(source, expect, what)
         deviations: list[Deviation] = []
         with self.part():
             deviations = self.deviations(data.get("deviations", []), line_of(data, "deviations"))
@@ -694,6 +705,43 @@ class _Validator:
             raise self.fail(f"`{name}` takes a list of items", line)
         elif name == "startswith" and not isinstance(arg, str):
             raise self.fail("`startswith` takes a string", line)
+
+    def reading_kind(self, source: Map, what: str) -> None:
+        kind = source.get("reading_kind", "plain")
+        if kind not in READING_KINDS:
+            raise self.fail(f"`reading_kind` of {what} must be one of {', '.join(READING_KINDS)}",
+                            line_of(source, "reading_kind"),
+                            did_you_mean(str(kind), list(READING_KINDS)))
+        self.string(source, "reading_why", f"the source of {what}", required=False)
+        if kind != "plain":
+            # A reader must see what the reading is and why it has this kind.
+            for key in ("reading", "reading_why"):
+                if key not in source:
+                    raise self.fail(f"a `reading_kind: {kind}` case needs `source.{key}`",
+                                    line_of(source, "reading_kind"),
+                                    "`reading`: the reading; `reading_why`: what in the source's "
+                                    "words, its example output or TF's documentation makes it "
+                                    + ("one of several plausible readings" if kind == "alternative"
+                                       else "a reading the source does not invite"))
+        elif "reading_why" in source:
+            raise self.fail(f"`reading_why` of {what} explains a `reading_kind` other than plain",
+                            line_of(source, "reading_why"),
+                            "add `reading_kind: alternative` or `implausible`, or remove it")
+
+    def stated(self, source: Map, expect: Map, what: str) -> None:
+        """`stated`: the expected facts whose values the source itself prints or states."""
+        if "stated" not in source:
+            return
+        facts = source["stated"]
+        line = line_of(source, "stated")
+        if not isinstance(facts, list) or not facts or not all(isinstance(f, str) for f in facts):
+            raise self.fail(f"`stated` of {what} must be a list of fact names", line,
+                            "e.g. `stated: [v1.name]`: the facts whose expected values the "
+                            "source prints or says in so many words")
+        for fact in facts:
+            if fact not in expect:
+                raise self.fail(f"`stated` of {what} names `{fact}`, which `expect` does not",
+                                line, did_you_mean(fact, [str(k) for k in expect]))
 
     def error_expectation(self, value: Any, line: int) -> None:
         if value is None:

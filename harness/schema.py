@@ -95,6 +95,18 @@ def build() -> dict:
     source = {key: dict(NOT_BLANK) for key in cases.SOURCE_KEYS}
     source["doc"]["description"] = "which document: article, tf-docstring, tf-tests, ..."
     source["quote"]["description"] = "the exact words the case checks"
+    source["reading"]["description"] = "how the quote is read, when not obvious"
+    source["reading_kind"] = {"enum": list(cases.READING_KINDS), "description": (
+        "plain (default): the sentence's most plausible reading; alternative: one of several "
+        "plausible readings of a garbled sentence; implausible: a reading the source does not "
+        "invite (shown under 'Readings to avoid', never counted against the source)")}
+    source["reading_why"]["description"] = ("for alternative/implausible: what in the source's "
+                                            "words, its output or TF's docs makes it so")
+    source["covers"]["description"] = ("for a sentence stating a general rule: the situations "
+                                       "this case checks")
+    source["stated"] = {"type": "array", "minItems": 1, "items": {"type": "string"},
+                        "description": "expected facts whose values the source itself prints "
+                        "or states (the rest are derived from the reading)"}
     case_properties: dict[str, Any] = {
         "id": {"type": "string", "pattern": cases.ID_RE.pattern.rstrip("$") + END,
                "description": "unique across all files: lower-case letters, digits, . _ -"},

@@ -338,3 +338,31 @@ def test_a_tab_in_the_indentation_is_named_with_its_line(write_case):
     # A tab inside a quoted value is fine.
     (case,), errors = load_one(write_case, VALID.replace('quote: "q"', 'quote: "a\tb"'))
     assert errors == [] and case.source["quote"] == "a\tb"
+@pytest.mark.parametrize("source, message", [
+    ('{doc: test, quote: "q", reading: r, reading_kind: odd, reading_why: w}',
+     "`reading_kind` of case `t.one` must be one of plain, alternative, implausible"),
+    ('{doc: test, quote: "q", reading: r, reading_kind: implausible}',
+     "a `reading_kind: implausible` case needs `source.reading_why`"),
+    ('{doc: test, quote: "q", reading_kind: alternative, reading_why: w}',
+     "a `reading_kind: alternative` case needs `source.reading`"),
+    ('{doc: test, quote: "q", reading_why: w}', "`reading_why` of case `t.one` explains"),
+    ('{doc: test, quote: "q", stated: [v9.name]}',
+     "`stated` of case `t.one` names `v9.name`, which `expect` does not"),
+    ('{doc: test, quote: "q", stated: v1.name}', "`stated` of case `t.one` must be a list"),
+    ('{doc: test, quote: "q", covers: ""}', "`covers` of the source of case `t.one` must be"),
+])
+def test_reading_fields_are_checked(write_case, source, message):
+    """docs/case-format.md, "Readings": kinds, their explanations, and stated facts."""
+    error = the_error(write_case, VALID.replace('source: {doc: test, quote: "q"}',
+                                                f"source: {source}"))
+    assert message in error.message
+    assert error.line == 3  # the source line (VALID starts with a blank line)
+
+
+def test_reading_fields_that_are_right_load(write_case):
+    text = VALID.replace('source: {doc: test, quote: "q"}',
+                         'source: {doc: test, quote: "q", reading: r, reading_kind: implausible, '
+                         'reading_why: w, covers: c, stated: [v1.name]}')
+    (case,), errors = load_one(write_case, text)
+    assert not errors
+    assert case.source["reading_kind"] == "implausible" and case.source["stated"] == ["v1.name"]
