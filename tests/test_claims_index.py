@@ -5,6 +5,7 @@ outside the repository, at ../shared/seeds/article.txt from the repository root 
 shared/ sits beside the clone); only the checks that need its text are skipped when it is absent.
 """
 
+import re
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,91 @@ def test_claim_texts_appear_in_the_article(index, article):
     bad = [f"claim {claim['n']}: {claim['text']!r}" for claim in index
            if claim["text"] not in article]
     assert not bad, "claim texts not found in the article:\n" + "\n".join(bad)
+
+
+# --- readings (docs/case-format.md, "Readings") ---------------------------------------------
+
+INTERNAL_PATH = re.compile(r"program\[\d+\]|\.do\[\d+\]")
+
+
+def _reader_texts(case):
+    """Every text of a case that reaches a reader of the report."""
+    source = case.get("source") or {}
+    texts = [case.get("title"), source.get("reading"), source.get("reading_why"),
+             source.get("covers"), source.get("where")]
+    texts += [d.get("reason") for d in case.get("deviations") or []]
+    return [t for t in texts if isinstance(t, str)]
+
+
+def test_no_reader_facing_text_names_an_internal_path(cases):
+    bad = [f"{case['id']} ({name}): {text!r}" for name, case in cases
+           for text in _reader_texts(case) if INTERNAL_PATH.search(text)]
+    assert not bad, "internal step paths in text a reader sees:\n" + "\n".join(bad)
+
+
+def test_every_case_of_a_general_claim_says_what_it_covers(index, cases):
+    by_id = {case["id"]: case for _, case in cases}
+    bad = []
+    for claim in index:
+        if claim.get("general"):
+            for cid in claim.get("cases") or []:
+                source = by_id[cid]["source"]
+                if source.get("reading_kind") != "implausible" and not source.get("covers"):
+                    bad.append(f"claim {claim['n']}: {cid} has no source.covers")
+    assert not bad, "\n".join(bad)
+
+
+def test_general_claims_have_counterexamples_or_say_they_hold_everywhere(index, cases):
+    """A general claim whose cases all conform is fine; the point is that each lists more than
+    one situation, so one lucky situation never stands for the rule."""
+    by_id = {case["id"]: case for _, case in cases}
+    for claim in index:
+        if claim.get("general"):
+            situations = {by_id[c]["source"].get("covers") for c in claim["cases"]}
+            assert len(situations) > 1, f"claim {claim['n']} is general but checks one situation"
+
+
+def test_readings_other_than_plain_say_why(cases):
+    bad = []
+    for name, case in cases:
+        source = case["source"]
+        kind = source.get("reading_kind", "plain")
+        assert kind in ("plain", "alternative", "implausible"), f"{case['id']}: {kind}"
+        if kind != "plain" and not (source.get("reading") and source.get("reading_why")):
+            bad.append(f"{case['id']} ({name}): {kind} without reading and reading_why")
+    assert not bad, "\n".join(bad)
+
+
+def test_alternative_readings_come_at_least_in_pairs(index, cases):
+    """`alternative` means one of several plausible readings: the claim has another case."""
+    by_id = {case["id"]: case for _, case in cases}
+    for claim in index:
+        ids = claim.get("cases") or []
+        alternatives = [c for c in ids if by_id[c]["source"].get("reading_kind") == "alternative"]
+        assert len(alternatives) != 1, \
+            f"claim {claim['n']}: {alternatives[0]} is the only alternative reading"
+
+
+def _stated_values(value):
+    if isinstance(value, list):
+        for item in value:
+            yield from _stated_values(item)
+    elif isinstance(value, str):
+        yield value
+
+
+def test_stated_values_are_what_the_article_prints_or_says(cases, article):
+    bad = []
+    for _name, case in cases:
+        for fact in case["source"].get("stated") or []:
+            expected = case["expect"][fact]
+            if fact == "error":
+                if "error" not in case["source"]["quote"]:
+                    bad.append(f"{case['id']}: states an error its quote does not mention")
+                continue
+            values = list(_stated_values(expected))
+            if not values:
+                bad.append(f"{case['id']}: {fact} is stated but is no name the article prints")
+            bad += [f"{case['id']}: {fact} = {v!r} is nowhere in the article"
+                    for v in values if v not in article]
+    assert not bad, "\n".join(bad)
