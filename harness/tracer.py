@@ -1,0 +1,889 @@
+"""The tracer: runs a user's TF1 script and records the TF API calls its own code makes, as a
+program in the step language (docs/case-format.md, "Generic steps").
+
+Started by `harness/trace.py` as `python -I tracer.py [--keys|--program] SCRIPT OUT.json` in a
+runtime's interpreter, with the script's directory as cwd and sys.argv == [SCRIPT]; Python 3.6+,
+stdlib and TensorFlow only (like worker.py, whose import_tf it reuses). It writes one JSON object
+to OUT.json: the program, the problems (what cannot be data, FILE:LINE and a way out), notes,
+and the facts of the graph the script built (variables, ops, checkpoint keys) to compare with.
+
+The TF1 API. `import tensorflow` in the script's own files gives the TF1 API on every runtime:
+`tensorflow` itself on 1.x, `tensorflow.compat.v1` with v2 behaviour disabled on 2.x (the worker's
+import_tf). TensorFlow's own modules importing `tensorflow` still get the real module.
+
+What is recorded, and how. A call is recorded when its caller frame is in the script or in a module
+file under the script's directory and no recorded call is running (so TF's internal calls, and
+calls made by Python callables TF calls back, are not):
+- API functions and classes: the script gets proxies for TF's modules (from its imports), whose
+  functions and classes record `tf.PATH` steps. Class proxies are real enough to subclass
+  (__mro_entries__), isinstance and issubclass; values are unwrapped before TF sees them.
+- Methods, `layer(x)`, operators (a + b, x[0], -x, a @ b) and `with` on objects TF returned: the
+  methods of their classes are patched, once per class, with a wrapper that records only when
+  called from the script's frames on an object the trace knows. Patching, not proxies around
+  results, because TF checks the types of what it is given everywhere (isinstance, C++
+  conversions, dict keys): a patched class keeps every object exactly what TF made.
+- Attribute reads (`layer.kernel`, `outputs[0]`) are not intercepted: when such an object is
+  passed to a recorded call, it is found from the captures (`{ref: layer.kernel}`); Python values
+  read from TF objects (`x.shape[1].value`, `scope.name`) are literals.
+- Python control flow, functions, classes, flags and numpy are resolved by running them.
+- Sessions (tf.Session, its run) and the script's flags and logging run but are not recorded:
+  running a graph does not change its names (a note says so).
+"""
+
+import ast
+import builtins
+import functools
+import json
+import linecache
+import os
+import re
+import sys
+import types
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import worker  # noqa: E402
+
+try:
+    import policy  # noqa: E402  (helper "api": refused namespaces)
+except ImportError:  # pragma: no cover - before policy.py lands
+    policy = None
+
+ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists; larger: a problem
+# Run as the script says, never recorded: no graph names change (see the module docstring).
+PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
+               "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
+               "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
+               "tf.summary.FileWriter")
+# They change the graph in ways a program cannot say; trimmed scripts stop before them.
+REFUSED = {"tf.train.MonitoredTrainingSession": "it adds the Scaffold's ops when it starts",
+           "tf.train.Supervisor": "it adds its own ops when it starts",
+           "tf.estimator": "an Estimator builds the graph inside its own train/evaluate calls",
+           "tf.py_func": "its function is Python code TF calls while the graph runs",
+           "tf.numpy_function": "its function is Python code TF calls while the graph runs",
+           "tf.py_function": "its function is Python code TF calls while the graph runs"}
+OPERATORS = {"__add__": "+", "__sub__": "-", "__mul__": "*", "__truediv__": "/",
+             "__floordiv__": "//", "__mod__": "%", "__pow__": "**", "__matmul__": "@",
+             "__and__": "&", "__or__": "|", "__xor__": "^", "__lt__": "<", "__le__": "<=",
+             "__gt__": ">", "__ge__": ">=", "__getitem__": "getitem", "__invert__": "~",
+             "__neg__": "neg", "__pos__": "pos", "__abs__": "abs"}
+REFLECTED = {"__r" + k[2:]: v for k, v in OPERATORS.items()
+             if k in ("__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
+                      "__pow__", "__matmul__", "__and__", "__or__", "__xor__")}
+OP_LABELS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "%": "mod",
+             "**": "pow", "@": "matmul", "&": "and_", "|": "or_", "^": "xor", "<": "less",
+             "<=": "less_equal", ">": "greater", ">=": "greater_equal", "getitem": "item",
+             "~": "invert", "neg": "neg", "pos": "pos", "abs": "abs"}
+# Methods TF inspects or calls on its own (a wrapper would change their signature): never patched.
+UNPATCHED = frozenset(("call", "build", "get_config", "from_config", "compute_output_shape",
+                       "add_weight", "add_variable", "get_shape"))
+# Attributes searched for an object passed to a call that no recorded step returned.
+REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "trainable_weights",
+         "non_trainable_variables", "op", "outputs", "inputs", "graph", "c", "h",
+         "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope")
+LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+KEYWORDS = frozenset(("tf", "False", "None", "True", "and", "as", "assert", "async", "await",
+                      "break", "class", "continue", "def", "del", "elif", "else", "except",
+                      "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
+                      "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
+                      "yield", "print"))
+
+
+def snake(name):
+    name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+    name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "x"
+    return name if not name[0].isdigit() else "x" + name
+
+
+class Ref(object):
+    """A reference to a step's capture, plus a path (`[0]`, `.kernel`), resolved to a label when
+    the program is written (labels are given last: see Tracer.finish)."""
+
+    def __init__(self, step, path=""):
+        self.step, self.path = step, path
+        step.referenced = True
+
+
+class Step(object):
+    def __init__(self, key, args=None, kwargs=None, where=None):
+        self.key, self.args, self.kwargs = key, args or [], kwargs or {}
+        self.where = where              # (file, line) of the script's code
+        self.base = None                # label candidate (assignment target or the call)
+        self.label = None
+        self.captures = False
+        self.referenced = False
+        self.catch = None               # the exception it raised, caught by the script
+        self.do = None                  # a body, for `with`
+        self.fn = self.method = self.op = None  # receiver (a Ref), method name, operator
+        self.entered = False            # the result was entered as a context manager
+
+
+AST_OPERATORS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/", "FloorDiv": "//", "Mod": "%",
+                 "Pow": "**", "MatMult": "@", "BitAnd": "&", "BitOr": "|", "BitXor": "^",
+                 "Invert": "~", "USub": "neg", "UAdd": "pos", "Lt": "<", "LtE": "<=", "Gt": ">",
+                 "GtE": ">="}
+
+
+def matches(node, step):
+    """Whether the expression `node` is the one that makes `step` (by its name or operator)."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if step.key == "method":
+            return name == step.method
+        if step.key == "invoke":
+            return True
+        return step.key.startswith("tf.") and name == step.key.rsplit(".", 1)[-1]
+    if step.key != "let":
+        return False
+    if isinstance(node, ast.Subscript):
+        return step.op == "getitem"
+    if isinstance(node, (ast.BinOp, ast.UnaryOp)):
+        return AST_OPERATORS.get(type(node.op).__name__) == step.op
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        return AST_OPERATORS.get(type(node.ops[0]).__name__) == step.op
+    return False
+
+
+class Tracer(object):
+    def __init__(self, tf, script):
+        self.tf = tf
+        self.script = os.path.abspath(script)
+        self.root = os.path.dirname(self.script) + os.sep
+        self.program = []
+        self.body = self.program
+        self.open = []                  # (id of the entered object, step, body around it)
+        self.known = {}                 # id(obj) -> Step that returned it
+        self.keep = []                  # the objects of `known`, alive so ids stay unique
+        self.api = {}                   # id(obj) -> API path, for {tf: PATH}
+        self.depth = 0
+        self.problems = []
+        self.notes = {}
+        self.patched = set()
+        self.user_files = {}
+        self.statements = {}            # file -> sorted [(line, node)]
+        self.last = None                # (frame id, statement line, lasti, step)
+        self.raised = {}                # id(exception) -> (step, exception)
+        self.proxies = {}
+        self.keep_by_id = {}            # id -> object, for everything in `known`
+        self.api_objects = []           # the objects of `api`, alive
+        self.root_proxy = None
+
+    # -- where a call comes from --
+
+    def is_user(self, frame):
+        name = frame.f_code.co_filename
+        user = self.user_files.get(name)
+        if user is None:
+            path = os.path.abspath(name)
+            user = path.startswith(self.root) and not path.startswith(HERE + os.sep)
+            self.user_files[name] = user
+        return user
+
+    def recording(self, frame):
+        return self.depth == 0 and self.is_user(frame)
+
+    def problem(self, frame_or_where, message, hint=None):
+        where = frame_or_where
+        if isinstance(where, types.FrameType):
+            where = (where.f_code.co_filename, where.f_lineno)
+        entry = {"file": self.shown(where[0]), "line": where[1], "message": message,
+                 "hint": hint}
+        if entry not in self.problems:
+            self.problems.append(entry)
+
+    def note(self, text):
+        self.notes[text] = self.notes.get(text, 0) + 1
+
+    def shown(self, path):
+        path = os.path.abspath(path)
+        return os.path.relpath(path, self.root) if path.startswith(self.root) else path
+
+    def statement(self, frame):
+        """The statement of the script running in `frame`: (its first line, its ast node)."""
+        name = frame.f_code.co_filename
+        if name not in self.statements:
+            nodes = []
+            try:
+                tree = ast.parse("".join(linecache.getlines(name)))
+                nodes = sorted(((n.lineno, n) for n in ast.walk(tree) if isinstance(n, ast.stmt)
+                                ), key=lambda item: item[0])
+            except (SyntaxError, ValueError):
+                pass
+            self.statements[name] = nodes
+        found = (None, None)
+        for line, node in self.statements[name]:
+            if line > frame.f_lineno:
+                break
+            found = (line, node)
+        return found
+
+    def target(self, frame, step):
+        """Name the step after the assignment whose value it is (`w = tf.get_variable(...)`,
+        `y = a + b`): the statement's value must be that call or operator (not a helper
+        function's call), and of several such calls in one statement the last (outermost)."""
+        line, node = self.statement(frame)
+        name = None
+        if isinstance(node, (ast.Assign, ast.AugAssign, getattr(ast, "AnnAssign", ast.Assign))):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if len(targets) == 1 and node.value is not None and matches(node.value, step):
+                name = (targets[0].id if isinstance(targets[0], ast.Name) else
+                        targets[0].attr if isinstance(targets[0], ast.Attribute) else None)
+        key = (id(frame), line)
+        last = self.last
+        if last and last[:2] == key and frame.f_lasti > last[2] and last[3].base == name:
+            last[3].base = None  # an inner call of the same statement: named after its call
+        step.base = name
+        self.last = (id(frame), line, frame.f_lasti, step)
+
+    def with_target(self, frame):
+        _, node = self.statement(frame)
+        if isinstance(node, (ast.With, getattr(ast, "AsyncWith", ast.With))):
+            for item in node.items:
+                if isinstance(item.optional_vars, ast.Name):
+                    return item.optional_vars.id
+        return None
+
+    # -- values --
+
+    def value(self, obj, frame, keyword=None, index=False):
+        """`obj` as a value of the step language; problems go to self.problems (a failure of the
+        tracer's own code too: the script must not see it)."""
+        try:
+            return self.convert(obj, frame, keyword, index)
+        except Exception as e:  # noqa: BLE001
+            self.problem(frame, "the tracer cannot write this argument (%s: %s)" % (
+                type(e).__name__, first_line(e)), "please report it with the script")
+            return None
+
+    def convert(self, obj, frame, keyword=None, index=False):
+        if obj is None or isinstance(obj, (bool, str)):
+            return obj
+        if isinstance(obj, int) and not isinstance(obj, bool):
+            return obj
+        if isinstance(obj, float):
+            if obj != obj or obj in (float("inf"), float("-inf")):
+                self.problem(frame, "%r cannot be written as a YAML number here" % obj)
+            return obj
+        if isinstance(obj, (ApiProxy, ModuleProxy)):
+            return {"tf": obj._tfpath[3:]}
+        step = self.known.get(id(obj))
+        if step is not None:
+            return Ref(step)
+        if id(obj) in self.api:
+            return {"tf": self.api[id(obj)][3:]}
+        if isinstance(obj, list):
+            return [self.value(v, frame, keyword) for v in obj]
+        if isinstance(obj, tuple) and type(obj) is tuple:
+            items = [self.value(v, frame, keyword, index) for v in obj]
+            if not index and all(v is None or isinstance(v, (int, float)) for v in items):
+                return items  # a shape
+            return {"tuple": items}
+        if isinstance(obj, dict) and type(obj) is dict:
+            if not all(isinstance(k, str) for k in obj):
+                self.problem(frame, "a dict with keys that are not strings cannot be data")
+            return {"dict": {str(k): self.value(v, frame) for k, v in obj.items()}}
+        if isinstance(obj, slice):
+            return {"slice": [self.value(obj.start, frame), self.value(obj.stop, frame),
+                              self.value(obj.step, frame)]}
+        if obj is Ellipsis:
+            return {"ellipsis": None}
+        if isinstance(obj, type) and obj.__module__ == "numpy":  # np.float32 as a dtype
+            return {"tf": self.tf.as_dtype(obj).name}
+        if type(obj).__module__.split(".")[0] == "numpy":
+            if getattr(obj, "ndim", None) == 0:
+                value = obj.item()
+                if isinstance(value, float) and type(obj)(float(str(obj))) == obj:
+                    value = float(str(obj))  # np.float32(2e-4) as 0.0002, not 0.000199999...
+                return self.value(value, frame)
+            if hasattr(obj, "tolist"):
+                if obj.size > ARRAY_CAP:
+                    self.problem(frame, "a numpy array of %d elements (more than %d) cannot be "
+                                 "written into a case" % (obj.size, ARRAY_CAP),
+                                 "make it in TF (tf.zeros, tf.random_normal, an initializer)")
+                    return None
+                if obj.dtype.kind == "f":  # each element as short as its own dtype allows
+                    return self.value([self.value(v, frame) for v in obj], frame)
+                return self.value(obj.tolist(), frame)
+        if isinstance(obj, self.tf.DType):
+            return {"tf": obj.base_dtype.name}
+        if isinstance(obj, self.tf.TensorShape):
+            return None if obj.ndims is None else [d for d in obj.as_list()]
+        if type(obj).__name__ == "Dimension":
+            return obj.value
+        found = self.reach(obj)
+        if found is not None:
+            return found
+        if callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType)) and \
+                self.is_user_code(obj):
+            code = getattr(obj, "__code__", None) or obj.__func__.__code__
+            self.problem(frame, "a Python function (%s, %s:%d) passed to TF cannot be data: TF "
+                         "calls it" % (obj.__name__, self.shown(code.co_filename),
+                                       code.co_firstlineno), CALLABLE_HINTS.get(keyword, (
+                                           "write its body as a `def` step and pass {ref: "
+                                           "LABEL} (docs/case-format.md)")))
+            return None
+        self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
+                     type(obj).__name__, "make it with a TF call in the script")
+        return None
+
+    def is_user_code(self, fn):
+        code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None),
+                                                        "__code__", None)
+        return code is not None and os.path.abspath(code.co_filename).startswith(self.root)
+
+    def reach(self, obj):
+        """A path from a capture to `obj` (`layer.kernel`, `rnn[0]`), newest capture first."""
+        seen = set()
+        frontier = [(self.known[k], "", self.keep_by_id[k]) for k in reversed(list(self.known))]
+        for _ in range(3):
+            nxt = []
+            for step, path, holder in frontier:
+                for sub, child in self.children(holder):
+                    if child is obj:
+                        return Ref(step, path + sub)
+                    if id(child) not in seen and not isinstance(child, (str, int, float)):
+                        seen.add(id(child))
+                        nxt.append((step, path + sub, child))
+            frontier = nxt
+        return None
+
+    @staticmethod
+    def children(holder):
+        if isinstance(holder, (list, tuple)):
+            return [("[%d]" % i, v) for i, v in enumerate(holder)]
+        if isinstance(holder, dict):
+            return [("['%s']" % k, v) for k, v in holder.items()
+                    if isinstance(k, str) and "'" not in k]
+        out = []
+        for name in REACH:
+            try:
+                out.append(("." + name, getattr(holder, name)))
+            except Exception:
+                pass
+        return out
+
+    # -- recording --
+
+    def record(self, key, args, kwargs, frame, fn=None, method=None):
+        """A new step for a call from the script's `frame` (appended to the open body)."""
+        step = Step(key, where=(frame.f_code.co_filename, frame.f_lineno))
+        step.fn, step.method = fn, method
+        step.args = [self.value(a, frame) for a in args]
+        step.kwargs = {k: self.value(v, frame, keyword=k) for k, v in kwargs.items()}
+        self.body.append(step)
+        self.named(frame, step)
+        return step
+
+    def named(self, frame, step):
+        try:
+            self.target(frame, step)
+        except Exception:  # noqa: BLE001 - a label is a nicety: the call's name does as well
+            step.base = None
+
+    def bind(self, step, result):
+        if result is None or isinstance(result, (bool, int, float, str)):
+            return
+        if isinstance(result, (list, tuple)) and all(
+                v is None or isinstance(v, (bool, int, float, str)) for v in result):
+            return
+        step.captures = True
+        self.known[id(result)] = step
+        self.keep_by_id[id(result)] = result
+        self.patch_results(result)
+
+    def run(self, step, fn, args, kwargs):
+        self.depth += 1
+        try:
+            return fn(*unwrap(args), **unwrap(kwargs))
+        except Exception as e:
+            step.catch = e
+            self.raised[id(e)] = (step, e)
+            raise
+        finally:
+            self.depth -= 1
+
+    def call_api(self, path, fn, args, kwargs, frame):
+        for prefix in PASSTHROUGH:
+            if path == prefix or path.startswith(prefix + "."):
+                self.note("%s: run, not recorded (no graph names change)" % path)
+                return fn(*unwrap(args), **unwrap(kwargs))
+        for prefix, why in REFUSED.items():
+            if path == prefix or path.startswith(prefix + "."):
+                self.problem(frame, "%s cannot be traced: %s" % (path, why),
+                             "trim the script to the part that builds the graph")
+        why = policy.refused(path) if policy else None
+        if why:
+            self.problem(frame, "%s is refused: %s" % (path, why),
+                         "leave it out of the script: it does not name anything")
+        step = self.record(path, args, kwargs, frame)
+        result = self.run(step, fn, args, kwargs)
+        self.bind(step, result)
+        return result
+
+    def call_method(self, obj, name, fn, args, kwargs, frame):
+        receiver = self.value_or_none(obj)
+        if receiver is None:  # an object the trace does not know (a user subclass's self)
+            return fn(obj, *unwrap(args), **unwrap(kwargs))
+        cls = type(obj).__name__
+        why = policy.refused_method(cls, name) if policy else None
+        if why or isinstance(obj, self.tf.Session):
+            self.note("%s.%s: run, not recorded (%s)" % (cls, name, why or "running a graph "
+                                                          "changes no names"))
+            return fn(obj, *unwrap(args), **unwrap(kwargs))
+        if name in OPERATORS or name in REFLECTED:
+            symbol = OPERATORS.get(name) or REFLECTED[name]
+            operands = [obj] + list(args)
+            if name in REFLECTED:
+                operands.reverse()
+            step = Step("let", where=(frame.f_code.co_filename, frame.f_lineno))
+            step.op = symbol
+            step.args = [self.value(v, frame, index=symbol == "getitem") for v in operands]
+            self.body.append(step)
+            self.named(frame, step)
+        elif name == "__call__":
+            step = self.record("invoke", args, kwargs, frame, fn=receiver)
+        else:
+            step = self.record("method", args, kwargs, frame, fn=receiver, method=name)
+        result = self.run(step, lambda *a, **k: fn(obj, *a, **k), args, kwargs)
+        self.bind(step, result)
+        return result
+
+    def value_or_none(self, obj):
+        step = self.known.get(id(obj))
+        if step is not None:
+            return Ref(step)
+        return self.reach(obj)
+
+    def enter(self, obj, fn, frame):
+        made = self.known.get(id(obj))
+        unreferenced = made is not None and not made.referenced
+        receiver = self.value_or_none(obj)
+        if receiver is None:
+            return fn(obj)
+        if unreferenced and self.body and self.body[-1] is made and made.do is None:
+            step = made  # `with tf.variable_scope(...) as vs:`: the call step gets the body
+            del self.known[id(obj)]
+            step.captures = step.referenced = False
+        else:
+            step = Step("with", where=(frame.f_code.co_filename, frame.f_lineno))
+            step.fn = receiver
+            self.body.append(step)
+        step.do, step.entered = [], True
+        step.base = self.with_target(frame)
+        self.depth += 1
+        try:
+            entered = fn(obj)
+        except Exception as e:
+            step.catch = e
+            self.raised[id(e)] = (step, e)
+            raise
+        finally:
+            self.depth -= 1
+        self.bind(step, entered)
+        step.captures = step.base is not None  # `with ... as NAME:`; else only when referenced
+        self.open.append((id(obj), step, self.body))
+        self.body = step.do
+        return entered
+
+    def exit(self, obj, fn, frame, exc):
+        for i in range(len(self.open) - 1, -1, -1):
+            if self.open[i][0] == id(obj):
+                self.body = self.open[i][2]
+                del self.open[i:]
+                break
+        return fn(obj, *exc)
+
+    # -- patching the classes of results --
+
+    def patch_results(self, result):
+        items = result if isinstance(result, (list, tuple)) else [result]
+        for item in items:
+            self.patch_class(type(item))
+
+    def patch_class(self, cls):
+        for klass in getattr(cls, "__mro__", ()):
+            if klass in self.patched or klass is object:
+                continue
+            self.patched.add(klass)
+            tf_class = klass.__module__.split(".")[0] in ("tensorflow", "keras", "tf_keras")
+            for name, attr in list(vars(klass).items()):
+                if not (isinstance(attr, types.FunctionType) or
+                        type(attr).__name__ == "TFDecorator"):
+                    continue
+                if name in ("__enter__", "__exit__"):
+                    setattr(klass, name, self.context_wrapper(attr, name))
+                elif tf_class and (name in OPERATORS or name in REFLECTED or name == "__call__"
+                                   or not (name.startswith("_") or name in UNPATCHED)):
+                    setattr(klass, name, self.method_wrapper(attr, name))
+
+    def method_wrapper(self, fn, name):
+        tracer = self
+
+        @functools.wraps(fn)
+        def traced(obj, *args, **kwargs):
+            frame = sys._getframe(1)
+            if not tracer.recording(frame):
+                return fn(obj, *args, **kwargs)
+            return tracer.call_method(obj, name, fn, args, kwargs, frame)
+        return traced
+
+    def context_wrapper(self, fn, name):
+        tracer = self
+
+        @functools.wraps(fn)
+        def traced(obj, *args):
+            frame = sys._getframe(1)
+            if not tracer.recording(frame):
+                return fn(obj, *args)
+            if name == "__enter__":
+                return tracer.enter(obj, fn, frame)
+            return tracer.exit(obj, fn, frame, args)
+        return traced
+
+    # -- the end --
+
+    def finish(self, uncaught):
+        """Labels for the captures; the exception that ended the script is the case's error."""
+        if uncaught is not None and id(uncaught) in self.raised:
+            self.raised[id(uncaught)][0].catch = None
+        counts = {}
+        out = []
+        self.errors = 0
+
+        def label(step):
+            if step.label is None:
+                base = step.base if step.base and LABEL_RE.match(step.base) else default(step)
+                if base in KEYWORDS or base.startswith("__"):
+                    base += "_"
+                n = counts.get(base, 0)
+                counts[base] = n + 1
+                step.label = base if n == 0 else "%s_%d" % (base, n)
+            return step.label
+
+        def default(step):
+            if step.key == "let":
+                return OP_LABELS[step.op]
+            if step.key == "method":
+                return snake(step.method)
+            if step.key in ("invoke", "with"):
+                return "result" if step.key == "invoke" else "entered"
+            return snake(step.key.rsplit(".", 1)[-1])
+
+        def walk(steps, sink):
+            for step in steps:
+                sink.append(emit(step))
+
+        def val(v):
+            if isinstance(v, Ref):
+                return {"ref": label(v.step) + v.path}
+            if isinstance(v, list):
+                return [val(x) for x in v]
+            if isinstance(v, dict):
+                return {k: val(x) for k, x in v.items()}
+            return v
+
+        def emit(step):
+            args = {}
+            if step.args:
+                args["args"] = val(step.args)
+            kwargs = {k: val(v) for k, v in step.kwargs.items()}
+            if step.key == "let":
+                args = {"value": {"op": step.op, "args": val(step.args)}}
+                key = "let"
+            elif step.key == "invoke":
+                args = dict({"fn": val(step.fn)}, **args)
+                if kwargs:
+                    args["kwargs"] = kwargs
+                key = "invoke"
+            elif step.key == "with":
+                args = {"value": val(step.fn)}
+                key = "with"
+            else:
+                if step.key == "method":
+                    ref = val(step.fn)["ref"]
+                    key = ref + "." + step.method
+                    if not LABEL_RE.match(ref):
+                        key = "invoke"
+                        args = dict({"fn": {"ref": ref + "." + step.method}}, **args)
+                else:
+                    key = step.key
+                clash = [k for k in kwargs if k in ("args", "kwargs", "as", "catch", "do",
+                                                     "fn")]
+                if clash:
+                    args["kwargs"] = kwargs
+                else:
+                    args.update(kwargs)
+            if step.captures or step.referenced:
+                args["as"] = label(step)
+            if step.catch is not None:
+                self.errors += 1
+                args["catch"] = "error" if self.errors == 1 else "error_%d" % (self.errors - 1)
+            if key.startswith("tf.") and list(args) in (["args"],) and len(args["args"]) == 1 \
+                    and not isinstance(args["args"][0], (dict, list)) \
+                    and args["args"][0] is not None:
+                args = args["args"][0]  # `- tf.name_scope: foo`
+            elif key not in ("let", "with", "invoke") and not args:
+                args = None  # `- tf.get_variable_scope: null`, `- scope.reuse_variables: null`
+            item = {key: args}
+            if step.do is not None:
+                item["do"] = []
+                walk(step.do, item["do"])
+            return item
+
+        # Labels in program order: give every step its label before any reference needs it.
+        def pre(steps):
+            for step in steps:
+                if step.captures or step.referenced:
+                    label(step)
+                if step.do:
+                    pre(step.do)
+        pre(self.program)
+        walk(self.program, out)
+        return out
+
+
+CALLABLE_HINTS = {
+    "custom_getter": "say what the getter does with a curated `custom_getter` spec "
+                     "(docs/case-format.md), or write it as a `def` step",
+    "partitioner": "use tf.fixed_size_partitioner / tf.variable_axis_size_partitioner / "
+                   "tf.min_max_variable_partitioner",
+    "initializer": "use a TF initializer (tf.constant_initializer, ...)",
+    "func_": "write the template's function as a `def` step",
+}
+
+
+def unwrap(value):
+    if isinstance(value, (ApiProxy, ModuleProxy)):
+        return value._tfreal
+    if type(value) is list:
+        return [unwrap(v) for v in value]
+    if type(value) is tuple:
+        return tuple(unwrap(v) for v in value)
+    if type(value) is dict:
+        return {k: unwrap(v) for k, v in value.items()}
+    return value
+
+
+# --- what `import tensorflow` gives the script ------------------------------------------------
+
+class ModuleProxy(types.ModuleType):
+    """A TF module as the script sees it: its functions and classes record their calls."""
+
+    def __init__(self, tracer, real, path):
+        types.ModuleType.__init__(self, getattr(real, "__name__", path))
+        object.__setattr__(self, "_tftracer", tracer)
+        object.__setattr__(self, "_tfreal", real)
+        object.__setattr__(self, "_tfpath", path)
+
+    def __getattr__(self, name):
+        tracer, real = self._tftracer, self._tfreal
+        value = getattr(real, name)
+        path = self._tfpath + "." + name
+        if path.startswith("tf.compat.v1.") or path == "tf.compat.v1":
+            path = "tf" + path[len("tf.compat.v1"):]
+        if isinstance(value, types.ModuleType):
+            if path == "tf":
+                return tracer.root_proxy
+            return proxy_for(tracer, value, path, ModuleProxy)
+        if name.startswith("_"):
+            return value
+        if callable(value) and not isinstance(value, tracer.tf.DType):
+            return proxy_for(tracer, value, path, ApiProxy)
+        if not isinstance(value, (str, int, float, bool, type(None))):
+            tracer.api.setdefault(id(value), path)
+            tracer.api_objects.append(value)
+        return value
+
+    def __setattr__(self, name, value):
+        setattr(self._tfreal, name, value)
+
+    def __dir__(self):
+        return dir(self._tfreal)
+
+
+def proxy_for(tracer, real, path, kind):
+    key = (id(real), path)
+    if key not in tracer.proxies:
+        tracer.proxies[key] = kind(tracer, real, path)
+    return tracer.proxies[key]
+
+
+class ApiProxy(object):
+    """A TF function or class as the script sees it: calling it from the script records a step.
+    Subclassing it subclasses the real class (and is reported: TF calls the methods)."""
+
+    def __init__(self, tracer, real, path):
+        self._tftracer, self._tfreal, self._tfpath = tracer, real, path
+        tracer.api.setdefault(id(real), path)
+        tracer.api_objects.append(real)
+
+    def __call__(self, *args, **kwargs):
+        frame = sys._getframe(1)
+        if not self._tftracer.recording(frame):
+            return self._tfreal(*unwrap(args), **unwrap(kwargs))
+        return self._tftracer.call_api(self._tfpath, self._tfreal, args, kwargs, frame)
+
+    def __getattr__(self, name):
+        return getattr(self._tfreal, name)
+
+    def __instancecheck__(self, obj):
+        return isinstance(obj, self._tfreal)
+
+    def __subclasscheck__(self, cls):
+        return issubclass(cls, self._tfreal)
+
+    def __mro_entries__(self, bases):
+        frame = sys._getframe(1)
+        self._tftracer.problem(frame, "a class deriving from %s: TF calls its methods, so its "
+                               "body cannot be data" % self._tfpath,
+                               "write it as a `class` step with `def` methods "
+                               "(docs/case-format.md), or use the TF class itself")
+        return (self._tfreal,)
+
+    def __repr__(self):
+        return repr(self._tfreal)
+
+
+def install(tracer, tf):
+    """`import tensorflow` (and `tensorflow.X`) from the script's files gives the proxies."""
+    real_import = tracer.real_import = builtins.__import__
+    tracer.root_proxy = ModuleProxy(tracer, tf, "tf")
+
+    def traced_import(name, globals=None, locals=None, fromlist=(), level=0):
+        module = real_import(name, globals, locals, fromlist, level)
+        if level or not (name == "tensorflow" or name.startswith("tensorflow.")):
+            return module
+        caller = sys._getframe(1)
+        if not tracer.is_user(caller):
+            return module
+        if name.startswith("tensorflow.python") or name.startswith("tensorflow.core"):
+            tracer.problem(caller, "%s is TensorFlow's internals, not its API" % name,
+                           "use the tf.* name of what it imports")
+            return module
+        if not fromlist:
+            return tracer.root_proxy  # `import tensorflow.compat.v1 as tf` reaches v1 from it
+        path = "tf" + name[len("tensorflow"):]
+        if path.startswith("tf.compat.v1"):
+            path = "tf" + path[len("tf.compat.v1"):]
+        if path == "tf":
+            return tracer.root_proxy
+        real = tf
+        for part in path.split(".")[1:]:
+            real = getattr(real, part)
+        return proxy_for(tracer, real, path, ModuleProxy)
+    builtins.__import__ = traced_import
+
+
+# --- the graph the script built -----------------------------------------------------------------
+
+def graph_facts(tf):
+    graph = tf.get_default_graph()
+    variables = graph.get_collection(tf.GraphKeys.GLOBAL_VARIABLES)
+    return {
+        "global_variables": [v.name for v in variables],
+        "trainable_variables": [v.name for v in
+                                graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)],
+        "ops": [op.name for op in graph.get_operations()],
+        "checkpoint": checkpoint_keys(variables),
+        "trainable_shapes": {v.name: shape(v) for v in
+                             graph.get_collection(tf.GraphKeys.TRAINABLE_VARIABLES)},
+    }
+
+
+def shape(v):
+    info = getattr(v, "_save_slice_info", None)
+    if info is not None:
+        return list(info.full_shape)
+    dims = v.get_shape()
+    return None if dims.ndims is None else dims.as_list()
+
+
+def checkpoint_keys(variables):
+    """What tf.train.Saver() would save: key -> shape (a partitioned variable under its full
+    name, with its full shape), by the same function the Saver uses to name them."""
+    try:
+        from tensorflow.python.training.saving import saveable_object_util as util
+        to_dict = util.op_list_to_dict
+    except ImportError:  # TF <= 1.13
+        from tensorflow.python.training import saver as saver_lib
+        to_dict = saver_lib.BaseSaverBuilder.OpListToDict
+    out = {}
+    for key, value in to_dict(list(variables)).items():
+        first = value[0] if isinstance(value, list) else value
+        out[key] = shape(first) if hasattr(first, "get_shape") else None
+    return dict(sorted(out.items()))
+
+
+# --- the script ---------------------------------------------------------------------------------
+
+def last_user_frame(tracer, tb):
+    where = None
+    while tb is not None:
+        if tracer.is_user(tb.tb_frame):
+            where = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return where
+
+
+def main(argv):
+    mode = argv[0][2:] if argv[0] in ("--keys", "--program") else None
+    script, out = argv[1:] if mode else argv
+    script = os.path.abspath(script)
+    tf, version = worker.import_tf()
+    tracer = Tracer(tf, script)
+    install(tracer, tf)
+    if mode:  # the TF1 API, nothing recorded
+        tracer.recording = lambda frame: False
+    sys.argv = [script]
+    sys.path.insert(0, os.path.dirname(script))
+    globs = {"__name__": "__main__" if mode != "program" else "tfscope_case",
+             "__file__": script, "__builtins__": builtins}
+    uncaught = None
+    result = {"tensorflow": version}
+    graph = tf.Graph() if mode == "program" else tf.get_default_graph()
+    try:
+        with open(script, "rb") as handle:
+            code = compile(handle.read(), script, "exec")
+        exec(code, globs)  # the user's own script, run as they asked (`python SCRIPT`)
+        if mode == "program":  # a case's exported script: its program in a fresh graph
+            with graph.as_default():
+                globs["program"](lambda *args: None)
+    except SystemExit as e:
+        if e.code not in (None, 0):
+            tracer.problem((script, 1), "the script exited with %r" % (e.code,))
+    except Exception as e:  # noqa: BLE001 - the script's own failure: reported with its place
+        uncaught = e
+        if id(e) not in tracer.raised:
+            where = last_user_frame(tracer, sys.exc_info()[2]) or (script, 1)
+            tracer.problem(where, "the script raised %s: %s" % (type(e).__name__, first_line(e)),
+                           "the script must run to its end with `python SCRIPT` in this runtime")
+    builtins.__import__ = tracer.real_import
+    tracer.depth = 1  # the tracer's own TF calls below are not the script's
+    program = [] if mode else tracer.finish(uncaught)
+    error = None
+    if uncaught is not None and id(uncaught) in tracer.raised:
+        error = {"type": type(uncaught).__name__, "message": first_line(uncaught)}
+    if mode != "program":
+        graph = tf.get_default_graph()  # the script may have reset it
+    with graph.as_default():
+        facts = graph_facts(tf)
+    result.update({"program": program, "problems": tracer.problems, "error": error,
+                   "notes": ["%s (%d time%s)" % (n, c, "" if c == 1 else "s")
+                             for n, c in sorted(tracer.notes.items())],
+                   "graph": facts})
+    with open(out, "w") as handle:
+        json.dump(result, handle, sort_keys=True)
+    return 0
+
+
+def first_line(exc):
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else ""
+
+
+if __name__ == "__main__":
+    code = main(sys.argv[1:])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
