@@ -161,6 +161,25 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write it (default: cases/FOLDER, FOLDER the id up to its "
                    "first `.`)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
+    p.add_argument("--trace", metavar="SCRIPT", help="run your TF1 script (as `python SCRIPT` "
+                   "would) under the tracer and write the TF calls it made as the program")
+    p.add_argument("--runtime", metavar="NAME", help="where --trace runs the script "
+                   f"(default: {DEFAULT_RUNTIME})")
+    p.add_argument("--timeout", type=seconds, metavar="SECONDS",
+                   help="time limit for the script and for the traced case (default: 300)")
+
+    p = sub.add_parser("keys", help="checkpoint keys and trainable variables per runtime",
+                       description="Run a TF1 script (with the TF1 API on every runtime, as "
+                       "`new --trace` does) or a case's program on each runtime and print the "
+                       "checkpoint keys (what tf.train.Saver saves: key and shape) and the "
+                       "trainable variables, side by side: the differences first.")
+    p.add_argument("target", metavar="SCRIPT_OR_CASE_ID",
+                   help="a Python file (your script), or the id of a case")
+    p.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="case files or directories, for a case id (default: [tool.tfscope] "
+                   "cases)")
+    with_runtimes(p)
+    p.add_argument("--json", action="store_true", help="print the table as JSON")
 
     p = sub.add_parser("runtimes", help="list, install or remove runtimes",
                        description="List every known runtime with its state, interpreter and "
@@ -608,6 +627,24 @@ def last_run_results(cases: list[caselib.Case], config: Config
 
 def cmd_new(args: argparse.Namespace, config: Config) -> int:
     from .scaffold import new_case
+    if args.trace:
+        from .trace import TraceRefused, new_traced_case
+        if args.from_python:
+            raise UsageError("give --trace or --from-python, not both")
+        try:
+            path, text = new_traced_case(args.case_id, config, args.trace, args.runtime,
+                                         directory=args.dir, force=args.force,
+                                         timeout=args.timeout)
+        except TraceRefused as e:
+            print_errors(e.problems)
+            print(f"tfscope: nothing written: {e.message}", file=sys.stderr)
+            return EXIT_INPUT
+        write_atomic(path, text)
+        print(f"tfscope: wrote {caselib.display_path(path)}; next: state the claim in `expect` "
+              "and fill in `source` (docs/writing-cases.md)")
+        return EXIT_OK
+    if args.runtime or args.timeout:
+        raise UsageError("--runtime and --timeout go with --trace")
     path, text = new_case(args.case_id, config, directory=args.dir,
                           from_python=args.from_python, force=args.force)
     write_atomic(path, text)
@@ -616,9 +653,30 @@ def cmd_new(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def cmd_keys(args: argparse.Namespace, config: Config) -> int:
+    import json
+
+    from .trace import keys_report, keys_table
+    script = Path(args.target) if args.target.endswith(".py") or Path(args.target).is_file() \
+        else None
+    case = None
+    if script is None:
+        args.case_id = args.target
+        case = find_case(args, config)
+    elif not script.is_file():
+        raise UsageError("no such script", args.target, hint="give a Python file or a case id")
+    runtimes, _ = resolve_runtimes(args, config)
+    table = keys_table(runtimes, script, case, args.timeout)
+    if args.json:
+        print(json.dumps(table, indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(keys_report(table, args.target))
+    return EXIT_FAIL if table.get("errors") else EXIT_OK
+
+
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes,
             "report": cmd_report, "export": cmd_export, "show": cmd_show, "record": cmd_record,
-            "new": cmd_new}
+            "new": cmd_new, "keys": cmd_keys}
 
 
 def entry() -> None:

@@ -69,9 +69,9 @@ def target(case_id: str, config: Config, directory: str | None) -> Path:
     return config.root / "cases" / (folder if rest else "") / name
 
 
-def new_case(case_id: str, config: Config, directory: str | None = None,
-             from_python: str | None = None, force: bool = False) -> tuple[Path, str]:
-    """Where the new case goes, and its text (checked to be a valid case)."""
+def new_path(case_id: str, config: Config, directory: str | None = None,
+             force: bool = False) -> Path:
+    """Where a new case goes: refused when the id is bad or taken, or the file exists."""
     if not caselib.ID_RE.fullmatch(case_id):
         raise UserError(f"bad case id `{case_id}`", hint="lower-case letters, digits, '.', '_' "
                         "and '-', e.g. examples.name-scope-reenters")
@@ -85,6 +85,19 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
         if case.id == case_id and Path(case.path).resolve() != path.resolve():
             raise UserError(f"case id `{case_id}` is taken", case.path, case.line,
                             hint="choose another id")
+    return path
+
+
+def schema_ref(config: Config, path: Path) -> str:
+    """The schema's path as the new file's editor comment gives it (relative to the file)."""
+    return Path(os.path.relpath(config.root.resolve() / SCHEMA_PATH,
+                                path.parent.absolute())).as_posix()
+
+
+def new_case(case_id: str, config: Config, directory: str | None = None,
+             from_python: str | None = None, force: bool = False) -> tuple[Path, str]:
+    """Where the new case goes, and its text (checked to be a valid case)."""
+    path = new_path(case_id, config, directory, force)
     program = EXAMPLE_PROGRAM
     if from_python:
         try:
@@ -93,11 +106,9 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
             raise UserError(f"cannot read: {getattr(e, 'strerror', None) or e}",
                             from_python) from None
         program = convert(source, from_python)
-    schema = Path(os.path.relpath(config.root.resolve() / SCHEMA_PATH,
-                                  path.parent.absolute()))
     note = (f"from {Path(from_python).name}" if from_python else
             "an example: replace it with yours") + " (docs/writing-cases.md lists the steps)"
-    text = TEMPLATE.format(schema=schema.as_posix(), id=case_id, program_note=note,
+    text = TEMPLATE.format(schema=schema_ref(config, path), id=case_id, program_note=note,
                            program="\n".join(step_lines(program)))
     cases, errors = caselib.load_text(text, caselib.display_path(path))
     if errors:  # e.g. a converted program that refers to something it never captured

@@ -1,0 +1,288 @@
+"""Tracing a user's TF1 script into a case (`tfscope new ID --trace SCRIPT`), and the checkpoint
+keys a script or case gets on each runtime (`tfscope keys`).
+
+The script runs in the runtime's interpreter under `tracer.py` (its own process, no shell, the
+script's directory as cwd, argv [SCRIPT], a time limit): running it is the user's explicit choice,
+like `python SCRIPT`. The recorded program becomes a case file; the case is then run through the
+normal runner on the same runtime, and written only when it gives exactly the variable and op
+names the script gave (with `observed:` recorded, `expect: {}` for the author's claim).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import cases as caselib
+from . import record as recordlib
+from .config import Config
+from .errors import UserError
+from .runtimes import Runtime
+from .yamltext import inline
+
+TRACER = Path(__file__).with_name("tracer.py")
+DEFAULT_TIMEOUT = 300.0
+SHOWN_DIFFERENCES = 5
+
+
+class TraceRefused(UserError):
+    """The script cannot become a case: every problem, each with FILE:LINE and a way out."""
+
+    def __init__(self, message: str, problems: list[UserError]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
+@dataclass
+class Trace:
+    script: Path
+    runtime: str
+    tensorflow: str
+    program: list[dict]
+    graph: dict[str, Any]
+    problems: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    error: dict | None = None
+
+
+def run_tracer(script: str | Path, runtime: Runtime, timeout: float | None = None,
+               mode: str | None = None) -> Trace:
+    """Run `script` under the tracer in `runtime` (mode: None records the program, "keys" only
+    runs it, "program" calls an exported case's program() in a fresh graph)."""
+    script = Path(script)
+    if not script.is_file():
+        raise UserError("no such script", str(script), hint="give the path of a Python file")
+    timeout = timeout or DEFAULT_TIMEOUT
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
+    with tempfile.TemporaryDirectory(prefix="tfscope-trace-") as tmp:
+        out = Path(tmp) / "trace.json"
+        command = [runtime.python, "-I", str(TRACER)] + ([f"--{mode}"] if mode else []) + [
+            str(script.resolve()), str(out)]
+        try:
+            proc = subprocess.run(command, cwd=script.resolve().parent, env=env,
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE, timeout=timeout, encoding="utf-8",
+                                  errors="replace", start_new_session=True)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"the script ran past {timeout:g} s on {runtime.name}", str(script),
+                            hint="give --timeout SECONDS, or trim it to the part that builds "
+                            "the graph") from None
+        if proc.returncode != 0 or not out.exists():
+            tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:]
+            raise UserError(f"the tracer failed on {runtime.name} (exit {proc.returncode})"
+                            + (f": {tail[0].strip()}" if tail else ""), str(script),
+                            hint="does `python SCRIPT` run in this runtime?")
+        data = json.loads(out.read_text(encoding="utf-8"))
+    return Trace(script, runtime.name, data["tensorflow"], data["program"], data["graph"],
+                 data["problems"], data["notes"], data["error"])
+
+
+# --- the case file --------------------------------------------------------------------------------
+
+TEMPLATE = """\
+# yaml-language-server: $schema={schema}
+id: {id}
+title: "TODO: one line: what TensorFlow does, as the source says it"
+source:
+  doc: TODO           # where the claim comes from: the project, its file, a docstring...
+  quote: "TODO: the exact words this case checks"
+  # url: https://...
+tags: [traced]
+# Traced from {script} on {runtime} (TensorFlow {tensorflow}) by `tfscope new --trace`:
+# the TF calls the script made, in order, loops unrolled{notes}.
+program:
+{program}
+# State the claim: what the SOURCE says TF gives, as LABEL.FACT: VALUE (never copied from
+# `observed` below, which is what TF did), e.g.  v.name: foo/v:0
+expect: {{}}
+"""
+
+
+def program_lines(program: list[dict], indent: str = "  ") -> list[str]:
+    """A traced program as block YAML: each step's mapping on one line, bodies nested."""
+    lines: list[str] = []
+    for item in program:
+        (key, args), = [(k, v) for k, v in item.items() if k != "do"]
+        lines.append(f"{indent}- {inline(key)}: {inline(args)}")
+        if "do" in item:
+            body = program_lines(item["do"], indent + "    ")
+            lines += [f"{indent}  do:"] + body if body else [f"{indent}  do: []"]
+    return lines
+
+
+def case_text(case_id: str, trace: Trace, schema: str) -> str:
+    notes = "".join(f"\n# {n}" for n in trace.notes)
+    if notes:
+        notes = "; not recorded:" + notes
+    return TEMPLATE.format(schema=schema, id=case_id, script=trace.script.name,
+                           runtime=trace.runtime, tensorflow=trace.tensorflow, notes=notes,
+                           program="\n".join(program_lines(trace.program)))
+
+
+def problems_of(trace: Trace) -> list[UserError]:
+    base = trace.script.resolve().parent
+    return [UserError(p["message"], str(base / p["file"]) if not os.path.isabs(p["file"])
+                      else p["file"], p["line"], p.get("hint")) for p in trace.problems]
+
+
+def differences(script: dict[str, Any], case: dict[str, Any]) -> list[str]:
+    """What the case's graph has that the script's has not, and the other way round."""
+    out = []
+    for fact, what in (("global_variables", "variables"), ("ops", "ops")):
+        mine, theirs = script.get(fact, []), case.get(f"graph.{fact}", [])
+        if mine == theirs:
+            continue
+        only_script = [n for n in mine if n not in set(theirs)]
+        only_case = [n for n in theirs if n not in set(mine)]
+        text = f"the case's {what} differ from the script's"
+        if only_script:
+            text += f"; only the script has {', '.join(only_script[:SHOWN_DIFFERENCES])}"
+        if only_case:
+            text += f"; only the case has {', '.join(only_case[:SHOWN_DIFFERENCES])}"
+        if not only_script and not only_case:
+            text += " in order"
+        out.append(text)
+    return out
+
+
+def traced_case(case_id: str, path: Path, trace: Trace, schema: str, runtime: Runtime,
+                timeout: float | None = None) -> str:
+    """The case file's text for `trace`, checked: valid, run on `runtime` with the same names as
+    the script, `observed:` recorded. Refused (TraceRefused) otherwise, with every reason."""
+    from .runner import run_cases
+    problems = problems_of(trace)
+    if problems:
+        raise TraceRefused(f"{trace.script} cannot become a case: {len(problems)} problem(s)",
+                           problems)
+    text = case_text(case_id, trace, schema)
+    shown = caselib.display_path(path)
+    cases, errors = caselib.load_text(text, shown)
+    if errors:
+        raise TraceRefused(f"the traced program of {trace.script} is not a valid case",
+                           [UserError(f"the case traced from it: {e}", str(trace.script),
+                                      hint="please report it: the tracer wrote this")
+                            for e in errors])
+    run = run_cases(cases, [runtime], timeout=timeout)
+    result = run.results[0]
+    facts = result.outcome.facts or {}
+    if result.outcome.problem is not None:
+        raise TraceRefused("the traced case did not run", [UserError(
+            f"on {runtime.name}: {result.verdict.verdict}: {result.verdict.reason}",
+            str(trace.script))])
+    diffs = differences(trace.graph, facts)
+    if diffs:
+        raise TraceRefused(f"the case traced from {trace.script} does not give the script's "
+                           f"names on {runtime.name}",
+                           [UserError(d, str(trace.script), hint="trim the script, or report "
+                                      "it with the script") for d in diffs])
+    observed = recordlib.observation(cases[0], result)
+    return recordlib.edit(text, shown, {case_id: {runtime.name: observed}})
+
+
+# --- keys: the migration question ---------------------------------------------------------------
+
+def keys_of(runtime: Runtime, script: Path | None = None, case: caselib.Case | None = None,
+            timeout: float | None = None) -> dict[str, Any]:
+    """The checkpoint keys (key -> shape) and trainable variables (name -> shape) that a script,
+    or a case's program, gets on `runtime` (with the TF1 API on every runtime)."""
+    if case is not None:
+        from .render import export_script
+        with tempfile.TemporaryDirectory(prefix="tfscope-keys-") as tmp:
+            exported = Path(tmp) / "case.py"
+            exported.write_text(export_script(case), encoding="utf-8")
+            trace = run_tracer(exported, runtime, timeout, mode="program")
+    else:
+        trace = run_tracer(script, runtime, timeout, mode="keys")
+    out: dict[str, Any] = {"tensorflow": trace.tensorflow,
+                           "checkpoint": trace.graph["checkpoint"],
+                           "trainable": trace.graph["trainable_shapes"]}
+    if trace.error or trace.problems:
+        first = trace.error or trace.problems[0]
+        out["error"] = (f"{first.get('file')}:{first.get('line')}: " if "file" in first else ""
+                        ) + (first.get("message") or first.get("type", ""))
+    return out
+
+
+def side_by_side(per_runtime: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """For each of checkpoint keys and trainable variables: the names whose shape differs between
+    the runtimes, or that some runtime lacks (first), and those that are the same everywhere."""
+    runtimes = list(per_runtime)
+    out: dict[str, Any] = {"runtimes": {r: per_runtime[r]["tensorflow"] for r in runtimes}}
+    for what in ("checkpoint", "trainable"):
+        names = sorted({n for r in runtimes for n in per_runtime[r].get(what, {})})
+        differ, same = {}, {}
+        for name in names:
+            row = {r: per_runtime[r].get(what, {}).get(name, "missing") for r in runtimes}
+            values = [json.dumps(v) for v in row.values()]
+            if len(set(values)) == 1:
+                same[name] = row[runtimes[0]]
+            else:
+                differ[name] = row
+        out[what] = {"differ": differ, "same": same}
+    errors = {r: per_runtime[r]["error"] for r in runtimes if per_runtime[r].get("error")}
+    if errors:
+        out["errors"] = errors
+    return out
+
+
+def shape_text(shape: Any) -> str:
+    if shape == "missing":
+        return "-"
+    return "?" if shape is None else "[" + ", ".join("?" if d is None else str(d)
+                                                     for d in shape) + "]"
+
+
+def keys_report(table: dict[str, Any], subject: str) -> str:
+    """The side-by-side table as text: differences first, then what is the same."""
+    from tabulate import tabulate
+    runtimes = list(table["runtimes"])
+    lines = [f"{subject}: " + ", ".join(f"{r} (TensorFlow {v})"
+                                         for r, v in table["runtimes"].items())]
+    for r, why in table.get("errors", {}).items():
+        lines.append(f"  {r}: the program stopped early: {why}")
+    for what, title in (("checkpoint", "checkpoint keys (what tf.train.Saver saves)"),
+                        ("trainable", "trainable variables")):
+        differ, same = table[what]["differ"], table[what]["same"]
+        lines.append("")
+        if differ:
+            lines.append(f"{title}: {len(differ)} differ between the runtimes")
+            lines += ["  " + row for row in tabulate(
+                [[name, *(shape_text(row[r]) for r in runtimes)] for name, row in
+                 differ.items()], headers=["name", *runtimes]).splitlines()]
+            if same:
+                lines.append("")
+        if same:
+            lines.append(f"{title}: {len(same)} the same on every runtime")
+            lines += ["  " + row for row in tabulate(
+                [[name, shape_text(s)] for name, s in same.items()], tablefmt="plain"
+            ).splitlines()]
+        if not differ and not same:
+            lines.append(f"{title}: none")
+    return "\n".join(lines) + "\n"
+
+
+def new_traced_case(case_id: str, config: Config, script: str, runtime: str | None = None,
+                    directory: str | None = None, force: bool = False,
+                    timeout: float | None = None) -> tuple[Path, str]:
+    """`tfscope new ID --trace SCRIPT`: where the case goes and its checked text."""
+    from .runtimes import DEFAULT_RUNTIME, resolve
+    from .scaffold import new_path, schema_ref
+    path = new_path(case_id, config, directory, force)
+    rt = resolve(runtime or DEFAULT_RUNTIME)
+    trace = run_tracer(script, rt, timeout)
+    return path, traced_case(case_id, path, trace, schema_ref(config, path), rt, timeout)
+
+
+def keys_table(runtimes: list[Runtime], script: Path | None, case: caselib.Case | None,
+               timeout: float | None = None) -> dict[str, Any]:
+    """`tfscope keys`: the script or case on every runtime (side by side, in parallel)."""
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(max_workers=len(runtimes)) as pool:
+        futures = {rt.name: pool.submit(keys_of, rt, script, case, timeout) for rt in runtimes}
+        return side_by_side({name: f.result() for name, f in futures.items()})

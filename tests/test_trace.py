@@ -1,0 +1,327 @@
+"""The tracer (harness/tracer.py, harness/trace.py): real TF1 scripts in, step-language programs
+and checkpoint keys out, on real TF 1.15 and TF 2."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from harness.cli import main
+from harness.trace import keys_report, program_lines, run_tracer, side_by_side
+from tests.conftest import provision
+
+SCRIPTS = Path(__file__).parent / "data" / "trace"
+
+
+@pytest.fixture(scope="session")
+def tf2(pytestconfig: pytest.Config):
+    return provision(pytestconfig, "tf2")
+
+
+def steps(program: list[dict]) -> list[tuple[str, object]]:
+    """Every step of a program, bodies included, in order: (key, arguments)."""
+    out = []
+    for item in program:
+        (key, args), = [(k, v) for k, v in item.items() if k != "do"]
+        out.append((key, args))
+        out += steps(item.get("do", []))
+    return out
+
+
+def calls(program: list[dict], key: str) -> list:
+    return [args for k, args in steps(program) if k == key]
+
+
+def positional(args: object) -> list:
+    """A call's positional arguments, also when written as the shorthand `- tf.X: VALUE`."""
+    return args.get("args", []) if isinstance(args, dict) else [args]
+
+
+def keyword(args: object, name: str) -> object:
+    return args.get(name) if isinstance(args, dict) else None
+
+
+def script(tmp_path: Path, text: str, name: str = "model.py") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text).lstrip())
+    return path
+
+
+# --- without TensorFlow ---------------------------------------------------------------------------
+
+def test_program_lines_read_back_as_the_program():
+    program = [{"tf.variable_scope": {"args": ["foo"], "as": "vs"},
+                "do": [{"tf.get_variable": {"args": ["w", [1]], "as": "w"}},
+                       {"let": {"value": {"op": "+", "args": [{"ref": "w"}, 1.5]}, "as": "y"}},
+                       {"with": {"value": {"ref": "vs"}}, "do": []}]},
+               {"tf.name_scope": "a: b"}, {"w.assign": {"args": [[0.0]]}}]
+    text = "program:\n" + "\n".join(program_lines(program))
+    assert yaml.safe_load(text) == {"program": program}
+
+
+def test_side_by_side_puts_differences_first():
+    table = side_by_side({
+        "tf1.15": {"tensorflow": "1.15.5", "checkpoint": {"a": [1], "b": [2]},
+                   "trainable": {"a:0": [1]}},
+        "tf2": {"tensorflow": "2.21.0", "checkpoint": {"a": [1], "c": [2]},
+                "trainable": {"a:0": [1]}}})
+    assert table["checkpoint"] == {"differ": {"b": {"tf1.15": [2], "tf2": "missing"},
+                                              "c": {"tf1.15": "missing", "tf2": [2]}},
+                                   "same": {"a": [1]}}
+    assert table["trainable"] == {"differ": {}, "same": {"a:0": [1]}}
+    text = keys_report(table, "model.py")
+    assert text.index("2 differ") < text.index("1 the same on every runtime")
+    assert "trainable variables: 1 the same on every runtime" in text
+    assert "trainable variables: 1 differ" not in text
+
+
+# --- the example scripts on TF 1.15 ---------------------------------------------------------------
+
+def check_gan(program, graph):
+    scopes = calls(program, "tf.variable_scope")
+    assert [positional(s) for s in scopes] == [["generator"], ["discriminator"],
+                                               ["discriminator"]]
+    assert [keyword(s, "reuse") for s in scopes] == [None, False, True]
+    collected = calls(program, "tf.get_collection")
+    assert [c["scope"] for c in collected] == ["discriminator", "generator"]
+    assert collected[0]["args"] == ["trainable_variables"]
+    assert calls(program, "adam_optimizer.minimize")[0]["var_list"] == {"ref": "d_vars"}
+    assert graph["trainable_variables"].count("discriminator/dense/kernel:0") == 1
+
+
+def check_towers(program, graph):
+    assert [s["args"] for s in calls(program, "tf.name_scope")] == [["tower_0"], ["tower_1"]]
+    assert calls(program, "tf.device") == ["/cpu:0", "/cpu:0"]
+    assert len([k for k, _ in steps(program) if k.endswith(".reuse_variables")]) == 2
+    assert calls(program, "opt.apply_gradients")[0]["global_step"] == {"ref": "global_step"}
+    assert graph["global_variables"] == ["global_step:0", "conv1/weights:0", "conv1/biases:0",
+                                         "logits/weights:0"]
+
+
+def check_rnn(program, graph):
+    assert len(calls(program, "tf.nn.rnn_cell.LSTMCell")) == 2
+    rnn = calls(program, "tf.nn.dynamic_rnn")[0]
+    assert rnn["args"] == [{"ref": "cell"}, {"ref": "embedded"}]
+    assert rnn["dtype"] == {"tf": "float32"}
+    assert calls(program, "tf.reshape")[0]["args"][0] == {"ref": "dynamic_rnn[0]"}
+    assert "rnn_model/softmax/w:0" in graph["global_variables"]
+
+
+def check_helpers(program, graph):
+    names = [c["args"][0] for c in calls(program, "tf.get_variable")]
+    assert names == ["w_layer0", "b_layer0", "w_layer1", "b_layer1", "w_layer2", "b_layer2"] * 2
+    labels = [c["as"] for c in calls(program, "tf.get_variable")]
+    assert labels[:3] == ["w", "b", "w_1"] and len(set(labels)) == 12
+    assert [s.get("reuse") for s in calls(program, "tf.variable_scope")] == [None, True]
+    # `x * 0.5` is an operator on a placeholder; the helper's `x + b` too
+    assert [c["value"] for c in calls(program, "let") if c["value"]["op"] == "*"] == [
+        {"op": "*", "args": [{"ref": "x"}, 0.5]}]
+    assert len(graph["global_variables"]) == 6
+
+
+def check_ema(program, graph):
+    (apply,) = calls(program, "ema.apply")
+    assert apply == {"args": [{"ref": "trainable_variables"}], "as": "maintain"}
+    assert calls(program, "ema.average") == [{"args": [{"ref": "w"}], "as": "shadow_w"}]
+    assert calls(program, "tf.train.Saver") == [{"args": [{"ref": "restore"}], "as": "saver"}]
+    assert "model/w/ExponentialMovingAverage:0" in graph["global_variables"]
+
+
+def check_flags(program, graph):
+    assert calls(program, "tf.variable_scope")[0] == "encoder"
+    assert [c["args"][1] for c in calls(program, "tf.get_variable")] == [[24, 24]] * 3
+    assert graph["global_variables"] == [f"encoder/layer_{i}/kernel:0" for i in range(3)]
+
+
+def check_numpy(program, graph):
+    (centered,) = [c for c in calls(program, "let") if c["as"] == "centered"]
+    assert centered["value"] == {"op": "-", "args": [{"ref": "images"}, [0.485, 0.456, 0.406]]}
+    (const,) = calls(program, "tf.constant")
+    assert len(const["args"][0]) == 3 and len(const["args"][0][0]) == 4
+    scale = calls(program, "tf.get_variable")[1]
+    assert scale["args"] == ["scale", [4]]
+    assert calls(program, "tf.constant_initializer") == [{"args": [0.5],
+                                                          "as": "constant_initializer"}]
+
+
+CHECKS = {"gan.py": check_gan, "towers.py": check_towers, "rnn.py": check_rnn,
+          "helpers.py": check_helpers, "ema.py": check_ema, "flags.py": check_flags,
+          "numpy_consts.py": check_numpy}
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_tracer_records_the_scripts_calls_on_tf115(tf115, name):
+    trace = run_tracer(SCRIPTS / name, tf115)
+    assert trace.problems == [] and trace.error is None
+    CHECKS[name](trace.program, trace.graph)
+
+
+def test_flags_and_sessions_run_but_are_not_recorded(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        v = tf.get_variable("v", [2])
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            value = sess.run(v)
+        w = tf.get_variable("w", [int(value.shape[0])])
+        """)
+    trace = run_tracer(path, tf115)
+    assert [k for k, _ in steps(trace.program)] == ["tf.get_variable",
+                                                    "tf.global_variables_initializer",
+                                                    "tf.get_variable"]
+    assert any(n.startswith("tf.Session: run, not recorded") for n in trace.notes)
+    assert trace.graph["global_variables"] == ["v:0", "w:0"]
+
+
+def test_operators_methods_and_attributes(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        a = tf.constant([[1.0, 2.0]])
+        b = tf.get_variable("b", [1, 2])
+        c = a + b
+        d = 2 * a
+        e = -c[0, :1]
+        f = a @ tf.transpose(b)
+        layer = tf.layers.Dense(3, name="fc")
+        y = layer(a)
+        k = tf.identity(layer.kernel, name="k")
+        b.assign(a)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    lets = {c["as"]: c["value"] for c in calls(trace.program, "let")}
+    assert lets["c"] == {"op": "+", "args": [{"ref": "a"}, {"ref": "b"}]}
+    assert lets["d"] == {"op": "*", "args": [2, {"ref": "a"}]}  # reflected: 2 * a
+    item = [v for v in lets.values() if v["op"] == "getitem"][0]
+    assert item["args"][1] == {"tuple": [0, {"slice": [None, 1, None]}]}
+    assert lets["e"]["op"] == "neg"
+    assert lets["f"]["op"] == "@"
+    assert calls(trace.program, "invoke") == [{"fn": {"ref": "layer"}, "args": [{"ref": "a"}],
+                                               "as": "y"}]
+    assert calls(trace.program, "tf.identity")[0]["args"] == [{"ref": "layer.kernel"}]
+    assert calls(trace.program, "b.assign") == [{"args": [{"ref": "a"}], "as": "assign"}]
+
+
+def test_exceptions_the_script_catches_and_the_one_that_ends_it(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        v = tf.get_variable("v", [1])
+        try:
+            tf.get_variable("v", [1])
+        except ValueError:
+            pass
+        with tf.variable_scope("s", reuse=True):
+            tf.get_variable("missing", [1])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    gets = calls(trace.program, "tf.get_variable")
+    assert gets[1]["catch"] == "error" and "catch" not in gets[2]
+    assert trace.error["type"] == "ValueError" and "missing" in trace.error["message"]
+
+
+def test_what_cannot_be_data_is_reported_with_its_place(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        from tensorflow.python.ops import variable_scope
+
+
+        def getter(getter, name, *args, **kwargs):
+            return getter(name + "_x", *args, **kwargs)
+
+
+        with tf.variable_scope("s", custom_getter=getter):
+            v = tf.get_variable("v", [1])
+        y = tf.py_func(lambda x: x, [v], tf.float32)
+
+
+        class Layer(tf.layers.Layer):
+            pass
+        """)
+    trace = run_tracer(path, tf115)
+    found: dict[int, list[dict]] = {}
+    for p in trace.problems:
+        assert p["file"] == "model.py"
+        found.setdefault(p["line"], []).append(p)
+    assert sorted(found) == [2, 9, 11, 14]
+    assert "internals" in found[2][0]["message"]
+    assert "(getter, model.py:5)" in found[9][0]["message"]
+    assert "custom_getter" in found[9][0]["hint"]
+    assert sorted(p["message"].split(":")[0] for p in found[11]) == [
+        "a Python function (<lambda>, model.py", "tf.py_func cannot be traced"]
+    assert "class step" in found[14][0]["hint"].replace("`", "")
+
+
+def test_a_failing_script_is_reported_where_it_fails(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        x = tf.constant(1.0)
+        raise RuntimeError("boom")
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [{"file": "model.py", "line": 3, "hint": trace.problems[0]["hint"],
+                               "message": "the script raised RuntimeError: boom"}]
+
+
+# --- TF 2: the TF1 API --------------------------------------------------------------------------
+
+def test_tf2_gives_the_script_the_tf1_api_and_the_same_program(tf115, tf2):
+    on_tf1 = run_tracer(SCRIPTS / "helpers.py", tf115)
+    on_tf2 = run_tracer(SCRIPTS / "helpers.py", tf2)
+    assert on_tf2.tensorflow.startswith("2.") and on_tf2.problems == []
+    assert on_tf2.program == on_tf1.program
+    assert on_tf2.graph["global_variables"] == on_tf1.graph["global_variables"]
+
+
+# --- tfscope keys ---------------------------------------------------------------------------------
+
+def test_keys_shows_what_changes_between_tf115_and_tf2(tf115, tf2, capsys):
+    assert main(["keys", str(SCRIPTS / "keras_reuse.py"), "--runtime", "tf1.15,tf2",
+                 "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["checkpoint"]["differ"] == {
+        "dense_1/bias": {"tf1.15": [10], "tf2": "missing"},
+        "dense_1/kernel": {"tf1.15": [8, 10], "tf2": "missing"},
+        "dense_1_1/bias": {"tf1.15": "missing", "tf2": [10]},
+        "dense_1_1/kernel": {"tf1.15": "missing", "tf2": [8, 10]}}
+    assert table["checkpoint"]["same"] == {"dense/bias": [10], "dense/kernel": [8, 10]}
+    assert set(table["trainable"]["differ"]) == {"dense_1/bias:0", "dense_1/kernel:0",
+                                                 "dense_1_1/bias:0", "dense_1_1/kernel:0"}
+    assert main(["keys", str(SCRIPTS / "keras_reuse.py"), "--runtime", "tf1.15,tf2"]) == 0
+    text = capsys.readouterr().out
+    assert text.index("4 differ") < text.index("dense/kernel")
+
+
+def test_keys_when_nothing_changes(tf115, tf2, capsys):
+    assert main(["keys", str(SCRIPTS / "ema.py"), "--runtime", "tf1.15,tf2", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    assert table["checkpoint"]["differ"] == {} and table["trainable"]["differ"] == {}
+    assert table["checkpoint"]["same"] == {
+        "global_step": [], "model/b": [3], "model/b/ExponentialMovingAverage": [3],
+        "model/w": [3, 3], "model/w/ExponentialMovingAverage": [3, 3]}
+    assert table["runtimes"] == {"tf1.15": "1.15.5", "tf2": table["runtimes"]["tf2"]}
+
+
+def test_keys_of_a_case(tf115, capsys):
+    assert main(["keys", "article.example-loop", "--runtime", "tf1.15", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)
+    # the case's program (cases/article/example.yaml): var1 once, var2 twice per loop turn
+    assert table["checkpoint"]["same"] == {"foo/bar/var2": [1], "foo/bar/var2_1": [1],
+                                           "foo/var1": [1], "foo_1/bar/var2": [1],
+                                           "foo_1/bar/var2_1": [1]}
+
+
+def test_keys_of_a_script_that_fails_says_where(tf115, tmp_path, capsys):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        tf.get_variable("v", [1])
+        tf.get_variable("v", [1])
+        """)
+    assert main(["keys", str(path), "--runtime", "tf1.15"]) == 1
+    out = capsys.readouterr().out
+    assert "tf1.15: the program stopped early: ValueError" in out or "stopped early" in out
+    assert "v  [1]" in out
