@@ -408,11 +408,12 @@ class Tracer(object):
             if path == prefix or path.startswith(prefix + "."):
                 self.note("%s: run, not recorded (no graph names change)" % path)
                 return fn(*unwrap(args), **unwrap(kwargs))
-        for prefix, why in REFUSED.items():
-            if path == prefix or path.startswith(prefix + "."):
-                self.problem(frame, "%s cannot be traced: %s" % (path, why),
-                             "trim the script to the part that builds the graph")
-        why = policy.refused(path) if policy else None
+        refused = [why for prefix, why in REFUSED.items()
+                   if path == prefix or path.startswith(prefix + ".")]
+        for why in refused:
+            self.problem(frame, "%s cannot be traced: %s" % (path, why),
+                         "trim the script to the part that builds the graph")
+        why = policy.refused(path) if policy and not refused else None
         if why:
             self.problem(frame, "%s is refused: %s" % (path, why),
                          "leave it out of the script: it does not name anything")
@@ -426,7 +427,9 @@ class Tracer(object):
         if receiver is None:  # an object the trace does not know (a user subclass's self)
             return fn(obj, *unwrap(args), **unwrap(kwargs))
         cls = type(obj).__name__
-        why = policy.refused_method(cls, name) if policy else None
+        why = None  # operators, calls and with-blocks are the step language's own
+        if policy and not name.startswith("__"):
+            why = policy.refused_bound(obj, name)
         if why or isinstance(obj, self.tf.Session):
             self.note("%s.%s: run, not recorded (%s)" % (cls, name, why or "running a graph "
                                                           "changes no names"))
