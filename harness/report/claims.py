@@ -3,11 +3,20 @@ the verdict of the cases that check it on each runtime."""
 
 from __future__ import annotations
 
+from ..cases import Case
 from ..compare import CONFORMS, CRASH, DEVIATES, ERROR, FAIL, STALE, TIMEOUT
+from .errata import ALTERNATIVE, counts, reading_kind
 from .model import ClaimIndex, RunModel
-from .text import code, cut, esc, table
+from .text import SYMBOLS, code, cut, esc, table
 
 WHERE_CUT = 40
+PART_CUT = 110
+READING_CUT = 170
+LEGEND = ("A statement is judged under its most plausible reading; under it, on the reference "
+          "runtime, each plausible reading of a garbled sentence (*reading:*) and, for a "
+          "sentence stating a general rule, each situation checked (*where:*) is listed with "
+          "its own verdict. Readings the article does not invite are left out of the verdict "
+          "and linked as readings to avoid (see [Readings to avoid](#readings-to-avoid)).")
 
 
 def render(model: RunModel) -> str:
@@ -45,28 +54,37 @@ def claim_index(model: RunModel, index: ClaimIndex) -> str:
             statement += "<br>*not checkable:* " + esc(cut(why, 70))
             rows.append([n, where, statement, *["—"] * len(model.runtimes), ""])
             continue
-        cases = [model.known[i] for i in ids if i in model.known]
-        if subset and not cases:
+        ran_cases = [model.known[i] for i in ids if i in model.known]
+        if subset and not ran_cases:
             not_run.append(n)
             continue
+        # Implausible readings never judge the statement (docs/case-format.md, "Readings").
+        cases = [c for c in ran_cases if counts(c)]
+        avoid = [c for c in ran_cases if not counts(c)]
         cells = [overall(model, [model.verdict(c.id, rt) for c in cases]) if cases
                  else "not run" for rt in model.runtimes]
+        statement += breakdown(model, claim, cases)
         links = ", ".join(model.link(c) for c in cases)
-        if len(cases) < len(ids):
-            links += f" ({len(ids) - len(cases)} more not run in this report)"
+        if avoid:
+            links += ("; readings to avoid: " if links else "readings to avoid: ") + \
+                ", ".join(model.link(c) for c in avoid)
+        if len(ran_cases) < len(ids):
+            links += f" ({len(ids) - len(ran_cases)} more not run in this report)"
         rows.append([n, where, statement, *cells, links])
     intro = (f"{heading}\n\n"
              f"Every statement of the {esc(index.doc)} in reading order (from "
              f"{code(index.path)}), with the verdict of the cases that check it: "
              "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
-             "✅⚠️ partly (true in some readings or parts, not in others).")
+             "✅⚠️ partly (true in some readings or parts, not in others). "
+             + LEGEND)
     if subset:
         intro = (f"{heading}\n\n"
                  f"This report runs {len(ran)} of the {len(claimed)} cases that check the "
                  f"statements of the {esc(index.doc)} ({code(index.path)}): the statements they "
                  "check, in reading order, with their verdict: "
                  "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
-                 "✅⚠️ partly (true in some readings or parts, not in others).")
+                 "✅⚠️ partly (true in some readings or parts, not in others). "
+                 + LEGEND)
     text = intro + "\n\n" + table(["#", "where", "statement", *model.runtimes, "cases"], rows)
     if not_run:
         text += (f"\n\nNot run in this report: {numbers(not_run)} ({len(not_run)} "
@@ -75,6 +93,52 @@ def claim_index(model: RunModel, index: ClaimIndex) -> str:
     if not_checkable:
         text += f"\n\nNot checkable by a case: {numbers(not_checkable)}."
     return text
+
+
+def breakdown(model: RunModel, claim: dict, cases: list[Case]) -> str:
+    """Under a statement, on the reference runtime: each plausible reading of a garbled
+    sentence (its cases grouped under it, each with the situation it covers), and each
+    situation a general rule was checked in, with its verdict; nothing for a statement with
+    one reading and no general rule."""
+    alternatives = [c for c in cases if reading_kind(c) == ALTERNATIVE]
+    general = bool(claim.get("general"))
+    if not alternatives and not general:
+        return ""
+    lines: list[str] = []
+    readings: dict[str, list[Case]] = {}
+    for case in alternatives:
+        readings.setdefault(case.source.get("reading") or case.title, []).append(case)
+    for case in cases:
+        if reading_kind(case) == ALTERNATIVE:
+            reading = case.source.get("reading") or case.title
+            group = readings.pop(reading, None)
+            if group is None:
+                continue  # shown with the first case of its reading
+            lines.append(f"{mark(model, group)} *reading:* {esc(cut(reading, READING_CUT))}"
+                         + ("" if len(group) > 1 else f" ({model.link(group[0])})"))
+            if len(group) > 1:
+                lines += [f"&nbsp;&nbsp;{mark(model, [c])} {situation(c)} ({model.link(c)})"
+                          for c in group]
+        else:
+            label = "*where:* " if general else "*checked:* "
+            lines.append(f"{mark(model, [case])} {label}{situation(case)} ({model.link(case)})")
+    return "<br>" + "<br>".join(lines)
+
+
+def mark(model: RunModel, cases: list[Case]) -> str:
+    """The verdict symbol(s) of some cases on the reference runtime: ✅, ⚠️ or ✅⚠️."""
+    found = {model.verdict(c.id, model.reference) for c in cases}
+    if found == {CONFORMS, DEVIATES}:
+        return SYMBOLS[CONFORMS] + SYMBOLS[DEVIATES]
+    if len(found) == 1 and None not in found:
+        return SYMBOLS[found.pop()]
+    return model.verdict_column(next((v for v in (FAIL, STALE, ERROR, CRASH, TIMEOUT)
+                                      if v in found), None))
+
+
+def situation(case: Case) -> str:
+    return esc(cut(case.source.get("covers") or case.source.get("reading") or case.title,
+                   PART_CUT))
 
 
 def claim_ids(claim: dict) -> list[str]:

@@ -3,6 +3,7 @@ the runtimes it was checked on, and the contents."""
 
 from __future__ import annotations
 
+from . import errata
 from .model import DEFAULT_COMMAND, TITLE, RunModel
 from .text import code, cut, esc, table
 
@@ -25,7 +26,9 @@ def render(model: RunModel) -> str:
         runtime_table(model), "",
         "Contents: [Summary](#summary) · [Compatibility matrix](#compatibility-matrix) · "
         "[Changes between versions](#changes-between-versions) · [Claims](#claims) · "
-        "[Article errata](#article-errata) · [Name trees](#name-trees)"
+        "[Article errata](#article-errata) · "
+        + ("[Readings to avoid](#readings-to-avoid) · " if errata.to_avoid(model) else "")
+        + "[Name trees](#name-trees)"
         + (" · [Cases](#cases)" if model.details else ""), "",
     ]
     if model.details:

@@ -17,7 +17,7 @@ PAGE_LIMIT = 250_000    # bytes: GitHub stops rendering markdown near 1 MB, and 
 # The overview's sections, in order; each renders from the model alone (an empty text is left
 # out).
 SECTIONS = (header.render, summary.render, matrix.render, changes.render, claim_indexes.render,
-            errata.render, trees.render, index.render)
+            errata.render, errata.render_avoid, trees.render, index.render)
 
 
 def lay_out(model: RunModel, case_pages: CasePages) -> list[Page]:
