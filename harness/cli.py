@@ -19,13 +19,14 @@ from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
 from .config import Config, load_config, report_runtimes
 from .errors import UserError, did_you_mean
-from .files import STDOUT, write_atomic
+from .files import STDOUT, environment_error, write_atomic
 from .runner import RunResults, run_cases
 from .runtimes import (
     DEFAULT_RUNTIME,
     SETS,
     SPECS,
     Runtime,
+    cache_dir,
     expand,
     get_python,
     in_version_order,
@@ -217,13 +218,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tfscope: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`| head`): nothing left to say to it
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_INPUT
+    except OSError as e:
+        # The environment's fault (a read-only or file-instead-of-folder cache, no permission,
+        # a full disk...) is the user's to fix: one line with the path, exit 2. Other OSErrors
+        # are ours.
+        error = environment_error(e, doing="use it", hint=environment_hint(e.filename))
+        if error is None:
+            return internal_error(e, debug)
+        print(f"tfscope: error: {error}", file=sys.stderr)
+        return EXIT_INPUT
     except Exception as e:  # noqa: BLE001 - a harness bug: say so, traceback only on request
-        if debug:
-            traceback.print_exc()
-        print(f"tfscope: internal error (a bug in tfscope, please report it): "
-              f"{type(e).__name__}: {e}" + ("" if debug else "; rerun with --debug for the "
-                                            "traceback"), file=sys.stderr)
-        return EXIT_BUG
+        return internal_error(e, debug)
+
+
+def internal_error(e: BaseException, debug: bool) -> int:
+    """A harness bug: say so; the traceback only with --debug."""
+    if debug:
+        traceback.print_exception(e)
+    print(f"tfscope: internal error (a bug in tfscope, please report it): "
+          f"{type(e).__name__}: {e}" + ("" if debug else "; rerun with --debug for the "
+                                        "traceback"), file=sys.stderr)
+    return EXIT_BUG
+
+
+def environment_hint(filename: str | None) -> str | None:
+    """What to set when a file of the runtime cache cannot be used."""
+    if not filename:
+        return None
+    with contextlib.suppress(UserError, OSError):
+        cache = os.path.abspath(cache_dir())
+        if os.path.commonpath([cache, os.path.abspath(filename)]) == cache:
+            return f"the runtime cache is {cache}: set TFSCOPE_CACHE to a writable directory"
+    return None
 
 
 def case_paths(args: argparse.Namespace, config: Config) -> list[str]:

@@ -273,10 +273,37 @@ def log(message: str) -> None:
 
 
 def cache_dir() -> Path:
+    """$TFSCOPE_CACHE, else $XDG_CACHE_HOME/tfscope (if absolute, as XDG says), else
+    ~/.cache/tfscope. A user without a usable home (HOME empty, or `/`, or missing) gets an error
+    saying what to set, never a cache in `/.cache` or in a relative `.cache`."""
     if os.environ.get("TFSCOPE_CACHE"):
         return Path(os.environ["TFSCOPE_CACHE"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "tfscope"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):
+        return Path(xdg) / "tfscope"
+    home = _home()
+    if home is None:
+        shown = os.environ.get("HOME")
+        why = "HOME is not set" if shown is None else \
+            "HOME is empty" if not shown else f"HOME is `{shown}`"
+        raise RuntimeSetupError(f"no home directory for the runtime cache ({why})",
+                                hint="set TFSCOPE_CACHE (or XDG_CACHE_HOME) to a writable "
+                                "directory, e.g. TFSCOPE_CACHE=/var/tmp/tfscope-cache")
+    return home / ".cache" / "tfscope"
+
+
+def _home() -> Path | None:
+    """The user's home directory if there is a usable one: $HOME (the passwd entry when HOME
+    is unset), absolute, not `/`, and existing."""
+    home = os.environ.get("HOME")
+    if home is None:
+        try:
+            home = str(Path.home())
+        except (RuntimeError, KeyError):
+            return None
+    if not os.path.isabs(home) or Path(home) == Path("/") or not Path(home).is_dir():
+        return None
+    return Path(home)
 
 
 # --- interpreters ------------------------------------------------------------------------------
@@ -292,7 +319,8 @@ def _python_version(path: str) -> str | None:
 
 
 def _pyenv_roots() -> list[Path]:
-    roots = [os.environ.get("PYENV_ROOT"), str(Path.home() / ".pyenv")]
+    home = _home()
+    roots = [os.environ.get("PYENV_ROOT"), str(home / ".pyenv") if home else None]
     return [Path(r) for r in roots if r]
 
 
