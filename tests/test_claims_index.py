@@ -66,8 +66,9 @@ def test_every_claim_is_well_formed(index):
         checkable = claim.get("checkable", True)
         assert isinstance(checkable, bool), f"claim {n}: checkable must be true or false"
         if checkable:
-            assert claim.get("cases"), f"checkable claim {n} ({claim['text']!r}) has no case"
-            assert isinstance(claim["cases"], list), f"claim {n}: cases must be a list"
+            assert claim.get("cases") or claim.get("tests"), \
+                f"checkable claim {n} ({claim['text']!r}) has no case and no test"
+            assert isinstance(claim.get("cases", []), list), f"claim {n}: cases must be a list"
         else:
             assert claim.get("why"), f"claim {n} is marked not checkable without a `why`"
             assert not claim.get("cases"), f"claim {n} is not checkable but lists cases"
@@ -197,3 +198,16 @@ def test_stated_values_are_what_the_article_prints_or_says(cases, article):
             bad += [f"{case['id']}: {fact} = {v!r} is nowhere in the article"
                     for v in values if v not in article]
     assert not bad, "\n".join(bad)
+
+
+def test_tests_named_by_claims_exist(index):
+    """`tests:` entries are pytest node ids of test functions that exist."""
+    bad = []
+    for claim in index:
+        for node in claim.get("tests") or []:
+            path, _, name = node.partition("::")
+            file = ROOT / path
+            if not file.is_file() or not re.search(rf"^def {re.escape(name)}\(",
+                                                   file.read_text(encoding="utf-8"), re.M):
+                bad.append(f"claim {claim['n']}: {node}")
+    assert not bad, "claims name tests that do not exist:\n" + "\n".join(bad)

@@ -138,6 +138,8 @@ INDEX = [
      "cases": ["t.suffix", "t.avoid"]},
     {"n": 3, "where": "paragraph", "text": "the former", "cases": ["t.former-a", "t.former-b"]},
     {"n": 4, "where": "example", "text": "valid only if", "cases": ["t.inner-error"]},
+    {"n": 5, "where": "signature", "text": "custom_getter=None,",
+     "tests": ["tests/test_article_signatures.py::test_variable_scope_init_takes_the_13"]},
 ]
 
 
@@ -219,6 +221,13 @@ def test_errors_are_placed_by_their_tf_code_never_by_an_internal_path_or_label(o
     assert "at `v1 = tf.get_variable(name='var1', shape=[1])`" in errata
     assert not re.search(r"program\[\d+\]|\.do\[\d+\]", overview)
     assert not re.search(r" at `[A-Za-z_][A-Za-z0-9_]*`", errata)
+
+
+def test_a_statement_checked_by_a_test_names_the_test_and_claims_no_case_verdict(overview):
+    statement = row(overview, 5)
+    assert "*checked by a test on real TensorFlow, not by a case:* " \
+           "`tests/test_article_signatures.py`" in statement
+    assert "not checkable" not in statement and "holds" not in statement
 
 
 # --- the real article on real TensorFlow ------------------------------------------------------

@@ -46,14 +46,19 @@ def claim_index(model: RunModel, index: ClaimIndex) -> str:
         n = str(claim.get("n", ""))
         statement = "“" + esc(cut(claim["text"], 90)) + "”"
         where = esc(cut(claim.get("where", ""), WHERE_CUT))
+        tests = tested(claim)
         if claim.get("checkable") is False or not ids:
             if subset:
                 not_checkable.append(n)
                 continue
-            why = claim.get("why") or "no case checks it"
-            statement += "<br>*not checkable:* " + esc(cut(why, 70))
+            if tests:  # what no case can check (a signature), a test checks on real TF
+                statement += tests
+            else:
+                why = claim.get("why") or "no case checks it"
+                statement += "<br>*not checkable:* " + esc(cut(why, 70))
             rows.append([n, where, statement, *["—"] * len(model.runtimes), ""])
             continue
+        statement += tests
         ran_cases = [model.known[i] for i in ids if i in model.known]
         if subset and not ran_cases:
             not_run.append(n)
@@ -139,6 +144,15 @@ def mark(model: RunModel, cases: list[Case]) -> str:
 def situation(case: Case) -> str:
     return esc(cut(case.source.get("covers") or case.source.get("reading") or case.title,
                    PART_CUT))
+
+
+def tested(claim: dict) -> str:
+    """The tests a claim names (`tests:`) for what no case can check, by file."""
+    files = list(dict.fromkeys(str(t).split("::")[0] for t in claim.get("tests") or []))
+    if not files:
+        return ""
+    return ("<br>*checked by a test on real TensorFlow, not by a case:* "
+            + ", ".join(code(f) for f in files) + " (the test suite fails if it does not hold)")
 
 
 def claim_ids(claim: dict) -> list[str]:
