@@ -361,6 +361,9 @@ def policy_section() -> str:
         for arg in sorted(args):
             when = "a `file://` path" if arg == "output_stream" else "set (not empty)"
             lines.append(f"- `{callee}(..., {arg}=...)` when {when}: {policy.ARGUMENTS[arg]}")
+    lines += ["", "Ops a session may not run (the worker checks everything a `Session.run`, "
+              "`eval` or `Operation.run` would execute, data and control inputs): " + ", ".join(
+                  f"`{t}`" for t in sorted(policy.OP_TYPES)) + "."]
     lines += ["", "Refused attributes (in ref paths and attribute steps): every name starting "
               "with `__`; " + ", ".join(f"`{a}`" for a in sorted(policy.FRAME_ATTRIBUTES))
               + "; names starting with " + ", ".join(f"`{p}`" for p in policy.FRAME_PREFIXES)

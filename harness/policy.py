@@ -403,6 +403,12 @@ def refused(api_path):
         reason = _name_reason(part)
         if reason:
             return "%s (%s)" % (reason, part)
+    # A method reached through its class: `tf.train.Saver.save` (then called with the saver).
+    for cls, method in zip(parts, parts[1:]):
+        if cls in METHODS:
+            reason = refused_method(cls, method)
+            if reason:
+                return reason
     return None
 
 
@@ -529,7 +535,81 @@ def refused_object(obj):
         reason = _name_reason(name) or _module_reason(module)
         if reason and "(" not in reason:
             reason = "%s (%s)" % (reason, name)
-        return reason
+        if reason:
+            return reason
+        # A function defined in a class (Saver.save reached as tf.train.Saver.save or through
+        # a subclass): the method rules by its qualified name.
+        qualname = str(getattr(obj, "__qualname__", "") or "").split(".")
+        if len(qualname) >= 2 and "<locals>" not in qualname:
+            return refused_method(qualname[-2], qualname[-1])
+    return None
+
+
+# --- ops a session may not run ------------------------------------------------------------------
+# A graph built from allowed calls can still hold ops that touch files: a Saver's SaveV2 (its
+# filename is a placeholder a feed can set), a Dataset's cache file. The worker checks what a
+# Session.run / eval / Operation.run would execute (refused_fetches) before running it.
+OP_TYPES = {
+    "Save": CHECKPOINT, "SaveV2": CHECKPOINT, "SaveSlices": CHECKPOINT, "Restore": CHECKPOINT,
+    "RestoreV2": CHECKPOINT, "RestoreSlice": CHECKPOINT, "MergeV2Checkpoints": CHECKPOINT,
+    "LoadAndRemapMatrix": CHECKPOINT, "GenerateVocabRemapping": FILE_IO,
+    "ReadFile": FILE_IO, "WriteFile": FILE_IO, "MatchingFiles": FILE_IO,
+    "ImmutableConst": FILE_IO, "InitializeTableFromTextFile": FILE_IO,
+    "InitializeTableFromTextFileV2": FILE_IO,
+    "PyFunc": PYTHON, "PyFuncStateless": PYTHON, "EagerPyFunc": PYTHON,
+    "WholeFileReader": DATASET_FILES, "WholeFileReaderV2": DATASET_FILES,
+    "TextLineReader": DATASET_FILES, "TextLineReaderV2": DATASET_FILES,
+    "TFRecordReader": DATASET_FILES, "TFRecordReaderV2": DATASET_FILES,
+    "FixedLengthRecordReader": DATASET_FILES, "FixedLengthRecordReaderV2": DATASET_FILES,
+    "LMDBReader": DATASET_FILES, "TextLineDataset": DATASET_FILES,
+    "TFRecordDataset": DATASET_FILES, "FixedLengthRecordDataset": DATASET_FILES,
+    "FixedLengthRecordDatasetV2": DATASET_FILES, "CSVDataset": DATASET_FILES,
+    "ExperimentalCSVDataset": DATASET_FILES, "SqlDataset": DATASET_FILES,
+    "ExperimentalSqlDataset": DATASET_FILES, "LMDBDataset": DATASET_FILES,
+    "ExperimentalLMDBDataset": DATASET_FILES, "MatchingFilesDataset": DATASET_FILES,
+    "ExperimentalMatchingFilesDataset": DATASET_FILES, "CacheDataset": DATASET_FILES,
+    "CacheDatasetV2": DATASET_FILES, "SnapshotDataset": DATASET_FILES,
+    "SnapshotDatasetV2": DATASET_FILES, "SaveDataset": DATASET_FILES,
+    "LoadDataset": DATASET_FILES, "WriteSummary": SUMMARY, "WriteScalarSummary": SUMMARY,
+    "WriteHistogramSummary": SUMMARY, "WriteImageSummary": SUMMARY,
+    "WriteAudioSummary": SUMMARY, "WriteGraphSummary": SUMMARY,
+    "WriteRawProtoSummary": SUMMARY, "CreateSummaryFileWriter": SUMMARY,
+    "CreateSummaryDbWriter": SUMMARY, "ImportEvent": SUMMARY, "FlushSummaryWriter": SUMMARY,
+    "CloseSummaryWriter": SUMMARY, "Rpc": NETWORK, "TryRpc": NETWORK,
+    "DebugIdentity": PROFILER, "DebugNanCount": PROFILER, "DebugNumericSummary": PROFILER,
+}
+
+
+def refused_op_type(op_type):
+    """Why an op of this type may not run; None when it may."""
+    reason = OP_TYPES.get(str(op_type))
+    return "%s (op %s)" % (reason, op_type) if reason else None
+
+
+def refused_fetches(fetches, graph=None):
+    """Why running these fetches (ops, tensors, variables, names -- resolved in `graph` -- or
+    nested lists/tuples/dicts of them, as Session.run takes) may not happen: the first refused
+    op type among everything they depend on (data and control inputs); None when nothing is."""
+    stack, seen = [fetches], set()
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+            continue
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+            continue
+        if isinstance(item, str) and graph is not None:
+            item = graph.as_graph_element(item)
+        op = getattr(item, "op", item)  # a tensor or variable's op; an op is itself
+        if id(op) in seen or not hasattr(op, "control_inputs"):
+            continue
+        seen.add(id(op))
+        reason = refused_op_type(getattr(op, "type", ""))
+        if reason:
+            return reason
+        stack.extend(t.op for t in getattr(op, "inputs", ()))
+        stack.extend(getattr(op, "control_inputs", ()))
     return None
 
 

@@ -132,6 +132,15 @@ def test_methods_that_touch_files_are_refused_and_others_not() -> None:
     assert "starting with `__`" in policy.refused_method("Graph", "__reduce__")
 
 
+def test_a_refused_method_reached_through_its_class_is_refused() -> None:
+    assert policy.refused("tf.train.Saver.save") == "checkpoint files (Saver.save)"
+    assert policy.refused("tf.compat.v1.train.Saver.restore") == \
+        "checkpoint files (Saver.restore)"
+    assert policy.refused("tf.keras.Model.save_weights") == \
+        "checkpoint files (Model.save_weights)"
+    assert policy.refused("tf.train.Saver.as_saver_def") is None
+
+
 def test_a_session_target_and_multiprocessing_are_refused_by_value() -> None:
     reason = policy.refused_arguments("tf.Session", ["grpc://localhost:2222"], {})
     assert reason == ("a session target connects to a TensorFlow server: sockets "
@@ -205,6 +214,13 @@ PROBE = textwrap.dedent("""
         out["saver.save"] = policy.refused_object(saver.save)
         out["saver.as_saver_def"] = policy.refused_object(saver.as_saver_def)
         out["v.assign"] = policy.refused_object(v.assign)
+        out["Saver.save unbound"] = policy.refused_object(tf.train.Saver.save)
+        out["run init"] = policy.refused_fetches([tf.global_variables_initializer(), v])
+        out["run save"] = policy.refused_fetches({"x": saver.saver_def.save_tensor_name}, g)
+        out["run restore"] = policy.refused_fetches(g.get_operation_by_name(
+            saver.saver_def.restore_op_name))
+        out["run py_func"] = policy.refused_fetches(
+            tf.py_func(lambda x: x, [v.value()], tf.float32) + 1.0)
     out["os.system"] = policy.refused_object(os.system)
     out["builtins.open"] = policy.refused_object(open)
     out["module os"] = policy.refused_object(os)
@@ -233,6 +249,11 @@ def check_objects(result: dict) -> None:
         assert result[path] is None, (path, result[path])
     assert result["saver.save"] == "checkpoint files (Saver.save)"
     assert result["saver.as_saver_def"] is None
+    assert result["Saver.save unbound"] == "checkpoint files (Saver.save)"
+    assert result["run init"] is None
+    assert result["run save"] == "checkpoint files (op SaveV2)"
+    assert result["run restore"] == "checkpoint files (op RestoreV2)"
+    assert result["run py_func"] == "runs Python code from inside the graph (op PyFunc)"
     assert result["v.assign"] is None
     assert result["os.system"].startswith("not TensorFlow's API")
     assert result["builtins.open"].startswith("not TensorFlow's API")
