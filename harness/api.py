@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -104,6 +105,10 @@ class Index:
                     break
                 if head.get("kind") == "class" and n == len(parts) - 1:
                     return member(head, parts[-1])
+                if head.get("kind") == "unavailable":
+                    # Under a module this runtime cannot load (tf.layers on Keras 3): the name
+                    # is there, and calling it fails there, with this error.
+                    return head
                 return None
             else:
                 return None
@@ -160,10 +165,21 @@ def runtimes() -> list[str]:
     return in_version_order(p.stem for p in DIR.glob("*.json"))
 
 
-def lookup(path: str) -> dict[str, dict]:
-    """runtime -> Entry, for every runtime whose index has `path`; empty when none has it."""
+def _chosen(among: Iterable[str] | None) -> list[str]:
+    """The indexed runtimes, or those of `among` that have an index (in version order)."""
+    if among is None:
+        return runtimes()
+    wanted = set(among)
+    return [r for r in runtimes() if r in wanted]
+
+
+def lookup(path: str, among: Iterable[str] | None = None) -> dict[str, dict]:
+    """runtime -> Entry, for every runtime whose index has `path` (of `among`, when given: the
+    runtimes a run uses); empty when none has it. A name under a module that a runtime has but
+    cannot load (tf2's `tf.compat.v1.layers` on Keras 3) is that module's entry there, of kind
+    "unavailable" with the "error": the call will fail on that runtime, which is its outcome."""
     out = {}
-    for runtime in runtimes():
+    for runtime in _chosen(among):
         index = load(runtime)
         entry = index.resolve(path) if index else None
         if entry is not None:
@@ -171,7 +187,25 @@ def lookup(path: str) -> dict[str, dict]:
     return out
 
 
-def suggest(path: str, limit: int = 3) -> list[str]:
+def refused(path: str, among: Iterable[str] | None = None) -> str | None:
+    """Why a case may not use `path`: the policy's reason (harness/policy.py), or, by the index,
+    a module that is not TF's API although an attribute reaches it (numpy through a contrib
+    module's import: "external"; TF's implementation modules: "internal") in every runtime
+    that has the name. None when it may (an unknown name is lookup's business)."""
+    reason = policy.refused(path)
+    if reason:
+        return reason
+    found = lookup(path, among)
+    outside = [e.get("external") or e.get("internal") for e in found.values()]
+    if found and all(outside):
+        kind = "external" if all(e.get("external") for e in found.values()) else "internal"
+        what = {"external": policy.OUTSIDE,
+                "internal": "TensorFlow's implementation module, not its API"}[kind]
+        return f"{what} (module {sorted(set(outside))[0]})"
+    return None
+
+
+def suggest(path: str, limit: int = 3, among: Iterable[str] | None = None) -> list[str]:
     """Did-you-mean candidates for a path no runtime has (written with `tf.`): a close spelling of
     the first unknown component under the longest known prefix, then the same last name
     elsewhere in the API (`tf.ExponentialMovingAverage` -> `tf.train.ExponentialMovingAverage`)."""
@@ -179,7 +213,7 @@ def suggest(path: str, limit: int = 3) -> list[str]:
     if not parts:
         return []
     found: list[str] = []
-    for runtime in reversed(runtimes()):
+    for runtime in reversed(_chosen(among)):
         index = load(runtime)
         if index is None:
             continue
@@ -222,9 +256,9 @@ def _by_last_name(name: str) -> list[str]:
     return [written(p) for p in _last_names().get(name, [])][:3]
 
 
-def did_you_mean(path: str) -> str | None:
+def did_you_mean(path: str, among: Iterable[str] | None = None) -> str | None:
     """"did you mean `tf.get_variable`?" for an unknown path, or None."""
-    options = suggest(path)
+    options = suggest(path, among=among)
     if not options:
         return None
     return "did you mean " + " or ".join(f"`{o}`" for o in options) + "?"
@@ -276,30 +310,39 @@ def check_params(path: str, params: list | None, n_positional: int | None,
     return problems
 
 
-def check_call(path: str, n_positional: int | None, keywords, more_keywords: bool = False
-               ) -> list[str]:
+def check_call_by_runtime(path: str, n_positional: int | None, keywords,
+                          more_keywords: bool = False, among: Iterable[str] | None = None
+                          ) -> dict[str, list[str]]:
+    """runtime -> the problems of this call there (empty: fine), for every runtime that has the
+    name as something callable: what each runtime will make of it."""
+    keywords = list(keywords or ())
+    results = {}
+    for runtime, entry in lookup(path, among).items():
+        if entry.get("kind") not in ("function", "class", "method"):
+            continue
+        results[runtime] = check_params(path, entry.get("params"), n_positional, keywords,
+                                        more_keywords)
+    return results
+
+
+def check_call(path: str, n_positional: int | None, keywords, more_keywords: bool = False,
+               among: Iterable[str] | None = None) -> list[str]:
     """Problems of a call of an API path (function, class, or a class's method reached as
     `tf.Class.method`) with these arguments, as one-line strings with did-you-mean. A call that
     some runtime's signature accepts is fine (a newer argument missing in an older runtime is
     that runtime's outcome, not a mistake in the case); otherwise the reference runtime's
     problems. Empty for unknown names (lookup reports those) and unknown signatures."""
-    entries = lookup(path)
-    keywords = list(keywords or ())
-    results = {}
-    for runtime, entry in entries.items():
-        if entry.get("kind") not in ("function", "class", "method"):
-            continue
-        results[runtime] = check_params(path, entry.get("params"), n_positional, keywords,
-                                        more_keywords)
+    results = check_call_by_runtime(path, n_positional, keywords, more_keywords, among)
     if not results or any(not problems for problems in results.values()):
         return []
     return results.get(REFERENCE) or next(iter(results.values()))
 
 
 def check_method(class_path: str, method: str, n_positional: int | None, keywords,
-                 more_keywords: bool = False) -> list[str]:
+                 more_keywords: bool = False, among: Iterable[str] | None = None) -> list[str]:
     """check_call for `method` of an object whose class is the API path `class_path`."""
-    return check_call(f"{written(class_path)}.{method}", n_positional, keywords, more_keywords)
+    return check_call(f"{written(class_path)}.{method}", n_positional, keywords, more_keywords,
+                      among)
 
 
 # --- completion ---------------------------------------------------------------------------------

@@ -29,11 +29,11 @@ Bounds: a module is walked once (by its __name__; later paths to it are aliases)
 TensorFlow's own packages are walked (tensorflow*, keras, tf_keras), and an implementation module
 (public_module) only when reached from a public one: the history runtimes' `tf.nn` is
 tensorflow.python.ops.nn, but contrib's internals import each other without end, and their
-imports are not API. `compat.v1` / `compat.v2`
-under the root are not walked (`compat.v1` is the root itself; `compat.v2` is not the TF1 API).
-`tf.contrib` (1.x) is a lazy loader: the scanner loads it like any attribute access in a case
-would, so contrib (slim, rnn, layers, ...) is in the index; a contrib module that fails to import
-is an "unavailable" entry. Order is sorted everywhere, so the output is deterministic.
+imports are not API. `compat.v1` / `compat.v2` under the root are not walked (`compat.v1` is the
+root itself; `compat.v2` is not the TF1 API). `tf.contrib` (1.x) is a lazy loader (a plain object
+on 1.0/1.1): the scanner loads it like any attribute access in a case would, so contrib (slim,
+rnn, layers, ...) is in the index; a contrib module that fails to import is an "unavailable"
+entry. Order is sorted everywhere, so the output is deterministic.
 """
 
 import inspect
@@ -74,14 +74,19 @@ def import_tf():
     return tf, version
 
 
+# Module name components (and attribute names) of implementation code, not API.
+IMPLEMENTATION = ("python", "core", "src")
+
+
 def public_module(name):
     """A module of TF's public surface by its name: generated API modules (`._api.`, `.api.`) and
-    packages without an implementation component (`python`, `src`, `pywrap_*`): tf.contrib.slim
-    is, tensorflow.python.ops.array_ops (reached through contrib's imports) is not."""
+    packages without an implementation component (`python`, `core`, `src`, `pywrap_*`):
+    tf.contrib.slim is, tensorflow.python.ops.array_ops (reached through contrib's imports) and
+    tensorflow.core.framework.attr_value_pb2 are not."""
     parts = name.split(".")
     if "_api" in parts or "api" in parts:
         return True
-    return not any(p in ("python", "src") or p.startswith("pywrap") for p in parts)
+    return not any(p in IMPLEMENTATION or p.startswith("pywrap") for p in parts)
 
 
 def package(module):
@@ -213,11 +218,11 @@ def scan(root):
     # generated) are, by their package names.
     history = not generated_api(root)
     walked = {getattr(root, "__name__", ""): ""}  # module __name__ -> path walked under ("": root)
-    queue = [("", root, True)]
+    queue = [("", root, "", True)]
     classes = []  # (path, class) in walk order: described at the end, when all paths are known
     while queue:
         next_level = []
-        for prefix, module, public in queue:
+        for prefix, module, parent, public in queue:
             try:
                 names = sorted(n for n in dir(module) if not n.startswith("_"))
             except Exception as e:
@@ -234,6 +239,16 @@ def scan(root):
                     continue
                 if is_future_feature(obj):
                     continue
+                if type(obj).__name__ == "_LazyContribLoader":
+                    # TF 1.0/1.1: tf.contrib is a plain object that imports tensorflow.contrib on
+                    # its first attribute access and puts the module in its place.
+                    try:
+                        obj.__name__  # noqa: B018 -- the access is what loads it
+                        obj = getattr(module, name)
+                    except Exception as e:
+                        entries[path] = {"kind": "unavailable",
+                                         "error": "%s: %s" % (type(e).__name__, clean(e))}
+                        continue
                 if inspect.isclass(obj):
                     classes.append((path, obj))
                     continue
@@ -254,9 +269,19 @@ def scan(root):
                     entry["external"] = modname
                 elif key in walked:
                     entry["alias"] = walked[key]
-                elif not modname or public_module(modname) or (public and history):
+                elif (not modname or public_module(modname)
+                      or (parent and modname.startswith(parent + ".")
+                          and name not in IMPLEMENTATION)
+                      or (public and history)):
+                    # Walked: public modules; a package's own implementation modules
+                    # (tf.contrib.bayesflow.monte_carlo is tensorflow.contrib.bayesflow.python.
+                    # ops.monte_carlo; not through an attribute named `python`, the package
+                    # that holds them all); on the history runtimes the root's implementation
+                    # modules (tf.nn). Not what contrib's modules import from TF's internals:
+                    # their star imports leak tensorflow.python.* by the hundred.
                     walked[key] = path
-                    next_level.append((path, obj, public_module(modname)))
+                    next_level.append((path, obj, modname, public_module(modname)
+                                       and ".contrib" not in "." + modname))
                 else:
                     entry["internal"] = modname
                 entries[path] = entry

@@ -175,6 +175,16 @@ NAMESPACES = {
     "config.experimental_connect_to_host": NETWORK,
     "config.experimental_run_functions_eagerly": PROCESS,
     "config.run_functions_eagerly": PROCESS,
+    "config.threading": PROCESS,
+    "config.optimizer": PROCESS,
+    "config.set_soft_device_placement": PROCESS,
+    "config.set_visible_devices": PROCESS,
+    "config.set_logical_device_configuration": PROCESS,
+    "config.experimental.set_visible_devices": PROCESS,
+    "config.experimental.set_memory_growth": PROCESS,
+    "config.experimental.set_virtual_device_configuration": PROCESS,
+    "config.experimental.enable_mlir_bridge": PROCESS,
+    "config.experimental.enable_tensor_float_32_execution": PROCESS,
 }
 
 # Names refused wherever they appear in a path (any module that re-exports them: contrib's
@@ -395,6 +405,9 @@ def refused(api_path):
     """Why `api_path` (`tf.gfile.Open`, `train.Saver`, `tf.compat.v1.py_func`) may not be called
     or used from a case file; None when it may."""
     parts = _strip(api_path)
+    for part in parts:
+        if part.startswith("__") or part in FRAME_ATTRIBUTES or part.startswith(FRAME_PREFIXES):
+            return refused_attribute(part)
     for n in range(len(parts), 0, -1):
         prefix = ".".join(parts[:n])
         if prefix in NAMESPACES:

@@ -41,7 +41,7 @@ def test_every_committed_index_is_well_formed(path) -> None:
     # One entry per line, sorted: the file is exactly what `dumps` writes for its data.
     assert text == api.dumps(path.stem, {**data, "format": api.FORMAT})
     assert list(entries) == sorted(entries)
-    assert len(entries) > 3000
+    assert len(entries) > 1000
     for name, entry in entries.items():
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*", name), name
         assert entry["kind"] in KINDS, name
@@ -92,10 +92,14 @@ def test_inherited_members_are_merged_back() -> None:
 
 
 def test_a_name_missing_in_one_runtime_is_per_runtime() -> None:
-    """tf.layers on Keras 3 (tf2) cannot be imported: its index says so, lookup leaves tf2 out."""
+    """tf.layers on Keras 3 (tf2) cannot be imported: the index says so, with the error, for
+    the module and every name under it; the call fails there, which is tf2's outcome."""
     found = api.lookup("tf.layers.dense")
-    assert "tf1.15" in found and "tf2" not in found
-    assert api.load("tf2").entries["layers"]["kind"] == "unavailable"
+    assert found["tf1.15"]["kind"] == "function"
+    assert found["tf2"]["kind"] == "unavailable"
+    assert found["tf2"]["error"].startswith("ModuleNotFoundError: ")
+    assert found["tf2"] == api.lookup("tf.layers")["tf2"]
+    assert api.check_call("tf.layers.dense", 1, ["unitz"], among=["tf2"]) == []
     assert "tf2" in api.lookup("tf.get_variable")
     assert "tf2" not in api.lookup("tf.contrib.slim.conv2d")
 
@@ -154,9 +158,37 @@ def test_check_call_is_permissive_where_it_cannot_know() -> None:
 
 def test_check_call_accepts_what_some_runtime_accepts() -> None:
     """An argument newer than one runtime is that runtime's outcome at run time, not a mistake."""
-    only_new = [p[0] for p in api.lookup("tf.get_variable")["tf1.15"]["params"]
-                if p[0] not in {q[0] for q in api.lookup("tf.get_variable")["tf1.13"]["params"]}]
-    assert api.check_call("tf.get_variable", 1, only_new) == []
+    assert api.check_call_by_runtime("tf.convert_to_tensor", 1, ["dtype_hint"])["tf1.13"]
+    assert api.check_call("tf.convert_to_tensor", 1, ["dtype_hint"]) == []
+
+
+def test_the_runtimes_a_run_uses_can_be_chosen() -> None:
+    assert set(api.lookup("tf.get_variable", among=["tf1.15", "tf9"])) == {"tf1.15"}
+    assert api.lookup("tf.contrib.slim.conv2d", among=["tf2"]) == {}
+    # convert_to_tensor's dtype_hint is new in 1.14.
+    by_runtime = api.check_call_by_runtime("tf.convert_to_tensor", 1, ["dtype_hint"],
+                                           among=["tf1.13", "tf1.15"])
+    assert by_runtime["tf1.15"] == []
+    assert by_runtime["tf1.13"][0].startswith("tf.convert_to_tensor has no argument "
+                                              "'dtype_hint'")
+    assert api.check_call("tf.convert_to_tensor", 1, ["dtype_hint"], among=["tf1.13"]) == \
+        by_runtime["tf1.13"]
+    assert api.suggest("tf.get_varible", among=["tf2"])[0] == "tf.get_variable"
+
+
+def test_modules_outside_the_api_are_refused_by_the_index() -> None:
+    """numpy reached through a contrib module's import, TF's internals reached through contrib's
+    imports: names in the index, but not API."""
+    entries = api.load("tf1.15").entries
+    external = "contrib.graph_editor.subgraph.copy"  # `import copy` in graph_editor
+    assert entries[external]["external"] == "copy" and not policy.refused(external)
+    assert api.refused(external) == "not TensorFlow's API (module copy)"
+    internal = next(p for p, e in entries.items() if e.get("internal")
+                    and not policy.refused(p))
+    assert api.refused(internal).startswith("TensorFlow's implementation module, not its API")
+    assert api.refused("tf.gfile.Open") == "file IO (tf.gfile)"
+    assert api.refused("tf.get_variable") is None
+    assert api.refused("tf.no_such_thing") is None
 
 
 def test_names_offer_callables_that_are_allowed() -> None:

@@ -79,6 +79,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "case-format.md"
     ("tf.lookup.index_table_from_file", "file IO (index_table_from_file)"),
     ("tf.raw_ops.ReadFile", "raw op constructors include file, checkpoint, summary and Python "
                             "ops (tf.raw_ops)"),
+    ("tf.nn.__dict__", "attributes starting with `__` reach Python's internals (__dict__)"),
+    ("tf.compat.v1.__builtins__",
+     "attributes starting with `__` reach Python's internals (__builtins__)"),
     ("tf.enable_eager_execution", "changes process-wide state that every later case in the "
                                   "worker would inherit (enable_eager_execution)"),
 ])
@@ -270,3 +273,16 @@ def test_resolved_objects_are_refused_in_tf115(tf115: Runtime) -> None:
 
 def test_resolved_objects_are_refused_in_tf2(pytestconfig: pytest.Config) -> None:
     check_objects(probe(provision(pytestconfig, "tf2"), HOSTILE_OBJECTS + HARMLESS_OBJECTS))
+
+
+@pytest.mark.parametrize("module", ["policy.py", "apiscan.py"])
+def test_policy_and_scanner_are_python36_with_the_stdlib_only(module: str) -> None:
+    """Both run inside the runtimes' interpreters (Python 3.6 for the history runtimes)."""
+    import ast
+    import sys
+    tree = ast.parse((HARNESS / module).read_text(), feature_version=(3, 6))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree)
+                if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
+                 if isinstance(node, ast.ImportFrom) and node.module}
+    assert imported - {"tensorflow"} <= set(sys.stdlib_module_names)
