@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from ..cases import Case
 from ..compare import CONFORMS, CRASH, DEVIATES, ERROR, FAIL, STALE, TIMEOUT
-from .errata import ALTERNATIVE, counts, reading_kind
+from .errata import ALTERNATIVE, counts, reading_kind, to_avoid
 from .model import ClaimIndex, RunModel
 from .text import SYMBOLS, code, cut, esc, table
 
 WHERE_CUT = 40
 PART_CUT = 110
 READING_CUT = 170
-LEGEND = ("A statement is judged under its most plausible reading; under it, on the reference "
-          "runtime, each plausible reading of a garbled sentence (*reading:*) and, for a "
-          "sentence stating a general rule, each situation checked (*where:*) is listed with "
-          "its own verdict. Readings the article does not invite are left out of the verdict "
-          "and linked as readings to avoid (see [Readings to avoid](#readings-to-avoid)).")
+LEGEND = ("Each statement is judged under its most plausible reading. Where a garbled sentence "
+          "has several plausible readings, each is listed under it (*reading:*), and where a "
+          "sentence states a general rule, each situation checked (*where:*), with its own "
+          "verdict on the reference runtime.")
+AVOID = (" Readings the article does not invite are left out of the verdict and linked as "
+         "readings to avoid (see [Readings to avoid](#readings-to-avoid)).")
 
 
 def render(model: RunModel) -> str:
@@ -81,7 +82,7 @@ def claim_index(model: RunModel, index: ClaimIndex) -> str:
              f"{code(index.path)}), with the verdict of the cases that check it: "
              "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
              "✅⚠️ partly (true in some readings or parts, not in others). "
-             + LEGEND)
+             + LEGEND + (AVOID if to_avoid(model) else ""))
     if subset:
         intro = (f"{heading}\n\n"
                  f"This report runs {len(ran)} of the {len(claimed)} cases that check the "
@@ -89,7 +90,7 @@ def claim_index(model: RunModel, index: ClaimIndex) -> str:
                  "check, in reading order, with their verdict: "
                  "✅ holds (every case conforms), ⚠️ does not hold (every case deviates), "
                  "✅⚠️ partly (true in some readings or parts, not in others). "
-                 + LEGEND)
+                 + LEGEND + (AVOID if to_avoid(model) else ""))
     text = intro + "\n\n" + table(["#", "where", "statement", *model.runtimes, "cases"], rows)
     if not_run:
         text += (f"\n\nNot run in this report: {numbers(not_run)} ({len(not_run)} "
