@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .cases import Case
 from .compare import CRASH, ERROR, TIMEOUT, Outcome, Verdict, judge
+from .costs import case_seconds, import_seconds
 from .errors import RuntimeSetupError
 from .runtimes import SPECS, Runtime, log, provision
 
@@ -258,50 +259,119 @@ class RunResults:
 
 
 class Pool:
-    """The workers of one run, one per runtime, started lazily and kept for the whole run."""
+    """The workers of a run: per runtime, one or more, started lazily and kept until closed.
 
-    def __init__(self, runtimes: Iterable[Runtime], test_steps: bool = False) -> None:
-        self.workers = {rt.name: Worker(rt, test_steps) for rt in runtimes}
+    `run` runs one case on a runtime's first worker; `run_all` runs many cases on many runtimes
+    through up to `jobs` workers at once (see Scheduler): the results do not depend on which
+    worker ran a case, since each case runs in a fresh graph.
+    """
+
+    def __init__(self, runtimes: Iterable[Runtime], test_steps: bool = False,
+                 jobs: int = 1) -> None:
+        self.test_steps, self.jobs = test_steps, max(1, jobs)
+        self.crews: dict[str, list[Worker]] = {rt.name: [Worker(rt, test_steps)]
+                                               for rt in runtimes}
+        self.lock = threading.Lock()
+        self.cancelled = False
+        self.start_seconds: dict[str, float] = {}  # runtime -> what a start really took
+        self.partial: dict[str, list[Result]] = {}  # run_all's results when it was cut short
+
+    @property
+    def workers(self) -> dict[str, Worker]:
+        """Each runtime's first worker (the one `run` and `info` use)."""
+        return {name: crew[0] for name, crew in self.crews.items()}
 
     def info(self, runtime: str) -> dict:
-        worker = self.workers[runtime]
+        worker = self.crews[runtime][0]
         if worker.proc is None:
             self._start(worker)
         return worker.info
 
     def _start(self, worker: Worker) -> None:
+        started = time.monotonic()
         try:
             worker.start()
         except RuntimeSetupError:
             rt = worker.runtime
             if worker.cancelled or not (rt.provisioned and rt.name in SPECS):
                 raise
-            # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
-            log(f"runtime {rt.name} looks broken; rebuilding it")
-            worker.runtime = provision(SPECS[rt.name], rebuild=True)
+            with self.lock:
+                rebuilt = any(w.runtime is not rt for w in self.crews[rt.name])
+            if not rebuilt:
+                # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
+                log(f"runtime {rt.name} looks broken; rebuilding it")
+                new = provision(SPECS[rt.name], rebuild=True)
+                with self.lock:
+                    for other in self.crews[rt.name]:
+                        other.runtime = new
+            worker.runtime = self.crews[rt.name][0].runtime
             worker.start()
+        self.start_seconds.setdefault(worker.runtime.name, time.monotonic() - started)
+
+    def spare(self, runtime: str) -> Worker:
+        """A worker of `runtime` for a scheduler slot: a new one (not started yet)."""
+        with self.lock:
+            crew = self.crews[runtime]
+            worker = Worker(crew[0].runtime, self.test_steps)
+            worker.cancelled = self.cancelled
+            crew.append(worker)
+            return worker
 
     def run(self, case: Case, runtime: str, timeout: float | None = None,
             default_timeout: float | None = None, next_case: Case | None = None) -> Result:
         """Run one case (and send `next_case` ahead, see Worker.run). Its time limit:
         `timeout` (the command line), else the case's own, else `default_timeout` (the
         configuration), else DEFAULT_TIMEOUT."""
-        worker = self.workers[runtime]
+        return self.run_on(self.crews[runtime][0], case, timeout, default_timeout, next_case)
+
+    def run_on(self, worker: Worker, case: Case, timeout: float | None = None,
+               default_timeout: float | None = None, next_case: Case | None = None) -> Result:
         if worker.proc is None:
             self._start(worker)
         outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT,
                              next_case)
+        runtime = worker.runtime.name
         return Result(case, runtime, outcome, judge(case, runtime, outcome, self.version(runtime)))
+
+    def run_all(self, todo: dict[str, list[Case]] | Callable[[], dict[str, list[Case]]],
+                timeout: float | None = None, default_timeout: float | None = None,
+                progress: Callable[[str, int, int], None] | None = None,
+                on_start: Callable[[str, dict], None] | None = None,
+                on_result: Callable[[Result], None] | None = None,
+                longest_first: bool | None = None) -> dict[str, list[Result]]:
+        """Run each runtime's cases (`todo`: runtime -> cases, or a function that loads them
+        while the first workers import TensorFlow) on up to `jobs` workers at once; every
+        runtime's first worker is started even when it has no case (its hello is the run's
+        information). Results per runtime, in the order of its cases. `on_start(runtime, hello)`
+        is called when a runtime's first worker is up, `on_result` with each result as it
+        arrives. The longest cases go first when several workers may share a runtime (unless
+        `longest_first` says otherwise: a caller waiting for the results in order wants them in
+        order). Ctrl-C (or an error) in the calling thread cancels the workers; the results so
+        far are then in `self.partial`."""
+        scheduler = Scheduler(self, timeout, default_timeout, progress, on_start)
+        scheduler.on_result = on_result
+        scheduler.longest_first = self.jobs > 1 if longest_first is None else longest_first
+        return scheduler.run(todo)
 
     def version(self, runtime: str) -> str:
         """The runtime's TensorFlow version, for deviations given as version ranges: the spec's
         for a built-in runtime, else what its worker said in its hello."""
-        worker = self.workers[runtime]
-        return worker.runtime.tensorflow or str(worker.info.get("tensorflow", ""))
+        worker = self.crews[runtime][0]
+        return worker.runtime.tensorflow or str(
+            next((w.info.get("tensorflow") for w in self.crews[runtime] if w.info), ""))
+
+    def cancel(self) -> None:
+        """Kill every worker from another thread (Ctrl-C); workers made later start cancelled."""
+        with self.lock:
+            self.cancelled = True
+            workers = [w for crew in self.crews.values() for w in crew]
+        for worker in workers:
+            worker.cancel()
 
     def close(self) -> None:
-        for worker in self.workers.values():
-            worker.stop()
+        for crew in self.crews.values():
+            for worker in crew:
+                worker.stop()
 
     def __enter__(self) -> Pool:
         return self
@@ -310,70 +380,224 @@ class Pool:
         self.close()
 
 
+class Scheduler:
+    """Slots (threads, at most the pool's `jobs`) that take a runtime's worker and feed it that
+    runtime's cases, longest first, until none is left; then take another runtime.
+
+    A slot starts a worker only when it pays: the first of each runtime always (its cases need
+    it, and its hello is the run's information), another one for a runtime with W seconds of
+    work left on w workers only when W > w * (the runtime's start time), i.e. when the added
+    worker finishes the runtime sooner even after paying TensorFlow's import ((W + I) / (w + 1)
+    < W / w). Work left is estimated from the cases (costs.py) and corrected by the seconds the
+    runtime's cases really took so far.
+    """
+
+    def __init__(self, pool: Pool, timeout: float | None, default_timeout: float | None,
+                 progress: Callable[[str, int, int], None] | None,
+                 on_start: Callable[[str, dict], None] | None) -> None:
+        self.pool, self.timeout, self.default_timeout = pool, timeout, default_timeout
+        self.progress, self.on_start = progress, on_start
+        self.on_result: Callable[[Result], None] | None = None
+        self.longest_first = pool.jobs > 1
+        self.lock = threading.Condition()
+        self.loaded = False
+        self.queues: dict[str, collections.deque[tuple[int, Case, float]]] = {}
+        self.left: dict[str, float] = {}       # estimated seconds not yet handed out
+        self.done: dict[str, list[tuple[int, Result]]] = {name: [] for name in pool.crews}
+        self.totals: dict[str, int] = {}
+        self.engaged: dict[str, int] = {name: 0 for name in pool.crews}
+        # Started workers other than the first (kept from an earlier run_all) are idle.
+        self.idle: dict[str, list[Worker]] = {name: [w for w in crew[1:] if w.proc is not None]
+                                              for name, crew in pool.crews.items()}
+        self.begun: set[str] = set()           # runtimes whose first worker a slot has taken
+        self.estimated: dict[str, float] = {name: 0.0 for name in pool.crews}
+        self.measured: dict[str, float] = {name: 0.0 for name in pool.crews}
+        self.errors: list[BaseException] = []
+        self.stop = threading.Event()
+
+    # -- the plan --
+
+    def load(self, todo: dict[str, list[Case]]) -> None:
+        ordered = self.longest_first
+        with self.lock:
+            for name in self.pool.crews:
+                cases = todo.get(name, [])
+                items = [(i, case, case_seconds(case)) for i, case in enumerate(cases)]
+                if ordered:  # longest first, ties in the given order
+                    items.sort(key=lambda item: (-item[2], item[0]))
+                self.queues[name] = collections.deque(items)
+                self.left[name] = sum(item[2] for item in items)
+                self.totals[name] = len(items)
+            self.loaded = True
+            self.lock.notify_all()
+
+    def scale(self, name: str) -> float:
+        """Measured over estimated seconds of the runtime's finished cases (1 before any)."""
+        if self.estimated[name] <= 0 or self.measured[name] <= 0:
+            return 1.0
+        return self.measured[name] / self.estimated[name]
+
+    def start_cost(self, name: str) -> float:
+        measured = self.pool.start_seconds.get(name)
+        if measured is not None:
+            return measured
+        return import_seconds(self.pool.crews[name][0].runtime.tensorflow)
+
+    def choose(self) -> tuple[str, Worker | None] | None:
+        """What an idle slot does next (with the lock held): a runtime and a started worker
+        of it (None: start a new one); None when nothing is worth a slot any more."""
+        names = list(self.pool.crews)
+        for name in names:  # every runtime's first worker, in the order given
+            if name not in self.begun:
+                self.begun.add(name)
+                return name, self.pool.crews[name][0]
+        if not self.loaded:
+            return ("", None)  # wait for the cases before deciding on more workers
+        waiting = [n for n in names if self.queues[n]]
+        for name in sorted(waiting, key=lambda n: -self.left[n]):
+            if self.idle[name]:
+                return name, self.idle[name].pop()
+        best = None
+        for name in waiting:
+            left = self.left[name] * self.scale(name)
+            if left > self.engaged[name] * self.start_cost(name):
+                gain = left / (self.engaged[name] + 1)
+                if best is None or gain > best[0]:
+                    best = (gain, name)
+        return (best[1], None) if best else None
+
+    # -- the slots --
+
+    def run(self, todo: dict[str, list[Case]] | Callable[[], dict[str, list[Case]]]
+            ) -> dict[str, list[Result]]:
+        threads = [threading.Thread(target=self.slot, daemon=True)
+                   for _ in range(self.pool.jobs)]
+        try:
+            for t in threads:
+                t.start()
+            self.load(todo() if callable(todo) else todo)
+            for t in threads:
+                while t.is_alive():
+                    t.join(0.2)
+        except BaseException:
+            # Ctrl-C, or the cases failed to load: stop the workers, even one still starting.
+            self.stop.set()
+            with self.lock:
+                self.loaded = True
+                self.lock.notify_all()
+            self.pool.cancel()
+            for t in threads:
+                t.join(5)
+            self.pool.partial = self.results()
+            raise
+        if self.errors:
+            self.pool.partial = self.results()
+            raise self.errors[0]
+        return self.results()
+
+    def results(self) -> dict[str, list[Result]]:
+        with self.lock:
+            return {name: [r for _, r in sorted(done, key=lambda d: d[0])]
+                    for name, done in self.done.items()}
+
+    def slot(self) -> None:
+        try:
+            while not self.stop.is_set():
+                with self.lock:
+                    choice = self.choose()
+                    while choice == ("", None):
+                        self.lock.wait(0.5)
+                        if self.stop.is_set():
+                            return
+                        choice = self.choose()
+                    if choice is None:
+                        return
+                    name, worker = choice
+                    self.engaged[name] += 1
+                try:
+                    self.feed(name, worker or self.pool.spare(name))
+                finally:
+                    with self.lock:
+                        self.engaged[name] -= 1
+        except Cancelled:
+            return
+        except BaseException as e:  # handed to the calling thread
+            self.errors.append(e)
+            self.stop.set()
+            with self.lock:
+                self.lock.notify_all()
+
+    def take(self, name: str) -> tuple[int, Case, float] | None:
+        with self.lock:
+            if not self.queues.get(name) or self.stop.is_set():
+                return None
+            item = self.queues[name].popleft()
+            self.left[name] -= item[2]
+            return item
+
+    def feed(self, name: str, worker: Worker) -> None:
+        """Run the runtime's cases on `worker` until none is left; it is then idle (kept)."""
+        if worker.proc is None:
+            self.pool._start(worker)
+        if worker is self.pool.crews[name][0] and self.on_start:
+            self.on_start(name, worker.info)
+        with self.lock:
+            while not self.loaded:
+                self.lock.wait(0.5)
+                if self.stop.is_set():
+                    return
+        item = self.take(name)
+        while item is not None:
+            following = self.take(name)
+            began = time.monotonic()
+            result = self.pool.run_on(worker, item[1], self.timeout, self.default_timeout,
+                                      following[1] if following else None)
+            with self.lock:
+                self.estimated[name] += item[2]
+                self.measured[name] += time.monotonic() - began
+                self.done[name].append((item[0], result))
+                count = len(self.done[name])
+            if self.on_result:
+                self.on_result(result)
+            if self.progress:
+                self.progress(name, count, self.totals[name])
+            item = following
+        with self.lock:
+            self.idle[name].append(worker)
+
+
 def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runtime],
               timeout: float | None = None, test_steps: bool = False,
               progress: Callable[[str, int, int], None] | None = None,
-              default_timeout: float | None = None) -> RunResults:
-    """Every case on every runtime; runtimes run side by side, one worker each.
+              default_timeout: float | None = None, jobs: int = 1) -> RunResults:
+    """Every case on every runtime, on up to `jobs` workers at once (see Scheduler).
 
     `cases` may be a function that loads them: it then runs while the workers import
     TensorFlow, so neither waits for the other. Time limit per case: `timeout` (the command
     line) > the case's `timeout:` > `default_timeout` (the configuration). On Ctrl-C the workers
     are stopped and the results finished so far are returned, marked `interrupted` (the cases
-    cut short have no result).
+    cut short have no result). The results are in the order of the cases, then of `runtimes`,
+    whatever the number of workers.
     """
     results = RunResults([rt.name for rt in runtimes])
-    per_runtime: dict[str, list[Result]] = {rt.name: [] for rt in runtimes}
-    errors: list[BaseException] = []
-    stop, loaded = threading.Event(), threading.Event()
-    pool = Pool(runtimes, test_steps)
     todo: list[Case] = [] if callable(cases) else cases
 
-    def work(name: str) -> None:
-        try:
-            results.info[name] = pool.info(name)
-            loaded.wait()
-            for i, case in enumerate(todo):
-                if stop.is_set():
-                    return
-                following = todo[i + 1] if i + 1 < len(todo) else None
-                per_runtime[name].append(pool.run(case, name, timeout, default_timeout,
-                                                  following))
-                if progress:
-                    progress(name, i + 1, len(todo))
-        except Cancelled:
-            return
-        except BaseException as e:  # handed to the main thread
-            errors.append(e)
-            stop.set()
+    def load() -> dict[str, list[Case]]:
+        nonlocal todo
+        if callable(cases):
+            todo = cases()
+        return {rt.name: todo for rt in runtimes}
 
-    threads = [threading.Thread(target=work, args=(rt.name,), daemon=True) for rt in runtimes]
-    try:
-        for t in threads:
-            t.start()
+    def started(name: str, info: dict) -> None:
+        results.info[name] = info
+
+    with Pool(runtimes, test_steps, jobs) as pool:
         try:
-            if callable(cases):
-                todo = cases()
-        finally:
-            loaded.set()
-        for t in threads:
-            while t.is_alive():
-                t.join(0.2)
-    except BaseException as e:
-        # Ctrl-C, or the cases failed to load: stop the workers, even one still starting.
-        stop.set()
-        for worker in pool.workers.values():
-            worker.cancel()
-        for t in threads:
-            t.join(5)
-        if not isinstance(e, KeyboardInterrupt):
-            raise
-        results.interrupted = True
-    finally:
-        pool.close()
-    if errors and not results.interrupted:
-        raise errors[0]
+            done = pool.run_all(load, timeout, default_timeout, progress, started)
+        except KeyboardInterrupt:
+            results.interrupted = True
+            done = pool.partial
     order = {case.id: i for i, case in enumerate(todo)}
-    results.results = sorted((r for rs in per_runtime.values() for r in rs),
+    results.results = sorted((r for rs in done.values() for r in rs),
                              key=lambda r: (order[r.case.id], results.runtimes.index(r.runtime)))
     return results
