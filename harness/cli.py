@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tabulate import tabulate
 
-from . import __version__
+from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
@@ -63,6 +63,21 @@ def seconds(text: str) -> float:
     return value
 
 
+def jobs(text: str) -> int:
+    """-j's type: a positive number of workers."""
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a number of workers (1 or more), not `{text}`")
+    return int(text)
+
+
+def default_jobs() -> int:
+    """The cores this process may run on (its CPU affinity, which containers and taskset set)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line and exit 2, like every input error
         raise UsageError(f"{message}", hint=f"see `{self.prog} --help`")
@@ -97,6 +112,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--python", action="append", metavar="PATH",
                        help="interpreter to build runtimes of its version with (e.g. a "
                             "python3.7); default: $TFSCOPE_PYTHON3_7, python3.7 on PATH, pyenv")
+        p.add_argument("-j", "--jobs", type=jobs, default=None, metavar="N",
+                       help="TensorFlow workers at once, shared by the runtimes (default: the "
+                            "cores this process may use); the results do not depend on it")
 
     p = sub.add_parser("run", help="run cases on real TensorFlow and compare",
                        description="Run cases and print a verdict summary and the diff of "
@@ -105,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     with_runtimes(p)
     p.add_argument("--json", metavar="FILE", help="write the results as JSON (`-`: standard "
                    "output)")
+    p.add_argument("--shard", type=shards.parse, metavar="K/N",
+                   help="run only the K-th of N parts of the cases (split by a hash of the case "
+                   "id); `tfscope report --results` merges the parts' --json files")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("validate", help="check case files without running TensorFlow",
@@ -125,6 +146,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "next to the report, and remove the pages it no longer writes there "
                    "(default: only for the configured report; --no-details links each case to "
                    "its file instead)")
+    p.add_argument("--results", nargs="+", metavar="FILE",
+                   help="write the report from these results files (`tfscope run --json`, e.g. "
+                   "one per runtime and shard of a CI matrix) instead of running TensorFlow: "
+                   "the same report as one run of everything")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
     p = sub.add_parser("export", help="write a case as a standalone TensorFlow script",
@@ -333,7 +358,8 @@ def execute(args: argparse.Namespace, config: Config,
     # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
     run = run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
                     test_steps=test_steps_enabled(),
-                    progress=progress_printer(not quiet))
+                    progress=progress_printer(not quiet),
+                    jobs=getattr(args, "jobs", None) or default_jobs())
     run.unavailable = unavailable
     return run
 
@@ -362,7 +388,7 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
         cases, found = load_cases(args, config)
         print_errors(found)
         errors.extend(found)
-        return cases
+        return args.shard.select(cases) if args.shard else cases
 
     run = execute(args, config, load)
     if not run.results and not run.interrupted:
@@ -470,7 +496,12 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
     details = args.details if args.details is not None else \
         not to_stdout and out.resolve() == (config.root / config.report).resolve()
     digest = caselib.digest(case_paths(args, config), config.root, args.keyword)
-    run = execute(args, config, cases, report_runtimes(config))
+    if args.results:
+        selectors = args.runtime or report_runtimes(config)
+        run = resultlib.merge_results(args.results, cases,
+                                      [s.name for s in expand(selectors)])
+    else:
+        run = execute(args, config, cases, report_runtimes(config))
     if run.interrupted:
         print("tfscope: interrupted; the previous report is left as it was", file=sys.stderr)
         return EXIT_INTERRUPTED

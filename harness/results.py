@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from .cases import Case
+from .compare import CRASH, ERROR, TIMEOUT, Mismatch, Outcome, Verdict
 from .errors import UserError
 from .files import environment_error, locked, write_atomic
-from .runner import RunResults
+from .runner import Result, RunResults
 
 FORMAT = 1
 # Facts of the worker's own environment, not of TF's behaviour.
@@ -29,6 +30,7 @@ def to_data(run: RunResults, invalid: list[UserError] | None = None) -> dict[str
         "results": [{
             "id": r.case.id,
             "path": r.case.path,
+            "fingerprint": fingerprint(r.case),  # a merge refuses results of a changed case
             "runtime": r.runtime,
             "verdict": r.verdict.verdict,
             "reason": r.verdict.reason,
@@ -96,3 +98,86 @@ def _merge_last_run(run: RunResults, root: Path, hint: str) -> None:
             "facts": r.outcome.facts, "error": r.outcome.error}
     write_atomic(root / LAST_RUN, json.dumps(data, indent=1, sort_keys=True,
                                              ensure_ascii=False) + "\n", hint=hint)
+
+
+# --- results files of several runs, put back together (`tfscope report --results`) --------------
+# A CI matrix runs a job per runtime and/or shard (`tfscope run --runtime R --shard K/N --json F`)
+# and one report job merges the files: the same report as one run of everything, byte for byte,
+# since the report depends only on the cases, each result, and each runtime's information.
+
+def _read_results(path: str) -> dict[str, Any]:
+    hint = "give files that `tfscope run --json FILE` wrote"
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as e:
+        raise UserError(f"cannot read results file: {e.strerror}", path, hint=hint) from None
+    except ValueError as e:
+        raise UserError(f"not a results file: invalid JSON ({e})", path, hint=hint) from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or \
+            not isinstance(data.get("results"), list) or \
+            not isinstance(data.get("runtimes"), dict):
+        raise UserError(f"not a results file of format {FORMAT}", path, hint=hint)
+    if data.get("interrupted"):
+        raise UserError("the run that wrote these results was interrupted: they are "
+                        "incomplete", path, hint="run that job again")
+    if data.get("invalid"):
+        raise UserError(f"the run that wrote these results had invalid cases: "
+                        f"{str(data['invalid'][0])[:200]}", path,
+                        hint="fix the cases and run that job again")
+    return data
+
+
+def merge_results(paths: list[str], cases: list[Case], runtimes: list[str]) -> RunResults:
+    """The run that the results files of several jobs make together, for `cases` on
+    `runtimes` (results of other cases and runtimes are left out). A UserError when two files
+    disagree on a result or on a runtime's information, when a result is from before its case
+    changed, or when a case has no result on a runtime that no file says is unavailable."""
+    info: dict[str, tuple[str, dict]] = {}
+    unavailable: dict[str, str] = {}
+    entries: dict[tuple[str, str], tuple[str, dict]] = {}
+    for path in paths:
+        data = _read_results(path)
+        for name, hello in sorted(data["runtimes"].items()):
+            if name in info and info[name][1] != hello:
+                key = next(k for k in INFO_KEYS if info[name][1].get(k) != hello.get(k))
+                raise UserError(f"runtime {name} differs between results files: {key} is "
+                                f"{info[name][1].get(key)!r} in {info[name][0]} and "
+                                f"{hello.get(key)!r} here", path,
+                                hint="merge only the results of one set of runtimes")
+            info.setdefault(name, (path, hello))
+        for name, why in (data.get("unavailable") or {}).items():
+            unavailable.setdefault(name, why)
+        for entry in data["results"]:
+            key = (entry.get("id"), entry.get("runtime"))
+            if key in entries and entries[key][1] != entry:
+                raise UserError(f"conflicting results for {key[0]} [{key[1]}]: "
+                                f"{entries[key][1].get('verdict')} in {entries[key][0]}, "
+                                f"{entry.get('verdict')} here", path,
+                                hint="two jobs ran the same case on the same runtime and "
+                                "disagree: give one of their files, or run it again")
+            entries.setdefault(key, (path, entry))
+    run = RunResults([rt for rt in runtimes if rt in info or rt not in unavailable])
+    run.unavailable = {rt: why for rt, why in sorted(unavailable.items())
+                       if rt in runtimes and rt not in info}
+    run.info = {rt: dict(info[rt][1]) for rt in run.runtimes if rt in info}
+    for case in cases:
+        for rt in run.runtimes:
+            found = entries.get((case.id, rt))
+            if found is None:
+                raise UserError(f"no result for {case.id} on {rt} in the results files",
+                                case.location, hint="give the results of every job (shard and "
+                                "runtime) of the run")
+            where, entry = found
+            if entry.get("fingerprint") not in (None, fingerprint(case)):
+                raise UserError(f"the result of {case.id} [{rt}] is from before the case "
+                                "changed", where, hint="run that job again")
+            verdict = entry.get("verdict") or ""
+            problem = entry.get("reason") if verdict in (ERROR, CRASH, TIMEOUT) else None
+            outcome = Outcome(facts=entry.get("facts") or {}, error=entry.get("error"),
+                              problem=problem, problem_verdict=verdict if problem else None)
+            diff = [Mismatch(m["fact"], m["expected"], m["actual"])
+                    for m in entry.get("diff") or []]
+            run.results.append(Result(case, rt, outcome,
+                                      Verdict(verdict, diff, reason=entry.get("reason"))))
+    return run
