@@ -159,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (a "
                    "device, FIFO or symlink's target is written through, never replaced)")
 
+    p = sub.add_parser("exec", help="run a script in a runtime's interpreter",
+                       description="Run SCRIPT with the Python of a runtime (provisioned on "
+                       "first use), e.g. a script `tfscope export` wrote: `tfscope exec tf1.15 "
+                       "case.py`. ARGS go to the script; the exit code is the script's.")
+    p.add_argument("runtime", metavar="RUNTIME",
+                   help="one runtime: a name of `tfscope runtimes`, or NAME=PYTHON")
+    p.add_argument("script", metavar="SCRIPT", help="the Python file to run")
+    p.add_argument("script_args", nargs=argparse.REMAINDER, metavar="ARGS",
+                   help="arguments for the script (e.g. --json)")
+    p.add_argument("--python", action="append", metavar="PATH",
+                   help="interpreter to build the runtime with, if it is not installed yet")
+
     p = sub.add_parser("record", help="run cases and write what TF did into their files",
                        description="Run cases and write what TensorFlow did into each case's "
                        "`observed:` block, per runtime (the facts the case names, the name of "
@@ -599,6 +611,22 @@ def cmd_export(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
+def cmd_exec(args: argparse.Namespace, config: Config) -> int:
+    import subprocess
+    selected = expand([args.runtime])
+    if len(selected) != 1:
+        raise UsageError(f"`{args.runtime}` is {len(selected)} runtimes; exec runs a script in "
+                         "one", hint="name one runtime, e.g. tf1.15")
+    if not os.path.isfile(args.script):
+        raise UsageError("no such script", args.script, hint="give the path of a Python file")
+    for path in args.python or []:
+        use_python(path)
+    runtime = resolve(selected[0].selector)
+    # No shell: the script and its arguments are passed as they are.
+    code = subprocess.run([runtime.python, args.script, *args.script_args]).returncode
+    return 128 - code if code < 0 else code  # killed by a signal: as a shell reports it
+
+
 def cmd_show(args: argparse.Namespace, config: Config) -> int:
     from .show import show
     case = find_case(args, config)
@@ -737,7 +765,7 @@ def cmd_keys(args: argparse.Namespace, config: Config) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes,
             "report": cmd_report, "export": cmd_export, "show": cmd_show, "record": cmd_record,
-            "new": cmd_new, "keys": cmd_keys}
+            "new": cmd_new, "keys": cmd_keys, "exec": cmd_exec}
 
 
 def entry() -> None:

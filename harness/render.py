@@ -10,12 +10,15 @@ Case content reaches the code only through the step table's renderers (string li
 
 from __future__ import annotations
 
+import ast
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from . import steps as vocabulary
 from .cases import Case
+from .facts import LATE_KINDS
 
 INDENT = "    "
 # Extra statements to write after a capture: (step, label) -> lines (unindented).
@@ -100,10 +103,11 @@ def python_code(case: Case) -> str:
 
 
 # --- the export script ---------------------------------------------------------------------------
-# Facts are recorded by the worker's own code: harness/facts.py is inlined into the script.
-# tests/test_export.py runs every exported script on real TF and checks that both observe exactly
-# the same.
+# Facts are recorded by the worker's own code: the parts of harness/facts.py that the case needs
+# are inlined into the script (`facts_subset`). tests/test_export.py runs every exported script
+# on real TF and checks that both observe exactly the same.
 FACTS_SOURCE = Path(__file__).with_name("facts.py")
+RUNTIME = "tf1.15"  # the runtime the header's command names: the reference
 
 SCRIPT_HEAD = '''\
 #!/usr/bin/env python3
@@ -142,6 +146,9 @@ STEP_LINES = @@STEP_LINES@@
 KINDS = @@KINDS@@  # label -> what it captures
 MULTI = @@MULTI@@  # labels captured inside a loop: one value per execution
 VALUES = @@VALUES@@  # labels whose value is asked for (needs running the initializers)
+LATE_KINDS = @@LATE_KINDS@@  # kinds whose facts are taken when the program ends
+
+
 @@FACTS@@
 
 
@@ -162,12 +169,10 @@ class Recorder(object):
             self.captured[label] = obj
 
     def graph_facts(self):
-        self.facts.update(late_facts(tf, self.captured, KINDS))
-        self.facts.update(graph_facts(tf))
+@@LATE@@        self.facts.update(graph_facts(tf))
 
     def values(self):
-        self.facts.update(values(tf, self.captured, KINDS, VALUES))
-
+@@VALUES_CALL@@
 
 def describe_error(exc):
     """The exception, and the step of program() that raised it (from the traceback)."""
@@ -185,7 +190,17 @@ def describe_error(exc):
             "message": error_message(exc), "step": path, "label": label, "line": line}
 
 
-def main():
+def readable(facts, error):
+    """One fact per line, `label.fact = value` (values as JSON): the captures' facts, then the
+    graph's, then the error."""
+    keys = sorted(facts, key=lambda k: (k.startswith("graph."), k))
+    lines = ["%s = %s" % (k, json.dumps(facts[k], sort_keys=True)) for k in keys]
+    if error is None:
+        return lines + ["error = null"]
+    return lines + ["error.%s = %s" % (k, json.dumps(error[k])) for k in sorted(error)]
+
+
+def main(argv):
     recorder, error = Recorder(), None
     with tf.Graph().as_default():
         try:
@@ -194,11 +209,14 @@ def main():
             error = describe_error(e)
         recorder.graph_facts()
         recorder.values()
-    print(json.dumps({"facts": recorder.facts, "error": error}, sort_keys=True))
+    if "--json" in argv or os.environ.get("TFSCOPE_JSON") == "1":
+        print(json.dumps({"facts": recorder.facts, "error": error}, sort_keys=True))
+    else:
+        print("\\n".join(readable(recorder.facts, error)))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
 '''
 
 
@@ -207,7 +225,8 @@ def _capture_hook(step: dict, label: str) -> list[str]:
 
 
 def export_script(case: Case) -> str:
-    """A standalone Python script reproducing `case` with plain TensorFlow 1.x."""
+    """A standalone Python script reproducing `case` with plain TensorFlow 1.x: the program, and
+    only the parts of facts.py that it needs to record what the worker records."""
     lines = program_lines(case.program, _capture_hook, depth=1)
     # Offsets count from the `def program` line; the docstring takes the first one.
     step_lines = {i + 2: [s["path"], s.get("as"), s["line"]]
@@ -215,30 +234,126 @@ def export_script(case: Case) -> str:
     kinds = {label: info["kind"] for label, info in sorted(case.labels.items())}
     multi = sorted(label for label, info in case.labels.items() if info["multi"])
     source = case.source
+    name = f"{case.id}.py"
     head = [f"Reproduces the tfscope case `{case.id}` with plain TensorFlow 1.x (no tfscope).", "",
             f"Case: {case.title}", f"Source ({source['doc']}"
             + (f", {source['where']}" if source.get("where") else "") + "):",
             f"  \"{source['quote']}\""]
     if source.get("reading"):
         head.append(f"Reading: {source['reading']}")
-    head += ["", "Run it with the Python that has TensorFlow 1.15, e.g. `python3.7 THIS_FILE`.",
-             "It prints what TensorFlow did as one line of JSON, {\"facts\": {...}, \"error\": "
-             "null or {...}}: the facts tfscope's worker records for the case."]
+    head += ["", "Run it in tfscope's TensorFlow 1.15 (installed on first use; `tfscope "
+             "runtimes` lists the others, e.g. tf1.13 and tf2), from a clone of tfscope:",
+             f"    tfscope export {case.id} -o {name}",
+             f"    tfscope exec {RUNTIME} {name}",
+             f"or with any Python that has TensorFlow: `/path/to/python {name}`.",
+             "It prints what TensorFlow did, one fact per line (`label.fact = value`, values as "
+             "JSON); with `--json` (or TFSCOPE_JSON=1), one line of JSON, {\"facts\": {...}, "
+             "\"error\": null or {...}}: the facts tfscope's worker records for the case."]
+    program_text = "\n".join(line for line, _ in lines)
+    late = sorted({k for k in kinds.values() if k in LATE_KINDS})
+    roots = {"facts_of", "graph_facts", "error_message", "error_bases"}
+    roots |= {"late_facts"} if late else set()
+    roots |= {"values"} if case.value_labels() else set()
+    roots |= {h for h in HELPERS if h + "(" in program_text}
     text = SCRIPT_HEAD.replace("@@COMMENT@@", "\n".join(comment_block(head)))
-    text = text.replace("@@PROGRAM@@", "\n".join(line for line, _ in lines))
-    facts = FACTS_SOURCE.read_text()
-    facts = facts[facts.index('"""', 3) + 3:].strip("\n")  # without its module docstring
-    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts)
+    text = text.replace("@@PROGRAM@@", program_text)
+    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, set(kinds.values())))
+    tail = tail.replace("@@LATE@@", "        self.facts.update(late_facts(tf, self.captured, "
+                        "KINDS))\n" if late else "")
+    tail = tail.replace("@@VALUES_CALL@@", "        self.facts.update(values(tf, self.captured, "
+                        "KINDS, VALUES))\n" if case.value_labels() else "        pass\n")
     tail = tail.replace("@@STEP_LINES@@", "{\n" + "".join(
         f"    {k!r}: {_py_literal(v)},\n" for k, v in step_lines.items()) + "}")
-    for token, value in (("@@KINDS@@", kinds),
-                         ("@@MULTI@@", multi), ("@@VALUES@@", case.value_labels())):
+    for token, value in (("@@KINDS@@", kinds), ("@@MULTI@@", multi),
+                         ("@@VALUES@@", case.value_labels()), ("@@LATE_KINDS@@", late)):
         tail = tail.replace(token, _py_literal(value))
     return text + tail.lstrip("\n")
 
 
+# --- the parts of facts.py a script needs --------------------------------------------------------
+
+def facts_subset(roots: set[str], kinds: set[str]) -> str:
+    """The definitions of harness/facts.py that `roots` need, in the file's order, with
+    FACT_GETTERS cut to the captured `kinds`: what a script inlines. Found from the names each
+    top-level statement refers to (facts.py is plain functions and tables, nothing dynamic)."""
+    source, module = _facts_module()
+    defined: dict[str, list[int]] = {}   # name -> the statements that define or extend it
+    texts: list[str] = []
+    uses: list[set[str]] = []
+    for node in module.body:
+        table = _getters_table(node)
+        if table is not None:  # FACT_GETTERS = {...} or FACT_GETTERS.update({...})
+            items = [(k.value, v) for k, v in zip(table.keys, table.values)
+                     if isinstance(k, ast.Constant) and k.value in kinds]
+            if not items and not isinstance(node, ast.Assign):
+                continue
+            body = "".join(f"    {k!r}: {ast.get_source_segment(source, v)},\n"
+                           for k, v in items)
+            text = "FACT_GETTERS = {\n" + body + "}" if isinstance(node, ast.Assign) \
+                else "FACT_GETTERS.update({\n" + body + "})"
+            names = {n.id for _, v in items for n in ast.walk(v) if isinstance(n, ast.Name)}
+            name: str | None = "FACT_GETTERS"
+        else:
+            text = _with_comments(source, node)
+            names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            name = _defines(node)
+        if name is None or name == "LATE_KINDS":  # the docstring; LATE_KINDS: the script's own
+            continue
+        defined.setdefault(name, []).append(len(texts))
+        texts.append(text)
+        uses.append(names)
+    wanted: set[int] = set()
+    todo = [n for n in roots if n in defined]
+    while todo:
+        for index in defined[todo.pop()]:
+            if index not in wanted:
+                wanted.add(index)
+                todo += [n for n in uses[index] if n in defined]
+    return "\n\n\n".join(texts[i] for i in sorted(wanted))
+
+
+@functools.lru_cache(maxsize=1)
+def _facts_module() -> tuple[str, ast.Module]:
+    source = FACTS_SOURCE.read_text(encoding="utf-8")
+    return source, ast.parse(source)
+
+
+def _getters_table(node: ast.stmt) -> ast.Dict | None:
+    """The dict of `FACT_GETTERS = {...}` or of `FACT_GETTERS.update({...})`, else None."""
+    if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == \
+            ["FACT_GETTERS"] and isinstance(node.value, ast.Dict):
+        return node.value
+    if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        func, args = node.value.func, node.value.args
+        if isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == \
+                "FACT_GETTERS" and func.attr == "update" and args and \
+                isinstance(args[0], ast.Dict):
+            return args[0]
+    return None
+
+
+def _defines(node: ast.stmt) -> str | None:
+    if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+        return node.name
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and \
+            isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    return None
+
+
+def _with_comments(source: str, node: ast.stmt) -> str:
+    """A statement's source with the comment lines right above it."""
+    lines = source.splitlines()
+    start = node.lineno - 1
+    while start > 0 and lines[start - 1].lstrip().startswith("#"):
+        start -= 1
+    return "\n".join(lines[start:node.end_lineno])
+
+
 def comment_block(lines: list[str]) -> list[str]:
-    return [c for line in lines for c in comment(line)]
+    """Comment lines; a line indented by four spaces (a command) is kept whole, not wrapped."""
+    return [c for line in lines for c in (
+        ["#" + " " + line] if line.startswith("    ") and "\n" not in line else comment(line))]
 
 
 def _py_literal(value: Any) -> str:
