@@ -26,7 +26,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +42,60 @@ REFERENCE = "tf1.15"  # whose wording check_call reports when every runtime refu
 BUILD_TIMEOUT = 900
 
 
+class Entries(Mapping[str, dict]):
+    """path -> entry, parsed on first access: an index file has one entry per line, so loading
+    splits lines and validation parses only the few hundred names cases call."""
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        self._raw = raw
+        self._parsed: dict[str, dict] = {}
+
+    def __getitem__(self, path: str) -> dict:
+        entry = self._parsed.get(path)
+        if entry is None:
+            entry = self._parsed[path] = json.loads(self._raw[path])
+        return entry
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+def parse(text: str, source: str = "API index") -> tuple[dict, Entries]:
+    """An index file's header and its entries (lazily parsed). The file is what `dumps` writes;
+    anything else is read as plain JSON."""
+    lines = text.split("\n")
+    try:
+        start = lines.index('"entries": {')
+    except ValueError:
+        start = -1
+    if start < 0 or lines[-2:] != ["}}", ""]:
+        data = json.loads(text)
+        entries = data.pop("entries")
+        return data, Entries({k: json.dumps(v) for k, v in entries.items()})
+    header = json.loads("\n".join(lines[:start]).rstrip(",") + "}")
+    raw = {}
+    for line in lines[start + 1:-2]:
+        key, sep, value = line.partition(": ")
+        if not sep or not key.startswith('"') or not key.endswith('"'):
+            raise UserError(f"{source}: a malformed entry line: {line[:80]}",
+                            hint="regenerate it: python -m harness.api build")
+        raw[key[1:-1]] = value[:-1] if value.endswith(",") else value
+    return header, Entries(raw)
+
+
 @dataclass
 class Index:
     """One runtime's index."""
     runtime: str
     tensorflow: str
     root: str
-    entries: dict[str, dict]
+    entries: Mapping[str, dict]
     _children: dict[str, list[str]] | None = field(default=None, repr=False)
     _classes: dict[str, dict] = field(default_factory=dict, repr=False)
 
@@ -149,13 +196,14 @@ def load(runtime: str) -> Index | None:
     """The committed index of a runtime, read once; None when it has none."""
     path = index_path(runtime)
     try:
-        data = json.loads(path.read_text())
+        text = path.read_text()
     except OSError:
         return None
+    data, entries = parse(text, str(path))
     if data.get("format") != FORMAT:
         raise UserError(f"API index {path} has format {data.get('format')}, expected {FORMAT}",
                         hint="regenerate it: python -m harness.api build " + runtime)
-    return Index(runtime, data["tensorflow"], data["root"], data["entries"])
+    return Index(runtime, data["tensorflow"], data["root"], entries)
 
 
 @functools.cache

@@ -41,6 +41,9 @@ def test_every_committed_index_is_well_formed(path) -> None:
     # One entry per line, sorted: the file is exactly what `dumps` writes for its data.
     assert text == api.dumps(path.stem, {**data, "format": api.FORMAT})
     assert list(entries) == sorted(entries)
+    # The lazy reader gives exactly the JSON's entries.
+    header, lazy = api.parse(text)
+    assert {k: lazy[k] for k in lazy} == entries and header["runtime"] == path.stem
     assert len(entries) > 1000
     for name, entry in entries.items():
         assert re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*", name), name
@@ -227,3 +230,20 @@ def test_the_tf115_index_is_what_the_generator_makes(tf115: Runtime) -> None:
 def test_the_tf2_index_is_what_the_generator_makes(pytestconfig: pytest.Config) -> None:
     runtime = provision(pytestconfig, "tf2")
     assert api.dumps("tf2", api.scan(runtime.python)) == (api.DIR / "tf2.json").read_text()
+
+
+def test_a_history_runtime_scans_with_its_contrib_when_installed() -> None:
+    """TF 1.0 on Python 3.6: no generated API, tf.contrib a plain lazy object (docs/api-index.md).
+    The history runtimes are opt-in; this runs where tf1.0 is installed."""
+    from harness.runtimes import status
+    state = status(SPECS["tf1.0"])
+    if state.state != "installed":
+        pytest.skip("runtime tf1.0 is not installed (opt-in history runtime)")
+    scanned = api.scan(str(state.path / "bin" / "python"))
+    entries = scanned["entries"]
+    assert scanned["tensorflow"] == "1.0.1" and scanned["root"] == "tf"
+    assert entries["contrib"] == {"kind": "module"}
+    assert entries["contrib.layers.fully_connected"]["kind"] == "function"
+    assert entries["nn.relu"]["kind"] == "function"  # tf.nn is tensorflow.python.ops.nn there
+    assert [p[0] for p in entries["get_variable"]["params"]][:2] == ["name", "shape"]
+    assert "AUTO_REUSE" not in entries
