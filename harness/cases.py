@@ -982,9 +982,10 @@ class IdIndex:
 
     def __init__(self, paths: Iterable[str | Path]) -> None:
         try:
-            self.files = case_files(paths)
+            files = case_files(paths)
         except (CaseError, OSError):  # the corpus is checked where it is loaded, not here
-            self.files = []
+            files = []
+        self.files = [(path, path.resolve()) for path in files]
         self.texts: dict[Path, str] = {}
         self.ids: dict[Path, list[tuple[str, int]]] = {}
 
@@ -1007,7 +1008,7 @@ class IdIndex:
 
     def where(self, case_id: str, skip: set[Path]) -> list[tuple[Path, int]]:
         """Where `case_id` is defined in the files of the index, except those in `skip`."""
-        return [(path, line) for path in self.files if path.resolve() not in skip
+        return [(path, line) for path, resolved in self.files if resolved not in skip
                 and case_id in self.text(path)
                 for found, line in self.defined(path) if found == case_id]
 
