@@ -816,7 +816,7 @@ class _Validator:
     def runtime_entry(self, entry: str, line: int) -> None:
         """A deviation's runtime: a built-in runtime's name, `*`, or a version range."""
         # Only here does the format need the runtimes.
-        from .runtimes import SETS, SPECS, unknown_runtime_hint
+        from .runtimes import SETS, SPECS, in_version_order, unknown_runtime_hint
         if is_range(entry):
             try:
                 parse_range(entry)
@@ -827,7 +827,8 @@ class _Validator:
         elif entry != "*" and entry not in SPECS:
             if entry in SETS:
                 raise self.fail(f"`{entry}` in `runtimes` is a set of runtimes, not one", line,
-                                'name runtimes, or give a version range such as ">=2"')
+                                'name runtimes (' + ", ".join(in_version_order(SPECS))
+                                + '), or give a version range such as ">=2"')
             raise self.fail(f"unknown runtime `{entry}` in `runtimes`", line,
                             unknown_runtime_hint(entry, 'for other runtimes give a version '
                                                  'range such as "<1.14"'))

@@ -437,7 +437,9 @@ def known_names(selectors: Sequence[str]) -> list[str]:
     for sel in expand(selectors):
         if sel.selector != sel.name or sel.name not in SPECS:
             raise UsageError(f"`{sel.selector}` is not a known runtime",
-                             hint="install and remove take names of `tfscope runtimes`")
+                             hint="install and remove take the names of `tfscope runtimes`: "
+                             + ", ".join(in_version_order(SPECS)) + "; or sets: "
+                             + ", ".join(SETS))
         names.append(sel.name)
     return names
 

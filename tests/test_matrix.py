@@ -243,3 +243,13 @@ def test_a_name_equals_python_runtime_matches_ranges_by_the_version_its_worker_r
     run = run_cases(cases, [Runtime("mine", tf115.python)])  # no version known up front
     assert run.info["mine"]["tensorflow"] == "1.15.5"
     assert run.results[0].verdict.verdict == DEVIATES
+
+
+def test_every_runtime_name_message_lists_the_known_names(history, write_case, capsys):
+    assert main(["runtimes", "install", "mine=/usr/bin/python3"]) == 2
+    assert "tf1.0, tf1.2, tf1.10, tf1.13, tf1.14, tf1.15, tf2; or sets: " in \
+        capsys.readouterr().err
+    path = write_case(CASE.replace('["<1.14"]', "[all-1.x]"))
+    (error,) = load([path])[1]
+    assert "is a set of runtimes, not one" in error.message
+    assert "tf1.0, tf1.2, tf1.10, tf1.13, tf1.14, tf1.15, tf2" in error.hint
