@@ -2,11 +2,15 @@
 
 Items are `cases/article/example.yaml::article.example-loop[tf1.15]`; `-k` matches ids and tags; a
 `deviates` verdict is an xfail with its reason. Each pytest process (each xdist worker included)
-owns one TF worker per runtime for the whole session, started on first use.
+owns one Pool of TF workers for the whole session, started on first use. The first case item to
+run asks for the cases of every item this process will run (all selected items; under xdist, the
+items scheduled to this worker so far): they run in the background through the pool, up to
+`--tfscope-jobs` workers at once, while pytest reports each item as its result arrives.
 """
 
 from __future__ import annotations
 
+import os
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -14,6 +18,7 @@ from typing import Any
 import pytest
 
 from . import cases as caselib
+from .batch import Batches, NotRun
 from .compare import CONFORMS, DEVIATES, OBSERVED, format_diff
 from .config import load_config
 from .errors import UserError
@@ -33,6 +38,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="per-case time limit")
     group.addoption("--tfscope-python", action="append", metavar="PATH",
                     help="interpreter to build runtimes of its version with (e.g. a python3.7)")
+    group.addoption("--tfscope-jobs", type=int, metavar="N",
+                    help="TF workers at once in each pytest process (default: the cores, "
+                         "divided among xdist workers)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -52,7 +60,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "case_dirs": [(settings.root / p).resolve() for p in settings.cases],
         # Where ids are defined in the configured corpus: a file run alone is checked too.
         "ids": caselib.IdIndex(settings.root / p for p in settings.cases),
-        "pool": None, "setup_error": None,
+        "pool": None, "batches": None, "setup_error": None,
+        "ahead": False,     # every selected item's case was asked for (no xdist)
         "skipped": {},      # runtime of a set that failed to install here -> why
     }
 
@@ -113,6 +122,31 @@ class CaseFile(pytest.File):
         return items
 
 
+def jobs(config: pytest.Config) -> int:
+    """TF workers at once for this pytest process: --tfscope-jobs, else the cores shared by
+    the xdist workers (each has its own pool)."""
+    chosen = config.getoption("tfscope_jobs")
+    if chosen:
+        return max(1, chosen)
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    return max(1, cores // max(1, int(workers)))
+
+
+def xdist_worker(config: pytest.Config) -> Any:
+    """xdist's worker-side plugin when this process is an xdist worker: its queue of item
+    indices (`torun`) is what this process will run next."""
+    if not hasattr(config, "workerinput"):
+        return None
+    for plugin in config.pluginmanager.get_plugins():
+        if type(plugin).__name__ == "WorkerInteractor" and hasattr(plugin, "torun"):
+            return plugin
+    return None
+
+
 class CaseFailed(Exception):
     pass
 
@@ -155,7 +189,10 @@ class CaseItem(pytest.Item):
             except UserError as e:
                 state["setup_error"] = f"runtime setup failed: {e}"
                 raise CaseFailed(state["setup_error"]) from None
-            state["pool"] = Pool(ready)
+            state["pool"] = Pool(ready, jobs=jobs(self.config))
+            # Command line, then the case, then the configuration (as `tfscope run` does).
+            state["batches"] = Batches(state["pool"], self.config.getoption("tfscope_timeout"),
+                                       state["settings"].timeout)
         if self.runtime in state["skipped"]:
             # A member of a set (`--tfscope-runtime all`) that cannot be installed here.
             pytest.skip(f"runtime {self.runtime} unavailable here: "
@@ -173,17 +210,39 @@ class CaseItem(pytest.Item):
                     raise
                 state["skipped"][sel.name] = str(e)
 
+    def ahead(self, state: dict) -> list[tuple[caselib.Case, str]]:
+        """The cases of the items this process runs from this one on, as far as it knows."""
+        runs = state["pool"].crews
+        items: list[pytest.Item] = [self]
+        interactor = xdist_worker(self.config)
+        if interactor is not None:  # the items scheduled to this worker and not run yet
+            try:
+                with interactor.torun.lock() as queue:
+                    indices = [i for i in queue if isinstance(i, int)]
+                indices.insert(0, interactor.nextitem_index)
+                items += [self.session.items[i] for i in indices if isinstance(i, int)]
+            except (AttributeError, IndexError, TypeError):  # another xdist: one at a time
+                pass
+        elif not state["ahead"]:
+            state["ahead"] = True
+            at = self.session.items.index(self)
+            items = list(self.session.items[at:])
+        return [(item.case, item.runtime) for item in items
+                if isinstance(item, CaseItem) and item.runtime in runs]
+
     def runtest(self) -> None:
         state = self.config.stash[STATE]
-        # Command line, then the case, then the configuration (as `tfscope run` does).
-        timeout = self.config.getoption("tfscope_timeout") or self.case.timeout or \
-            state["settings"].timeout
+        self.pool()  # started, or the reason it cannot be (a failure, or a skip)
+        batches: Batches = state["batches"]
         try:
-            result: Result = self.pool().run(self.case, self.runtime,
-                                             timeout=timeout)
+            batches.request(self.ahead(state))
+            result: Result = batches.result(self.case, self.runtime)
         except UserError as e:
             state["setup_error"] = f"runtime setup failed: {e}"
             raise CaseFailed(state["setup_error"]) from None
+        except NotRun:
+            raise CaseFailed(f"{self.case.id} [{self.runtime}]: not run (interrupted)") \
+                from None
         verdict = result.verdict
         self.user_properties.append(("verdict", verdict.verdict))
         if verdict.verdict == CONFORMS:

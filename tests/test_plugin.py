@@ -130,3 +130,54 @@ def test_a_skip_is_shown_at_the_case_in_its_file(pytester, tf115):
     result.stdout.fnmatch_lines(["SKIPPED [[]1[]] cases/example.yaml:2: t.observe: observed, "
                                  "no claim*"])
     assert "plugin.py" not in result.stdout.str()
+
+
+def corpus_project(pytester, runtime) -> list:
+    """A project with a part of the corpus (two folders), and the results `tfscope run` gets."""
+    import shutil
+
+    from harness import cases as caselib
+    from harness.runner import run_cases
+
+    from .conftest import ROOT
+    project(pytester, EXAMPLE.read_text(), runtime)
+    for folder in ("tf-tests", "examples"):
+        shutil.copytree(ROOT / "cases" / folder, pytester.path / "cases" / folder)
+    cases, errors = caselib.load([pytester.path / "cases"])
+    assert not errors
+    return run_cases(cases, [runtime]).results
+
+
+def expected_outcomes(results) -> dict[str, int]:
+    kinds = {"conforms": "passed", "deviates": "xfailed", "observed": "skipped"}
+    out = {"passed": 0, "xfailed": 0, "skipped": 0, "failed": 0}
+    for r in results:
+        out[kinds.get(r.verdict.verdict, "failed")] += 1
+    return out
+
+
+def test_items_run_in_batches_through_one_pool(pytester, tf115, monkeypatch):
+    """The first item asks for every selected item's case: they run through the pool's workers
+    ahead of pytest, each item reporting its own verdict, the same as `tfscope run`'s."""
+    from harness import batch
+    results = corpus_project(pytester, tf115)
+    batches: list[int] = []
+    original = batch.Batches.request
+
+    def request(self, pairs):
+        fresh = [p for p in pairs if (p[0].id, p[1]) not in self.known]
+        if fresh:
+            batches.append(len(fresh))
+        return original(self, pairs)
+    monkeypatch.setattr(batch.Batches, "request", request)
+    outcome = pytester.runpytest("-p", "no:cacheprovider", "--tfscope-jobs", "2")
+    outcome.assert_outcomes(**expected_outcomes(results))
+    assert batches == [len(results)]  # one batch: every item, asked for at once
+
+
+@pytest.mark.skipif(not __import__("importlib").util.find_spec("xdist"),
+                    reason="pytest-xdist is not installed")
+def test_xdist_workers_each_run_their_own_items(pytester, tf115):
+    results = corpus_project(pytester, tf115)
+    outcome = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    outcome.assert_outcomes(**expected_outcomes(results))
