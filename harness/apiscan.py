@@ -120,6 +120,18 @@ def params_of(fn, drop_first=False):
     return out
 
 
+def class_params(cls):
+    """The constructor's parameters. A metaclass whose __call__ takes (*args, **kwargs) hides
+    them (tf.Variable's VariableMetaclass dispatches on them): then __init__'s, after `self`."""
+    params = params_of(cls)
+    if params is not None and [p[1] for p in params] == ["*", "**"] \
+            and type(cls).__call__ is not type.__call__:
+        init = params_of(cls.__init__, drop_first=True) if "__init__" in vars(cls) else None
+        if init is not None:
+            return init
+    return params
+
+
 def class_members(cls):
     """The public methods (with their parameters) and attributes of a class, inherited too."""
     methods, attributes = {}, []
@@ -191,7 +203,7 @@ def describe_classes(classes):
                        or name in inherited_attributes}
         own_attributes = [name for name in attributes
                           if name not in inherited_attributes or name in inherited_methods]
-        entry = {"kind": "class", "params": params_of(cls), "methods": own_methods}
+        entry = {"kind": "class", "params": class_params(cls), "methods": own_methods}
         if own_attributes:
             entry["attributes"] = own_attributes
         if bases:

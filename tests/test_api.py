@@ -147,6 +147,15 @@ def test_check_call_finds_wrong_argument_names_and_counts() -> None:
     assert api.check_method("tf.train.ExponentialMovingAverage", "apply", 1, []) == []
 
 
+def test_a_metaclass_does_not_hide_the_constructor() -> None:
+    """tf.Variable's metaclass __call__ takes (*args, **kwargs); the index has __init__'s."""
+    for runtime, entry in api.lookup("tf.Variable").items():
+        names = [p[0] for p in entry["params"]]
+        assert names[:2] == ["initial_value", "trainable"] and "name" in names, runtime
+    assert api.check_call("tf.Variable", 1, ["nmae"]) == \
+        ["tf.Variable has no argument 'nmae'; did you mean 'name'?"]
+
+
 def test_check_call_is_permissive_where_it_cannot_know() -> None:
     # **kwargs takes any keyword; *args any count; a `*` splat leaves the count unknown.
     assert api.check_call("tf.layers.Dense", 1, ["anything_at_all"]) == []
