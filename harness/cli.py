@@ -152,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "the same report as one run of everything")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
 
+    p = sub.add_parser("watch", help="rerun a case file's cases each time it is saved",
+                       description="Start a TensorFlow worker per runtime and keep it warm; "
+                       "each time a case file under PATHS is saved, run its cases and print "
+                       "their verdicts and diffs. Ctrl-C stops.")
+    p.add_argument("paths", nargs="*", metavar="PATHS",
+                   help="case files or directories (default: [tool.tfscope] cases)")
+    with_runtimes(p)
+
     p = sub.add_parser("export", help="write a case as a standalone TensorFlow script",
                        description="Write a Python script that reproduces one case with plain "
                        "TensorFlow 1.x (no tfscope needed) and prints the facts it observes.")
@@ -429,6 +437,37 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     if errors:
         return EXIT_INPUT
     return EXIT_FAIL if bad else EXIT_OK
+
+
+def cmd_watch(args: argparse.Namespace, config: Config) -> int:
+    from .runner import Pool
+    from .watch import Watcher
+    paths = case_paths(args, config)
+    caselib.case_files(paths)  # a missing path: one line, exit 2, before any TF starts
+    runtimes, _ = resolve_runtimes(args, config)
+    corpus = [config.root / p for p in config.cases]
+
+    def load(path: Path) -> tuple[list[caselib.Case], list[UserError]]:
+        cases, errors = caselib.load([path], allow_test_steps=test_steps_enabled(),
+                                     corpus=corpus)
+        return cases, list(errors)
+
+    def say(text: str) -> None:
+        print(text, flush=True)
+
+    with Pool(runtimes, test_steps_enabled(), getattr(args, "jobs", None) or default_jobs()
+              ) as pool:
+        watcher = Watcher(pool, paths, say, load, timeout=args.timeout,
+                          default_timeout=config.timeout)
+        try:
+            watcher.warm()
+            say(f"tfscope: watching {len(watcher.seen)} case file(s); save one to run its "
+                "cases (Ctrl-C stops)")
+            watcher.forever()
+        except KeyboardInterrupt:
+            pool.cancel()
+            say("tfscope: watch stopped")
+    return EXIT_OK
 
 
 def known_names(selectors: Sequence[str]) -> list[str]:
@@ -767,7 +806,7 @@ def cmd_keys(args: argparse.Namespace, config: Config) -> int:
 
 COMMANDS = {"run": cmd_run, "validate": cmd_validate, "runtimes": cmd_runtimes,
             "report": cmd_report, "export": cmd_export, "show": cmd_show, "record": cmd_record,
-            "new": cmd_new, "keys": cmd_keys, "exec": cmd_exec}
+            "new": cmd_new, "keys": cmd_keys, "exec": cmd_exec, "watch": cmd_watch}
 
 
 def entry() -> None:
