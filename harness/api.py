@@ -199,7 +199,11 @@ def load(runtime: str) -> Index | None:
         text = path.read_text()
     except OSError:
         return None
-    data, entries = parse(text, str(path))
+    try:
+        data, entries = parse(text, str(path))
+    except (ValueError, KeyError) as e:
+        raise UserError(f"API index {path} is not valid: {e}",
+                        hint="regenerate it: python -m harness.api build " + runtime) from None
     if data.get("format") != FORMAT:
         raise UserError(f"API index {path} has format {data.get('format')}, expected {FORMAT}",
                         hint="regenerate it: python -m harness.api build " + runtime)
@@ -508,16 +512,18 @@ def dumps(runtime: str, scanned: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(runtime: str, out_dir: Path = DIR) -> Path:
+def build(selector: str, out_dir: Path = DIR) -> Path:
+    """Scan a runtime (a name, or NAME=PYTHON) and write out_dir/NAME.json."""
     from .files import write_atomic
     from .runtimes import resolve
-    python = resolve(runtime).python
+    runtime = resolve(selector)
     started = time.monotonic()
-    text = dumps(runtime, scan(python))
+    scanned = scan(runtime.python)
+    text = dumps(runtime.name, scanned)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / f"{runtime}.json"
+    path = out_dir / f"{runtime.name}.json"
     write_atomic(path, text)
-    print(f"{path}: {text.count(chr(10)) - 8} names, {len(text) // 1024} KiB "
+    print(f"{path}: {len(scanned['entries'])} names, {len(text) // 1024} KiB "
           f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
     return path
 

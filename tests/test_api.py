@@ -223,6 +223,50 @@ def test_loading_is_fast_and_cached() -> None:
     assert api.load("tf1.15") is api.load("tf1.15")
 
 
+FAKE_SCAN = {"format": 1, "tensorflow": "1.15.5", "python": "3.7", "platform": "Linux",
+             "root": "tf", "entries": {"b": {"kind": "function", "params": [["x", "arg", False]]},
+                                       "a": {"kind": "module"}}}
+
+
+def fake_python(tmp_path, output: str, code: int = 0):
+    """An 'interpreter' that prints what apiscan.py would (no TF): the build's own logic."""
+    script = tmp_path / "python"
+    script.write_text(f"#!/bin/sh\ncat <<'EOF'\n{output}\nEOF\necho 'it broke' >&2\n"
+                      f"exit {code}\n")
+    script.chmod(0o755)
+    return script
+
+
+def test_build_writes_one_sorted_entry_per_line(tmp_path, capsys) -> None:
+    python = fake_python(tmp_path, json.dumps(FAKE_SCAN))
+    assert api.main(["build", f"mine={python}", "--out", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "mine.json").read_text()
+    assert text.splitlines()[-4:] == [
+        '"entries": {', '"a": {"kind":"module"},',
+        '"b": {"kind":"function","params":[["x","arg",false]]}', "}}"]
+    assert json.loads(text)["runtime"] == "mine"
+    assert "mine.json: 2 names" in capsys.readouterr().err
+
+
+def test_build_reports_a_failed_scan_in_one_line(tmp_path, capsys) -> None:
+    python = fake_python(tmp_path, "", code=3)
+    assert api.main(["build", f"mine={python}", "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "the API scan failed" in err and "it broke" in err
+    assert not (tmp_path / "out" / "mine.json").exists()
+
+
+def test_a_broken_index_is_a_one_line_error(tmp_path, monkeypatch) -> None:
+    (tmp_path / "bad.json").write_text("{not json")
+    monkeypatch.setattr(api, "DIR", tmp_path)
+    api.load.cache_clear()
+    try:
+        with pytest.raises(api.UserError, match="bad.json is not valid"):
+            api.load("bad")
+    finally:
+        api.load.cache_clear()
+
+
 def test_the_build_command_refuses_an_unknown_runtime(capsys) -> None:
     assert api.main(["build", "tf9.9"]) == 2
     assert "unknown runtime `tf9.9`" in capsys.readouterr().err
