@@ -33,6 +33,7 @@ calls made by Python callables TF calls back, are not):
 import ast
 import builtins
 import functools
+import inspect
 import json
 import linecache
 import os
@@ -168,6 +169,8 @@ class Tracer(object):
         self.keep_by_id = {}            # id -> object, for everything in `known`
         self.api_objects = []           # the objects of `api`, alive
         self.root_proxy = None
+        self.defs = {}                  # id(function) -> its `def` step
+        self.reserved = set()           # def parameter names: no capture may take them
 
     # -- where a call comes from --
 
@@ -314,6 +317,10 @@ class Tracer(object):
         found = self.reach(obj)
         if found is not None:
             return found
+        if isinstance(obj, types.FunctionType) and self.is_user_code(obj):
+            step = self.define(obj, frame)
+            if step is not None:
+                return Ref(step)
         if callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType)) and \
                 self.is_user_code(obj):
             code = getattr(obj, "__code__", None) or obj.__func__.__code__
@@ -326,6 +333,68 @@ class Tracer(object):
         self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
                      type(obj).__name__, "make it with a TF call in the script")
         return None
+
+    def define(self, fn, frame):
+        """A function of the script that TF will call (an activation, a template's function, a
+        cond branch) as a `def` step before the call that gets it. Its body is what the function
+        does the first time TF calls it; None (and the caller reports it) when its signature
+        cannot be written: *args/**kwargs forwarded (custom getters) or keyword-only params."""
+        if id(fn) in self.defs:
+            return self.defs[id(fn)]
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return None
+        params = []
+        for p in signature.parameters.values():
+            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+                return None
+            if p.default is p.empty:
+                params.append(p.name)
+            else:
+                params.append({"name": p.name, "default": self.value(p.default, frame)})
+        step = Step("def", where=(frame.f_code.co_filename, frame.f_lineno))
+        step.base = fn.__name__ if LABEL_RE.match(fn.__name__) else "fn"
+        step.params, step.do, step.captures = params, [], True
+        self.reserved.update(p if isinstance(p, str) else p["name"] for p in params)
+        self.body.append(step)
+        self.defs[id(fn)] = step
+        self.keep.append(fn)
+        SUBSTITUTES[id(fn)] = self.def_wrapper(fn, step, signature)
+        return step
+
+    def def_wrapper(self, fn, step, signature):
+        tracer, recorded = self, []
+
+        @functools.wraps(fn)
+        def traced(*args, **kwargs):
+            if recorded:  # the body is written once: later calls run it as it is
+                return fn(*args, **kwargs)
+            recorded.append(True)
+            return tracer.run_def(fn, step, signature, args, kwargs)
+        return traced
+
+    def run_def(self, fn, step, signature, args, kwargs):
+        """Record the body of a `def` while TF calls the function (its parameters as labels)."""
+        saved = (self.depth, self.body, self.last, dict(self.known))
+        self.depth, self.body, self.last = 0, step.do, None
+        try:
+            bound = signature.bind(*args, **kwargs)
+            for name, value in bound.arguments.items():
+                if value is not None and not isinstance(value, (bool, int, float, str)):
+                    param = Step("param")
+                    param.label = name
+                    self.known[id(value)] = param
+                    self.keep_by_id[id(value)] = value
+            result = fn(*args, **kwargs)
+            done = Step("return")
+            done.args = [self.value(result, sys._getframe(0))]
+            self.body.append(done)
+            return result
+        finally:
+            self.depth, self.body, self.last, known = saved
+            self.known.clear()
+            self.known.update(known)
 
     def is_user_code(self, fn):
         code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None),
@@ -557,7 +626,7 @@ class Tracer(object):
         def label(step):
             if step.label is None:
                 base = step.base if step.base and LABEL_RE.match(step.base) else default(step)
-                if base in KEYWORDS or base.startswith("__"):
+                if base in KEYWORDS or base.startswith("__") or base in self.reserved:
                     base += "_"
                 n = counts.get(base, 0)
                 counts[base] = n + 1
@@ -587,6 +656,13 @@ class Tracer(object):
             return v
 
         def emit(step):
+            if step.key == "def":
+                item = {"def": {"name": label(step), "params": val(step.params),
+                                "as": label(step)}, "do": []}
+                walk(step.do, item["do"])
+                return item
+            if step.key == "return":
+                return {"return": {"value": val(step.args[0])}}
             args = {}
             if step.args:
                 args["args"] = val(step.args)
@@ -656,9 +732,14 @@ CALLABLE_HINTS = {
 }
 
 
+SUBSTITUTES = {}  # id(a function of the script) -> the wrapper TF gets, recording its body
+
+
 def unwrap(value):
     if isinstance(value, (ApiProxy, ModuleProxy)):
         return value._tfreal
+    if type(value) is types.FunctionType and id(value) in SUBSTITUTES:
+        return SUBSTITUTES[id(value)]
     if type(value) is list:
         return [unwrap(v) for v in value]
     if type(value) is tuple:

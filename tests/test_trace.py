@@ -251,9 +251,48 @@ def test_what_cannot_be_data_is_reported_with_its_place(tf115, tmp_path):
     assert "internals" in found[2][0]["message"]
     assert "(getter, model.py:5)" in found[9][0]["message"]
     assert "custom_getter" in found[9][0]["hint"]
-    assert sorted(p["message"].split(":")[0] for p in found[11]) == [
-        "a Python function (<lambda>, model.py", "tf.py_func cannot be traced"]
+    assert [p["message"].split(":")[0] for p in found[11]] == ["tf.py_func cannot be traced"]
     assert "class step" in found[14][0]["hint"].replace("`", "")
+
+
+def test_functions_tf_calls_become_def_steps(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def lrelu(x, alpha=0.2):
+            return tf.maximum(alpha * x, x)
+
+
+        def encoder(x):
+            h = tf.layers.dense(x, 8, activation=lrelu, name="h")
+            return tf.layers.dense(h, 4, activation=lambda t: tf.nn.leaky_relu(t, 0.1))
+
+
+        net = tf.make_template("net", encoder)
+        a = tf.placeholder(tf.float32, [None, 3], name="a")
+        ya = net(a)
+        yb = net(a * 2.0)
+        z = tf.cond(tf.constant(True), lambda: ya, lambda: yb)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    program = trace.program
+    encoder = [item for item in program if "def" in item][0]
+    assert encoder["def"] == {"name": "encoder", "params": ["x"], "as": "encoder"}
+    body = encoder["do"]
+    assert body[0]["def"] == {"name": "lrelu", "params": ["x", {"name": "alpha", "default": 0.2}],
+                              "as": "lrelu"}
+    assert body[0]["do"][-1] == {"return": {"value": {"ref": "maximum"}}}
+    assert body[1]["tf.layers.dense"]["activation"] == {"ref": "lrelu"}
+    assert body[2]["def"]["params"] == ["t"]  # the lambda
+    assert body[-1] == {"return": {"value": {"ref": "dense"}}}
+    assert calls(program, "tf.make_template") == [{"args": ["net", {"ref": "encoder"}],
+                                                   "as": "net"}]
+    assert [c["fn"] for c in calls(program, "invoke")] == [{"ref": "net"}] * 2
+    assert calls(program, "tf.cond")[0]["args"][1:] == [{"ref": "fn_1"}, {"ref": "fn_2"}]
+    assert sorted(trace.graph["trainable_variables"]) == [
+        "net/dense/bias:0", "net/dense/kernel:0", "net/h/bias:0", "net/h/kernel:0"]
 
 
 def test_a_failing_script_is_reported_where_it_fails(tf115, tmp_path):
