@@ -40,6 +40,7 @@ RAW_OPS = "raw op constructors include file, checkpoint, summary and Python ops"
 NATIVE_BINDINGS = "raw C++ bindings: checkpoint and file readers"
 AUTOGRAPH = "AutoGraph writes converted code to temporary files and imports it"
 OUTSIDE = "not TensorFlow's API"
+DESERIALIZE = "rebuilds Python code from data (a Lambda layer's marshalled function, YAML objects)"
 
 # Namespaces (and single names) refused with everything under them, by their path from the TF1
 # root after `tf.` (and after any compat.v1/compat.v2).
@@ -155,6 +156,7 @@ NAMESPACES = {
     "keras.preprocessing.image.save_img": FILE_IO,
     "keras.preprocessing.image.DirectoryIterator": FILE_IO,
     "keras.backend.set_session": PROCESS,
+    "keras.layers.deserialize": DESERIALIZE,
     "keras.backend.clear_session": PROCESS,
     "keras.backend.set_floatx": PROCESS,
     "keras.backend.set_epsilon": PROCESS,
@@ -281,6 +283,11 @@ NAMES = {
     "disable_control_flow_v2": PROCESS,
     "enable_tensor_equality": PROCESS,
     "disable_tensor_equality": PROCESS,
+    "model_from_json": DESERIALIZE,
+    "model_from_yaml": DESERIALIZE,
+    "model_from_config": DESERIALIZE,
+    "deserialize_keras_object": DESERIALIZE,
+    "func_load": DESERIALIZE,
     "GeneratorEnqueuer": SUBPROCESS,
     "OrderedEnqueuer": SUBPROCESS,
     "SequenceEnqueuer": SUBPROCESS,
@@ -305,14 +312,19 @@ METHODS = {
                    "read": CHECKPOINT},
     "TrackableSaver": {"save": CHECKPOINT, "restore": CHECKPOINT},
     "CheckpointableSaver": {"save": CHECKPOINT, "restore": CHECKPOINT},
-    "Network": {"save": SAVED_MODEL, "save_weights": CHECKPOINT, "load_weights": CHECKPOINT},
+    "Network": {"save": SAVED_MODEL, "save_weights": CHECKPOINT, "load_weights": CHECKPOINT,
+                "from_config": DESERIALIZE},
     "Model": {"save": SAVED_MODEL, "save_weights": CHECKPOINT, "load_weights": CHECKPOINT,
-              "export": SAVED_MODEL},
+              "export": SAVED_MODEL, "from_config": DESERIALIZE},
     "DatasetV2": {"list_files": DATASET_FILES, "from_generator": PYTHON, "save": DATASET_FILES,
                   "load": DATASET_FILES, "snapshot": DATASET_FILES},
     "DatasetV1": {"list_files": DATASET_FILES, "from_generator": PYTHON},
     "Dataset": {"list_files": DATASET_FILES, "from_generator": PYTHON},
     "ImageDataGenerator": {"flow_from_directory": FILE_IO, "flow_from_dataframe": FILE_IO},
+    # from_config of a Lambda layer (or of a model that holds one) unmarshals function code.
+    "Lambda": {"from_config": DESERIALIZE},
+    "Sequential": {"from_config": DESERIALIZE},
+    "Functional": {"from_config": DESERIALIZE},
 }
 
 # Arguments refused when their value is set (truthy; output_stream: a "file://" path): the call

@@ -79,6 +79,14 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "case-format.md"
     ("tf.lookup.index_table_from_file", "file IO (index_table_from_file)"),
     ("tf.raw_ops.ReadFile", "raw op constructors include file, checkpoint, summary and Python "
                             "ops (tf.raw_ops)"),
+    ("tf.keras.models.model_from_yaml", "rebuilds Python code from data (a Lambda layer's "
+                                        "marshalled function, YAML objects) (model_from_yaml)"),
+    ("tf.keras.layers.Lambda.from_config", "rebuilds Python code from data (a Lambda layer's "
+                                           "marshalled function, YAML objects) "
+                                           "(Lambda.from_config)"),
+    ("tf.keras.utils.deserialize_keras_object", "rebuilds Python code from data (a Lambda "
+                                                "layer's marshalled function, YAML objects) "
+                                                "(deserialize_keras_object)"),
     ("tf.nn.__dict__", "attributes starting with `__` reach Python's internals (__dict__)"),
     ("tf.compat.v1.__builtins__",
      "attributes starting with `__` reach Python's internals (__builtins__)"),
@@ -130,6 +138,8 @@ def test_methods_that_touch_files_are_refused_and_others_not() -> None:
         "checkpoint files (Model.save_weights)"
     assert policy.refused_method("DatasetV2", "list_files")
     assert policy.refused_method("Saver", "as_saver_def") is None
+    assert policy.refused_method("Sequential", "from_config").startswith("rebuilds Python code")
+    assert policy.refused_method("Dense", "from_config") is None
     assert policy.refused_method("ExponentialMovingAverage", "apply") is None
     assert policy.refused_method("VariableScope", "__enter__") is None
     assert "starting with `__`" in policy.refused_method("Graph", "__reduce__")
@@ -224,6 +234,9 @@ PROBE = textwrap.dedent("""
             saver.saver_def.restore_op_name))
         out["run py_func"] = policy.refused_fetches(
             tf.py_func(lambda x: x, [v.value()], tf.float32) + 1.0)
+    lam = tf.keras.layers.Lambda(lambda x: x)
+    out["lambda.from_config"] = policy.refused_object(lam.from_config)
+    out["Lambda.from_config"] = policy.refused_object(tf.keras.layers.Lambda.from_config)
     out["os.system"] = policy.refused_object(os.system)
     out["builtins.open"] = policy.refused_object(open)
     out["module os"] = policy.refused_object(os)
@@ -258,6 +271,8 @@ def check_objects(result: dict) -> None:
     assert result["run restore"] == "checkpoint files (op RestoreV2)"
     assert result["run py_func"] == "runs Python code from inside the graph (op PyFunc)"
     assert result["v.assign"] is None
+    assert result["lambda.from_config"].startswith("rebuilds Python code from data")
+    assert result["Lambda.from_config"].startswith("rebuilds Python code from data")
     assert result["os.system"].startswith("not TensorFlow's API")
     assert result["builtins.open"].startswith("not TensorFlow's API")
     assert result["module os"] == "not TensorFlow's API (module os)"
