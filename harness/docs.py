@@ -25,6 +25,88 @@ A *case* is one claim from one source, as a small TF1 program plus what the sour
 This page walks through writing one, then lists every step you can use. The file format itself
 (matchers, errors, deviations, verdicts) is in [case-format.md](case-format.md).
 
+## From your script to a case
+
+Most questions start from code: *which checkpoint keys does my model get, and do they change
+between TF 1.13, 1.15 and TF 2?* Two commands answer that from the script itself.
+
+**Ask directly.** `tfscope keys model.py` runs the script on each configured runtime (tf1.13,
+tf1.15, tf2; `--runtime` picks others) and prints the checkpoint keys (what `tf.train.Saver()`
+saves, with shapes) and the trainable variables side by side, the names that differ between the
+runtimes first, then those that are the same everywhere (`--json` for machines). It also takes
+a case id: `tfscope keys article.example-loop`.
+
+**Turn the script into a case**, to keep the answer and check it on every runtime:
+
+```python
+# model.py
+import tensorflow as tf
+
+
+def dense(x, units, name):
+    with tf.variable_scope(name, reuse=tf.AUTO_REUSE):
+        w = tf.get_variable("kernel", [int(x.shape[1]), units])
+        return tf.matmul(x, w)
+
+
+x = tf.placeholder(tf.float32, [None, 3])
+a = dense(x, 4, "shared")
+b = dense(x + 1.0, 4, "shared")
+```
+
+```sh
+tfscope new examples.auto-reuse-shares-kernel --trace model.py --runtime tf1.15
+```
+
+This *runs your script*, as `python model.py` would (it is your code, and you asked for it: no
+shell, the script's folder as working directory, a time limit, `--timeout` to change it), in the
+runtime's interpreter, with the TF1 API: on TF 2, `import tensorflow` gives `tf.compat.v1` with
+v2 behaviour disabled. It records the TF calls that your own files make (not TF's internal ones):
+functions and classes by their API path, methods of what TF returned, Python operators on
+tensors (`x + 1.0`, `x[0]`), `with` blocks, and exceptions your script catches. Your Python
+(helper functions, loops, `if`, classes, argparse and `tf.flags` defaults, numpy constants) is
+resolved by running it: the loop is unrolled, `int(x.shape[1])` is `3`. A function TF calls back
+(an activation, a `make_template` function, a `tf.cond` branch) becomes a `def` step with the
+body it ran. The case is written as the generic steps of [case-format.md](case-format.md):
+
+```yaml
+tags: [traced]
+# Traced from model.py on tf1.15 (TensorFlow 1.15.5) by `tfscope new --trace`:
+# the TF calls the script made, in order, loops unrolled.
+program:
+  - tf.placeholder: {args: [{tf: float32}, [null, 3]], as: x}
+  - tf.variable_scope: {args: [shared], reuse: {tf: AUTO_REUSE}}
+    do:
+      - tf.get_variable: {args: [kernel, [3, 4]], as: w}
+      - tf.matmul: {args: [{ref: x}, {ref: w}], as: matmul}
+  - let: {as: add, value: {args: [{ref: x}, 1.0], op: "+"}}
+  - tf.variable_scope: {args: [shared], reuse: {tf: AUTO_REUSE}}
+    do:
+      - tf.get_variable: {args: [kernel, [3, 4]], as: w_1}
+      - tf.matmul: {args: [{ref: add}, {ref: w_1}], as: matmul_1}
+expect: {}
+observed:  # written by `tfscope record`: what TF did, not a claim
+  tf1.15:
+    w.name: shared/kernel:0
+    ...
+```
+
+Labels come from your assignments (`w`), else from the call (`matmul_1`). Before writing, tfscope
+runs the case on the same runtime and compares: the file is written only when the case gives
+exactly the variables and ops your script gave, with `observed:` filled in. Otherwise nothing is
+written and every reason is listed with its FILE:LINE and a way out: a function TF calls with
+`*args, **kwargs` (a custom getter: say it with a curated `custom_getter` spec, or a `def`
+step), a class deriving from a TF class, `tf.py_func`, TF's internals (`tensorflow.python`),
+names the API policy refuses, a numpy array over 1000 elements, a script that fails. Sessions,
+`tf.flags`, `tf.app.run` and logging run as your script says but are not recorded: running a
+graph does not change its names (the case's header lists them).
+
+**Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
+`title` and `source` (where the claim comes from: your project, a docstring, an answer), and
+write `expect` from that source, as in step 4 below: here, `AUTO_REUSE` says the second call
+gets the same variable, so `w_1.name: shared/kernel:0`. `tfscope run FILE` then checks it on
+every runtime.
+
 ## From a claim to a case, step by step
 
 The claim: **"`tf.name_scope('a/')` re-enters the absolute scope `a`"**. TF's own docstring of
