@@ -69,6 +69,12 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     state = config.stash.get(STATE, None)
     if state and state["pool"] is not None:
+        batches = state["batches"]
+        if batches is not None and batches.thread is not None:
+            # Cases still running ahead (pytest stopped early: -x, Ctrl-C): workers cancelled
+            # are not replaced, so none is left behind once the pool is closed.
+            state["pool"].cancel()
+            batches.thread.join(10)
         state["pool"].close()
 
 
