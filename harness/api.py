@@ -456,8 +456,9 @@ def policy_section() -> str:
         for arg in sorted(args):
             when = "a `file://` path" if arg == "output_stream" else "set (not empty)"
             lines.append(f"- `{callee}(..., {arg}=...)` when {when}: {policy.ARGUMENTS[arg]}")
-    lines += ["", "Ops a session may not run (the worker checks everything a `Session.run`, "
-              "`eval` or `Operation.run` would execute, data and control inputs): " + ", ".join(
+    lines += ["", "Ops a session may not run (every Session of the worker is guarded: whatever "
+              "a `run`, `eval`, `Operation.run`, callable or Keras backend function would "
+              "execute, data and control inputs, is checked first): " + ", ".join(
                   f"`{t}`" for t in sorted(policy.OP_TYPES)) + "."]
     lines += ["", "Refused attributes (in ref paths and attribute steps): every name starting "
               "with `__`; " + ", ".join(f"`{a}`" for a in sorted(policy.FRAME_ATTRIBUTES))

@@ -625,7 +625,10 @@ def refused_fetches(fetches, graph=None):
             stack.extend(item)
             continue
         if isinstance(item, str) and graph is not None:
-            item = graph.as_graph_element(item)
+            try:
+                item = graph.as_graph_element(item)
+            except Exception:  # not a name in the graph: TF's own run says so
+                continue
         op = getattr(item, "op", item)  # a tensor or variable's op; an op is itself
         if id(op) in seen or not hasattr(op, "control_inputs"):
             continue
@@ -643,6 +646,51 @@ def refused_fetches(fetches, graph=None):
 # (os, subprocess, io, numpy's file IO ...) is refused by refused_object.
 SAFE_PACKAGES = frozenset(["numpy", "collections", "functools", "enum", "typing", "abc",
                            "numbers", "operator", "math"])
+
+class RefusedError(PermissionError):
+    """Raised by a guarded Session (guard_sessions) for fetches that depend on refused ops."""
+
+
+def guard_sessions(tf):
+    """Make every Session of this TensorFlow refuse, before running anything, fetches that
+    depend on refused ops (refused_fetches): Session.run, partial_run_setup, make_callable and
+    the private _make_callable_from_options that Keras' backend functions use, so Tensor.eval,
+    Operation.run, MonitoredSession and K.get_value / K.function are covered whatever path a
+    case takes. For the worker, once, after importing TF. Idempotent."""
+    base = [c for c in tf.Session.__mro__ if c.__name__ == "BaseSession"]
+    base = base[0] if base else tf.Session
+    if getattr(base, "_tfscope_guarded", False):
+        return
+
+    def check(session, fetches):
+        reason = refused_fetches(fetches, getattr(session, "graph", None))
+        if reason:
+            raise RefusedError("tfscope refuses to run this: %s" % reason)
+
+    def guard(name, fetches_of):
+        original = getattr(base, name, None)
+        if original is None:
+            return
+
+        def guarded(self, *args, **kwargs):
+            check(self, fetches_of(args, kwargs))
+            return original(self, *args, **kwargs)
+        guarded.__name__ = getattr(original, "__name__", name)
+        guarded.__doc__ = getattr(original, "__doc__", None)
+        setattr(base, name, guarded)
+
+    def first(args, kwargs):
+        return args[0] if args else kwargs.get("fetches")
+
+    def from_options(args, kwargs):
+        options = args[0] if args else kwargs.get("callable_options")
+        return list(getattr(options, "fetch", ())) + list(getattr(options, "target", ()))
+
+    for name in ("run", "partial_run_setup", "make_callable"):
+        guard(name, first)
+    guard("_make_callable_from_options", from_options)
+    base._tfscope_guarded = True
+
 
 # What a public API path may look like (validator side): dotted identifiers.
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

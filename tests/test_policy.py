@@ -301,3 +301,67 @@ def test_policy_and_scanner_are_python36_with_the_stdlib_only(module: str) -> No
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
     assert imported - {"tensorflow"} <= set(sys.stdlib_module_names)
+
+
+GUARD = textwrap.dedent("""
+    import json, os, sys, warnings
+    sys.path.insert(0, sys.argv[1])
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+    warnings.filterwarnings("ignore")
+    import policy
+    import tensorflow as tf
+    if tf.__version__.split(".")[0] != "1":
+        tf = tf.compat.v1
+        tf.disable_v2_behavior()
+    policy.guard_sessions(tf)
+    policy.guard_sessions(tf)  # idempotent
+    os.chdir(sys.argv[2])
+    out = {}
+    def attempt(key, fn):
+        try:
+            value = fn()
+            out[key] = "ran" if value is None or not hasattr(value, "tolist") else value.tolist()
+        except policy.RefusedError as e:
+            out[key] = "refused: %s" % e
+        except Exception as e:  # Keras 3's get_value does not run graph tensors at all
+            out[key] = "error: %s" % type(e).__name__
+    with tf.Graph().as_default() as g:
+        v = tf.get_variable("v", initializer=2.0)
+        saver = tf.train.Saver([v])
+        save_tensor = g.as_graph_element(saver.saver_def.save_tensor_name)
+        with tf.Session() as sess:
+            attempt("init", lambda: sess.run(tf.global_variables_initializer()))
+            attempt("read", lambda: sess.run(v))
+            attempt("save", lambda: sess.run(save_tensor))
+            attempt("save by name", lambda: sess.run(saver.saver_def.save_tensor_name))
+            attempt("save in a dict", lambda: sess.run({"a": [v, save_tensor]}))
+            attempt("eval", lambda: save_tensor.eval())
+            attempt("callable", lambda: sess.make_callable(save_tensor)())
+            attempt("keras get_value", lambda: tf.keras.backend.get_value(save_tensor))
+            restore = g.get_operation_by_name(saver.saver_def.restore_op_name)
+            attempt("restore op", lambda: restore.run())
+    out["files"] = sorted(os.listdir("."))
+    sys.stdout.write(json.dumps(out))
+""")
+
+
+@pytest.mark.parametrize("name", ["tf1.15", "tf2"])
+def test_guarded_sessions_refuse_to_run_file_ops(name: str, pytestconfig: pytest.Config,
+                                                  tmp_path: Path) -> None:
+    """However a case asks a session to run a Saver's save op (run, by name, eval, a callable,
+    Keras' get_value), nothing is written; ordinary runs still run."""
+    runtime = provision(pytestconfig, name)
+    proc = subprocess.run([runtime.python, "-c", GUARD, str(HARNESS), str(tmp_path)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = json.loads(proc.stdout)
+    assert out["init"] == "ran" and out["read"] == 2.0
+    keys = ["save", "save by name", "save in a dict", "eval", "callable", "keras get_value"]
+    if name == "tf2":
+        assert out.pop("keras get_value") == "error: AttributeError"  # Keras 3: no graph mode
+        keys.remove("keras get_value")
+    for key in keys:
+        assert out[key] == "refused: tfscope refuses to run this: checkpoint files (op SaveV2)", key
+    assert out["restore op"] == "refused: tfscope refuses to run this: checkpoint files " \
+                                "(op RestoreV2)"
+    assert out["files"] == []
