@@ -72,7 +72,7 @@ def test_a_wrong_list_shows_where_it_parts(tf115, tmp_path):
 
 def test_a_run_with_an_invalid_file_has_an_invalid_row_in_its_summary(tf115, tmp_path):
     """Real TF 1.15: the valid file runs; the summary counts the invalid one as not run."""
-    (tmp_path / "ok.yaml").write_text(EXAMPLE.read_text())
+    (tmp_path / "ok.yaml").write_text(COPY)  # under its own id: not a duplicate of the corpus
     (tmp_path / "bad.yaml").write_text("id: t.bad\ntitle: t\nsource: {doc: d, quote: q}\n"
                                        "program:\n  - get_variable: {name: v, shap: [1]}\n")
     proc = tfscope("run", str(tmp_path), "--runtime", "tf1.15")
