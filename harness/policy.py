@@ -546,6 +546,13 @@ def refused_object(obj):
         func = getattr(obj, "__func__", None)
         if func is not None:
             return refused_object(func)
+        if type(owner) in PLAIN_TYPES:
+            # list.append, dict.get, str.split: data. Not str.format, whose replacement fields
+            # read attributes (`{0.__class__}`) past the attribute policy.
+            if method in ("format", "format_map"):
+                return "%s (str.%s reads attributes)" % (OUTSIDE, method)
+            return None
+        # Any other builtin method: numpy's tofile/dump, a C object's: not TF's API.
     if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
         module = getattr(obj, "__module__", "") or ""
         name = getattr(obj, "__name__", "") or ""
@@ -691,6 +698,9 @@ def guard_sessions(tf):
     guard("_make_callable_from_options", from_options)
     base._tfscope_guarded = True
 
+
+# Python's plain data types: their builtin methods are data operations (but str.format).
+PLAIN_TYPES = (list, dict, tuple, set, frozenset, str, bytes, int, float, bool, complex)
 
 # What a public API path may look like (validator side): dotted identifiers.
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")

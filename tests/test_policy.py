@@ -154,6 +154,19 @@ def test_a_refused_method_reached_through_its_class_is_refused() -> None:
     assert policy.refused("tf.train.Saver.as_saver_def") is None
 
 
+def test_builtin_methods_of_plain_data_are_allowed_but_str_format() -> None:
+    """str.format reads attributes in its replacement fields ('{0.__class__}'): refused; list,
+    dict and str methods otherwise are data; other builtin methods (numpy's tofile) are not TF."""
+    assert policy.refused_object([].append) is None
+    assert policy.refused_object({}.get) is None
+    assert policy.refused_object("a b".split) is None
+    assert policy.refused_object("{0.__class__}".format) == \
+        "not TensorFlow's API (str.format reads attributes)"
+    assert policy.refused_object("{x}".format_map)
+    import array
+    assert policy.refused_object(array.array("d").tofile).startswith("not TensorFlow's API")
+
+
 def test_a_session_target_and_multiprocessing_are_refused_by_value() -> None:
     reason = policy.refused_arguments("tf.Session", ["grpc://localhost:2222"], {})
     assert reason == ("a session target connects to a TensorFlow server: sockets "
