@@ -293,10 +293,13 @@ class Pool:
             worker.start()
         except RuntimeSetupError:
             rt = worker.runtime
-            if worker.cancelled or not (rt.provisioned and rt.name in SPECS):
-                raise
             with self.lock:
                 rebuilt = any(w.runtime is not rt for w in self.crews[rt.name])
+                # Another worker of it runs: the runtime works, and is not ours to rebuild.
+                running = any(w is not worker and w.proc is not None and w.proc.poll() is None
+                              for w in self.crews[rt.name])
+            if worker.cancelled or running or not (rt.provisioned and rt.name in SPECS):
+                raise
             if not rebuilt:
                 # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
                 log(f"runtime {rt.name} looks broken; rebuilding it")
