@@ -87,6 +87,15 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "case-format.md"
     ("tf.keras.utils.deserialize_keras_object", "rebuilds Python code from data (a Lambda "
                                                 "layer's marshalled function, YAML objects) "
                                                 "(deserialize_keras_object)"),
+    ("tf.contrib.specs.exec_", "executes Python source strings (tf.contrib.specs)"),
+    ("tf.contrib.specs.specs_lib.exec_", "executes Python source strings (tf.contrib.specs)"),
+    ("tf.contrib.gan.eval.get_graph_def_from_url_tarball",
+     "downloads over the network (tf.contrib.gan.eval)"),
+    ("tf.contrib.keras.callbacks.CSVLogger", "summary event files (tf.contrib.keras.callbacks)"),
+    ("tf.contrib.data.make_csv_dataset",
+     "file-reading datasets and readers (make_csv_dataset)"),
+    ("tf.experimental.register_filesystem_plugin",
+     "loads native code (tf.experimental.register_filesystem_plugin)"),
     ("tf.nn.__dict__", "attributes starting with `__` reach Python's internals (__dict__)"),
     ("tf.compat.v1.__builtins__",
      "attributes starting with `__` reach Python's internals (__builtins__)"),
@@ -378,3 +387,12 @@ def test_guarded_sessions_refuse_to_run_file_ops(name: str, pytestconfig: pytest
     assert out["restore op"] == "refused: tfscope refuses to run this: checkpoint files " \
                                 "(op RestoreV2)"
     assert out["files"] == []
+
+
+def test_no_policy_table_names_a_key_twice() -> None:
+    """A repeated key in a dict literal silently keeps only its last reason."""
+    import ast
+    for node in ast.walk(ast.parse((HARNESS / "policy.py").read_text())):
+        if isinstance(node, ast.Dict):
+            keys = [k.value for k in node.keys if isinstance(k, ast.Constant)]
+            assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
