@@ -8,7 +8,9 @@ deeply nested files) are refused with a clear error instead of eating the machin
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -873,15 +875,20 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
         if p.is_dir():
+            # Hidden entries inside the tree are skipped, not the folders named to get there
+            # (`../cases`, `.work/cases`). A broken or looping link to a .yaml file is kept, so
+            # that reading it reports it.
             out += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
-                          and f.is_file() and not any(part.startswith(".") for part in f.parts))
-        elif p.is_file():
+                          and (f.is_file() or f.is_symlink() and not f.is_dir())
+                          and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        elif p.is_file() or p.is_symlink():
             out.append(p)
         else:
             raise CaseError("no such file or directory", str(p), None,
                             "name a case file or a directory of them")
-    seen: set[Path] = set()
-    return [f for f in out if not (f.resolve() in seen or seen.add(f.resolve()))]
+    seen: set[str] = set()  # realpath: unlike Path.resolve it does not raise on a link loop
+    return [f for f in out if not (os.path.realpath(f) in seen
+                                   or seen.add(os.path.realpath(f)))]
 
 
 def digest(paths: Iterable[str | Path], root: Path, keyword: str | None = None) -> str:
@@ -889,9 +896,9 @@ def digest(paths: Iterable[str | Path], root: Path, keyword: str | None = None) 
     the case files (path relative to `root` and bytes, sorted by path) and the `-k` selection."""
     entries = []
     for f in case_files(paths):
-        absolute = f.resolve()
+        absolute = real(f)
         try:
-            shown = absolute.relative_to(root.resolve()).as_posix()
+            shown = absolute.relative_to(real(root)).as_posix()
         except ValueError:
             shown = f.name
         entries.append((shown, absolute.read_bytes()))
@@ -904,10 +911,16 @@ def digest(paths: Iterable[str | Path], root: Path, keyword: str | None = None) 
     return "sha256:" + h.hexdigest()
 
 
+def real(path: Path) -> Path:
+    """The path with every link resolved; unlike Path.resolve, no error on a link that loops
+    (reading the file reports that)."""
+    return Path(os.path.realpath(path))
+
+
 def display_path(path: Path) -> str:
     """Relative to the working directory when below it: stable across clones."""
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return real(path).relative_to(real(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 
@@ -931,6 +944,11 @@ def read_text(path: Path, shown: str) -> tuple[str, CaseError | None]:
         return "", CaseError(f"not UTF-8 text (byte {e.start})", shown, None,
                              "save the file as UTF-8")
     except OSError as e:
+        if path.is_symlink():
+            target = os.readlink(path)
+            why = "a symbolic link that loops" if e.errno == errno.ELOOP else \
+                f"a broken symbolic link (to {target})"
+            return "", CaseError(f"cannot read: {why}", shown, None, "fix the link or remove it")
         return "", CaseError(f"cannot read: {e.strerror or e}", shown, None)
 
 
@@ -986,7 +1004,7 @@ class IdIndex:
             files = case_files(paths)
         except (CaseError, OSError):  # the corpus is checked where it is loaded, not here
             files = []
-        self.files = [(path, path.resolve()) for path in files]
+        self.files = [(path, real(path)) for path in files]
         self.texts: dict[Path, str] = {}
         self.ids: dict[Path, list[tuple[str, int]]] = {}
 
@@ -1022,7 +1040,7 @@ class IdIndex:
                 mtime = d[0].stat().st_mtime_ns
             except OSError:
                 mtime = 0
-            return mtime, d[0].resolve().as_posix(), d[1]
+            return mtime, real(d[0]).as_posix(), d[1]
         return min(definitions, key=age)
 
     def unique(self, cases: list[Case]) -> tuple[list[Case], list[CaseError]]:
@@ -1031,12 +1049,12 @@ class IdIndex:
         loaded: dict[str, list[tuple[Path, int]]] = {}
         for case in cases:
             loaded.setdefault(case.id, []).append((Path(case.path), case.line))
-        skip = {path.resolve() for defs in loaded.values() for path, _ in defs}
+        skip = {real(path) for defs in loaded.values() for path, _ in defs}
         kept, errors = [], []
         for case in cases:
             definitions = loaded[case.id] + self.where(case.id, skip)
             path, line = self.original(definitions)
-            if len(definitions) == 1 or (path.resolve() == Path(case.path).resolve()
+            if len(definitions) == 1 or (real(path) == real(Path(case.path))
                                          and line == case.line):
                 kept.append(case)
                 continue
@@ -1053,9 +1071,13 @@ def select(cases: list[Case], expr: str | None) -> list[Case]:
     return [c for c in cases if keyword_match(expr, {c.id, c.title, *c.tags})]
 
 
+KEYWORD_DEPTH = 50  # parentheses and `not`s, nested: far more than a person writes
+
+
 def keyword_match(expr: str, names: set[str]) -> bool:
     tokens = re.findall(r"\(|\)|[^\s()]+", expr)
     pos = 0
+    depth = 0
 
     def peek() -> str | None:
         return tokens[pos] if pos < len(tokens) else None
@@ -1066,19 +1088,28 @@ def keyword_match(expr: str, names: set[str]) -> bool:
         return tokens[pos - 1]
 
     def atom() -> bool:
+        nonlocal depth
         tok = peek()
         if tok is None:
             raise CaseError(f"bad -k expression `{expr}`", None, None,
                             "e.g. -k 'reuse and not error'")
         take()
-        if tok == "not":
-            return not atom()
-        if tok == "(":
-            value = disjunction()
-            if peek() != ")":
-                raise CaseError(f"bad -k expression `{expr}`: missing `)`")
-            take()
-            return value
+        if tok in ("not", "("):
+            depth += 1
+            if depth > KEYWORD_DEPTH:  # before Python's own stack limit is reached
+                raise CaseError(f"bad -k expression: nested more than {KEYWORD_DEPTH} deep "
+                                "(parentheses or `not`)", None, None,
+                                "write it flatter, e.g. -k 'reuse and not error'")
+            try:
+                if tok == "not":
+                    return not atom()
+                value = disjunction()
+                if peek() != ")":
+                    raise CaseError(f"bad -k expression `{expr}`: missing `)`")
+                take()
+                return value
+            finally:
+                depth -= 1
         word = tok.lower()
         return any(word in n.lower() for n in names)
 

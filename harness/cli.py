@@ -10,6 +10,7 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from tabulate import tabulate
 
@@ -18,7 +19,7 @@ from . import cases as caselib
 from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
 from .config import Config, load_config, report_runtimes
-from .errors import UserError, did_you_mean
+from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
 from .runner import RunResults, run_cases
 from .runtimes import (
@@ -247,7 +248,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class TerminalSafe:
+    """A text stream that writes control characters as escapes (see `escape_controls`): a title,
+    a fact or an error message from a case or from TF never drives the terminal (a right-to-left
+    override, an escape sequence). Newlines and tabs pass; the rest of the stream is as is."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(escape_controls(text, keep="\n\t"))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = TerminalSafe(sys.stdout), TerminalSafe(sys.stderr)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:

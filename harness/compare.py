@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -59,9 +60,18 @@ def match(expected: Any, actual: Any) -> bool:
     if isinstance(expected, float) or isinstance(actual, float):
         if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and not (
                 isinstance(expected, bool) or isinstance(actual, bool)):
+            # A source that says NaN (`.nan` in YAML) is right when TF gives NaN; infinities
+            # match only themselves.
+            if math.isnan(expected) or math.isnan(actual):
+                return math.isnan(expected) and math.isnan(actual)
+            if math.isinf(expected) or math.isinf(actual):
+                return expected == actual
             return abs(expected - actual) <= 1e-6 * max(1.0, abs(expected))
     if isinstance(expected, list) and isinstance(actual, list):
         return len(expected) == len(actual) and all(map(match, expected, actual))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return expected.keys() == actual.keys() and all(
+            match(expected[k], actual[k]) for k in expected)
     if type(expected) is bool or type(actual) is bool:
         return type(expected) is type(actual) and expected == actual
     return expected == actual

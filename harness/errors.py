@@ -3,7 +3,27 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from collections.abc import Iterable
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """`text` with every character a terminal (or a Python comment) must not get raw written as
+    a `\\uXXXX` escape: control characters (NUL, ESC, ...), bidirectional controls such as the
+    right-to-left override, other format characters, separators and surrogates; spaces and the
+    characters in `keep` stay. The escapes are valid in JSON strings too."""
+    if text.isprintable() and not any(c in keep for c in text):
+        return text  # the common case, fast
+    out = []
+    for c in text:
+        if c.isprintable() or c in keep or unicodedata.category(c) == "Zs":
+            out.append(c)
+        elif ord(c) > 0xFFFF:  # as a UTF-16 pair, like JSON
+            code = ord(c) - 0x10000
+            out.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            out.append(f"\\u{ord(c):04x}")
+    return "".join(out)
 
 
 class UserError(Exception):
@@ -19,8 +39,10 @@ class UserError(Exception):
         if self.path:
             where = f"{self.path}:{self.line}: " if self.line else f"{self.path}: "
         hint = f" ({self.hint})" if self.hint else ""
-        # One line whatever the input: a newline inside a quoted id or key stays visible.
-        return f"{where}{self.message}{hint}".replace("\r", "\\r").replace("\n", "\\n")
+        # One line whatever the input: a newline inside a quoted id or key stays visible, and
+        # no control character (a right-to-left override, an escape sequence) reaches a terminal.
+        text = f"{where}{self.message}{hint}".replace("\r", "\\r").replace("\n", "\\n")
+        return escape_controls(text)
 
 
 class CaseError(UserError):

@@ -18,6 +18,7 @@ from typing import Any
 
 from . import steps as vocabulary
 from .cases import Case
+from .errors import escape_controls
 from .facts import LATE_KINDS
 
 INDENT = "    "
@@ -83,6 +84,9 @@ def comment(text: str, width: int = 96) -> list[str]:
     import textwrap
     out = []
     for line in str(text).splitlines() or [""]:
+        # A NUL, a surrogate or a bidi control in a title must not make the script invalid
+        # Python or reorder what a reader sees: escaped.
+        line = escape_controls(line, keep="\t")
         out += ["# " + part for part in textwrap.wrap(line, width - 2) or [""]]
     return [line.rstrip() for line in out]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +43,30 @@ def to_data(run: RunResults, invalid: list[UserError] | None = None) -> dict[str
     }
 
 
+# JSON has no NaN or infinity: a non-finite float (a variable's value, say) is written as the
+# string "NaN", "Infinity" or "-Infinity", as protobuf's JSON mapping does.
+NON_FINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
+
+
+def finite(value: Any) -> Any:
+    """`value` with every non-finite float written as its string (see NON_FINITE)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return NON_FINITE[repr(value)]
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite(v) for v in value]
+    return value
+
+
+def dumps(data: Any) -> str:
+    """Valid JSON whatever TF gave (allow_nan=False: a non-finite float left over is a bug)."""
+    return json.dumps(finite(data), indent=1, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False) + "\n"
+
+
 def to_json(run: RunResults, invalid: list[UserError] | None = None) -> str:
-    return json.dumps(to_data(run, invalid), indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+    return dumps(to_data(run, invalid))
 
 
 # --- the last results, for `tfscope show` ---------------------------------------------------------
@@ -96,8 +119,7 @@ def _merge_last_run(run: RunResults, root: Path, hint: str) -> None:
             "diff": [{"fact": m.fact, "expected": m.expected, "actual": m.actual}
                      for m in r.verdict.diff],
             "facts": r.outcome.facts, "error": r.outcome.error}
-    write_atomic(root / LAST_RUN, json.dumps(data, indent=1, sort_keys=True,
-                                             ensure_ascii=False) + "\n", hint=hint)
+    write_atomic(root / LAST_RUN, dumps(data), hint=hint)
 
 
 # --- results files of several runs, put back together (`tfscope report --results`) --------------

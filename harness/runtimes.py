@@ -263,7 +263,6 @@ def resolve_all(selected: Iterable[Selected], rebuild: bool = False
         except RuntimeSetupError as e:
             if not sel.from_set:
                 raise
-            log(f"runtime {sel.name} left out of this run: {e}")
             unavailable[sel.name] = str(e)
     return runtimes, unavailable
 
@@ -326,8 +325,10 @@ def _pyenv_roots() -> list[Path]:
 
 def _uv_python_dirs() -> list[Path]:
     """Where uv keeps the interpreters it manages (`uv python install`)."""
-    data = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    dirs = [os.environ.get("UV_PYTHON_INSTALL_DIR"), str(Path(data) / "uv" / "python")]
+    home = _home()
+    data = os.environ.get("XDG_DATA_HOME") or (str(home / ".local" / "share") if home else "")
+    dirs = [os.environ.get("UV_PYTHON_INSTALL_DIR"),
+            str(Path(data) / "uv" / "python") if os.path.isabs(data) else None]
     return [Path(d) for d in dirs if d]
 
 

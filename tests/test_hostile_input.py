@@ -253,9 +253,9 @@ def test_pathological_documents_are_refused_quickly(name):
 
 def test_an_unreadable_directory_entry_is_an_input_error(tmp_path):
     (tmp_path / "dir.yaml").mkdir()           # a directory with a case-file name is skipped
-    (tmp_path / "link.yaml").symlink_to(tmp_path / "missing.yaml")  # dangling link: skipped
+    (tmp_path / "link.yaml").symlink_to(tmp_path / "missing.yaml")  # dangling link: reported
     loaded, errors = caselib.load([tmp_path])
-    assert loaded == [] and errors == []
+    assert loaded == [] and len(errors) == 1 and "broken symbolic link" in str(errors[0])
     loaded, errors = caselib.load([tmp_path / "nope.yaml"])
     assert loaded == [] and len(errors) == 1 and "no such file" in str(errors[0])
 
