@@ -55,7 +55,7 @@ ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists;
 PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
                "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
-               "tf.summary.FileWriter")
+               "tf.summary")
 # They change the graph in ways a program cannot say; trimmed scripts stop before them.
 REFUSED = {"tf.train.MonitoredTrainingSession": "it adds the Scaffold's ops when it starts",
            "tf.train.Supervisor": "it adds its own ops when it starts",
@@ -166,6 +166,7 @@ class Tracer(object):
         self.last = None                # (frame id, statement line, lasti, step)
         self.raised = {}                # id(exception) -> (step, exception)
         self.proxies = {}
+        self.unrecorded_ops = []        # ops that unrecorded calls (summaries) added
         self.keep_by_id = {}            # id -> object, for everything in `known`
         self.api_objects = []           # the objects of `api`, alive
         self.root_proxy = None
@@ -195,8 +196,10 @@ class Tracer(object):
         if entry not in self.problems:
             self.problems.append(entry)
 
-    def note(self, text):
-        self.notes[text] = self.notes.get(text, 0) + 1
+    def note(self, text, frame=None):
+        where = "%s:%d" % (self.shown(frame.f_code.co_filename), frame.f_lineno) if frame \
+            else ""
+        self.notes.setdefault(text, [where, 0])[1] += 1
 
     def shown(self, path):
         path = os.path.abspath(path)
@@ -473,22 +476,39 @@ class Tracer(object):
             self.depth -= 1
 
     def call_api(self, path, fn, args, kwargs, frame):
-        for prefix in PASSTHROUGH:
-            if path == prefix or path.startswith(prefix + "."):
-                self.note("%s: run, not recorded (no graph names change)" % path)
-                return fn(*unwrap(args), **unwrap(kwargs))
         refused = [why for prefix, why in REFUSED.items()
                    if path == prefix or path.startswith(prefix + ".")]
         for why in refused:
             self.problem(frame, "%s cannot be traced: %s" % (path, why),
                          "trim the script to the part that builds the graph")
-        why = policy.refused(path) if policy and not refused else None
-        if why:
-            self.problem(frame, "%s is refused: %s" % (path, why),
-                         "leave it out of the script: it does not name anything")
+        if not refused:
+            passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
+            why = policy.refused(path) if policy else None
+            if passthrough or why:
+                return self.unrecorded(path, why, fn, args, kwargs, frame)
         step = self.record(path, args, kwargs, frame)
         result = self.run(step, fn, args, kwargs)
         self.bind(step, result)
+        return result
+
+    def unrecorded(self, path, why, fn, args, kwargs, frame):
+        """Run a call the case leaves out (flags, logging, sessions, summaries, names the policy
+        refuses). A note says so, with the first place; ops it adds (a summary's) are listed so
+        that the check leaves them out too. What it returns cannot be used by recorded calls."""
+        graph = self.tf.get_default_graph()
+        version, count = graph.version, None
+        if path != "tf.app.run":  # tf.app.run runs the script's main(): recorded, not left out
+            count = len(graph.get_operations())
+        result = fn(*unwrap(args), **unwrap(kwargs))
+        made = []
+        if count is not None and graph.version != version:
+            made = [op.name for op in graph.get_operations()[count:]]
+            self.unrecorded_ops.extend(made)
+        where = "%s:%d" % (self.shown(frame.f_code.co_filename), frame.f_lineno)
+        text = "%s: run, not recorded: %s%s" % (
+            path, why or "no graph names change",
+            "; its ops are left out of the check" if made else "")
+        self.notes.setdefault(text, [where, 0])[1] += 1
         return result
 
     def call_method(self, obj, name, fn, args, kwargs, frame):
@@ -500,8 +520,8 @@ class Tracer(object):
         if policy and not name.startswith("__"):
             why = policy.refused_bound(obj, name)
         if why or isinstance(obj, self.tf.Session):
-            self.note("%s.%s: run, not recorded (%s)" % (cls, name, why or "running a graph "
-                                                          "changes no names"))
+            self.note("%s.%s: run, not recorded: %s" % (cls, name, why or "running a graph "
+                                                          "changes no names"), frame)
             return fn(obj, *unwrap(args), **unwrap(kwargs))
         if name in OPERATORS or name in REFLECTED:
             symbol = OPERATORS.get(name) or REFLECTED[name]
@@ -952,9 +972,11 @@ def main(argv):
         graph = tf.get_default_graph()  # the script may have reset it
     with graph.as_default():
         facts = graph_facts(tf)
+    facts["unrecorded_ops"] = tracer.unrecorded_ops
     result.update({"program": program, "problems": tracer.problems, "error": error,
-                   "notes": ["%s (%d time%s)" % (n, c, "" if c == 1 else "s")
-                             for n, c in sorted(tracer.notes.items())],
+                   "notes": ["%s%s (%d time%s)" % (where + ": " if where else "", n, c,
+                                                     "" if c == 1 else "s")
+                             for n, (where, c) in sorted(tracer.notes.items())],
                    "graph": facts})
     with open(out, "w") as handle:
         json.dump(result, handle, sort_keys=True)
