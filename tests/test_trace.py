@@ -167,7 +167,7 @@ def test_tracer_records_the_scripts_calls_on_tf115(tf115, name):
     assert trace.problems == [] and trace.error is None
     CHECKS[name](trace.program, trace.graph)
     if name == "summaries.py":
-        assert "summaries.py:7: tf.summary.scalar: run, not recorded: summary event files " \
+        assert "summaries.py:8: tf.summary.scalar: run, not recorded: summary event files " \
             "(tf.summary); its ops are left out of the check (1 time)" in trace.notes
 
 
