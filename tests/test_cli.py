@@ -195,3 +195,12 @@ def test_validate_blames_a_new_file_that_reuses_a_corpus_id(tmp_path):
         "cases/article/example.yaml:2" in error
     proc = tfscope("validate", str(new), str(EXAMPLE))  # named together: still the new file
     assert proc.returncode == 2 and f"{new}:2: duplicate" in proc.stderr, proc.stderr
+
+
+def test_run_of_a_new_file_alone_refuses_a_corpus_id(tf115, tmp_path):
+    new = tmp_path / "mine.yaml"
+    new.write_text(EXAMPLE.read_text())
+    proc = tfscope("run", str(new), "--runtime", "tf1.15")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"{new}:2: duplicate case id `article.example-loop` (already used at " \
+        "cases/article/example.yaml:2" in proc.stderr
