@@ -8,27 +8,47 @@ same code (its `to_py`), found among candidates read off the code and the type's
 from the type's own inverse, an optional `from_py(code text) -> value`, for renderings no
 candidate reaches); what has no such value is refused with its line.
 
-The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `for NAME in
-range(N):`, `NAME = CALL`, `CALL`, `pass`; calls with the first argument positional and the
-rest as keywords; values that are literals, earlier `as`/assignment names, `tf.X` constants
-(`tf.float32`, `tf.AUTO_REUSE`) and calls the argument types render (`tf.zeros_initializer()`).
+The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `NAME = CALL`,
+`CALL`, `pass`; positional arguments are named by the API index's signature of the called name
+(harness/api.py); optimizers (`tf.train.AdamOptimizer(0.1)`, from the step that renders that
+name) and `.minimize(...)`; values that are literals, earlier `as`/assignment names, `tf.X`
+constants and calls the argument types render. Python that only computes names is resolved
+statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over known values,
+`if` on a known value, loops over known values unrolled (`for _ in range(N)` whose body does not
+use the variable stays a `repeat`), helper functions (`def`) inlined at each call with their
+parameters bound; a name assigned again gets a fresh label (`y`, `y_1`, ...).
+
+Every problem of the file is reported in one run, each with its line and a way out. What no
+curated step says (operators, other API calls, method calls) is for the generic step language:
+`generic_call`/`generic_let` refuse it, naming the construct, until harness/generic.py has steps.
 """
 
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
+from collections.abc import Sequence
 from typing import Any
 
+from . import api, generic
 from . import steps as vocabulary
 from .errors import UserError
+from .pyknown import Known, Unknown, literal
 
 MAX_CANDIDATES = 256
 IGNORED_CALLS = ("print", "tf.reset_default_graph")
 
 
 class Refused(UserError):
-    """Code the case format cannot express."""
+    """Code the case format cannot express. The one `convert` raises is the file's first
+    problem; its `problems` are all of them (each a Refused with its own line and way out)."""
+
+    problems: list[Refused]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.problems = [self]
 
 
 def dotted(node: ast.AST) -> str | None:
@@ -91,11 +111,19 @@ class Converter:
     def __init__(self, path: str) -> None:
         self.path = path
         self.labels: set[str] = set()
+        self.origin: dict[str, str] = {}  # label -> the API path whose call made it
+        self.problems: list[Refused] = []
+        self.known = Known()
+        self.functions: dict[str, ast.FunctionDef] = {}
+        self.inlining: list[str] = []  # the helper functions being inlined (no recursion)
+        # Per inlined call: the caller's target for `return X`, and the caller's scope.
+        self.returns: list[tuple[ast.expr | None, Known]] = []
         self.calls = {s.call: s for s in vocabulary.STEPS.values()
                       if not s.test_only and s.call.startswith("tf.")}
         self.methods = {s.call: s for s in vocabulary.STEPS.values()
                         if not s.test_only and "." not in s.call and s.kind != "repeat"}
         self.repeat = next((s for s in vocabulary.STEPS.values() if s.call == "range"), None)
+        self.heads = _rendered_heads()
 
     def refuse(self, node: ast.AST, what: str, hint: str | None = None) -> Refused:
         return Refused(f"cannot express {what}", self.path, getattr(node, "lineno", None), hint)
@@ -165,75 +193,148 @@ class Converter:
                     return candidate
             except (SyntaxError, ValueError, TypeError, KeyError, AttributeError):
                 continue
+        ref = self.read_through(node, argtype)
+        if ref is not None:
+            return ref
         hint = None
         if isinstance(node, ast.Name):
             hint = f"`{node.id}` is not captured by an earlier step (`NAME = ...` or `as NAME`)"
+        elif isinstance(node, (ast.Call, ast.BinOp, ast.Attribute, ast.Subscript)):
+            hint = _generic_hint(node)
         raise self.refuse(node, f"`{ast.unparse(node)}` as {what} (a {argtype.name})", hint)
+
+    def read_through(self, node: ast.AST, argtype: vocabulary.ArgType) -> dict | None:
+        """{ref: L} for a type that reads something of the capture L (a name scope name reads
+        a variable scope's `original_name_scope` and renders `getattr(L, '...', L)`): the code
+        `L` itself, or `L.A` when the type's rendering reads the attribute A."""
+        label = node.id if isinstance(node, ast.Name) else None
+        attr = None
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            label, attr = node.value.id, node.attr
+        if label not in self.labels:
+            return None
+        candidate = {"ref": label}
+        try:
+            if argtype.check(candidate) is not None:
+                return None
+            rendered = argtype.to_py(candidate)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+        if attr is None or repr(attr) in rendered:
+            return candidate
+        return None
 
     # -- steps --
 
     def label(self, node: ast.AST | None) -> str | None:
+        """The label for an assignment target: the Python name, or, when that name is taken
+        (assigned again, in an unrolled loop or an inlined function) or cannot be a label, the
+        name with the first free `_N` suffix; the Python name then stands for the new label."""
         if node is None:
             return None
         if not isinstance(node, ast.Name):
             raise self.refuse(node, f"the target `{ast.unparse(node)}`", "assign to one name")
-        name = node.id
-        if not vocabulary.LABEL_RE.match(name) or name in vocabulary.PY_KEYWORDS or \
-                name == "graph":
-            raise self.refuse(node, f"the name `{name}` as a label",
-                              "rename it: not `tf`, `i` or `graph`")
-        if name in self.labels:
-            raise self.refuse(node, f"assigning `{name}` twice", "give each result its own name")
+        name = base = node.id
+        n = 1
+        while name in self.labels or not vocabulary.LABEL_RE.match(name) or \
+                name in vocabulary.PY_KEYWORDS or name in ("graph", "i", "tf"):
+            name = f"{base}_{n}"
+            n += 1
+        self.known.bind(base, ast.Name(id=name, ctx=ast.Load()))
         return name
+
+    def arguments(self, node: ast.Call, name: str, params: list | None,
+                  spec: vocabulary.Step) -> list[tuple[str, ast.expr]]:
+        """(argument name, value) pairs, positional ones named by the API index's signature of
+        the called name (or, without one, by the step's own argument order)."""
+        if any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.arg is None for k in node.keywords):
+            raise self.refuse(node, "`*args` or `**kwargs`", "write the arguments out")
+        own = [a[0] for a in spec.args]
+        names = [p[0] for p in params if p[1] in ("pos", "arg")] if params is not None else own
+        # A step may name an argument otherwise than this runtime's signature (`input` for
+        # tf.reduce_sum's `input_tensor`): the step's name at that position then.
+        names = [n if n in own or i >= len(own) else own[i] for i, n in enumerate(names)]
+        if len(node.args) > len(names):
+            raise self.refuse(node.args[len(names)],
+                              f"positional argument {len(names) + 1} of `{name}`",
+                              f"it takes {len(names)}; write the rest as keywords (name=...)")
+        return list(zip(names, node.args)) + [(k.arg, k.value) for k in node.keywords]
 
     def call(self, node: ast.AST, target: ast.AST | None, body: bool) -> dict:
         """A step from a call expression (and what it is assigned to)."""
+        node = self.known.substitute(node)
         if not isinstance(node, ast.Call):
             raise self.refuse(node, f"`{ast.unparse(node)}`", "only calls of TF functions")
         name = dotted(node.func)
         if isinstance(node.func, ast.Attribute) and node.func.attr in self.methods:
             return self.method_call(node, target)
-        spec = self.calls.get(name or "")
+        spec, fixed = self.calls.get(name or ""), {}
+        if spec is None and name in self.heads:
+            spec, fixed = self.heads[name]
         if spec is None:
-            known = ", ".join(sorted(self.calls))
-            raise self.refuse(node, f"a call of `{name or ast.unparse(node.func)}`",
-                              f"supported: {known}")
+            return generic_call(self, node, target, body)
         if spec.body != body:
             raise self.refuse(node, f"`{name}` " + ("outside a `with`" if spec.body
                                                     else "as a `with` context"))
-        if any(isinstance(a, ast.Starred) for a in node.args) or \
-                any(k.arg is None for k in node.keywords):
-            raise self.refuse(node, "`*args` or `**kwargs`")
-        if len(node.args) > 1:
-            raise self.refuse(node.args[1], f"positional argument 2 of `{name}`",
-                              "write the arguments after the first as keywords (name=...)")
-        written = ([(spec.args[0][0], node.args[0])] if node.args and spec.args else []) + \
-            [(k.arg, k.value) for k in node.keywords]
-        if node.args and not spec.args:
-            raise self.refuse(node, f"arguments to `{name}`")
-        args: dict[str, Any] = {}
+        entry = _api_entry(name)
+        written = self.arguments(node, name, entry.get("params") if entry else None, spec)
+        args: dict[str, Any] = dict(fixed)
+        problems = []
         for arg, value in written:
-            if arg not in spec.arg_names:
-                raise self.refuse(value, f"the argument `{arg}` of `{name}`",
-                                  "supported: " + ", ".join(spec.arg_names))
-            args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
+            try:
+                if arg not in spec.arg_names:
+                    raise self.refuse(value, f"the argument `{arg}` of `{name}`",
+                                      "supported: " + ", ".join(a for a in spec.arg_names
+                                                                if a not in fixed))
+                args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
+            except Refused as e:
+                problems.append(e)
+        if problems:
+            self.problems += problems[:-1]
+            raise problems[-1]
         label = self.label(target)
         if label and not spec.captures:
             raise self.refuse(target, f"a result of `{name}`", "it returns nothing to check")
+        if label:
+            self.origin[label] = name
         return self.step(spec, args, label)
 
     def method_call(self, node: ast.Call, target: ast.AST | None) -> dict:
         spec = self.methods[node.func.attr]  # type: ignore[attr-defined]
-        if node.args or node.keywords:
-            raise self.refuse(node, f"arguments to `.{spec.call}()`")
-        options = [{}]
         owner = node.func.value  # type: ignore[attr-defined]
+        options: list[dict] = [{}]
         if isinstance(owner, ast.Name) and spec.args:
             options.insert(0, {spec.args[0][0]: owner.id})
+        rest: list[tuple[str, ast.expr]] = []
+        if node.args or node.keywords:
+            if not (isinstance(owner, ast.Name) and owner.id in self.labels):
+                raise self.refuse(node, f"arguments to `.{spec.call}()`",
+                                  "call it on a name captured earlier")
+            cls = self.origin.get(owner.id)
+            entry = _api_entry(f"{cls}.{spec.call}") if cls else None
+            params = entry.get("params") if entry else None
+            if params is None:  # the step's own order after its owner
+                params = [[a, "arg", True] for a, _ in spec.args[1:]]
+            rest = self.arguments(node, f"{owner.id}.{spec.call}", params, spec)
+        # The call as the step renders it: every argument by keyword.
+        written = ast.Call(func=node.func, args=[], keywords=[
+            ast.keyword(arg=k, value=v) for k, v in rest])
         for args in options:
-            if all(spec.arg_type(k).check(v) is None for k, v in args.items()) and \
-                    all(v in self.labels for v in args.values()) and \
-                    normal(spec.render(args)) == normal(node):
+            if not all(spec.arg_type(k).check(v) is None for k, v in args.items()) or \
+                    not all(v in self.labels for v in args.values()):
+                continue
+            args = dict(args)
+            for arg, value in rest:
+                if arg not in spec.arg_names:
+                    raise self.refuse(value, f"the argument `{arg}` of `.{spec.call}()`",
+                                      "supported: " + ", ".join(spec.arg_names[1:]))
+                args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
+            try:
+                rendered = normal(spec.render(args))
+            except (KeyError, TypeError, ValueError, SyntaxError):
+                continue
+            if rendered == normal(written):
                 return self.step(spec, args, self.label(target))
         raise self.refuse(node, f"`{ast.unparse(node)}`",
                           "call it on a name captured earlier, or on tf.get_variable_scope()")
@@ -245,30 +346,131 @@ class Converter:
         return {spec.kind: args}
 
     def statements(self, body: list[ast.stmt]) -> list[dict]:
+        """The steps of a block; a statement that cannot be converted is recorded as a problem
+        (every problem of the file is reported at once) and the rest goes on."""
         out: list[dict] = []
         for stmt in body:
-            out += self.statement(stmt)
+            try:
+                out += self.statement(stmt)
+            except Refused as e:
+                self.problems.append(e)
         return out
 
     def statement(self, stmt: ast.stmt) -> list[dict]:
         if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+            return []
+        if isinstance(stmt, ast.FunctionDef):
+            if stmt.decorator_list:
+                raise self.refuse(stmt, f"the decorated function `{stmt.name}`",
+                                  "remove the decorator, or trace the script (--trace)")
+            self.functions[stmt.name] = stmt
+            self.known.names.pop(stmt.name, None)
             return []
         if isinstance(stmt, ast.Expr):
             if isinstance(stmt.value, ast.Constant):  # a docstring
                 return []
             if isinstance(stmt.value, ast.Call) and dotted(stmt.value.func) in IGNORED_CALLS:
                 return []
+            if self.helper(stmt.value):
+                return self.inline(stmt.value, None)  # type: ignore[arg-type]
             return [self.call(stmt.value, None, body=False)]
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1:
-                raise self.refuse(stmt, "a chained assignment")
-            return [self.call(stmt.value, stmt.targets[0], body=False)]
+                raise self.refuse(stmt, "a chained assignment", "assign to one name")
+            return self.assign(stmt.targets[0], stmt.value)
         if isinstance(stmt, ast.With):
             return [self.with_items(stmt.items, stmt.body)]
         if isinstance(stmt, ast.For):
-            return [self.loop(stmt)]
+            return self.loop(stmt)
+        if isinstance(stmt, ast.If):
+            try:
+                test = self.known.value(stmt.test)
+            except Unknown:
+                raise self.refuse(stmt, f"`if {ast.unparse(stmt.test)}:` on a value known only "
+                                  "when the code runs", "trace the script (--trace)") from None
+            return self.statements(stmt.body if test else stmt.orelse)
+        if isinstance(stmt, ast.Return):
+            if not self.returns:
+                raise self.refuse(stmt, "`return` outside a helper function")
+            target, outer = self.returns[-1]
+            if target is None or stmt.value is None:
+                return []
+            return self.assign_result(target, stmt.value, outer)
         raise self.refuse(stmt, f"a `{type(stmt).__name__}` statement",
-                          "the subset: with, for ... in range(N), NAME = CALL, CALL")
+                          "the subset: with, for, def, if on known values, NAME = CALL, CALL; "
+                          "or trace the script (--trace)")
+
+    def assign(self, target: ast.expr, value: ast.expr) -> list[dict]:
+        if isinstance(target, ast.Name):
+            try:  # a constant (module level, or local): known from now on
+                self.known.bind(target.id, literal(self.known.value(value)))
+                return []
+            except Unknown:
+                pass
+            resolved = self.known.substitute(value)
+            if isinstance(resolved, ast.Name) and resolved.id in self.labels:
+                self.known.bind(target.id, resolved)  # another name for a capture
+                return []
+        if self.helper(value):
+            return self.inline(value, target)  # type: ignore[arg-type]
+        if not isinstance(value, ast.Call):
+            return [generic_let(self, value, target)]
+        return [self.call(value, target, body=False)]
+
+    # -- helper functions, inlined at each call --
+
+    def helper(self, node: ast.AST) -> bool:
+        return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+            node.func.id in self.functions and node.func.id not in self.known.names
+
+    def inline(self, node: ast.Call, target: ast.expr | None) -> list[dict]:
+        """The body of a helper function with its parameters bound to the call's arguments;
+        `return X` binds the call's target to X (a capture or a known value)."""
+        function = self.functions[node.func.id]  # type: ignore[attr-defined]
+        if function.name in self.inlining or len(self.inlining) > 16:
+            raise self.refuse(node, f"the recursive call of `{function.name}`")
+        params = function.args
+        if params.vararg or params.kwarg or params.kwonlyargs or params.posonlyargs:
+            raise self.refuse(function, f"the parameters of `{function.name}`",
+                              "use plain parameters (no *args, **kwargs, keyword-only)")
+        names = [a.arg for a in params.args]
+        defaults = dict(zip(names[len(names) - len(params.defaults):], params.defaults))
+        if len(node.args) > len(names) or any(k.arg not in names for k in node.keywords):
+            raise self.refuse(node, f"the arguments of `{function.name}(...)`",
+                              f"it takes {', '.join(names) or 'none'}")
+        given = dict(zip(names, node.args))
+        given.update({k.arg: k.value for k in node.keywords})  # type: ignore[misc]
+        scope = self.known.child()
+        for name in names:
+            if name not in given and name not in defaults:
+                raise self.refuse(node, f"`{function.name}(...)` without `{name}`")
+            scope.bind(name, self.known.substitute(given.get(name, defaults.get(name))))
+        outer, self.known = self.known, scope
+        self.inlining.append(function.name)
+        self.returns.append((target, outer))
+        try:
+            loops = [n for s in function.body for n in ast.walk(s)
+                     if isinstance(n, (ast.For, ast.While))]
+            early = [n for loop in loops for n in ast.walk(loop) if isinstance(n, ast.Return)]
+            if early:
+                raise self.refuse(early[0], f"a `return` inside a loop of `{function.name}`",
+                                  "return after the loop")
+            return self.statements(function.body)
+        finally:
+            self.known = outer
+            self.inlining.pop()
+            self.returns.pop()
+
+    def assign_result(self, target: ast.expr, value: ast.expr, outer: Known) -> list[dict]:
+        """`target = helper(...)`: the helper's returned expression, converted in the helper's
+        scope, bound to the target in the caller's scope."""
+        inner = self.known
+        steps = self.assign(target, value)
+        if isinstance(target, ast.Name) and target.id in inner.names:
+            outer.bind(target.id, inner.names[target.id])
+        return steps
+
+    # -- blocks --
 
     def with_items(self, items: list[ast.withitem], body: list[ast.stmt]) -> dict:
         first, rest = items[0], items[1:]
@@ -276,29 +478,155 @@ class Converter:
         step["do"] = [self.with_items(rest, body)] if rest else self.statements(body)
         return step
 
-    def loop(self, stmt: ast.For) -> dict:
+    def loop(self, stmt: ast.For) -> list[dict]:
+        """`for _ in range(N)` whose body does not use the variable: `repeat`; a loop over
+        known values (range(...), a list or tuple of literals): unrolled, the variable bound
+        to each value in turn (its names, `'layer%d' % i`, are then known)."""
+        if stmt.orelse:
+            raise self.refuse(stmt, "a `for ... else`", "move the `else` body after the loop")
+        try:
+            values = self.loop_values(stmt.iter)
+        except Unknown:
+            raise self.refuse(stmt, f"a loop over `{ast.unparse(stmt.iter)}`",
+                              "loop over range(N) or a list of literals") from None
+        names = [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)]
+        used = any(isinstance(n, ast.Name) and n.id in names
+                   for s in stmt.body for n in ast.walk(s))
         it = stmt.iter
-        if self.repeat is None or not (isinstance(it, ast.Call) and dotted(it.func) == "range"
-                                       and len(it.args) == 1 and not it.keywords) or stmt.orelse:
-            raise self.refuse(stmt, "this loop", "write `for i in range(N):`")
-        if not isinstance(stmt.target, ast.Name):
-            raise self.refuse(stmt.target, "this loop variable")
-        count = self.value(it.args[0], self.repeat.args[0][1], "the loop count")
-        used = [n for s in stmt.body for n in ast.walk(s)
-                if isinstance(n, ast.Name) and n.id == stmt.target.id]
-        if used:
-            raise self.refuse(used[0], f"a use of the loop variable `{stmt.target.id}`",
-                              "every iteration runs the same steps")
-        return {self.repeat.kind: count, "do": self.statements(stmt.body)}
+        if self.repeat is not None and not used and isinstance(stmt.target, ast.Name) and \
+                isinstance(it, ast.Call) and dotted(it.func) == "range" and len(it.args) == 1:
+            count = self.value(self.known.substitute(it.args[0]), self.repeat.args[0][1],
+                               "the loop count")
+            return [{self.repeat.kind: count, "do": self.statements(stmt.body)}]
+        if len(values) > MAX_UNROLL:
+            raise self.refuse(stmt, f"a loop of {len(values)} iterations",
+                              f"at most {MAX_UNROLL} are unrolled")
+        out: list[dict] = []
+        for value in list(values):
+            self.bind_target(stmt.target, value)
+            out += self.statements(stmt.body)
+        return out
+
+    def loop_values(self, node: ast.expr) -> Sequence[Any]:
+        node = self.known.substitute(node)
+        if isinstance(node, ast.Call) and dotted(node.func) in ("range", "enumerate", "zip") \
+                and not node.keywords:
+            args = [self.known.value(a) for a in node.args]
+            if node.func.id == "range":  # type: ignore[attr-defined]
+                if not all(isinstance(a, int) for a in args) or not 1 <= len(args) <= 3:
+                    raise Unknown("range")
+                return range(*args)  # listed once its size is checked
+            if node.func.id == "enumerate" and len(args) == 1:  # type: ignore[attr-defined]
+                return [(n, v) for n, v in enumerate(args[0])]
+            if node.func.id == "zip":  # type: ignore[attr-defined]
+                return [tuple(v) for v in zip(*args)]
+            raise Unknown("call")
+        value = self.known.value(node)
+        if not isinstance(value, (list, tuple)):
+            raise Unknown("not a sequence")
+        return list(value)
+
+    def bind_target(self, target: ast.expr, value: Any) -> None:
+        if isinstance(target, ast.Name):
+            self.known.bind(target.id, literal(value))
+        elif isinstance(target, (ast.Tuple, ast.List)) and isinstance(value, (list, tuple)) \
+                and len(value) == len(target.elts):
+            for t, v in zip(target.elts, value):
+                self.bind_target(t, v)
+        else:
+            raise self.refuse(target, f"the loop target `{ast.unparse(target)}`")
+
+
+MAX_UNROLL = 64
+
+
+def _api_entry(name: str | None) -> dict | None:
+    """The reference runtime's index entry of an API path (or any runtime's), if indexed."""
+    if not name or not name.startswith("tf."):
+        return None
+    found = api.lookup(name)
+    return found.get(api.REFERENCE) or next(iter(found.values()), None)
+
+
+@functools.lru_cache(maxsize=1)
+def _rendered_heads() -> dict[str, tuple[vocabulary.Step, dict]]:
+    """Calls that a step renders under a name other than its `call` (the optimizer step's
+    `kind: adam` is `tf.train.AdamOptimizer(...)`): the called name -> (step, the arguments the
+    name fixes), found by rendering each step with each value of its enumerated first argument."""
+    heads: dict[str, tuple[vocabulary.Step, dict]] = {}
+    for spec in vocabulary.STEPS.values():
+        if spec.test_only or not spec.args or spec.body:
+            continue
+        first, argtype = spec.args[0]
+        for value in _schema_constants(argtype.schema):
+            if not isinstance(value, str):
+                continue
+            try:
+                code = ast.parse(spec.render({first: value}), mode="eval").body
+            except Exception:  # a renderer that needs more arguments: not such a step
+                continue
+            name = dotted(code.func) if isinstance(code, ast.Call) else None
+            if name and name.startswith("tf.") and name != spec.call:
+                heads.setdefault(name, (spec, {first: value}))
+    return heads
+
+
+# --- the generic step language (harness/generic.py) ----------------------------------------------
+# What no curated step says becomes a generic step (`tf.PATH: {...}`, `let: {value: {op: ...}}`,
+# `LABEL.method: {...}`) once the generic steps are in the vocabulary; until then it is refused,
+# naming the construct.
+
+def generic_available() -> bool:
+    return bool(getattr(generic, "STEPS", None))
+
+
+def _generic_hint(node: ast.AST) -> str:
+    return ("the generic step language is not available yet; use a curated step "
+            "(docs/writing-cases.md) or trace the script (--trace)")
+
+
+def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
+                 body: bool) -> dict:
+    name = dotted(node.func) or ast.unparse(node.func)
+    if name.startswith("tf.") and not api.lookup(name):
+        close = api.suggest(name)
+        raise converter.refuse(node, f"a call of `{name}`: not a TF1 API name",
+                               f"did you mean {', '.join(close)}?" if close else
+                               "check the spelling against the TF 1.x API")
+    if name.startswith("tf."):
+        reason = api.refused(name)
+        if reason:
+            raise converter.refuse(node, f"a call of `{name}` ({reason})")
+    what = "a method call" if not name.startswith("tf.") and "." in name else "a call"
+    raise converter.refuse(node, f"{what} of `{name}` (no curated step)", _generic_hint(node))
+
+
+def generic_let(converter: Converter, value: ast.expr, target: ast.expr) -> dict:
+    shown = ast.unparse(value)
+    kind = type(value).__name__
+    what = {"BinOp": "the operator", "UnaryOp": "the operator", "Compare": "the comparison",
+            "Subscript": "the indexing", "Attribute": "the attribute"}.get(kind, "the value")
+    raise converter.refuse(value, f"{what} `{shown}`", _generic_hint(value))
 
 
 def convert(source: str, path: str) -> list[dict]:
-    """The program (a list of step mappings, plain data) for TF1 code in the subset."""
+    """The program (a list of step mappings, plain data) for TF1 code in the subset. Every
+    problem of the file is reported at once: the Refused raised is the first, and its
+    `problems` lists them all (in line order)."""
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
         raise Refused(f"Python syntax error: {e.msg}", path, e.lineno) from None
-    program = Converter(path).statements(tree.body)
+    converter = Converter(path)
+    program = converter.statements(tree.body)
+    if converter.problems:
+        problems = sorted(converter.problems, key=lambda p: p.line or 0)
+        first = problems[0]
+        first.problems = problems
+        if len(problems) > 1:
+            first.hint = ((first.hint + "; ") if first.hint else "") + \
+                f"and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''}"
+        raise first
     if not program:
         raise Refused("no TensorFlow calls to turn into steps", path, None,
                       "write e.g. `v = tf.get_variable('v', shape=[1])`")

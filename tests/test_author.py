@@ -105,24 +105,30 @@ def test_a_snippet_in_the_subset_converts():
 
 
 REFUSED = [
-    ("x = 1\n", 1, "cannot express `1`"),
-    ("v = tf.get_variable('v', [1])\n", 1, "positional argument 2 of `tf.get_variable`"),
+    ("x = 1\n", None, "no TensorFlow calls"),
+    ("v = tf.identity(u, 'n', 3)\n", 1, "positional argument 3 of `tf.identity`"),
     ("y = tf.nn.relu(x)\n", 1, "a call of `tf.nn.relu`"),
+    ("y = tf.nn.relux(1.0)\n", 1, "not a TF1 API name (did you mean tf.nn.relu"),
     ("v = tf.get_variable('v', shape=[1], synchronization=None)\n", 1,
      "the argument `synchronization` of `tf.get_variable`"),
     ("\nv = tf.identity(u)\n", 2, "`u` as `input`"),
-    ("for i in range(2):\n    tf.constant(1.0, name='c%d' % i)\n", 2,
-     "a use of the loop variable `i`"),
-    ("for x in [1, 2]:\n    pass\n", 1, "cannot express this loop"),
+    ("for x in xs:\n    tf.constant(1.0)\n", 1, "a loop over `xs`"),
+    ("for x in range(100):\n    tf.constant(1.0, name='c%d' % x)\n", 1,
+     "a loop of 100 iterations"),
     ("tf.variable_scope('a')\n", 1, "`tf.variable_scope` outside a `with`"),
     ("with tf.get_variable('v'):\n    pass\n", 1, "`tf.get_variable` as a `with` context"),
-    ("def f():\n    pass\n", 1, "a `FunctionDef` statement"),
+    ("@tf.function\ndef f():\n    pass\n", 2, "the decorated function `f`"),
+    ("def f():\n    for n in range(2):\n        return 1\nf()\n", 3,
+     "a `return` inside a loop of `f`"),
+    ("def f(n):\n    f(n)\nf(1)\n", 2, "the recursive call of `f`"),
+    ("if flag:\n    tf.constant(1.0)\n", 1, "`if flag:` on a value known only"),
     ("v = tf.get_variable('v', initializer=tf.keras.initializers.he_normal())\n", 1,
      "as `initializer`"),
     ("x.reuse_variables()\n", 1, "`x.reuse_variables()`"),
     ("if = (\n", 1, "Python syntax error"),
     ("import tensorflow as tf\n", None, "no TensorFlow calls"),
-    ("i = tf.constant(1.0)\n", 1, "the name `i` as a label"),
+    ("v = tf.constant(1.0)\nw = v + 1\n", 2, "the operator `v + 1`"),
+    ("class A:\n    pass\n", 1, "a `ClassDef` statement"),
 ]
 
 
@@ -172,9 +178,12 @@ def test_new_from_python(project, capsys):
     assert text.startswith("# yaml-language-server: $schema=../../../schema/case.schema.json\n")
     assert "  - name_scope: {name: a/, as: a}\n    do:\n      - constant: {value: 1.0, as: c}\n" \
         in text
-    (project / "bad.py").write_text("x = 1\ny = tf.foo()\n")
+    (project / "bad.py").write_text("x = 1\ny = tf.foo()\nz = tf.nn.relu(1.0)\n")
     assert cli.main(["new", "x.z", "--from-python", "bad.py"]) == 2
-    assert capsys.readouterr().err.startswith("tfscope: error: bad.py:1: cannot express `1`")
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("tfscope: error: bad.py:2: cannot express a call of `tf.foo`")
+    assert err[1].startswith("tfscope: error: bad.py:3: cannot express a call of `tf.nn.relu`")
+    assert err[2] == "tfscope: nothing written: 2 problems in bad.py"
     assert not (project / "cases" / "x" / "z.yaml").exists()
 
 

@@ -1,0 +1,143 @@
+"""The static converter (`tfscope new --from-python`) beyond the curated subset: positional
+arguments named by the API index, optimizers, helper functions inlined, loops unrolled, names
+computed from known values, every problem of a file at once -- and, on real TF 1.15, a converted
+snippet that builds exactly the variables the snippet builds."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+
+import pytest
+
+from harness.frompython import Refused, convert
+from harness.render import export_script
+
+from .test_author import as_case
+
+
+def steps(program: list[dict]) -> list[tuple[str, dict]]:
+    """(kind, arguments) of every step, bodies flattened in program order."""
+    out = []
+    for step in program:
+        kind = next(k for k in step if k != "do")
+        out.append((kind, step[kind]))
+        out += steps(step.get("do", []))
+    return out
+
+
+def test_positional_arguments_are_named_by_the_api_signature():
+    program = convert("x = tf.placeholder(tf.float32, [None, 128])\n"
+                      "v = tf.get_variable('v', [128, 10], tf.float32)\n"
+                      "s = tf.reduce_sum(v)\n", "s.py")
+    assert steps(program) == [
+        ("placeholder", {"dtype": "float32", "shape": [None, 128], "as": "x"}),
+        ("get_variable", {"name": "v", "shape": [128, 10], "dtype": "float32", "as": "v"}),
+        ("reduce_sum", {"input": {"ref": "v"}, "as": "s"})]
+    as_case(program)
+
+
+def test_optimizers_and_minimize():
+    program = convert("w = tf.get_variable('w', [1])\nloss = tf.reduce_sum(w)\n"
+                      "opt = tf.train.AdamOptimizer(0.001)\n"
+                      "train = opt.minimize(loss, name='train')\n", "s.py")
+    assert steps(program)[2:] == [
+        ("optimizer", {"kind": "adam", "learning_rate": 0.001, "as": "opt"}),
+        ("minimize", {"optimizer": "opt", "loss": {"ref": "loss"}, "name": "train",
+                      "as": "train"})]
+    as_case(program)
+
+
+HELPERS = """\
+import tensorflow as tf
+
+LAYERS = 3
+PREFIX = 'block'
+
+def block(x, n, units=4):
+    with tf.variable_scope('%s_%d' % (PREFIX, n)):
+        w = tf.get_variable(f'w{n}', [units])
+        y = tf.add(x, w, name='{}_out'.format(n))
+    return y
+
+h = tf.constant([1.0, 2.0, 3.0, 4.0])
+for i in range(LAYERS):
+    h = block(h, i)
+with tf.variable_scope('top') as s:
+    pass
+with tf.name_scope(s.original_name_scope):
+    pass
+for name in ['a', 'b']:
+    tf.get_variable(name + '_bias', shape=[1])
+"""
+
+
+def test_helpers_are_inlined_and_loops_unrolled_with_known_names():
+    program = convert(HELPERS, "s.py")
+    got = steps(program)
+    assert [args.get("name") or args.get("name_or_scope") for _, args in got
+            if "name" in args or "name_or_scope" in args][:9] == [
+        "block_0", "w0", "0_out", "block_1", "w1", "1_out", "block_2", "w2", "2_out"]
+    adds = [args for kind, args in got if kind == "add"]
+    # each call's `x` is the previous call's result: rebinding gets a fresh label
+    assert [a["x"] for a in adds] == [{"ref": "h"}, {"ref": "y"}, {"ref": "y_1"}]
+    assert [a["as"] for a in adds] == ["y", "y_1", "y_2"]
+    assert [args["name"] for kind, args in got if kind == "get_variable"][-2:] == \
+        ["a_bias", "b_bias"]
+    as_case(program)
+
+
+def test_every_problem_of_a_file_is_reported_at_once():
+    source = textwrap.dedent("""\
+        import tensorflow as tf
+        x = tf.nn.relu(1.0)
+        with tf.variable_scope('a'):
+            v = tf.get_variable('v', shape=[1], synchronization=None)
+            w = tf.get_variable('w', shape=[1])
+        for q in queue:
+            pass
+        """)
+    with pytest.raises(Refused) as info:
+        convert(source, "s.py")
+    problems = [str(p) for p in info.value.problems]
+    assert [p.split(":")[1] for p in problems] == ["2", "4", "6"], problems
+    assert "tf.nn.relu" in problems[0] and "synchronization" in problems[1] and \
+        "a loop over `queue`" in problems[2]
+    assert all("\n" not in p and "(" in p for p in problems)  # one line, with a way out
+    assert str(info.value) == problems[0] and problems[0].endswith("; and 2 more problems)")
+
+
+SNIPPET = """\
+import tensorflow as tf
+
+def dense(x, units, name):
+    with tf.variable_scope(name):
+        return tf.layers.dense(x, units, name='layer')
+
+x = tf.placeholder(tf.float32, [None, 8])
+for i, units in enumerate([16, 4]):
+    x = dense(x, units, 'fc%d' % i)
+with tf.variable_scope('head'):
+    b = tf.get_variable('bias', [4], initializer=tf.zeros_initializer())
+loss = tf.reduce_sum(x)
+opt = tf.train.MomentumOptimizer(0.1, 0.9)
+train = opt.minimize(loss)
+"""
+
+PRINT = """
+print("NAMES=" + __import__("json").dumps([v.name for v in tf.global_variables()]))
+"""
+
+
+def test_a_converted_snippet_builds_the_same_variables_on_tf115(tf115):
+    program = convert(SNIPPET, "s.py")
+    case = as_case(program)
+    script = subprocess.run([tf115.python, "-c", export_script(case), "--json"],
+                            capture_output=True, text=True, check=True).stdout
+    facts = json.loads(script.splitlines()[-1])["facts"]
+    original = subprocess.run([tf115.python, "-c", SNIPPET + PRINT], capture_output=True,
+                              text=True, check=True).stdout
+    names = json.loads(original.split("NAMES=")[1])
+    assert "fc1/layer/kernel:0" in names and "fc0/layer/kernel/Momentum:0" in names
+    assert facts["graph.global_variables"] == names
