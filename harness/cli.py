@@ -801,8 +801,15 @@ def cmd_new(args: argparse.Namespace, config: Config) -> int:
         return EXIT_OK
     if args.runtime or args.timeout:
         raise UsageError("--runtime and --timeout go with --trace")
-    path, text = new_case(args.case_id, config, directory=args.dir,
-                          from_python=args.from_python, force=args.force)
+    from .frompython import Refused
+    try:
+        path, text = new_case(args.case_id, config, directory=args.dir,
+                              from_python=args.from_python, force=args.force)
+    except Refused as e:  # every problem of the file, each on its line
+        print_errors(list(e.problems))
+        print(f"tfscope: nothing written: {len(e.problems)} problem"
+              f"{'' if len(e.problems) == 1 else 's'} in {args.from_python}", file=sys.stderr)
+        return EXIT_INPUT
     write_atomic(path, text)
     print(f"tfscope: wrote {caselib.display_path(path)}; next: fill in `source` and `expect`, "
           f"then `tfscope record {caselib.display_path(path)}` or `tfscope run ...`")
