@@ -158,6 +158,8 @@ NAMESPACES = {
     "keras.preprocessing.image.DirectoryIterator": FILE_IO,
     "keras.backend.set_session": PROCESS,
     "keras.layers.deserialize": DESERIALIZE,
+    "keras.estimator": ESTIMATOR,
+    "contrib.stat_summarizer": NATIVE_BINDINGS,
     "contrib.specs": SOURCE,
     "contrib.session_bundle": SAVED_MODEL,
     "contrib.gan.eval": DOWNLOAD,
@@ -301,6 +303,13 @@ NAMES = {
     "enable_tensor_equality": PROCESS,
     "disable_tensor_equality": PROCESS,
     "exec_": SOURCE,
+    "model_to_estimator": ESTIMATOR,
+    "estimator_head_distribution_regression": ESTIMATOR,
+    "do_quantize_training_on_graphdef": NATIVE_BINDINGS,
+    "terminate_keras_multiprocessing_pools": SUBPROCESS,
+    "generate_checkpoint_state_proto": CHECKPOINT,
+    "TFRecordOptions": FILE_IO,
+    "TFRecordCompressionType": FILE_IO,
     "get_graph_def_from_url_tarball": DOWNLOAD,
     "parallel_read": DATASET_FILES,
     "ParallelReader": DATASET_FILES,
@@ -405,7 +414,7 @@ FRAME_PREFIXES = ("gi_", "cr_", "ag_", "tb_", "co_")
 
 # --- objects outside TensorFlow -------------------------------------------------------------------
 TF_PACKAGES = frozenset(["tensorflow", "tensorflow_core", "tensorflow_estimator", "keras",
-                         "tf_keras"])
+                         "tf_keras", "keras_preprocessing", "keras_applications", "xla", "tsl"])
 # Python builtins a path may reach through a module's imports and that would run code or IO.
 DANGEROUS_BUILTINS = frozenset([
     "open", "eval", "exec", "compile", "__import__", "getattr", "setattr", "delattr", "globals",
@@ -429,20 +438,20 @@ MODULE_PARTS = {
     "checkpoint_management": CHECKPOINT,
     "checkpoint_utils": CHECKPOINT,
     "graph_io": GRAPH_FILE,
-    "server_lib": NETWORK,
     "profiler": PROFILER,
     "estimator": ESTIMATOR,
     "tpu": TPU,
     "lite": LITE,
-    "data_utils": DOWNLOAD,
-    "datasets": DOWNLOAD,
-    "applications": DOWNLOAD,
     "sysconfig": INSTALL,
     "app": ARGV,
     "flags": ARGV,
     "googletest": TESTING,
     "autograph": AUTOGRAPH,
+    "keras_applications": DOWNLOAD,
 }
+# Components refused only in Keras' modules (tensorflow.python.keras.datasets, keras.src.
+# applications): other packages use the words harmlessly (tf.contrib.eager's datasets).
+KERAS_MODULE_PARTS = {"datasets": DOWNLOAD, "applications": DOWNLOAD, "callbacks": SUMMARY}
 
 
 def _strip(api_path):
@@ -470,6 +479,10 @@ def refused(api_path):
         reason = _name_reason(part)
         if reason:
             return "%s (%s)" % (reason, part)
+    if "keras" in parts:  # tf.keras.datasets, tf.contrib.keras.api.keras.applications
+        for part in parts[parts.index("keras") + 1:]:
+            if part in KERAS_MODULE_PARTS:
+                return "%s (%s)" % (KERAS_MODULE_PARTS[part], "tf." + ".".join(parts))
     # A method reached through its class: `tf.train.Saver.save` (then called with the saver).
     for cls, method in zip(parts, parts[1:]):
         if cls in METHODS:
@@ -558,13 +571,19 @@ def _module_reason(module_name):
     parts = str(module_name or "").split(".")
     if _package(module_name) not in TF_PACKAGES:
         return None
-    # tensorflow._api.v1.gfile / tensorflow_core._api.v2.compat.v1.summary: API module paths.
-    if "_api" in parts:
-        tail = parts[parts.index("_api") + 2:]
-        return refused(".".join(tail)) if tail else None
+    # tensorflow._api.v1.gfile, tensorflow_core._api.v2.compat.v1.summary, tensorflow.python.
+    # keras.api._v1.keras.estimator: generated API modules, judged by their API path.
+    for i, part in enumerate(parts[:-1]):
+        if part in ("_api", "api") and re.match(r"^_?v[12]$", parts[i + 1]):
+            tail = parts[i + 2:]
+            return refused(".".join(tail)) if tail else None
     for part in parts:
         if part in MODULE_PARTS:
             return "%s (%s)" % (MODULE_PARTS[part], module_name)
+    if "keras" in parts or _package(module_name) == "keras":
+        for part in parts:
+            if part in KERAS_MODULE_PARTS:
+                return "%s (%s)" % (KERAS_MODULE_PARTS[part], module_name)
     return None
 
 
