@@ -38,6 +38,9 @@ from .pyknown import Known, Unknown, literal
 
 MAX_CANDIDATES = 256
 IGNORED_CALLS = ("print", "tf.reset_default_graph")
+# Functions of harness/facts.py that curated steps render through (render.HELPERS), with the TF
+# call they wrap as their second argument.
+HELPER_WRAPPERS = ("tfscope_checkpoint",)
 
 
 class Refused(UserError):
@@ -112,6 +115,7 @@ class Converter:
         self.path = path
         self.labels: set[str] = set()
         self.origin: dict[str, str] = {}  # label -> the API path whose call made it
+        self.kinds: dict[str, str] = {}  # label -> what its step captures (layer, template...)
         self.problems: list[Refused] = []
         self.known = Known()
         self.functions: dict[str, ast.FunctionDef] = {}
@@ -172,10 +176,26 @@ class Converter:
                 except (ValueError, TypeError, SyntaxError):
                     inner = []
             out += [{key: v} for key in _schema_keys(argtype.schema) for v in inner]
+        if isinstance(node, ast.Call):
+            # Renderings that read a capture (`getattr(s, 'original_name_scope', s)`) or carry
+            # a literal through a helper (`tfscope_getter(tf, {...}, capture)`).
+            out += [{"ref": n.id} for n in ast.walk(node)
+                    if isinstance(n, ast.Name) and n.id in self.labels]
+            for arg in node.args:
+                try:
+                    out.append(self.literal(arg))
+                except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                    pass
         if isinstance(node, (ast.Call, ast.Lambda)):
             # Renderings that carry one number inside (`lambda t: tf.multiply(0.1, ...)`).
             numbers = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)][:8]
             out += [{key: v} for key in _schema_keys(argtype.schema) for v in numbers]
+        if isinstance(node, ast.Dict) and node.keys and all(
+                isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+            keys = [k.value for k in node.keys]  # type: ignore[union-attr]
+            options = [self.candidates(v, argtype)[:6] for v in node.values]
+            for combo in itertools.islice(itertools.product(*options), MAX_CANDIDATES):
+                out.append(dict(zip(keys, combo)))
         if isinstance(node, (ast.List, ast.Tuple)) and node.elts:
             options = [self.candidates(e, argtype)[:6] for e in node.elts]
             for combo in itertools.islice(itertools.product(*options), MAX_CANDIDATES):
@@ -269,6 +289,18 @@ class Converter:
         name = dotted(node.func)
         if isinstance(node.func, ast.Attribute) and node.func.attr in self.methods:
             return self.method_call(node, target)
+        if isinstance(node.func, ast.Name) and node.func.id in self.labels:
+            return self.capture_call(node, target)
+        if name in HELPER_WRAPPERS and len(node.args) == 2 and not node.keywords and \
+                isinstance(node.args[1], ast.Call):
+            # `tfscope_checkpoint(tf, tf.train.Saver(...))`: the step that renders so
+            step = self.call(node.args[1], target, body)
+            kind = next(k for k in step if k != "do")
+            shown = {k: v for k, v in step[kind].items() if k != "as"}
+            if normal(vocabulary.STEPS[kind].render(shown)) != normal(node):
+                raise self.refuse(node, f"`{ast.unparse(node)}`",
+                                  f"{name} is written by tfscope's export; call TF directly")
+            return step
         spec, fixed = self.calls.get(name or ""), {}
         if spec is None and name in self.heads:
             spec, fixed = self.heads[name]
@@ -339,10 +371,122 @@ class Converter:
         raise self.refuse(node, f"`{ast.unparse(node)}`",
                           "call it on a name captured earlier, or on tf.get_variable_scope()")
 
+    def capture_call(self, node: ast.Call, target: ast.AST | None) -> dict:
+        """`L(...)` of a capture: the step whose rendering calls its first argument (a layer
+        called on a tensor, a template called)."""
+        owner = node.func.id  # type: ignore[attr-defined]
+        for spec, own in itertools.product(self.methods.values(), (owner, {"ref": owner})):
+            if not spec.args or spec.arg_type(spec.args[0][0]).check(own) is not None:
+                continue
+            first = spec.args[0][0]
+            # the step must take a capture of this kind (a `template label`, a `layer class`)
+            kind = self.kinds.get(owner, "").replace("_", " ")
+            if not kind or not spec.arg_type(first).name.startswith(kind):
+                continue
+            names = [a for a, _ in spec.args[1:]]
+            if len(node.args) > len(names) or any(k.arg not in names for k in node.keywords):
+                continue
+            args: dict[str, Any] = {first: own}
+            try:
+                for arg, value in list(zip(names, node.args)) + \
+                        [(k.arg, k.value) for k in node.keywords]:
+                    args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
+                rendered = normal(spec.render(args))
+            except (Refused, KeyError, TypeError, ValueError, SyntaxError):
+                continue
+            if rendered == normal(node):
+                return self.step(spec, args, self.label(target))
+        raise self.refuse(node, f"the call `{ast.unparse(node)}` of a capture",
+                          "the curated steps call layers (L(x)) and templates (T())")
+
+    def template(self, function: ast.FunctionDef, node: ast.Call, target: ast.expr) -> dict:
+        """`T = tf.make_template(name, fn, ...)` of a helper `fn` without parameters: a
+        `template` step whose body is fn's body (its last tensor is what it returns)."""
+        spec = vocabulary.STEPS["template"]
+        if function.args.args or function.args.vararg or function.args.kwarg:
+            raise self.refuse(function, f"the parameters of the template function "
+                              f"`{function.name}`", "a template step's function takes none")
+        if not isinstance(target, ast.Name):
+            raise self.refuse(node, "a template without a name", "assign it: T = ...")
+        body = function.body
+        if body and isinstance(body[-1], ast.Return):
+            body = body[:-1]
+        label = self.label(target)
+        assert label is not None
+        args: dict[str, Any] = {"_label": label}
+        names = [a for a, _ in spec.args]
+        given = list(zip(["name", None], node.args)) + [
+            (k.arg[:-1] if k.arg and k.arg.endswith("_") else k.arg, k.value)
+            for k in node.keywords]
+        for arg, value in given:
+            if arg is None:
+                continue
+            if arg not in names:
+                raise self.refuse(value, f"the argument `{arg}` of `tf.make_template`",
+                                  "supported: " + ", ".join(names))
+            args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
+        if normal(spec.render(args)) != normal(node):
+            raise self.refuse(node, f"`{ast.unparse(node)}`",
+                              "write tf.make_template(name, fn, create_scope_now_=..., "
+                              "unique_name_=...)")
+        del args["_label"]
+        outer = self.known
+        self.known = outer.child()
+        try:
+            steps = self.statements(body)
+        finally:
+            self.known = outer
+        step = self.step(spec, args, label)
+        step["do"] = steps
+        returned = function.body[-1].value if isinstance(function.body[-1], ast.Return) else None
+        result = vocabulary.template_result(_kinded(steps))
+        if returned is None or isinstance(returned, ast.Constant) and returned.value is None:
+            fits = result is None
+        else:
+            resolved = self.known.substitute(returned)
+            fits = isinstance(resolved, ast.Name) and resolved.id == result
+        if not fits:
+            self.problems.append(self.refuse(
+                function.body[-1], f"the template function returning "
+                f"`{ast.unparse(returned) if returned else 'None'}`",
+                "a template step's function returns the last tensor its body captures"))
+        return step
+
+    def layer_class(self, stmt: ast.ClassDef) -> dict:
+        """A class that is exactly what the `define_layer` step renders (a layer whose build adds
+        the declared weights): that step, the weights read from its `add_weight` calls."""
+        spec = vocabulary.STEPS["define_layer"]
+        calls = [n for n in ast.walk(stmt) if isinstance(n, ast.Call) and
+                 isinstance(n.func, ast.Attribute) and n.func.attr == "add_weight"]
+        try:
+            weights = [{k.arg: self.literal(k.value) for k in c.keywords} for c in calls]
+        except (ValueError, TypeError, SyntaxError):
+            weights = []
+        want = ast.dump(stmt, include_attributes=False)
+        for base in [None] + _schema_constants(spec.arg_type("base").schema):
+            args: dict[str, Any] = {"class_name": stmt.name}
+            if weights:
+                args["weights"] = weights
+            if base is not None:
+                args["base"] = base
+            if any(spec.arg_type(k).check(v) is not None for k, v in args.items()):
+                continue
+            try:
+                rendered = ast.parse(spec.render(args)).body[0]
+            except (SyntaxError, KeyError, TypeError, ValueError):
+                continue
+            if ast.dump(rendered, include_attributes=False) == want:
+                self.known.names.pop(stmt.name, None)
+                return self.step(spec, args, self.label(ast.Name(id=stmt.name)))
+        raise self.refuse(stmt, f"the class `{stmt.name}`",
+                          "the curated layer class (docs/writing-cases.md: define_layer), or "
+                          "trace the script (--trace)")
+
     def step(self, spec: vocabulary.Step, args: dict, label: str | None) -> dict:
         if label:
             args["as"] = label
             self.labels.add(label)
+            self.kinds[label] = spec.captures or ""
         return {spec.kind: args}
 
     def statements(self, body: list[ast.stmt]) -> list[dict]:
@@ -389,6 +533,8 @@ class Converter:
                 raise self.refuse(stmt, f"`if {ast.unparse(stmt.test)}:` on a value known only "
                                   "when the code runs", "trace the script (--trace)") from None
             return self.statements(stmt.body if test else stmt.orelse)
+        if isinstance(stmt, ast.ClassDef):
+            return [self.layer_class(stmt)]
         if isinstance(stmt, ast.Return):
             if not self.returns:
                 raise self.refuse(stmt, "`return` outside a helper function")
@@ -413,6 +559,10 @@ class Converter:
                 return []
         if self.helper(value):
             return self.inline(value, target)  # type: ignore[arg-type]
+        if isinstance(value, ast.Call) and dotted(value.func) == "tf.make_template" and \
+                len(value.args) >= 2 and isinstance(value.args[1], ast.Name) and \
+                value.args[1].id in self.functions:
+            return [self.template(self.functions[value.args[1].id], value, target)]
         if not isinstance(value, ast.Call):
             return [generic_let(self, value, target)]
         return [self.call(value, target, body=False)]
@@ -538,6 +688,17 @@ class Converter:
 
 
 MAX_UNROLL = 64
+
+
+def _kinded(program: list[dict]) -> list[dict]:
+    """Steps as written ({KIND: {..., as: L}, do: [...]}) in the loaded form that the step table's
+    helpers read ({kind: KIND, as: L, do: [...]})."""
+    out = []
+    for step in program:
+        kind = next(k for k in step if k != "do")
+        args = step[kind] if isinstance(step[kind], dict) else {}
+        out.append({"kind": kind, "as": args.get("as"), "do": _kinded(step.get("do", []))})
+    return out
 
 
 def _api_entry(name: str | None) -> dict | None:
