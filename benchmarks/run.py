@@ -201,8 +201,11 @@ class Bench:
         script.write_text(floor.script(cases))
         self.dirs[n], self.floors[n] = directory, script
 
-    def tfscope(self, n: int, runtimes: list[str], directory: Path | None = None) -> Measured:
-        cmd = [sys.executable, "-m", "harness", "run", "-q", str(directory or self.dirs[n])]
+    def tfscope(self, n: int, runtimes: list[str], directory: Path | None = None,
+                extra: tuple[str, ...] = ("-j", "1")) -> Measured:
+        # -j 1 unless asked: the tables above compare one worker per runtime with the floor.
+        cmd = [sys.executable, "-m", "harness", "run", "-q", *extra,
+               str(directory or self.dirs[n])]
         for name in runtimes:
             cmd += ["--runtime", f"{name}={self.runtimes[name].python}"]
         m = measure(cmd, directory or self.dirs[n], self.env)
@@ -223,8 +226,8 @@ class Bench:
             raise SystemExit(f"bench: the floor script failed: {m.stderr.strip()[-500:]}") from None
         return m, report
 
-    def pytest(self, n: int) -> Measured:
-        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+    def pytest(self, n: int, extra: tuple[str, ...] = ()) -> Measured:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *extra,
                "--rootdir", str(self.dirs[n]), str(self.dirs[n])]
         return measure(cmd, self.dirs[n], self.env)
 
@@ -321,7 +324,7 @@ def run(args: argparse.Namespace) -> str:
         names = [args.runtime, *args.others]
         if len(names) > 1:
             say(f"N={n}: tfscope run on {', '.join(names)} together ...")
-            m = bench.tfscope(n, names)
+            m = bench.tfscope(n, names, extra=("-j", str(len(names))))  # a worker each
             slowest = max(names, key=lambda k: single[k].wall)
             counts = verdicts(m.stdout)
             others.append([f"tfscope run, {' + '.join(names)}", f"{n:,}", f"{m.wall:.2f}",
@@ -381,7 +384,7 @@ def matrix(args: argparse.Namespace) -> str:
             if name not in single or m.wall < single[name].wall:
                 single[name] = m
         say(f"cases/ on {', '.join(names)} together ({i + 1}/{args.repeat}) ...")
-        together.append(bench.tfscope(0, names, directory))
+        together.append(bench.tfscope(0, names, directory, extra=("-j", str(len(names)))))
     best_together = best(together)
     slowest = max(names, key=lambda k: single[k].wall)
     ratio = best_together.wall / single[slowest].wall
@@ -402,6 +405,166 @@ def matrix(args: argparse.Namespace) -> str:
              f"cannot finish them in less than {cpu / (os.cpu_count() or 1):.2f} s "
              f"({cpu / (os.cpu_count() or 1) / single[slowest].wall:.2f}x)."]
     return "\n".join(lines)
+
+
+PARALLEL_START, PARALLEL_END = "<!-- parallel:start -->", "<!-- parallel:end -->"
+TARGETS = {"-j 2 / floor": 0.6, "four runtimes / bound": 1.1, "pytest / run -j 1": 1.15,
+           "watch s": 0.5}
+
+
+def watch_latency(bench: Bench, saves: int) -> list[float]:
+    """Seconds from a save to the printed verdict of `tfscope watch` on a warm worker, for a
+    one-case file saved `saves` times (each save changes the expected name, so each verdict
+    alternates between conforms and fail and is a fresh line to wait for)."""
+    import queue
+    import signal
+    project = bench.tmp / "watch"
+    (project / "cases").mkdir(parents=True, exist_ok=True)
+    (project / "pyproject.toml").write_text(
+        f'[tool.tfscope]\ncases = ["cases"]\nruntimes = ["{bench.args.runtime}='
+        f'{bench.python}"]\n')
+    example = (REPO / "cases" / "article" / "example.yaml").read_text()
+    good, bad = example, example.replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]")
+    case = project / "cases" / "example.yaml"
+    case.write_text(good)
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "watch"], cwd=project,
+                            env=bench.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    lines: queue.Queue[tuple[float, str]] = queue.Queue()
+
+    def read() -> None:
+        for line in proc.stdout:
+            lines.put((time.perf_counter(), line))
+    threading.Thread(target=read, daemon=True).start()
+
+    def until(text: str) -> float:
+        while True:
+            at, line = lines.get(timeout=120)
+            if text in line:
+                return at
+    out = []
+    try:
+        until("tfscope: watching")
+        for i in range(saves):
+            time.sleep(0.35)  # saves apart, as a person makes them (and mtimes differ)
+            text, expect = (bad, "FAIL article") if i % 2 == 0 else (good, "conforms article")
+            saved = time.perf_counter()
+            case.write_text(text)
+            out.append(until(expect) - saved)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    return out
+
+
+def shards_identical(bench: Bench) -> str:
+    """cases/tf-tests and cases/examples on tf1.15 and tf2 in 3 shards each (6 runs), merged
+    by `tfscope report --results`, against one `tfscope report` of both: same bytes?"""
+    import filecmp
+    import shutil
+    project = bench.tmp / "shards"
+    for folder in ("tf-tests", "examples"):
+        shutil.copytree(REPO / "cases" / folder, project / "cases" / folder, dirs_exist_ok=True)
+    pythons = ", ".join(f'"{n}={bench.runtimes[n].python}"' for n in ("tf1.15", "tf2"))
+    (project / "pyproject.toml").write_text(
+        f'[tool.tfscope]\ncases = ["cases"]\nruntimes = [{pythons}]\n')
+    files = []
+    for name in ("tf1.15", "tf2"):
+        for k in (1, 2, 3):
+            out = project / f"{name}-{k}.json"
+            subprocess.run([sys.executable, "-m", "harness", "run", "-q", "--runtime",
+                            f"{name}={bench.runtimes[name].python}", "--shard", f"{k}/3",
+                            "--json", str(out)], cwd=project, env=bench.env,
+                           capture_output=True, check=False)
+            files.append(str(out))
+    report = [sys.executable, "-m", "harness", "report", "-o", "out/report.md", "--details"]
+    subprocess.run(report, cwd=project, env=bench.env, capture_output=True, check=False)
+    (project / "out").rename(project / "single")
+    subprocess.run([*report, "--results", *files], cwd=project, env=bench.env,
+                   capture_output=True, check=False)
+    single = sorted(p.relative_to(project / "single") for p in (project / "single").rglob("*"))
+    merged = sorted(p.relative_to(project / "out") for p in (project / "out").rglob("*"))
+    same = single == merged and all(filecmp.cmp(project / "single" / p, project / "out" / p,
+                                                shallow=False)
+                                    for p in single if (project / "single" / p).is_file())
+    pages = sum(1 for p in single if p.suffix == ".md")
+    return f"{'byte-identical' if same else 'DIFFERENT'} ({pages} pages)"
+
+
+def parallel(args: argparse.Namespace) -> str:
+    """Issue 17's targets side by side: -j 2 against the one-process floor; four runtimes
+    sharing the cores against their summed CPU over the cores; pytest against `tfscope run -j
+    1`; watch's save-to-verdict time; a sharded and merged report against a single one."""
+    cores = len(os.sched_getaffinity(0))
+    n = args.other_n
+    names = list(MATRIX)
+    with tempfile.TemporaryDirectory(prefix="tfscope-bench-") as tmpname:
+        tmp = Path(args.keep or tmpname)
+        tmp.mkdir(parents=True, exist_ok=True)
+        bench = Bench(argparse.Namespace(runtime=args.runtime, others=[
+            k for k in names if k != args.runtime]), tmp)
+        say(f"generating {n} cases and the floor script")
+        bench.prepare(n)
+        bench.tfscope(0, [args.runtime], REPO / "cases" / "examples")  # TF from disk: not timed
+        rows = []
+        say(f"N={n}: floor ...")
+        f, _ = bench.run_floor(n)
+        say(f"N={n}: tfscope run -j 2 ...")
+        j2 = bench.tfscope(n, [args.runtime], extra=("-j", "2"))
+        say(f"N={n}: tfscope run -j 1 ...")
+        j1 = bench.tfscope(n, [args.runtime])
+        say(f"N={n}: pytest ...")
+        p = bench.pytest(n)
+        rows.append([f"floor (one process), {args.runtime}", f"{n:,}", f"{f.wall:.2f}",
+                     f"{f.cpu:.2f}", "", "", ""])
+        rows.append([f"tfscope run -j 1, {args.runtime}", f"{n:,}", f"{j1.wall:.2f}",
+                     f"{j1.cpu:.2f}", "floor", f"{j1.wall / f.wall:.2f}", ""])
+        rows.append([f"tfscope run -j 2, {args.runtime}", f"{n:,}", f"{j2.wall:.2f}",
+                     f"{j2.cpu:.2f}", "floor", f"{j2.wall / f.wall:.2f}",
+                     TARGETS["-j 2 / floor"]])
+        counts = ", ".join(f"{v} {k}" for k, v in pytest_counts(p.stdout).items())
+        rows.append([f"pytest ({counts}), {args.runtime}", f"{n:,}", f"{p.wall:.2f}",
+                     f"{p.cpu:.2f}", "tfscope run -j 1", f"{p.wall / j1.wall:.2f}",
+                     TARGETS["pytest / run -j 1"]])
+        directory = REPO / "cases"
+        count = len(caselib.load([directory])[0])
+        single: dict[str, Measured] = {}
+        for name in names:
+            say(f"cases/ on {name} ...")
+            single[name] = bench.tfscope(0, [name], directory)
+        say(f"cases/ on {', '.join(names)} with -j {cores} ...")
+        together = bench.tfscope(0, names, directory, extra=("-j", str(cores)))
+        bound = sum(m.cpu for m in single.values()) / cores
+        for name in names:
+            rows.append([f"tfscope run -j 1 cases/, {name}", f"{count}",
+                         f"{single[name].wall:.2f}", f"{single[name].cpu:.2f}", "", "", ""])
+        rows.append([f"tfscope run -j {cores} cases/, {' + '.join(names)}", f"{count}",
+                     f"{together.wall:.2f}", f"{together.cpu:.2f}",
+                     f"summed CPU alone / {cores} cores = {bound:.2f} s",
+                     f"{together.wall / bound:.2f}", TARGETS["four runtimes / bound"]])
+        walls = sum(m.wall for m in single.values()) / cores
+        cpus = sum(m.cpu for m in single.values())
+        notes = [f"- Four runtimes: {together.wall:.2f} s against the single runs' summed wall "
+                 f"time over {cores} cores, {walls:.2f} s ({together.wall / walls:.2f}x: what a "
+                 f"busy machine leaves), and {together.cpu:.2f} s of CPU against their "
+                 f"{cpus:.2f} s ({together.cpu / cpus:.2f}x: contention and extra imports)"]
+        say("watch ...")
+        latency = sorted(watch_latency(bench, args.saves))
+        median = latency[len(latency) // 2]
+        rows.append([f"watch, save to verdict, warm {args.runtime} (median of {len(latency)}; "
+                     f"min {latency[0]:.2f}, max {latency[-1]:.2f})", "1", f"{median:.2f}", "",
+                     "", "", TARGETS["watch s"]])
+        say("shards ...")
+        rows.append(["3 shards x (tf1.15, tf2) merged vs one report, cases/tf-tests + examples",
+                     "", "", "", "", shards_identical(bench), "identical"])
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return "\n".join([
+        f"- Date: {datetime.date.today().isoformat()}; {cores} cores; load average (1/5/15 "
+        f"min) at the end: {load}",
+        *[f"- {name}: {text}" for name, text in sorted(bench.info.items())], "",
+        tabulate(rows, tablefmt="github", disable_numparse=True, headers=[
+            "run", "cases", "wall s", "CPU s", "compared to", "ratio", "target"]), "",
+        *notes])
 
 
 def write_readme(text: str, start: str = START, end: str = END, title: str = "Results") -> None:
@@ -427,6 +590,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="runs per measurement up to N=1,000; the fastest counts")
     parser.add_argument("--no-readme", action="store_true", help="only print the table")
     parser.add_argument("--keep", metavar="DIR", help="generate into DIR and keep it")
+    parser.add_argument("--parallel", action="store_true",
+                        help="only the parallel paths: -j 2 against the floor, four runtimes "
+                             "sharing the cores, pytest, watch, shards (a few minutes)")
+    parser.add_argument("--saves", type=int, default=9,
+                        help="saves timed in the watch measurement (default: %(default)s)")
     parser.add_argument("--matrix", action="store_true",
                         help="only the runtime matrix on the project's cases/ (" +
                              ", ".join(MATRIX) + " alone and together; about a minute)")
@@ -441,6 +609,13 @@ def main(argv: list[str] | None = None) -> int:
         md.distribution("tfscope")
     except Exception:
         parser.error("install the package first (`pip install -e .`, or use `tox -e bench`)")
+    if args.parallel or not args.matrix:
+        text = parallel(args)
+        print(text)
+        if not args.no_readme:
+            write_readme(text, PARALLEL_START, PARALLEL_END, "Parallel runs, watch and shards")
+        if args.parallel:
+            return 0
     if not args.matrix:
         text = run(args)
         print(text)
