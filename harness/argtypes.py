@@ -15,7 +15,7 @@ return try while with yield tf i""".split())
 # Names exported scripts use inside program() (its parameter, facts.py helpers, the name a
 # caught exception is bound to).
 PY_KEYWORDS = PY_KEYWORDS | frozenset(("capture", "tfscope_getter", "tfscope_checkpoint",
-                                       "tfscope_error"))
+                                       "tfscope_snapshot", "tfscope_error"))
 
 # --- argument types -----------------------------------------------------------------------------
 # An argument type checks a YAML value (check -> error text or None), converts it to the TF object

@@ -24,6 +24,7 @@ try:  # libyaml, when PyYAML was built with it
 except ImportError:  # pragma: no cover
     _CParser = None
 
+from . import generic
 from . import steps as vocabulary
 from .errors import CaseError, did_you_mean
 from .versions import is_range, parse_range
@@ -288,17 +289,38 @@ class Case:
             keys += list(deviation.observed)
         return sorted({k.rsplit(".", 1)[0] for k in keys if k.endswith(".value")})
 
+    def path_facts(self) -> list[str]:
+        """`LABEL.PATH` facts the case names that no curated getter records: read by getattr and
+        indexing when the program ends (the worker skips curated facts of the runtime kind)."""
+        keys = list(self.expect)
+        for deviation in self.deviations:
+            keys += list(deviation.observed)
+        out = set()
+        for key in keys:
+            head = _LABEL_HEAD.match(key)
+            info = self.labels.get(head.group(0)) if head else None
+            if info is None or key.endswith(".value") or info["kind"] in (
+                    "caught", "getter", "snapshot", "saver"):
+                continue
+            fact = key[head.end():].lstrip(".")
+            if info["kind"] == "generic" or fact not in vocabulary.FACTS[info["kind"]]:
+                out.add(key)
+        return sorted(out)
+
     def watched_facts(self) -> list[str]:
         """The facts worth showing when recording: those the case names (expect, deviations),
         then the name of every capture. `error` is not among them: it is always shown."""
         out = [k for k in self.expect if k != "error"]
         for deviation in self.deviations:
             out += [k for k in deviation.observed if k != "error" and k not in out]
-        return out + [f"{label}.name" for label in self.labels if f"{label}.name" not in out]
+        return out + [f"{label}.name" for label, info in self.labels.items()
+                      if f"{label}.name" not in out
+                      and info["kind"] not in ("caught", "snapshot")]
 
     def request(self, test_steps: bool = False) -> dict:
         return {"op": "run", "id": self.id, "program": self.program,
-                "values": self.value_labels(), "test_steps": test_steps}
+                "values": self.value_labels(), "paths": self.path_facts(),
+                "test_steps": test_steps}
 
 
 class _Noted(Exception):
@@ -311,7 +333,472 @@ def _type_name(value: Any) -> str:
         type(value), type(value).__name__)
 
 
-class _Validator:
+# --- the generic step language (harness/generic.py has its grammar) ----------------------------
+
+def _api() -> Any:
+    """harness/api.py (the API index), or None while it is not there."""
+    try:
+        from . import api
+    except ImportError:  # pragma: no cover - until the API index lands
+        return None
+    return api
+
+
+def _policy() -> Any:
+    try:
+        from . import policy
+    except ImportError:  # pragma: no cover
+        return None
+    return policy
+
+
+_LABEL_HEAD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*")
+POLICY_HINT = "tfscope runs nothing that reaches outside its process: see docs/case-format.md"
+
+
+class _GenericSteps:
+    """Validation of the generic steps and values, mixed into _Validator (which has fail, keys,
+    labels, scopes and steps)."""
+
+    labels: dict[str, dict]
+    scopes: list[set[str]]
+    in_def: int
+
+    def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
+        raise NotImplementedError
+
+    # -- names --
+
+    def known_label(self, label: str) -> bool:
+        return label in self.labels or any(label in s for s in self.scopes)
+
+    def unknown_label(self, label: str, line: int, what: str) -> CaseError:
+        names = sorted(set(self.labels) | {p for s in self.scopes for p in s})
+        return self.fail(f"{what} refers to `{label}`, which no earlier step captures", line,
+                         did_you_mean(label, names) or f"capture it earlier with `as: {label}`")
+
+    def attribute(self, name: str, line: int, where: str) -> None:
+        policy = _policy()
+        reason = policy.refused_attribute(name) if policy is not None else None
+        if reason or name.startswith("__"):
+            raise self.fail(f"attribute `{name}` in `{where}` is refused: "
+                            f"{reason or 'no dunder attributes'}", line, POLICY_HINT)
+
+    def ref_path(self, text: Any, line: int) -> str:
+        if not isinstance(text, str):
+            raise self.fail(f"a ref path must be a string, not {_type_name(text)}", line,
+                            "e.g. `w`, `layer.kernel`, `parts[0].name`")
+        try:
+            label, steps = generic.parse_path(text)
+        except ValueError as e:
+            raise self.fail(f"bad ref path `{text}`: {e}", line) from None
+        if label == "tf":
+            raise self.fail(f"`{text}` is an API path", line, f"write {{tf: {text[3:]}}}")
+        if not self.known_label(label):
+            raise self.unknown_label(label, line, f"`{text}`")
+        self.check_template_scope(label, line, text)
+        for kind, key in steps:
+            if kind == "attr":
+                self.attribute(key, line, text)
+        return text
+
+    def check_template_scope(self, label: str, line: int, text: str) -> None:
+        info = self.labels.get(label)
+        inside = info.get("template") if info else None
+        if inside is not None and inside not in self.templates:  # type: ignore[attr-defined]
+            raise self.fail(f"`{text}` refers to `{label}`, captured inside the body of "
+                            f"template `{inside}`", line,
+                            f"use the result of `call_template: {inside}`")
+
+    def api_path(self, path: Any, line: int) -> str:
+        """`tf.a.b` checked against the grammar, the policy and the API index; returns `a.b`."""
+        if not isinstance(path, str) or not generic.API_RE.match(path):
+            raise self.fail(f"bad API path `{path}`", line,
+                            "write tf.NAME.NAME..., e.g. tf.train.ExponentialMovingAverage")
+        for part in path.split(".")[1:]:
+            self.attribute(part, line, path)
+        policy = _policy()
+        reason = policy.refused(path) if policy is not None else None
+        if reason:
+            raise self.fail(f"`{path}` is refused: {reason}", line, POLICY_HINT)
+        api = _api()
+        if api is not None and api.runtimes() and not api.lookup(path) \
+                and not self.api_method(api, path):
+            raise self.fail(f"unknown TF name `{path}`", line,
+                            (api.suggest(path) or [None])[0] and
+                            f"did you mean `{api.suggest(path)[0]}`?" or
+                            "names are those of the TF 1.x API (tf.compat.v1 on TF 2)")
+        return path[3:]
+
+    @staticmethod
+    def api_method(api: Any, path: str) -> bool:
+        """`tf.layers.Layer.build`: a method of an indexed class."""
+        owner, _, method = path.rpartition(".")
+        entries = api.lookup(owner)
+        return any(method in (e.get("methods") or {}) for e in entries.values())
+
+    def check_call(self, path: str, args: list, kwargs: dict, line: int) -> None:
+        api = _api()
+        if api is None or not api.runtimes():
+            return
+        if any(isinstance(a, dict) and "*" in a for a in args) or "**" in kwargs:
+            return  # splats: counted at run time
+        problems = api.check_call(path, len(args), [k for k in kwargs])
+        if problems:
+            raise self.fail(problems[0], line, "see the signature in TF's API docs")
+
+    # -- values --
+
+    def value(self, raw: Any, line: int) -> Any:
+        """A written value, checked and normalised (generic.py's forms)."""
+        line = line_of(raw, None, line)
+        if raw is None or isinstance(raw, (bool, int, float, str)):
+            return raw
+        if isinstance(raw, list):
+            return [self.value(x, line_of(raw, i, line)) for i, x in enumerate(raw)]
+        if not isinstance(raw, dict):
+            raise self.fail(f"unsupported value {_type_name(raw)}", line)
+        keys = list(raw)
+        if "call" in raw:
+            return self.call_value(raw, line)
+        if len(keys) == 1 and keys[0] in ("ref", "tf", "slice", "tuple", "dict", "ellipsis"):
+            key, arg = keys[0], raw[keys[0]]
+            if key == "ref":
+                return {"ref": self.ref_path(arg, line)}
+            if key == "tf":
+                if isinstance(arg, str) and arg.startswith("tf."):
+                    raise self.fail(f"`{{tf: {arg}}}` repeats the prefix", line,
+                                    f"write {{tf: {arg[3:]}}}")
+                return {"tf": self.api_path("tf." + str(arg), line)}
+            if key == "ellipsis":
+                if arg is not None:
+                    raise self.fail("`ellipsis` takes null", line, "write {ellipsis: null}")
+                return {"ellipsis": None}
+            if key == "dict":
+                if not isinstance(arg, dict) or not all(isinstance(k, str) for k in arg):
+                    raise self.fail("`dict` takes a mapping with string keys", line)
+                return {"dict": {k: self.value(v, line_of(arg, k, line)) for k, v in arg.items()}}
+            if not isinstance(arg, list):
+                raise self.fail(f"`{key}` takes a list", line)
+            if key == "slice" and not 1 <= len(arg) <= 3:
+                raise self.fail("`slice` takes [START, STOP, STEP] (1 to 3 values)", line)
+            return {key: [self.value(x, line_of(arg, i, line)) for i, x in enumerate(arg)]}
+        if "op" in raw:
+            self.keys(raw, ("op", "args"), "an operator")  # type: ignore[attr-defined]
+            op, args = raw["op"], raw.get("args")
+            if op not in generic.OPERATORS:
+                raise self.fail(f"unknown operator `{op}`", line_of(raw, "op", line),
+                                did_you_mean(str(op), generic.OPERATORS)
+                                or "operators: " + " ".join(generic.OPERATORS))
+            if not isinstance(args, list) or len(args) not in generic.arities(op):
+                n = " or ".join(map(str, generic.arities(op)))
+                raise self.fail(f"operator `{op}` takes {n} argument(s) in `args: [...]`",
+                                line_of(raw, "args", line))
+            return {"op": op, "args": [self.value(x, line_of(args, i, line))
+                                       for i, x in enumerate(args)]}
+        hint = "did you mean {dict: {...}}?" if keys else "write null for None"
+        raise self.fail(f"a mapping with keys {', '.join(map(str, keys)) or '(none)'} is no "
+                        "value", line, hint + " Values are literals, lists, {ref}, {tf}, "
+                        "{call}, {op}, {slice}, {tuple}, {dict}, {ellipsis}")
+
+    def callee(self, raw: Any, line: int) -> tuple[Any, str | None]:
+        """A callee: an API path, a ref path or a value; and the API path, if it is one."""
+        if isinstance(raw, str):
+            if raw.startswith("tf.") or raw == "tf":
+                return {"tf": self.api_path(raw, line)}, raw
+            return {"ref": self.ref_path(raw, line)}, None
+        value = self.value(raw, line)
+        if isinstance(value, dict) and "tf" in value:
+            return value, "tf." + value["tf"]
+        return value, None
+
+    def call_arguments(self, raw: dict, line: int, skip: tuple[str, ...]) -> tuple[list, dict]:
+        """`args:`, `kwargs:` and the other keys (keyword arguments) of a call mapping."""
+        args = raw.get("args", [])
+        if args is None:
+            args = []
+        if not isinstance(args, list):
+            raise self.fail("`args` must be a list of values", line_of(raw, "args", line),
+                            "a single argument still goes in a list: `args: [x]`")
+        out_args = []
+        for i, item in enumerate(args):
+            item_line = line_of(args, i, line)
+            if isinstance(item, dict) and "*" in item:
+                if list(item) != ["*"]:
+                    raise self.fail("a splat is `{'*': VALUE}` alone", item_line)
+                out_args.append({"*": self.value(item["*"], item_line)})
+            else:
+                out_args.append(self.value(item, item_line))
+        kwargs_raw = raw.get("kwargs") or {}
+        if not isinstance(kwargs_raw, dict):
+            raise self.fail("`kwargs` must be a mapping of keyword arguments",
+                            line_of(raw, "kwargs", line))
+        kwargs: dict[str, Any] = {}
+        pairs = [(k, v, line_of(kwargs_raw, k, line)) for k, v in kwargs_raw.items()]
+        pairs += [(k, v, line_of(raw, k, line)) for k, v in raw.items()
+                  if k not in ("args", "kwargs") + skip]
+        for key, value, key_line in pairs:
+            if key != "**" and not (isinstance(key, str) and generic.IDENT_RE.match(key)):
+                raise self.fail(f"bad keyword `{key}`", key_line,
+                                "a keyword argument's name is a Python identifier")
+            if key in kwargs:
+                raise self.fail(f"keyword `{key}` given twice", key_line)
+            kwargs[key] = self.value(value, key_line)
+        return out_args, kwargs
+
+    def call_value(self, raw: dict, line: int) -> dict:
+        fn, path = self.callee(raw["call"], line_of(raw, "call", line))
+        args, kwargs = self.call_arguments(raw, line, ("call",))
+        if path:
+            self.check_call(path, args, kwargs, line)
+        return {"call": fn, "args": args, "kwargs": kwargs}
+
+    # -- steps --
+
+    def is_generic_key(self, key: Any) -> bool:
+        if not isinstance(key, str):
+            return False
+        if key in generic.STEPS or key.startswith("tf."):
+            return True
+        head = _LABEL_HEAD.match(key)
+        return bool(head) and head.end() < len(key) and key[head.end()] in ".[" and \
+            self.known_label(head.group(0))
+
+    def generic_step(self, item: Any, key: str, path: str, line: int, multi: bool) -> dict:
+        raw = item[key]
+        key_line = line_of(item, key, line)
+        reserved: dict[str, Any] = {}
+        if isinstance(raw, dict):
+            for r in generic.RESERVED:
+                if r in raw:
+                    reserved[r] = self.new_label(raw[r], line_of(raw, r, key_line))
+        out: dict[str, Any] = {"kind": key, "args": {}, "path": path, "line": line}
+        if key.startswith("tf.") or key not in generic.STEPS:  # `tf.PATH:` / `LABEL.PATH:`
+            out["kind"] = "invoke"
+            if key.startswith("tf."):
+                fn, api_path = {"tf": self.api_path(key, key_line)}, key
+            else:
+                fn, api_path = {"ref": self.ref_path(key, key_line)}, None
+            if raw is None:
+                args, kwargs = [], {}
+            elif not isinstance(raw, dict):
+                args, kwargs = [self.value(raw, key_line)], {}
+            else:
+                args, kwargs = self.call_arguments(raw, key_line, generic.RESERVED)
+            if api_path:
+                self.check_call(api_path, args, kwargs, key_line)
+            out["args"] = {"fn": fn, "args": args, "kwargs": kwargs}
+        else:
+            spec = generic.STEPS[key]
+            if raw is None:
+                raw = Map()
+                raw.line, raw.key_lines = key_line, {}
+            if not isinstance(raw, dict):
+                raise self.fail(f"`{key}` takes a mapping of its arguments", key_line,
+                                f"e.g. `{key}: {{{', '.join(spec.required) or 'as'}: ...}}`")
+            if key == "invoke":
+                if "fn" not in raw:
+                    raise self.fail("`invoke` needs `fn`", key_line, "the callable to call")
+                fn, api_path = self.callee(raw["fn"], line_of(raw, "fn", key_line))
+                args, kwargs = self.call_arguments(raw, key_line, ("fn",) + generic.RESERVED)
+                if api_path:
+                    self.check_call(api_path, args, kwargs, key_line)
+                out["args"] = {"fn": fn, "args": args, "kwargs": kwargs}
+            else:
+                allowed = spec.arg_names + [r for r in generic.RESERVED
+                                            if r != "as" or spec.captures]
+                self.keys(raw, allowed, f"`{key}`")  # type: ignore[attr-defined]
+                for name in spec.required:
+                    if name not in raw:
+                        raise self.fail(f"`{key}` needs `{name}`", key_line,
+                                        f"add `{name}: ...` to its arguments")
+                out["args"] = self.generic_args(key, raw, key_line)
+        if out["kind"] == "invoke" and isinstance(out["args"]["fn"], dict) and \
+                "tf" in out["args"]["fn"]:
+            # The call a curated step makes: the same kind, so the same facts.
+            call = "tf." + out["args"]["fn"]["tf"]
+            same = [s for s in vocabulary.STEPS.values() if not getattr(s, "generic", False)
+                    and s.call == call and s.captures and s.body == ("do" in item)]
+            if same:
+                out["captures"] = same[0].captures
+        if out["kind"] == "snapshot" and "as" not in reserved:
+            raise self.fail("`snapshot` needs `as: LABEL`", key_line, "its facts are LABEL.FACT")
+        if out["kind"] == "return" and not self.in_def:
+            raise self.fail("`return` outside a `def` body", key_line)
+        body_kinds = ("def", "class", "with")
+        takes_body = out["kind"] in body_kinds or out["kind"] == "invoke"
+        if "do" in item and not takes_body:
+            raise self.fail(f"`{key}` takes no `do:` body", line_of(item, "do"))
+        label = reserved.get("as")
+        if out["kind"] in ("def", "class") and label is None and not self.in_class:
+            label = out["args"]["name"]  # `def f` binds f, as in Python
+        if out["kind"] in ("def", "class") and out["args"]["name"] in vocabulary.PY_KEYWORDS:
+            raise self.fail(f"bad name `{out['args']['name']}`", key_line,
+                            "a Python identifier, not a keyword or a name the export uses")
+        if label is not None:
+            out["as"] = label
+        if multi:
+            out["multi"] = True
+        if "catch" in reserved:
+            out["catch"] = reserved["catch"]
+        if out["kind"] in body_kinds or (out["kind"] == "invoke" and "do" in item):
+            body = item.get("do", [])
+            if not isinstance(body, list):
+                raise self.fail(f"`do:` of `{key}` must be a list of steps",
+                                line_of(item, "do", line))
+            if out["kind"] != "def":
+                self.register_generic(label, out)
+            out["do"] = self.generic_body(out, body, path, multi)
+            if out["kind"] == "def":
+                self.register_generic(label, out)
+        else:
+            self.register_generic(label, out)
+        if "catch" in out:
+            self.register_catch(out)
+        self.paths.add(path)  # type: ignore[attr-defined]
+        return out
+
+    def generic_body(self, step: dict, body: list, path: str, multi: bool) -> list[dict]:
+        kind = step["kind"]
+        if kind == "class":
+            for i, item in enumerate(body):
+                if not (isinstance(item, dict) and [k for k in item if k != "do"] == ["def"]):
+                    raise self.fail("a `class` body holds `def` steps (its methods)",
+                                    line_of(body, i, step["line"]))
+            self.in_class += 1
+            try:
+                return self.steps(body, path + ".do", multi)  # type: ignore[attr-defined]
+            finally:
+                self.in_class -= 1
+        if kind != "def":
+            return self.steps(body, path + ".do", multi)  # type: ignore[attr-defined]
+        params = {p["name"] for p in step["args"].get("params", [])}
+        self.scopes.append(params)
+        self.in_def += 1
+        saved_class, self.in_class = self.in_class, 0
+        try:
+            return self.steps(body, path + ".do", True)  # type: ignore[attr-defined]
+        finally:
+            self.scopes.pop()
+            self.in_def -= 1
+            self.in_class = saved_class
+
+    def generic_args(self, key: str, raw: dict, line: int) -> dict:
+        out: dict[str, Any] = {}
+        if key in ("let", "with", "enter", "exit", "return") and "value" in raw:
+            out["value"] = self.value(raw["value"], line_of(raw, "value", line))
+        if key == "set":
+            target = self.ref_path(raw["target"], line_of(raw, "target", line))
+            if not generic.parse_path(target)[1]:
+                raise self.fail(f"`set` needs an attribute or item to set, not `{target}`",
+                                line_of(raw, "target", line),
+                                "e.g. target: layer.trainable; `let` binds a label")
+            out["target"] = target
+            out["value"] = self.value(raw["value"], line_of(raw, "value", line))
+        if key in ("def", "class"):
+            name = raw["name"]
+            if not (isinstance(name, str) and generic.IDENT_RE.match(name)):
+                raise self.fail(f"bad name `{name}`", line_of(raw, "name", line),
+                                "a Python identifier")
+            out["name"] = name
+        if key == "def":
+            out["params"] = self.params(raw.get("params") or [], line_of(raw, "params", line))
+        if key == "class":
+            bases = raw.get("bases") or []
+            if not isinstance(bases, list):
+                raise self.fail("`bases` must be a list of API or ref paths",
+                                line_of(raw, "bases", line))
+            out["bases"] = [self.callee(b, line_of(bases, i, line))[0]
+                            for i, b in enumerate(bases)]
+        return out
+
+    def params(self, raw: Any, line: int) -> list[dict]:
+        if not isinstance(raw, list):
+            raise self.fail("`params` must be a list", line,
+                            "e.g. [getter, name, '*args', '**kwargs', {name: c, default: 1}]")
+        out: list[dict] = []
+        seen: set[str] = set()
+        for i, p in enumerate(raw):
+            p_line = line_of(raw, i, line)
+            if isinstance(p, str):
+                star = len(p) - len(p.lstrip("*"))
+                entry: dict[str, Any] = {"name": p[star:]}
+                if star:
+                    entry["star"] = star
+            elif isinstance(p, dict) and "name" in p and set(p) <= {"name", "default"}:
+                entry = {"name": p["name"]}
+                if "default" in p:
+                    entry["default"] = self.value(p["default"], p_line)
+            else:
+                raise self.fail("a parameter is NAME, '*NAME', '**NAME' or {name, default}",
+                                p_line)
+            name = entry["name"]
+            if not (isinstance(name, str) and generic.IDENT_RE.match(name)) or \
+                    name in vocabulary.PY_KEYWORDS or entry.get("star", 0) > 2:
+                raise self.fail(f"bad parameter `{p}`", p_line,
+                                "a Python identifier, not a keyword, `tf` or `i`")
+            if name in seen:
+                raise self.fail(f"parameter `{name}` twice", p_line)
+            seen.add(name)
+            out.append(entry)
+        return out
+
+    def new_label(self, value: Any, line: int) -> str:
+        if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
+                value in vocabulary.PY_KEYWORDS or value == "graph":
+            raise self.fail(f"bad label `{value}`", line,
+                            "a label is a Python identifier, not a keyword, `tf`, `i` or `graph`")
+        return value
+
+    def register_generic(self, label: str | None, step: dict) -> None:
+        if label is None:
+            return
+        kind = "snapshot" if step["kind"] == "snapshot" else step.get("captures", "generic")
+        self.register_kind(label, kind, step)
+
+    def register_catch(self, step: dict) -> None:
+        self.register_kind(step["catch"], "caught", step)
+
+    def register_kind(self, label: str, kind: str, step: dict) -> None:
+        """A label captured again (in several places) gets one value per capture."""
+        if any(label in s for s in self.scopes):
+            raise self.fail(f"label `{label}` is a parameter of the enclosing def", step["line"],
+                            "give the capture another label")
+        info = self.labels.get(label)
+        if info is not None:
+            if info["kind"] != kind:
+                raise self.fail(f"label `{label}` is captured twice, as a {info['kind']} and a "
+                                f"{kind}", step["line"], "give each capture its own label")
+            info["multi"] = True
+            return
+        self.labels[label] = {"kind": kind, "multi": bool(step.get("multi")),
+                              "path": step["path"]}
+        if self.templates:  # type: ignore[attr-defined]
+            self.labels[label]["template"] = self.templates[-1]  # type: ignore[attr-defined]
+
+    # -- facts of generic captures --
+
+    def path_fact(self, key: str, label: str, line: int) -> None:
+        try:
+            _, steps = generic.parse_path(key)
+        except ValueError as e:
+            raise self.fail(f"bad fact `{key}`: {e}", line) from None
+        for kind, name in steps:
+            if kind == "attr":
+                self.attribute(name, line, key)
+
+
+def mark_multi(steps: list[dict], labels: dict[str, dict]) -> None:
+    """Steps capturing a label captured in several places record one value per capture."""
+    for step in steps:
+        if step.get("as") in labels and labels[step["as"]]["multi"]:
+            step["multi"] = True
+        if step.get("catch") in labels and labels[step["catch"]]["multi"]:
+            step["catch_multi"] = True
+        mark_multi(step.get("do", []), labels)
+
+
+class _Validator(_GenericSteps):
     """Validates one case mapping and collects every problem it finds, each with its line.
 
     A check raises `self.fail(...)` at the first problem of the part it checks; `self.part()`
@@ -327,6 +814,8 @@ class _Validator:
         self.paths: set[str] = set()
         self.templates: list[str] = []  # labels of the template bodies being validated
         self.problems: list[CaseError] = []
+        self.scopes: list[set[str]] = []  # parameters of the enclosing def bodies
+        self.in_def = self.in_class = 0
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
@@ -421,6 +910,7 @@ class _Validator:
                       line_of(data, "program", data.line))
         else:
             steps = self.steps(program, "program", multi=False)
+            mark_multi(steps, self.labels)
         expect = data.get("expect")
         if not isinstance(expect, Map):  # may be empty: a case that only records, no claim yet
             self.note(f"{what} needs an `expect` mapping of facts",
@@ -486,6 +976,8 @@ class _Validator:
             raise self.fail(f"one step per list item, found {', '.join(map(str, kinds))}",
                             line_of(item, kinds[1]), "start each step with `- `")
         kind = kinds[0]
+        if self.is_generic_key(kind):
+            return self.generic_step(item, kind, path, line, multi)
         spec = vocabulary.STEPS.get(kind)
         if spec is None or (spec.test_only and not self.allow_test_steps):
             hint = did_you_mean(kind, self.vocabulary()) or "steps: " + ", ".join(
@@ -500,9 +992,12 @@ class _Validator:
         # With bad arguments the step still defines its label (when that is fine) and its body
         # is still checked: their problems are reported in the same run.
         label = args.pop("as", None) if len(self.problems) == before else _raw_label(item[kind])
+        catch = args.pop("catch", None) if len(self.problems) == before else None
         out: dict[str, Any] = {"kind": kind, "args": args, "path": path, "line": line}
         if label is not None:
             out["as"] = label
+        if catch is not None:
+            out["catch"] = catch
         if multi:
             out["multi"] = True
         with self.part():
@@ -530,6 +1025,9 @@ class _Validator:
                 self.note(f"`{kind}` takes no `do:` body", line_of(item, "do"))
             with self.part():
                 self.register(label, spec, out)
+        if catch is not None:
+            with self.part():
+                self.register_catch(out)
         self.paths.add(path)
         if len(self.problems) > before:
             raise _Noted
@@ -549,7 +1047,7 @@ class _Validator:
             raw_map = Map({first: raw})
             raw_map.line, raw_map.key_lines = line, {first: line}
             raw = raw_map
-        allowed = spec.arg_names + (["as"] if spec.captures else [])
+        allowed = spec.arg_names + (["as"] if spec.captures else []) + ["catch"]
         before = len(self.problems)
         # `do:` indented under the step's arguments instead of beside the step key.
         misplaced = (f"`do:` is not an argument: it belongs beside `{spec.kind}:`, indented as "
@@ -563,6 +1061,10 @@ class _Validator:
         args: dict[str, Any] = {}
         for name, value in raw.items():
             if name in unknown:
+                continue
+            if name == "catch":
+                with self.part():
+                    args["catch"] = self.new_label(value, line_of(raw, name))
                 continue
             with self.part():
                 self.argument(spec, raw, name, value, args)
@@ -593,6 +1095,8 @@ class _Validator:
         args[name] = _plain(value)
 
     def reference(self, label: str, arg: str, argtype: Any, line: int) -> None:
+        if any(label in scope for scope in self.scopes):
+            return  # a def's parameter: any object
         if label not in self.labels:
             hint = did_you_mean(label, self.labels) or (
                 "capture it earlier with `as: " + label + "`")
@@ -608,7 +1112,7 @@ class _Validator:
         if inside is not None and inside not in self.templates:
             raise self.fail(f"`{arg}` refers to `{label}`, captured inside the body of template "
                             f"`{inside}`", line, f"use the result of `call_template: {inside}`")
-        if kind not in wanted:
+        if kind not in wanted and kind != "generic":  # generic: its kind shows at run time
             raise self.fail(f"`{arg}` refers to `{label}`, a {kind}; it needs a "
                             f"{' or '.join(wanted)}", line)
 
@@ -653,6 +1157,10 @@ class _Validator:
             self.error_expectation(value, line)
             return
         self.fact(str(key), line)
+        if self.labels.get(str(key).split(".")[0], {}).get("kind") == "caught":
+            for v in (value if isinstance(value, list) else [value]):
+                self.error_expectation(v, line)  # the case-level `error:` matcher
+            return
         if isinstance(value, Map) and len(value) > 1 and any(k in MATCHERS for k in value):
             # Compared as a literal it could never match: say so instead.
             raise self.fail(f"`{key}`: a matcher is a mapping with exactly one key "
@@ -668,9 +1176,16 @@ class _Validator:
             self.matcher(value, line)
 
     def fact(self, key: str, line: int) -> None:
-        if "." not in key:
+        if "." not in key and "[" not in key:
             raise self.fail(f"unknown fact `{key}`", line,
                             "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
+        label, fact = key.split(".", 1)
+        head = _LABEL_HEAD.match(key)
+        if head and key[head.end():head.end() + 1] == "[" and head.group(0) in self.labels:
+            label, fact = head.group(0), key[head.end():]  # `parts[0].name`
+            if self.labels[label]["kind"] != "generic":
+                raise self.fail(f"`{key}`: indexing is for generic captures", line)
+            return self.path_fact(key, label, line)
         label, fact = key.split(".", 1)
         if label == "graph":
             if any(fact.startswith(p) and len(fact) > len(p)
@@ -688,7 +1203,14 @@ class _Validator:
                                 else f"add `as: {label}` to a step"))
         if self.labels[label]["kind"] is None:  # a broken step's label: its problem is reported
             return
-        facts = vocabulary.FACTS[self.labels[label]["kind"]]
+        kind = self.labels[label]["kind"]
+        facts = vocabulary.FACTS[kind]
+        if kind == "generic" or (kind not in ("caught", "getter", "snapshot", "saver")
+                                 and fact not in facts and not did_you_mean(
+                                     fact.split(".")[0].split("[")[0], facts)):
+            return self.path_fact(key, label, line)  # any attribute path (read at the end)
+        if kind == "snapshot" and fact.startswith("collection.") and len(fact) > 11:
+            return None
         if fact not in facts:
             raise self.fail(f"unknown fact `{fact}` of `{label}` "
                             f"(a {self.labels[label]['kind']})", line,

@@ -91,6 +91,13 @@ def error_matches(expected: dict | None, actual: dict | None) -> bool:
     return True
 
 
+def is_error_fact(fact: str, expected: Any) -> bool:
+    """`L.error` of a `catch` label, expected as null or {type, message, ...} (or a list)."""
+    items = expected if isinstance(expected, list) else [expected]
+    return fact.endswith(".error") and all(
+        e is None or (isinstance(e, dict) and "type" in e) for e in items)
+
+
 def describe_error(error: dict | None) -> Any:
     if error is None:
         return "no error"
@@ -110,6 +117,14 @@ def diff(expect: dict[str, Any], outcome: Outcome) -> list[Mismatch]:
         if fact == "error":
             continue
         actual = outcome.facts.get(fact, MISSING)
+        if is_error_fact(fact, expected):  # a `catch` label's error: the `error:` matcher
+            expected_list = expected if isinstance(expected, list) else [expected]
+            actual_list = actual if isinstance(actual, list) else [actual]
+            if len(expected_list) != len(actual_list) or not all(
+                    error_matches(e, a if isinstance(a, dict) or a is None else {"type": a})
+                    for e, a in zip(expected_list, actual_list)):
+                out.append(Mismatch(fact, expected, actual))
+            continue
         if not match(expected, actual):
             out.append(Mismatch(fact, expected, actual))
     return out

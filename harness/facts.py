@@ -9,6 +9,11 @@ handed in, never imported here. Keep it free of imports from the harness.
 MAX_MESSAGE = 4000
 
 
+class Many(list):
+    """The values of a label captured more than once (in a loop, a function body, several
+    places), in program order: not to be confused with one captured list."""
+
+
 def describe_value(value):
     """A JSON-safe description of a fetched value."""
     if hasattr(value, "tolist"):
@@ -158,12 +163,15 @@ def late_facts(tf, captured, kinds):
     """The facts of the captures of LATE_KINDS, taken now (a list per capture inside a loop)."""
     out = {}
     for label in sorted(captured):
-        if kinds[label] not in LATE_KINDS:
+        kind = kinds[label]
+        if kind not in LATE_KINDS and kind != "generic":
             continue
         objs = captured[label]
-        for obj in (objs if isinstance(objs, list) else [objs]):
-            for name, value in facts_of(tf, kinds[label], obj).items():
-                if isinstance(objs, list):
+        for obj in (objs if isinstance(objs, Many) else [objs]):
+            facts = generic_facts(tf, obj, late=True) if kind == "generic" else \
+                facts_of(tf, kind, obj)
+            for name, value in facts.items():
+                if isinstance(objs, Many):
                     out.setdefault(label + "." + name, []).append(value)
                 else:
                     out[label + "." + name] = value
@@ -337,16 +345,19 @@ def values(tf, captured, kinds, labels):
         with tf.Session() as sess:
             variables = tf.global_variables() + tf.local_variables()
             for label, objs in captured.items():
-                for obj in (objs if isinstance(objs, list) else [objs]):
+                for obj in (objs if isinstance(objs, Many) else [objs]):
                     # Variables outside the standard collections need initializing too.
-                    if kinds[label] == "variable" and hasattr(obj, "initializer") \
+                    kind = classify(tf, obj) if kinds[label] == "generic" else kinds[label]
+                    if kind == "variable" and hasattr(obj, "initializer") \
                             and not any(obj is v for v in variables):
                         variables.append(obj)
             sess.run(tf.variables_initializer(variables))
             for label in wanted:
                 objs = captured[label]
-                fetched = [_fetch(sess, o) for o in (objs if isinstance(objs, list) else [objs])]
-                out[label + ".value"] = fetched if isinstance(objs, list) else fetched[0]
+                fetched = [o if kinds[label] == "generic" and (
+                    o is None or isinstance(o, (str, bool, int, float))) else _fetch(sess, o)
+                    for o in (objs if isinstance(objs, Many) else [objs])]
+                out[label + ".value"] = fetched if isinstance(objs, Many) else fetched[0]
     except Exception as e:
         for label in wanted:
             out.setdefault(label + ".value", "<unavailable: %s>" % type(e).__name__)
@@ -370,3 +381,198 @@ def error_message(exc):
 
 def error_bases(exc):
     return [c.__name__ for c in type(exc).__mro__[1:] if c is not object]
+
+
+# --- generic captures: the kind decided by the object, attribute-path facts, snapshots -----------
+
+_PATH_RE = None
+
+
+def parse_path(path):
+    """`w.parts[0]['k']` -> ("w", [("attr", "parts"), ("index", 0), ("key", "k")]); ValueError
+    when it is no path. No dunder attributes (policy.py refuses more: the validator checks)."""
+    import re
+    global _PATH_RE
+    if _PATH_RE is None:
+        _PATH_RE = re.compile(r"\.([A-Za-z_][A-Za-z0-9_]*)|\[(-?[0-9]+)\]|\['([^'\\]*)'\]"
+                              r'|\["([^"\\]*)"\]')
+    head = re.match(r"[A-Za-z_][A-Za-z0-9_]*", path or "")
+    if head is None:
+        raise ValueError("a path starts with a label (a Python identifier)")
+    steps, pos = [], head.end()
+    while pos < len(path):
+        m = _PATH_RE.match(path, pos)
+        if m is None:
+            raise ValueError("cannot read `%s` (after `%s`): write .NAME, [INT] or ['KEY']"
+                             % (path[pos:], path[:pos]))
+        attr, index, key1, key2 = m.groups()
+        if attr is not None:
+            if attr.startswith("__"):
+                raise ValueError("no dunder attributes (`%s`)" % attr)
+            steps.append(("attr", attr))
+        elif index is not None:
+            steps.append(("index", int(index)))
+        else:
+            steps.append(("key", key1 if key1 is not None else key2))
+        pos = m.end()
+    return head.group(0), steps
+
+
+def _mro_names(obj):
+    return [c.__name__ for c in type(obj).__mro__]
+
+
+def classify(tf, obj):
+    """The kind of a generic capture, from the object (docs/case-format.md)."""
+    if isinstance(obj, (list, tuple)):
+        return "list"
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return "value"
+    names = _mro_names(obj)
+    if isinstance(obj, tf.Variable) or "PartitionedVariable" in names or "Variable" in names:
+        return "variable"
+    if isinstance(obj, tf.Tensor):
+        return "tensor"
+    if isinstance(obj, tf.Operation):
+        return "op"
+    if isinstance(obj, tf.VariableScope):
+        return "scope"
+    if "Template" in names:
+        return "template"
+    if "Layer" in names:
+        return "layer"
+    if "Optimizer" in names or "OptimizerV2" in names:
+        return "optimizer"
+    return "object"
+
+
+FACT_GETTERS.update({
+    "generic": (),  # facts_of(classify(obj)) instead: see generic_facts
+    "value": (("value", lambda tf, o: o),),
+    "object": (("class", lambda tf, o: type(o).__name__),),
+})
+
+
+def generic_facts(tf, obj, late):
+    """The facts of a generic capture: its runtime kind's curated facts (those of LATE_KINDS only
+    when `late`, the others only when not); a list's: each element's, as lists."""
+    kind = classify(tf, obj)
+    if kind == "list":
+        per = [generic_facts(tf, o, late) for o in obj]
+        names = []
+        for facts in per:
+            names += [n for n in facts if n not in names]
+        return dict((n, [f.get(n) for f in per]) for n in names)
+    if (kind in LATE_KINDS) != bool(late):
+        return {}
+    return facts_of(tf, kind, obj)
+
+
+def to_json(tf, value, depth=0):
+    """An attribute-path fact as JSON: TensorShape -> list, DType -> name, variables, tensors and
+    ops -> their name, lists and string-keyed dicts mapped, others -> "<ClassName>" (never a repr
+    with an address)."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if depth > 8:
+        return "<%s>" % type(value).__name__
+    if isinstance(value, (list, tuple)):
+        return [to_json(tf, v, depth + 1) for v in value]
+    if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+        return dict((k, to_json(tf, v, depth + 1)) for k, v in value.items())
+    if isinstance(value, tf.TensorShape):
+        return None if value.ndims is None else [d if d is None else int(d)
+                                                 for d in value.as_list()]
+    if isinstance(value, tf.DType):
+        return value.name
+    names = _mro_names(value)
+    if "Dimension" in names:
+        return value.value
+    if classify(tf, value) in ("variable", "tensor", "op") or "Graph" in names:
+        name = getattr(value, "name", None)
+        if isinstance(name, str):
+            return name
+    if hasattr(value, "tolist") and type(value).__module__.split(".")[0] == "numpy":
+        return describe_value(value)
+    return "<%s>" % type(value).__name__
+
+
+def path_fact(tf, obj, steps):
+    for kind, key in steps:
+        obj = getattr(obj, key) if kind == "attr" else obj[key]
+    return to_json(tf, obj)
+
+
+def path_facts(tf, captured, paths):
+    """`LABEL.PATH` facts read at the end of the program (a list for a label captured several
+    times); what cannot be read is `<unavailable: ERROR>`."""
+    out = {}
+    for key in paths:
+        label, steps = parse_path(key)
+        if label not in captured:
+            continue
+        objs = captured[label]
+        values_ = []
+        for obj in (objs if isinstance(objs, Many) else [objs]):
+            try:
+                values_.append(path_fact(tf, obj, steps))
+            except Exception as e:
+                values_.append("<unavailable: %s>" % type(e).__name__)
+        out[key] = values_ if isinstance(objs, Many) else values_[0]
+    return out
+
+
+class Snapshot(object):
+    """The graph's facts at one point of the program (a `snapshot` step)."""
+
+    def __init__(self, tf):
+        graph = tf.get_default_graph()
+
+        def names(key):
+            return [getattr(v, "name", str(v)) for v in graph.get_collection(key)]
+        self.global_variables = names(tf.GraphKeys.GLOBAL_VARIABLES)
+        self.trainable_variables = names(tf.GraphKeys.TRAINABLE_VARIABLES)
+        self.local_variables = names(tf.GraphKeys.LOCAL_VARIABLES)
+        self.ops = [op.name for op in graph.get_operations()]
+        self.variable_scope = tf.get_variable_scope().name
+        self.name_scope = graph.get_name_scope()
+        self.collections = dict((k[len("graph.collection."):], v)
+                                for k, v in collection_facts(graph).items())
+
+
+def tfscope_snapshot(tf):
+    return Snapshot(tf)
+
+
+def _snapshot_facts(tf, o):
+    return o
+
+
+def _error_fact(tf, exc):
+    if exc is None:
+        return None
+    return {"type": type(exc).__name__, "message": error_message(exc),
+            "bases": error_bases(exc)}
+
+
+FACT_GETTERS.update({
+    "snapshot": tuple((name, (lambda n: lambda tf, o: getattr(o, n))(name)) for name in (
+        "global_variables", "trainable_variables", "local_variables", "ops", "variable_scope",
+        "name_scope")),
+    "caught": (("error", _error_fact),),
+})
+
+
+def capture_facts(tf, kind, obj):
+    """The facts recorded when `obj` is captured as `kind` (the validator's kind of its label)."""
+    if kind == "generic":
+        return generic_facts(tf, obj, late=False)
+    if kind in LATE_KINDS:
+        return {}
+    out = facts_of(tf, kind, obj)
+    if kind == "snapshot":
+        for name, items in sorted(obj.collections.items()):
+            out["collection." + name] = items
+    return out

@@ -1,4 +1,503 @@
-"""The generic step language (docs: notes on issue 14, docs/case-format.md)."""
+"""The generic step language: any public TF API call, methods and attributes of captures, Python
+operators, context managers, functions, classes, expected exceptions and graph snapshots, still as
+data (the design: docs/case-format.md, "Generic steps").
 
-STEPS = {}
-FACTS = {}
+One source of truth for the grammar (operators, value forms, the reserved keys), the evaluation of
+values inside TF (the worker) and their rendering as Python (report, show, export). Validation
+(cases.py) walks the written YAML with its lines and uses the tables and parsers here. Shared by
+the harness and the worker: Python 3.6+ with the standard library only; TensorFlow is handed in.
+
+Normalised values (what validation produces, what the worker and the renderer read):
+  null/bool/int/float/str, [V...]         Python literals and lists
+  {"ref": "w.parts[0].name"}              a capture (or a def parameter) and a path from it
+  {"tf": "train.AdamOptimizer"}           an API object (the runtime's TF1 API)
+  {"call": CALLEE, "args": [V | {"*": V}], "kwargs": {NAME: V, "**": V}}
+  {"op": "+", "args": [A, B]}             a Python operator
+  {"slice": [A, B, C]}, {"tuple": [...]}, {"dict": {K: V}}, {"ellipsis": null}
+"""
+
+import inspect
+import operator
+import re
+
+try:
+    from . import facts as _factlib
+    from .argtypes import ArgType
+except ImportError:  # no parent package: the worker's copies, beside it
+    import facts as _factlib
+    from argtypes import ArgType
+
+IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+API_RE = re.compile(r"^tf(\.[A-Za-z_][A-Za-z0-9_]*)+$")
+parse_path = _factlib.parse_path  # "LABEL.a[0]['k']" -> (LABEL, [("attr", "a"), ...])
+
+# --- operators -----------------------------------------------------------------------------------
+# name -> (arity, function, Python template). `-` and `+` with one argument are neg and pos.
+BINARY = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "//": operator.floordiv, "%": operator.mod, "**": operator.pow, "@": operator.matmul,
+    "&": operator.and_, "|": operator.or_, "^": operator.xor, "<": operator.lt,
+    "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
+    "!=": operator.ne, "is": operator.is_, "is_not": operator.is_not,
+    "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b, "getitem": operator.getitem,
+}
+BINARY_PY = {"is_not": "is not", "not_in": "not in"}
+UNARY = {"~": operator.invert, "neg": operator.neg, "pos": operator.pos, "abs": abs,
+         "not": operator.not_, "-": operator.neg, "+": operator.pos}
+UNARY_PY = {"~": "~%s", "neg": "-%s", "pos": "+%s", "abs": "abs(%s)", "not": "not %s",
+            "-": "-%s", "+": "+%s"}
+OPERATORS = tuple(BINARY) + tuple(k for k in UNARY if k not in BINARY)
+
+
+def arities(op):
+    """How many arguments an operator takes: (1,), (2,) or (1, 2)."""
+    return tuple(n for n, table in ((1, UNARY), (2, BINARY)) if op in table)
+
+
+# The keys of the special value mappings, and of a nested call.
+VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis")
+CALL_KEYS = ("call", "args", "kwargs")
+# Keys of every step's mapping besides its arguments.
+RESERVED = ("as", "catch")
+# The generic steps' kinds (the step key itself, or `tf.PATH` / `LABEL.PATH` for `invoke`).
+KINDS = ("invoke", "let", "with", "enter", "exit", "set", "def", "return", "class", "snapshot")
+
+
+# --- policy (harness/policy.py, by the API helper): refused again at run time -------------------
+
+def _policy():
+    try:
+        from . import policy
+    except ImportError:
+        try:
+            import policy
+        except ImportError:  # not there yet: refuse by the grammar alone (no dunders)
+            return None
+    return policy
+
+
+class Refused(Exception):
+    """A name, attribute, method or object the policy refuses (file IO, subprocesses, ...)."""
+
+
+class NotAvailable(AttributeError):
+    """An API name this runtime's TensorFlow does not have (e.g. tf.layers on Keras 3)."""
+
+
+def check_attribute(owner, name):
+    if name.startswith("__"):
+        raise Refused("attribute `%s` is refused: no dunder attributes" % name)
+    policy = _policy()
+    if policy is None:
+        return
+    reason = policy.refused_attribute(name)
+    if reason is None and owner is not None:
+        for cls in type(owner).__mro__:
+            reason = policy.refused_method(cls.__name__, name)
+            if reason:
+                break
+    if reason:
+        raise Refused("attribute `%s` is refused: %s" % (name, reason))
+
+
+def check_object(obj, what):
+    policy = _policy()
+    refused_object = getattr(policy, "refused_object", None)
+    reason = refused_object(obj) if refused_object is not None else None
+    if reason:
+        raise Refused("%s is refused: %s" % (what, reason))
+    return obj
+
+
+# --- evaluation (the worker) ---------------------------------------------------------------------
+
+def resolve_api(tf, path, version=""):
+    """`train.AdamOptimizer` -> the object of the runtime's TF1 API (tf, or tf.compat.v1)."""
+    full = "tf." + path
+    policy = _policy()
+    reason = policy.refused(full) if policy is not None else None
+    if reason:
+        raise Refused("%s is refused: %s" % (full, reason))
+    obj = tf
+    done = "tf"
+    for part in path.split("."):
+        check_attribute(None, part)
+        try:
+            obj = getattr(obj, part)
+        except AttributeError:
+            raise NotAvailable("%s is not available in TensorFlow %s (%s has no `%s`)" % (
+                full, version or getattr(tf, "__version__", "?"), done, part)) from None
+        done += "." + part
+    return check_object(obj, full)
+
+
+def resolve_ref(refs, path):
+    label, steps = parse_path(path)
+    return walk(refs, label, steps)
+
+
+def walk(refs, label, steps):
+    """The object a parsed ref path names (attribute steps checked against the policy)."""
+    if label not in refs:
+        raise NameError("`%s` is not captured (yet)" % label)
+    obj = refs[label]
+    for kind, key in steps:
+        if kind == "attr":
+            check_attribute(obj, key)
+            obj = getattr(obj, key)
+        else:
+            obj = obj[key]
+    return check_object(obj, render_path_steps(label, steps)) if steps else obj
+
+
+def evaluate(tf, value, refs):
+    """A normalised value as the Python object it stands for."""
+    if isinstance(value, list):
+        return [evaluate(tf, v, refs) for v in value]
+    if not isinstance(value, dict):
+        return value
+    (key, arg), = [(k, value[k]) for k in VALUE_KEYS if k in value][:1]
+    if key == "ref":
+        return resolve_ref(refs, arg)
+    if key == "tf":
+        return resolve_api(tf, arg)
+    if key == "call":
+        return call(tf, value, refs)
+    if key == "op":
+        args = [evaluate(tf, a, refs) for a in value["args"]]
+        if len(args) == 1:
+            return UNARY[arg](args[0])
+        return BINARY[arg](args[0], args[1])
+    if key == "slice":
+        return slice(*[evaluate(tf, a, refs) for a in arg])
+    if key == "tuple":
+        return tuple(evaluate(tf, a, refs) for a in arg)
+    if key == "dict":
+        return dict((k, evaluate(tf, v, refs)) for k, v in arg.items())
+    return Ellipsis
+
+
+def arguments(tf, args, kwargs, refs):
+    """Positional and keyword arguments, splats expanded (in the written order)."""
+    positional, keywords = [], {}
+    for a in args or []:
+        if isinstance(a, dict) and "*" in a:
+            positional.extend(evaluate(tf, a["*"], refs))
+        else:
+            positional.append(evaluate(tf, a, refs))
+    for k, v in (kwargs or {}).items():
+        if k == "**":
+            keywords.update(evaluate(tf, v, refs))
+        else:
+            keywords[k] = evaluate(tf, v, refs)
+    return positional, keywords
+
+
+def call(tf, value, refs):
+    fn = evaluate(tf, value["call"], refs)
+    args, kwargs = arguments(tf, value.get("args"), value.get("kwargs"), refs)
+    return fn(*args, **kwargs)
+
+
+class Return(BaseException):
+    """`return: VALUE` ends a def body (BaseException: a `catch` does not swallow it)."""
+
+    def __init__(self, value):
+        BaseException.__init__(self)
+        self.value = value
+
+
+def make_function(tf, name, params, refs, run_body):
+    """A Python function with the written signature (inspect sees it: Keras reads `call`'s
+    parameters) whose body binds the parameters as labels and runs the steps (run_body())."""
+    defaults = {}
+    sig = []
+    kinds = {0: inspect.Parameter.POSITIONAL_OR_KEYWORD, 1: inspect.Parameter.VAR_POSITIONAL,
+             2: inspect.Parameter.VAR_KEYWORD}
+    seen_star = False
+    for p in params:
+        star = p.get("star", 0)
+        kind = kinds[star]
+        if star == 1:
+            seen_star = True
+        elif star == 0 and seen_star:
+            kind = inspect.Parameter.KEYWORD_ONLY
+        if "default" in p:
+            defaults[p["name"]] = evaluate(tf, p["default"], refs)  # at def time, like Python
+            sig.append(inspect.Parameter(p["name"], kind, default=defaults[p["name"]]))
+        else:
+            sig.append(inspect.Parameter(p["name"], kind))
+    signature = inspect.Signature(sig)
+
+    def function(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        saved = dict((p.name, refs.get(p.name, _MISSING)) for p in sig)
+        for p in sig:
+            value = bound.arguments[p.name]
+            refs[p.name] = value
+        try:
+            run_body()
+        except Return as r:
+            return r.value
+        finally:
+            for k, v in saved.items():
+                if v is _MISSING:
+                    refs.pop(k, None)
+                else:
+                    refs[k] = v
+        return None
+    function.__name__ = function.__qualname__ = name
+    function.__signature__ = signature
+    # AutoGraph (tf.layers' __call__ converts `call`) would convert this function and, through
+    # it, the harness's own code: the written body has no Python control flow for it to change.
+    experimental = getattr(getattr(tf, "autograph", None), "experimental", None)
+    do_not_convert = getattr(experimental, "do_not_convert", None)
+    return do_not_convert(function) if do_not_convert is not None else function
+
+
+_MISSING = object()
+
+
+def make_class(name, bases, methods):
+    namespace = dict(methods)
+    namespace["__module__"] = "__main__"  # as the exported script's class
+    return type(name, tuple(bases), namespace)
+
+
+# --- rendering (report, show, export) ------------------------------------------------------------
+
+def render_path(path):
+    return render_path_steps(*parse_path(path))
+
+
+def render_path_steps(label, steps):
+    out = label
+    for kind, key in steps:
+        out += ".%s" % key if kind == "attr" else "[%r]" % (key,)
+    return out
+
+
+def render(value, nested=False):
+    """A normalised value as Python source; `nested`: inside an operator (parenthesise)."""
+    if isinstance(value, list):
+        return "[" + ", ".join(render(v) for v in value) + "]"
+    if not isinstance(value, dict):
+        return repr(value)
+    (key, arg), = [(k, value[k]) for k in VALUE_KEYS if k in value][:1]
+    if key == "ref":
+        return render_path(arg)
+    if key == "tf":
+        return "tf." + arg
+    if key == "call":
+        return render_call(value["call"], value.get("args"), value.get("kwargs"))
+    if key == "op":
+        args = value["args"]
+        if len(args) == 1:
+            out = UNARY_PY[arg] % render(args[0], True)
+            return "(%s)" % out if nested and arg != "abs" else out
+        if arg == "getitem":
+            return "%s[%s]" % (render(args[0], True), render_index(args[1]))
+        out = "%s %s %s" % (render(args[0], True), BINARY_PY.get(arg, arg), render(args[1], True))
+        return "(%s)" % out if nested else out
+    if key == "slice":
+        return "slice(%s)" % ", ".join(render(a) for a in arg)
+    if key == "tuple":
+        if len(arg) == 1:
+            return "(%s,)" % render(arg[0])
+        return "(" + ", ".join(render(a) for a in arg) + ")"
+    if key == "dict":
+        return "{" + ", ".join("%r: %s" % (k, render(v)) for k, v in arg.items()) + "}"
+    return "..."
+
+
+def render_index(value):
+    """A subscript: slices as `a:b:c`, a tuple of them without parentheses."""
+    if isinstance(value, dict) and "slice" in value:
+        parts = ["" if a is None else render(a) for a in value["slice"]]
+        if parts[2:] == [""]:
+            parts = parts[:2]
+        return ":".join(parts)
+    if isinstance(value, dict) and "tuple" in value and value["tuple"]:
+        out = ", ".join(render_index(a) for a in value["tuple"])
+        return out + "," if len(value["tuple"]) == 1 else out
+    return render(value)
+
+
+def render_callee(callee):
+    if isinstance(callee, dict) and ("tf" in callee or "ref" in callee or "call" in callee):
+        return render(callee)
+    return "(%s)" % render(callee)
+
+
+def render_call(callee, args, kwargs):
+    parts = []
+    for a in args or []:
+        parts.append("*" + render(a["*"], True) if isinstance(a, dict) and "*" in a
+                     else render(a))
+    for k, v in (kwargs or {}).items():
+        parts.append("**" + render(v, True) if k == "**" else "%s=%s" % (k, render(v)))
+    return "%s(%s)" % (render_callee(callee), ", ".join(parts))
+
+
+def render_params(params):
+    out = []
+    for p in params:
+        prefix = "*" * p.get("star", 0)
+        out.append(prefix + p["name"] + ("=" + render(p["default"]) if "default" in p else ""))
+    return ", ".join(out)
+
+
+def render_step(step):
+    """One generic step's head as Python: a statement, or the `with`/`def`/`class` line
+    (render.py lays out bodies, captures and `catch`)."""
+    kind, args, label = step["kind"], step.get("args", {}), step.get("as")
+    if kind == "invoke":
+        code = render_call(args["fn"], args.get("args"), args.get("kwargs"))
+        if "do" in step:
+            return "with %s as %s:" % (code, label) if label else "with %s:" % code
+        return "%s = %s" % (label, code) if label else code
+    if kind == "with":
+        code = render(args["value"])
+        return "with %s as %s:" % (code, label) if label else "with %s:" % code
+    if kind == "let":
+        return "%s = %s" % (label, render(args["value"])) if label else render(args["value"])
+    if kind == "enter":
+        code = "%s.__enter__()" % render_callee(args["value"])
+        return "%s = %s" % (label, code) if label else code
+    if kind == "exit":
+        return "%s.__exit__(None, None, None)" % render_callee(args["value"])
+    if kind == "set":
+        return "%s = %s" % (render_path(args["target"]), render(args["value"]))
+    if kind == "return":
+        return "return %s" % render(args.get("value"))
+    if kind == "def":
+        return "def %s(%s):" % (args["name"], render_params(args.get("params", [])))
+    if kind == "class":
+        bases = ", ".join(render(b) for b in args.get("bases", []))
+        return "class %s(%s):" % (args["name"], bases) if bases else "class %s:" % args["name"]
+    if kind == "snapshot":
+        return "%s = tfscope_snapshot(tf)" % label if label else "tfscope_snapshot(tf)"
+    raise ValueError("not a generic step: %s" % kind)
+
+
+# --- the table entries (validation, schema and docs read them; the worker runs them) ------------
+# The generic steps' arguments are checked by cases.py (values need their lines); these entries
+# carry the docs and the schema fragments.
+
+def _no_check(v):
+    return None
+
+
+def _any_tf(tf, v, refs):
+    return evaluate(tf, v, refs)
+
+
+SCHEMA_DEFS = {
+    "value": {"description": "a literal, a list, or one of {ref: PATH}, {tf: API_PATH}, "
+                             "{call: CALLEE, args, kwargs, ...}, {op: OPERATOR, args}, "
+                             "{slice: [a, b, c]}, {tuple: [...]}, {dict: {...}}, "
+                             "{ellipsis: null}",
+              "anyOf": [
+                  {"type": ["null", "boolean", "number", "string"]},
+                  {"type": "array", "items": {"$ref": "#/$defs/value"}},
+                  {"type": "object", "minProperties": 1, "maxProperties": 1,
+                   "additionalProperties": False, "properties": {
+                       "ref": {"type": "string"}, "tf": {"type": "string"},
+                       "slice": {"type": "array", "minItems": 1, "maxItems": 3,
+                                 "items": {"$ref": "#/$defs/value"}},
+                       "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}},
+                       "dict": {"type": "object", "additionalProperties": {
+                           "$ref": "#/$defs/value"}},
+                       "ellipsis": {"type": "null"}}},
+                  {"type": "object", "required": ["op", "args"], "additionalProperties": False,
+                   "properties": {"op": {"enum": list(OPERATORS)},
+                                  "args": {"type": "array", "minItems": 1, "maxItems": 2,
+                                           "items": {"$ref": "#/$defs/value"}}}},
+                  {"type": "object", "required": ["call"], "properties": {
+                      "call": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/value"}]},
+                      "args": {"$ref": "#/$defs/call_args"},
+                      "kwargs": {"$ref": "#/$defs/call_kwargs"}},
+                   "additionalProperties": {"$ref": "#/$defs/value"}}]},
+    "call_args": {"type": "array", "items": {"anyOf": [
+        {"type": "object", "required": ["*"], "additionalProperties": False,
+         "properties": {"*": {"$ref": "#/$defs/value"}}},
+        {"$ref": "#/$defs/value"}]}},
+    "call_kwargs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/value"}},
+}
+_V = {"$ref": "#/$defs/value"}
+VALUE_ANY = ArgType("value", _no_check, _any_tf, render, refs=True, schema=_V)
+REF_PATH = ArgType("ref path", _no_check, _any_tf, render_path,
+                   schema={"type": "string", "pattern": r"^[A-Za-z_][A-Za-z0-9_]*([.\[].*)?$"})
+CALLEE = ArgType("callee", _no_check, _any_tf, render_callee,
+                 schema={"anyOf": [{"type": "string"}, _V]})
+ARGS = ArgType("positional arguments", _no_check, _any_tf, render,
+               schema={"$ref": "#/$defs/call_args"})
+KWARGS = ArgType("keyword arguments", _no_check, _any_tf, render,
+                 schema={"$ref": "#/$defs/call_kwargs"})
+NAME = ArgType("Python name", _no_check, _any_tf, repr,
+               schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
+PARAMS = ArgType("parameters", _no_check, _any_tf, render_params, schema={
+    "type": "array", "items": {"anyOf": [
+        {"type": "string", "pattern": r"^\*{0,2}[A-Za-z_][A-Za-z0-9_]*$"},
+        {"type": "object", "required": ["name"], "additionalProperties": False,
+         "properties": {"name": {"type": "string"}, "default": _V}}]}})
+BASES = ArgType("base classes", _no_check, _any_tf, render, schema={
+    "type": "array", "items": {"type": "string"}})
+
+
+class GenericStep(object):
+    """A generic step's table entry: like curated.Step for validation, schema and docs."""
+
+    def __init__(self, kind, args, doc, required=(), body=False, captures="generic",
+                 label_required=False, body_required=False):
+        self.kind, self.args, self.doc = kind, list(args), doc
+        self.required, self.body, self.captures = tuple(required), body, captures
+        self.label_required, self.body_required = label_required, body_required
+        self.test_only, self.generic, self.call = False, True, kind
+        self.run = lambda tf, kw: None  # the worker runs generic steps itself (worker.Run)
+        self.render = lambda args: render_step({"kind": kind, "args": args})
+
+    @property
+    def arg_names(self):
+        return [name for name, _ in self.args]
+
+    def arg_type(self, name):
+        return dict(self.args)[name]
+
+
+_CALL_ARGS = [("fn", CALLEE), ("args", ARGS), ("kwargs", KWARGS)]
+STEPS = {s.kind: s for s in [
+    GenericStep("invoke", _CALL_ARGS, "LABEL = FN(*args, **kwargs); with `do:`, "
+                "`with FN(...) as LABEL:`. Also spelt `tf.API_PATH: {...}` and "
+                "`LABEL.PATH: {...}`", required=("fn",), body=True),
+    GenericStep("let", [("value", VALUE_ANY)], "LABEL = VALUE", required=("value",)),
+    GenericStep("with", [("value", VALUE_ANY)], "with VALUE as LABEL:", required=("value",),
+                body=True),
+    GenericStep("enter", [("value", VALUE_ANY)], "LABEL = VALUE.__enter__()",
+                required=("value",)),
+    GenericStep("exit", [("value", VALUE_ANY)], "VALUE.__exit__(None, None, None)",
+                required=("value",), captures=None),
+    GenericStep("set", [("target", REF_PATH), ("value", VALUE_ANY)], "TARGET = VALUE",
+                required=("target", "value"), captures=None),
+    GenericStep("def", [("name", NAME), ("params", PARAMS)],
+                "def NAME(PARAMS): BODY (captured as LABEL, or as NAME)", required=("name",),
+                body=True),
+    GenericStep("return", [("value", VALUE_ANY)], "return VALUE (ends a def body)",
+                captures=None),
+    GenericStep("class", [("name", NAME), ("bases", BASES)],
+                "class NAME(BASES): METHODS (def steps; captured as LABEL, or as NAME)",
+                required=("name",), body=True),
+    GenericStep("snapshot", [], "LABEL = the graph's facts at this point",
+                label_required=True, captures="snapshot"),
+]}
+
+# Facts of a snapshot, recorded when it is taken (facts.py's getters), and of a `catch` label.
+FACTS = {
+    "generic": (),  # the facts of the kind the object shows at run time, and any LABEL.PATH
+    "value": ("value",),
+    "object": ("class",),
+    "snapshot": ("global_variables", "trainable_variables", "local_variables", "ops",
+                 "variable_scope", "name_scope", "collection.NAME"),
+    "caught": ("error",),
+}

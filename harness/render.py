@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import generic
 from . import steps as vocabulary
 from .cases import Case
 from .errors import escape_controls
@@ -26,9 +27,18 @@ INDENT = "    "
 Hook = Callable[[dict, str], list[str]]
 
 
+def has_body(step: dict) -> bool:
+    spec = vocabulary.STEPS[step["kind"]]
+    if getattr(spec, "generic", False):
+        return "do" in step
+    return spec.body
+
+
 def statement(step: dict) -> str:
     """The head of one step: the call with its target, without the body."""
     spec = vocabulary.STEPS[step["kind"]]
+    if getattr(spec, "generic", False):
+        return generic.render_step(step)
     call = spec.render(step.get("args", {}))
     label = step.get("as")
     if spec.kind == "repeat":
@@ -48,20 +58,54 @@ def program_lines(program: list[dict], hook: Hook | None = None, depth: int = 0
                   ) -> list[tuple[str, dict | None]]:
     """The program as (line, step it belongs to) pairs; nested bodies indent, empty ones `pass`."""
     out: list[tuple[str, dict | None]] = []
-    pad = INDENT * depth
     for step in program:
-        label = step.get("as")
-        if step["kind"] == "template":
-            out += _template_lines(step, hook, depth)
-            continue
-        out += [((pad + line) if line else "", step) for line in statement(step).split("\n")]
-        extra = [(pad + (INDENT if vocabulary.STEPS[step["kind"]].body else "") + line, step)
-                 for line in (hook(step, label) if hook and label else [])]
-        if vocabulary.STEPS[step["kind"]].body:
-            body = extra + program_lines(step.get("do", []), hook, depth + 1)
-            out += body or [(pad + INDENT + "pass", step)]
+        if "catch" in step:
+            out += _catch_lines(step, hook, depth)
         else:
-            out += extra
+            out += _step_lines(step, hook, depth)
+    return out
+
+
+def _step_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, dict | None]]:
+    pad, label = INDENT * depth, step.get("as")
+    if step["kind"] == "template":
+        return _template_lines(step, hook, depth)
+    if step["kind"] in ("def", "class"):
+        return _definition_lines(step, hook, depth)
+    out = [((pad + line) if line else "", step) for line in statement(step).split("\n")]
+    extra = [(pad + (INDENT if has_body(step) else "") + line, step)
+             for line in (hook(step, label) if hook and label else [])]
+    if has_body(step):
+        body = extra + program_lines(step.get("do", []), hook, depth + 1)
+        out += body or [(pad + INDENT + "pass", step)]
+    else:
+        out += extra
+    return out
+
+
+def _definition_lines(step: dict, hook: Hook | None, depth: int
+                      ) -> list[tuple[str, dict | None]]:
+    """`def NAME(...):` / `class NAME(...):` and the body; then `LABEL = NAME` (when the label
+    differs) and the capture."""
+    pad, label, name = INDENT * depth, step.get("as"), step["args"]["name"]
+    out = [(pad + statement(step), step)]
+    out += program_lines(step.get("do", []), hook, depth + 1) or [(pad + INDENT + "pass", step)]
+    if label and label != name:
+        out.append((pad + f"{label} = {name}", step))
+    out += [(pad + line, step) for line in (hook(step, label) if hook and label else [])]
+    return out
+
+
+def _catch_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, dict | None]]:
+    """`catch: L`: the step inside `try:`; L is the exception, or None when there was none."""
+    pad, caught = INDENT * depth, step["catch"]
+    out = [(pad + "try:", step)]
+    out += _step_lines(step, hook, depth + 1)
+    out += [(pad + "except Exception as tfscope_error:", step),
+            (pad + INDENT + f"{caught} = tfscope_error", step),
+            (pad + "else:", step),
+            (pad + INDENT + f"{caught} = None", step)]
+    out += [(pad + line, step) for line in (hook(step, caught) if hook else [])]
     return out
 
 
@@ -92,7 +136,7 @@ def comment(text: str, width: int = 96) -> list[str]:
 
 
 # Functions of harness/facts.py that some steps render to (custom getters, checkpoint listing).
-HELPERS = ("tfscope_getter", "tfscope_checkpoint")
+HELPERS = ("tfscope_getter", "tfscope_checkpoint", "tfscope_snapshot")
 
 
 def python_code(case: Case) -> str:
@@ -151,6 +195,8 @@ KINDS = @@KINDS@@  # label -> what it captures
 MULTI = @@MULTI@@  # labels captured inside a loop: one value per execution
 VALUES = @@VALUES@@  # labels whose value is asked for (needs running the initializers)
 LATE_KINDS = @@LATE_KINDS@@  # kinds whose facts are taken when the program ends
+PATHS = @@PATHS@@  # LABEL.PATH facts asked for (read when the program ends)
+PROGRAM_LINES = @@PROGRAM_LINES@@  # lines of program(), from its `def`
 
 
 @@FACTS@@
@@ -161,19 +207,19 @@ class Recorder(object):
         self.facts, self.captured = {}, {}
 
     def __call__(self, label, obj):
-        late = KINDS[label] in LATE_KINDS  # their facts are taken at the end (graph_facts)
-        for name, value in ({} if late else facts_of(tf, KINDS[label], obj)).items():
+        # LATE_KINDS' facts are taken at the end (graph_facts); generic captures by their class
+        for name, value in capture_facts(tf, KINDS[label], obj).items():
             if label in MULTI:
                 self.facts.setdefault(label + "." + name, []).append(value)
             else:
                 self.facts[label + "." + name] = value
         if label in MULTI:
-            self.captured.setdefault(label, []).append(obj)
+            self.captured.setdefault(label, Many()).append(obj)
         else:
             self.captured[label] = obj
 
     def graph_facts(self):
-@@LATE@@        self.facts.update(graph_facts(tf))
+@@LATE@@@@PATHS_CALL@@        self.facts.update(graph_facts(tf))
 
     def values(self):
 @@VALUES_CALL@@
@@ -181,11 +227,12 @@ class Recorder(object):
 def describe_error(exc):
     """The exception, and the step of program() that raised it (from the traceback)."""
     lineno, tb = None, exc.__traceback__
+    first = program.__code__.co_firstlineno
     while tb is not None:
-        # program(), or a template's function defined inside it (its lines count the same way)
+        # program(), or a function defined inside it (its lines count the same way)
         code = tb.tb_frame.f_code
-        if code is program.__code__ or (code.co_filename == program.__code__.co_filename
-                                        and code.co_name.startswith("_fn_")):
+        if code.co_filename == program.__code__.co_filename and \
+                first <= tb.tb_lineno <= first + PROGRAM_LINES:
             lineno = tb.tb_lineno
         tb = tb.tb_next
     path, label, line = STEP_LINES.get(
@@ -254,14 +301,21 @@ def export_script(case: Case) -> str:
              "JSON); with `--json` (or TFSCOPE_JSON=1), one line of JSON, {\"facts\": {...}, "
              "\"error\": null or {...}}: the facts tfscope's worker records for the case."]
     program_text = "\n".join(line for line, _ in lines)
-    late = sorted({k for k in kinds.values() if k in LATE_KINDS})
-    roots = {"facts_of", "graph_facts", "error_message", "error_bases"}
+    captured = set(kinds.values())
+    if "generic" in captured:  # the kind shows at run time: any kind's getters may be needed
+        captured |= set(vocabulary.FACTS)
+    late = sorted({k for k in captured if k in LATE_KINDS})
+    roots = {"capture_facts", "graph_facts", "error_message", "error_bases", "Many"}
     roots |= {"late_facts"} if late else set()
+    roots |= {"path_facts"} if case.path_facts() else set()
     roots |= {"values"} if case.value_labels() else set()
     roots |= {h for h in HELPERS if h + "(" in program_text}
     text = SCRIPT_HEAD.replace("@@COMMENT@@", "\n".join(comment_block(head)))
     text = text.replace("@@PROGRAM@@", program_text)
-    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, set(kinds.values())))
+    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, captured))
+    tail = tail.replace("@@PATHS_CALL@@", "        self.facts.update(path_facts(tf, self.captured, "
+                        "[k for k in PATHS if k not in self.facts]))\n"
+                        if case.path_facts() else "")
     tail = tail.replace("@@LATE@@", "        self.facts.update(late_facts(tf, self.captured, "
                         "KINDS))\n" if late else "")
     tail = tail.replace("@@VALUES_CALL@@", "        self.facts.update(values(tf, self.captured, "
@@ -269,7 +323,9 @@ def export_script(case: Case) -> str:
     tail = tail.replace("@@STEP_LINES@@", "{\n" + "".join(
         f"    {k!r}: {_py_literal(v)},\n" for k, v in step_lines.items()) + "}")
     for token, value in (("@@KINDS@@", kinds), ("@@MULTI@@", multi),
-                         ("@@VALUES@@", case.value_labels()), ("@@LATE_KINDS@@", late)):
+                         ("@@VALUES@@", case.value_labels()), ("@@LATE_KINDS@@", late),
+                         ("@@PATHS@@", case.path_facts()),
+                         ("@@PROGRAM_LINES@@", len(lines) + 1)):
         tail = tail.replace(token, _py_literal(value))
     return text + tail.lstrip("\n")
 

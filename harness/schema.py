@@ -46,12 +46,14 @@ def argument_schema(step: vocabulary.Step) -> dict:
         properties[name] = dict(argtype.schema, description=argtype.name)
     if step.captures:
         properties["as"] = label_schema()
+    properties["catch"] = dict(label_schema(), description="go on after an exception of the "
+                               "step; LABEL.error is it ({type, message, bases}) or null")
     mapping = {"type": "object", "additionalProperties": False, "properties": properties}
     required = list(step.required) + (["as"] if step.label_required else [])
     if required:
         mapping["required"] = required
     options: list[dict] = [mapping]
-    if step.args and set(required) <= {step.args[0][0]}:
+    if step.args and set(required) <= {step.args[0][0]} and not getattr(step, "generic", 0):
         # The shorthand: anything but a mapping (or null: no arguments) is the first argument.
         options.append({"allOf": [{"not": {"type": ["object", "null"]}},
                                   step.args[0][1].schema]})
@@ -67,6 +69,41 @@ def step_schema(step: vocabulary.Step) -> dict:
                             "description": "the steps run inside (a loop body for repeat)"}
     return {"type": "object", "additionalProperties": False, "required": [step.kind],
             "properties": properties, "description": step.doc}
+
+
+def call_step_schema() -> dict:
+    """`tf.API_PATH: ...` and `LABEL.PATH: ...`: a call written under its callee's name."""
+    call = {"anyOf": [
+        {"type": "null"},
+        {"not": {"type": ["object", "null"]}, "$ref": "#/$defs/value",
+         "description": "the one positional argument"},
+        {"type": "object", "properties": {
+            "args": ref("call_args"), "kwargs": ref("call_kwargs"), "as": label_schema(),
+            "catch": label_schema()},
+         "additionalProperties": ref("value"),
+         "description": "args, kwargs, and any other key: a keyword argument"}]}
+    names = [n for n in _api_names()]
+    api_key = {"type": "string", "pattern": r"^tf(\.[A-Za-z_][A-Za-z0-9_]*)+" + END}
+    if names:
+        api_key = {"anyOf": [{"enum": names}, api_key]}  # completion offers the index's names
+    return {"type": "object", "minProperties": 1, "maxProperties": 2,
+            "description": "call an API function or class (tf.PATH) or a method of a capture "
+                           "(LABEL.PATH); with `do:`, enter its result",
+            "properties": {"do": {"type": "array", "items": ref("step")}},
+            "patternProperties": {
+                r"^tf\.": call,
+                r"^[A-Za-z_][A-Za-z0-9_]*[.\[]": call},
+            "additionalProperties": False,
+            "propertyNames": {"anyOf": [{"const": "do"}, api_key,
+                                        {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*[.\[]"}]}}
+
+
+def _api_names() -> list[str]:
+    try:
+        from . import api
+    except ImportError:  # the API index is not there yet
+        return []
+    return sorted(api.names()) if api.runtimes() else []
 
 
 def fact_patterns() -> dict:
@@ -133,7 +170,8 @@ def build() -> dict:
         "case": {"type": "object", "additionalProperties": False,
                  "required": ["id", "title", "source", "program", "expect"],
                  "properties": case_properties},
-        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps]},
+        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps] + [ref("step_call")]},
+        "step_call": call_step_schema(),
         **{"step_" + s.kind: step_schema(s) for s in user_steps},
         "facts": {"type": "object", "additionalProperties": False,
                   "properties": {"error": {"anyOf": [{"type": "null"}, error]}},

@@ -24,6 +24,8 @@ except ImportError:  # no parent package: the worker's copies, beside it
 globals().update({k: v for k, v in vars(argtypes).items() if not k.startswith("__")})
 Step, convert_args, render_args = curated.Step, curated.convert_args, curated.render_args
 template_function, template_result = curated.template_function, curated.template_result
+SCHEMA_DEFS = dict(argtypes.SCHEMA_DEFS)
+SCHEMA_DEFS.update(generic.SCHEMA_DEFS)
 
 STEPS = dict(curated.STEPS)
 STEPS.update(generic.STEPS)

@@ -15,6 +15,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import facts as factlib  # noqa: E402
+import generic  # noqa: E402
 import steps as vocabulary  # noqa: E402
 
 PROTOCOL = 1
@@ -68,15 +69,14 @@ class Run(object):
         self.refs[label] = obj
         self.kinds[label] = kind
         # The facts of LATE_KINDS are taken when the program ends.
-        late = kind in factlib.LATE_KINDS
-        for name, value in ({} if late else factlib.facts_of(self.tf, kind, obj)).items():
+        for name, value in factlib.capture_facts(self.tf, kind, obj).items():
             key = label + "." + name
             if step.get("multi"):
                 self.facts.setdefault(key, []).append(value)
             else:
                 self.facts[key] = value
         if step.get("multi"):
-            self.captured.setdefault(label, []).append(obj)
+            self.captured.setdefault(label, factlib.Many()).append(obj)
         else:
             self.captured[label] = obj
 
@@ -85,7 +85,22 @@ class Run(object):
             self.run_step(step)
 
     def run_step(self, step):
+        if "catch" not in step:
+            return self.run_one(step)
+        # `catch: L`: an exception of the step (or its body) is L's; the program goes on.
+        try:
+            self.run_one(step)
+        except Exception as e:
+            caught = e
+        else:
+            caught = None
+        self.capture({"as": step["catch"], "multi": step.get("catch_multi")}, "caught", caught)
+
+    def run_one(self, step):
         spec = vocabulary.STEPS[step["kind"]]
+        if getattr(spec, "generic", False):
+            self.step = step
+            return self.run_generic(step)
         if spec.test_only and not self.test_steps:
             raise RuntimeError("test-only step %r is not enabled" % spec.kind)
         self.step = step
@@ -106,6 +121,69 @@ class Run(object):
             self.capture(step, spec.captures, entered)
             self.run_steps(step.get("do", []))
         self.step = step
+
+    def run_generic(self, step):
+        """A step of the generic language (generic.py evaluates its values)."""
+        tf, kind, args = self.tf, step["kind"], step.get("args", {})
+        value = None
+        if kind == "invoke":
+            fn = generic.evaluate(tf, args["fn"], self.refs)
+            positional, keywords = generic.arguments(tf, args.get("args"), args.get("kwargs"),
+                                                     self.refs)
+            value = fn(*positional, **keywords)
+        elif kind in ("let", "with", "enter", "exit"):
+            value = generic.evaluate(tf, args["value"], self.refs)
+        if kind in ("with",) or (kind == "invoke" and "do" in step):
+            with value as entered:
+                self.capture(step, step.get("captures", "generic"), entered)
+                self.run_steps(step.get("do", []))
+            self.step = step
+            return
+        if kind == "enter":
+            value = value.__enter__()
+        elif kind == "exit":
+            value.__exit__(None, None, None)
+            return
+        elif kind == "set":
+            label, path = generic.parse_path(args["target"])
+            owner = generic.walk(self.refs, label, path[:-1])
+            new = generic.evaluate(tf, args["value"], self.refs)
+            what, key = path[-1]
+            if what == "attr":
+                generic.check_attribute(owner, key)
+                setattr(owner, key, new)
+            else:
+                owner[key] = new
+            return
+        elif kind == "return":
+            raise generic.Return(generic.evaluate(tf, args.get("value"), self.refs))
+        elif kind == "def":
+            value = self.function(step)
+        elif kind == "class":
+            bases = [generic.evaluate(tf, b, self.refs) for b in args.get("bases", [])]
+            methods = dict((d["args"]["name"], self.function(d)) for d in step.get("do", []))
+            value = generic.make_class(args["name"], bases, methods)
+        elif kind == "snapshot":
+            value = factlib.Snapshot(tf)
+            self.capture(step, "snapshot", value)
+            return
+        self.capture(step, step.get("captures", "generic"), value)
+
+    def function(self, step):
+        """A `def` step as a Python function: each call runs its body with the parameters bound
+        as labels; what follows the call belongs to the calling step again."""
+        body = step.get("do", [])
+
+        def run_body():
+            calling = self.step
+            try:
+                self.run_steps(body)
+            except generic.Return:
+                self.step = calling
+                raise
+            self.step = calling
+        return generic.make_function(self.tf, step["args"]["name"],
+                                     step["args"].get("params", []), self.refs, run_body)
 
     def template_function(self, template):
         """The body of a `template` step as a function: runs its steps each time it is called and
@@ -147,6 +225,9 @@ def run_case(tf, request):
             error = describe_error(e, run.step)
         facts = dict(run.facts)
         facts.update(factlib.late_facts(tf, run.captured, run.kinds))
+        # LABEL.PATH facts the case asks for, except curated facts of the object's kind.
+        paths = [k for k in request.get("paths", []) if k not in facts]
+        facts.update(factlib.path_facts(tf, run.captured, paths))
         facts.update(factlib.graph_facts(tf))
         facts.update(run.values(request.get("values", [])))
     return {"id": request.get("id"), "facts": facts, "error": error,
