@@ -92,10 +92,14 @@ def check_attribute(owner, name):
         return
     reason = policy.refused_attribute(name)
     if reason is None and owner is not None:
-        for cls in type(owner).__mro__:
-            reason = policy.refused_method(cls.__name__, name)
-            if reason:
-                break
+        bound = getattr(policy, "refused_bound", None)
+        if bound is not None:
+            reason = bound(owner, name)
+        else:
+            for cls in type(owner).__mro__:
+                reason = policy.refused_method(cls.__name__, name)
+                if reason:
+                    break
     if reason:
         raise Refused("attribute `%s` is refused: %s" % (name, reason))
 
@@ -194,9 +198,30 @@ def arguments(tf, args, kwargs, refs):
 
 
 def call(tf, value, refs):
-    fn = evaluate(tf, value["call"], refs)
-    args, kwargs = arguments(tf, value.get("args"), value.get("kwargs"), refs)
-    return fn(*args, **kwargs)
+    return invoke(tf, value["call"], value.get("args"), value.get("kwargs"), refs)
+
+
+def callee_name(callee):
+    """What the policy's argument checks know a callee by: its API path or its last name."""
+    if isinstance(callee, dict) and "tf" in callee:
+        return "tf." + callee["tf"]
+    if isinstance(callee, dict) and "ref" in callee:
+        label, steps = parse_path(callee["ref"])
+        return steps[-1][1] if steps and steps[-1][0] == "attr" else label
+    return ""
+
+
+def invoke(tf, callee, args, kwargs, refs):
+    """Call a callee with written arguments; the policy sees the real argument values (a Session
+    with a target, ...)."""
+    fn = evaluate(tf, callee, refs)
+    positional, keywords = arguments(tf, args, kwargs, refs)
+    policy = _policy()
+    check = getattr(policy, "refused_arguments", None)
+    reason = check(callee_name(callee), positional, keywords) if check is not None else None
+    if reason:
+        raise Refused("this call is refused: %s" % reason)
+    return fn(*positional, **keywords)
 
 
 class Return(BaseException):

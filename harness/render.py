@@ -208,7 +208,7 @@ class Recorder(object):
 
     def __call__(self, label, obj):
         # LATE_KINDS' facts are taken at the end (graph_facts); generic captures by their class
-        for name, value in capture_facts(tf, KINDS[label], obj).items():
+        for name, value in @@CAPTURE@@.items():
             if label in MULTI:
                 self.facts.setdefault(label + "." + name, []).append(value)
             else:
@@ -305,7 +305,11 @@ def export_script(case: Case) -> str:
     if "generic" in captured:  # the kind shows at run time: any kind's getters may be needed
         captured |= set(vocabulary.FACTS)
     late = sorted({k for k in captured if k in LATE_KINDS})
-    roots = {"capture_facts", "graph_facts", "error_message", "error_bases", "Many"}
+    # Generic captures (their kind shows at run time) and snapshots need capture_facts.
+    generic_kinds = {"generic", "snapshot", "caught"} & set(kinds.values())
+    roots = {"capture_facts" if generic_kinds else "facts_of", "graph_facts", "error_message",
+             "error_bases"}
+    roots |= {"Many"} if multi else set()
     roots |= {"late_facts"} if late else set()
     roots |= {"path_facts"} if case.path_facts() else set()
     roots |= {"values"} if case.value_labels() else set()
@@ -313,6 +317,9 @@ def export_script(case: Case) -> str:
     text = SCRIPT_HEAD.replace("@@COMMENT@@", "\n".join(comment_block(head)))
     text = text.replace("@@PROGRAM@@", program_text)
     tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, captured))
+    tail = tail.replace("@@CAPTURE@@", "capture_facts(tf, KINDS[label], obj)" if generic_kinds
+                        else "({} if KINDS[label] in LATE_KINDS else "
+                        "facts_of(tf, KINDS[label], obj))")
     tail = tail.replace("@@PATHS_CALL@@", "        self.facts.update(path_facts(tf, self.captured, "
                         "[k for k in PATHS if k not in self.facts]))\n"
                         if case.path_facts() else "")

@@ -127,10 +127,8 @@ class Run(object):
         tf, kind, args = self.tf, step["kind"], step.get("args", {})
         value = None
         if kind == "invoke":
-            fn = generic.evaluate(tf, args["fn"], self.refs)
-            positional, keywords = generic.arguments(tf, args.get("args"), args.get("kwargs"),
-                                                     self.refs)
-            value = fn(*positional, **keywords)
+            value = generic.invoke(tf, args["fn"], args.get("args"), args.get("kwargs"),
+                                   self.refs)
         elif kind in ("let", "with", "enter", "exit"):
             value = generic.evaluate(tf, args["value"], self.refs)
         if kind in ("with",) or (kind == "invoke" and "do" in step):

@@ -301,3 +301,75 @@ def test_no_shell_no_eval_no_unsafe_yaml_in_the_harness():
             for keyword in node.keywords:
                 assert not (keyword.arg == "shell" and getattr(keyword.value, "value", False)), \
                     f"{where} starts a shell"
+
+
+# --- the generic step language: values of any shape, refused namespaces --------------------------
+
+GENERIC_KEYS = ["ref", "tf", "call", "op", "args", "kwargs", "slice", "tuple", "dict", "ellipsis",
+                "*", "**", "fn", "value", "target", "name", "params", "bases", "as", "catch",
+                "default"]
+GENERIC_STRINGS = ["w", "w.name", "w[0]", "w['k']", "w.__class__", "w.__globals__", "tf",
+                   "tf.gfile.Open", "tf.py_func", "tf.get_variable", "tf.", "tf..x", "a b",
+                   "f_globals", "gi_frame", "+", "getitem", "is_not", "*args", "**kw", "", "1a"]
+GENERIC_DATA = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(GENERIC_STRINGS)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.sampled_from(GENERIC_KEYS), inner, max_size=3)),
+    max_leaves=12)
+GENERIC_STEP_KEYS = ["invoke", "let", "with", "enter", "exit", "set", "def", "return", "class",
+                     "snapshot", "tf.get_variable", "tf.gfile.GFile", "tf.py_func",
+                     "tf.train.Saver", "w.name", "w.__class__", "w[0].op", "tf.summary.FileWriter"]
+
+
+@st.composite
+def generic_programs(draw) -> str:
+    steps_ = [{"tf.constant": {"args": [1], "as": "w"}}]
+    for _ in range(draw(st.integers(1, 3))):
+        step = {draw(st.sampled_from(GENERIC_STEP_KEYS)): draw(GENERIC_DATA)}
+        if draw(st.booleans()):
+            step["do"] = draw(st.one_of(GENERIC_DATA, st.just([{"return": {"value": 1}}])))
+        steps_.append(step)
+    expect = draw(st.dictionaries(st.sampled_from(["w.name", "w[0].name", "w.__class__",
+                                                   "w.error", "x.y", "w.op.f_globals"]),
+                                  GENERIC_DATA, max_size=2))
+    doc = {"id": "fuzz.generic", "title": "t", "source": {"doc": "a", "quote": "q"},
+           "program": steps_, "expect": expect}
+    return yaml.safe_dump(doc, sort_keys=False)
+
+
+@fuzz(800)
+@given(generic_programs())
+def test_random_generic_steps(text):
+    check_load(text)
+
+
+@pytest.mark.parametrize("step, reason", [
+    ("tf.gfile.GFile: {args: [/etc/passwd]}", "file IO"),
+    ("tf.io.gfile.GFile: {args: [/etc/passwd]}", "file IO"),
+    ("tf.io.write_file: {args: [/tmp/x, data]}", "file IO"),
+    ("tf.py_func: {args: [1, [], []]}", "runs Python code"),
+    ("tf.numpy_function: {args: [1, [], []]}", "runs Python code"),
+    ("tf.summary.FileWriter: {args: [/tmp/logs]}", "summary"),
+    ("tf.saved_model.simple_save: null", "SavedModel"),
+    ("tf.load_op_library: {args: [/tmp/x.so]}", "native code"),
+    ("tf.data.TextLineDataset: {args: [/etc/passwd]}", "file-reading"),
+    ("let: {value: {tf: gfile.Exists}}", "file IO"),
+    ("let: {value: {call: tf.compat.v1.py_func, args: [1, [], []]}}", "runs Python code"),
+    ("invoke: {fn: tf.gfile.Remove, args: [/tmp/x]}", "file IO"),
+    ("class: {name: C, bases: [tf.summary.FileWriter]}", "summary"),
+])
+def test_refused_namespaces_are_refused_before_tf_starts(step, reason):
+    text = VALID.replace("  - constant: {value: 1, as: c}\n", f"  - {step}\n")
+    errors = check_load(text)
+    assert len(errors) == 1 and "is refused" in str(errors[0]) and reason in str(errors[0]), \
+        errors
+
+
+@pytest.mark.parametrize("ref", ["scope.__class__", "scope.__init__.__globals__",
+                                 "scope.f_globals"])
+def test_refs_cannot_reach_python_internals(ref):
+    text = VALID.replace("  - constant: {value: 1, as: c}\n",
+                         f"  - let: {{value: {{ref: \"{ref}\"}}, as: x}}\n")
+    errors = check_load(text)
+    assert len(errors) == 1 and ("refused" in str(errors[0]) or "dunder" in str(errors[0])), \
+        errors
