@@ -180,7 +180,9 @@ class Tracer(object):
         user = self.user_files.get(name)
         if user is None:
             path = os.path.abspath(name)
-            user = path.startswith(self.root) and not path.startswith(HERE + os.sep)
+            # `<string>`, `<frozen ...>`: code made at run time (TF makes some), not a file here
+            user = path.startswith(self.root) and not path.startswith(HERE + os.sep) and \
+                not name.startswith("<")
             self.user_files[name] = user
         return user
 

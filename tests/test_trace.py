@@ -156,7 +156,16 @@ def check_summaries(program, graph):
                                        "Merge/MergeSummary"]
 
 
-CHECKS = {"summaries.py": check_summaries, "gan.py": check_gan, "towers.py": check_towers,
+def check_slim(program, graph):
+    (arg_scope,) = [item for item in steps(program) if item[0] == "tf.contrib.slim.arg_scope"]
+    assert arg_scope[1]["args"] == [[{"tf": "contrib.slim.conv2d"},
+                                     {"tf": "contrib.slim.fully_connected"}]]
+    assert calls(program, "tf.contrib.slim.repeat")[0]["scope"] == "conv1"
+    assert "vgg/conv1/conv1_2/weights:0" in graph["global_variables"]
+
+
+CHECKS = {"slim_net.py": check_slim, "summaries.py": check_summaries, "gan.py": check_gan,
+          "towers.py": check_towers,
           "rnn.py": check_rnn, "helpers.py": check_helpers, "ema.py": check_ema,
           "flags.py": check_flags, "numpy_consts.py": check_numpy}
 
