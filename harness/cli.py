@@ -425,6 +425,14 @@ def summary_table(run: RunResults, invalid: Sequence[UserError] = ()) -> str:
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    if args.json == STDOUT:  # stdout carries the JSON alone: the summary and diffs go to stderr
+        stdout = sys.stdout
+        with contextlib.redirect_stdout(sys.stderr):
+            return _run(args, config, stdout)
+    return _run(args, config, None)
+
+
+def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
     # A missing path is reported before any runtime is provisioned or started; the files are
     # then read and validated while the workers import TensorFlow.
     caselib.case_files(case_paths(args, config))
@@ -455,7 +463,12 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     print(summary_table(run, errors))
     save_last_run(run, config)
     if args.json:
-        write_atomic(args.json, resultlib.to_json(run, errors))
+        text = resultlib.to_json(run, errors)
+        if json_out is not None:
+            json_out.write(text)
+            json_out.flush()
+        else:
+            write_atomic(args.json, text)
     if run.interrupted:
         print("tfscope: interrupted; the results above are those that finished",
               file=sys.stderr)

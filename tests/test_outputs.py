@@ -5,6 +5,7 @@ with exit 2. Real files, devices and FIFOs in a scratch folder."""
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import threading
@@ -138,3 +139,12 @@ def test_run_json_and_report_to_a_device_and_stdout(tf115, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("<!--") or proc.stdout.startswith("#"), proc.stdout[:200]
     assert "conforms" in proc.stderr
+
+
+def test_run_json_to_stdout_is_json_alone(tf115):
+    proc = tfscope("run", str(ROOT / "cases" / "article" / "example.yaml"), "--runtime",
+                   "tf1.15", "--json", "-")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)  # nothing but the JSON on stdout
+    assert [r["verdict"] for r in data["results"]] == ["conforms"]
+    assert "conforms" in proc.stderr  # the summary went to stderr
