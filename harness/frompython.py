@@ -115,6 +115,7 @@ class Converter:
         self.path = path
         self.labels: set[str] = set()
         self.origin: dict[str, str] = {}  # label -> the API path whose call made it
+        self.spent = 0  # unrolled iterations and inlined calls so far (spend)
         self.kinds: dict[str, str] = {}  # label -> what its step captures (layer, template...)
         self.problems: list[Refused] = []
         self.known = Known()
@@ -567,6 +568,15 @@ class Converter:
             return [generic_let(self, value, target)]
         return [self.call(value, target, body=False)]
 
+    def spend(self, node: ast.AST, n: int) -> None:
+        """Unrolled iterations and inlined calls, counted over the file: nested loops and
+        helpers calling helpers multiply, and the program must stay a readable size."""
+        self.spent += n
+        if self.spent > MAX_EXPANSION:
+            raise self.refuse(node, "this much unrolling and inlining",
+                              f"at most {MAX_EXPANSION} unrolled iterations and inlined calls "
+                              "per file; trace the script (--trace)")
+
     # -- helper functions, inlined at each call --
 
     def helper(self, node: ast.AST) -> bool:
@@ -595,6 +605,7 @@ class Converter:
             if name not in given and name not in defaults:
                 raise self.refuse(node, f"`{function.name}(...)` without `{name}`")
             scope.bind(name, self.known.substitute(given.get(name, defaults.get(name))))
+        self.spend(node, 1)
         outer, self.known = self.known, scope
         self.inlining.append(function.name)
         self.returns.append((target, outer))
@@ -651,6 +662,7 @@ class Converter:
         if len(values) > MAX_UNROLL:
             raise self.refuse(stmt, f"a loop of {len(values)} iterations",
                               f"at most {MAX_UNROLL} are unrolled")
+        self.spend(stmt, len(values))
         out: list[dict] = []
         for value in list(values):
             self.bind_target(stmt.target, value)
@@ -688,6 +700,7 @@ class Converter:
 
 
 MAX_UNROLL = 64
+MAX_EXPANSION = 1024
 
 
 def _kinded(program: list[dict]) -> list[dict]:
@@ -781,7 +794,9 @@ def convert(source: str, path: str) -> list[dict]:
     converter = Converter(path)
     program = converter.statements(tree.body)
     if converter.problems:
-        problems = sorted(converter.problems, key=lambda p: p.line or 0)
+        # Once per place and cause: an unrolled loop or a helper called twice repeats them.
+        unique = {(p.line, p.message): p for p in reversed(converter.problems)}
+        problems = sorted(unique.values(), key=lambda p: p.line or 0)
         first = problems[0]
         first.problems = problems
         if len(problems) > 1:

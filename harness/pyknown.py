@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import operator
+import re
 from typing import Any
 
 MAX_TEXT = 10_000  # longest string or sequence a computed value may be
@@ -91,19 +92,28 @@ def _plain(node: ast.AST) -> Any:
     return value
 
 
-def _bounded(function: Any, *args: Any) -> Any:
+WIDE = re.compile(r"\d{5,}")  # a width or precision in a format that would make a huge text
+
+
+def _bounded(function: Any, *args: Any, **kwargs: Any) -> Any:
     """Apply an operator to plain values, refusing results that would be large to compute."""
-    strings = [a for a in args if isinstance(a, (str, list, tuple))]
+    sizes = [len(a) for a in args if isinstance(a, (str, list, tuple))]
     numbers = [a for a in args if isinstance(a, int) and not isinstance(a, bool)]
-    if function in (operator.mul, operator.pow) and strings and \
-            any(abs(n) > MAX_TEXT for n in numbers):
+    if function is operator.mul and sizes and any(abs(n) * max(sizes) > MAX_TEXT
+                                                  for n in numbers):
         raise Unknown("too large")
-    if function is operator.pow and any(abs(n) > 64 for n in numbers[1:]):
+    if function is operator.pow and (sizes or any(abs(n) > 64 for n in numbers[1:])):
+        raise Unknown("too large")
+    if function in (operator.mod, FORMAT) and isinstance(args[0], str) and WIDE.search(args[0]):
         raise Unknown("too large")
     try:
-        return function(*args)
+        return function(*args, **kwargs)
     except Exception as e:  # a TypeError/ZeroDivisionError of the snippet's own expression
         raise Unknown(str(e)) from None
+
+
+def FORMAT(template: str, *args: Any, **kwargs: Any) -> str:  # noqa: N802 (an operator)
+    return template.format(*args, **kwargs)
 
 
 class _Substitute(ast.NodeTransformer):
@@ -154,6 +164,8 @@ class _Substitute(ast.NodeTransformer):
                     continue
                 value = _plain(part.value)  # type: ignore[attr-defined]
                 spec = "" if part.format_spec is None else _plain(part.format_spec)  # type: ignore
+                if WIDE.search(str(spec)):
+                    raise Unknown("too large")
                 conversion = {115: str, 114: repr, 97: ascii}.get(part.conversion)  # type: ignore
                 parts.append(format(conversion(value) if conversion else value, spec))
             return "".join(parts)
@@ -169,9 +181,8 @@ class _Substitute(ast.NodeTransformer):
                 isinstance(func.value, ast.Constant) and isinstance(func.value.value, str):
             template = func.value.value
             return self._try(node, lambda: _bounded(
-                template.format, *[_plain(a) for a in node.args]) if not node.keywords else
-                template.format(*[_plain(a) for a in node.args],
-                                **{k.arg: _plain(k.value) for k in node.keywords}))
+                FORMAT, template, *[_plain(a) for a in node.args],
+                **{str(k.arg): _plain(k.value) for k in node.keywords}))
         if isinstance(func, ast.Name) and func.id in ("str", "int", "float", "len") and \
                 func.id not in self.known.names and len(node.args) == 1 and not node.keywords:
             function = {"str": str, "int": int, "float": float, "len": len}[func.id]

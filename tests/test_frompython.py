@@ -141,3 +141,24 @@ def test_a_converted_snippet_builds_the_same_variables_on_tf115(tf115):
     names = json.loads(original.split("NAMES=")[1])
     assert "fc1/layer/kernel:0" in names and "fc0/layer/kernel/Momentum:0" in names
     assert facts["graph.global_variables"] == names
+
+
+@pytest.mark.parametrize("expression", [
+    "'a' * 9999 * 9999", "'%999999999d' % 1", "'{:>999999999}'.format(1)",
+    "f'{1:>999999999}'", "2 ** 10 ** 9", "'ab' ** 2"])
+def test_huge_values_stay_unknown_rather_than_computed(expression):
+    # A name computed from known values is computed for real: a hostile snippet must not make
+    # the converter build a gigabyte string. Unknown, the call is refused with its line.
+    with pytest.raises(Refused) as info:
+        convert(f"c = tf.constant(1.0, name={expression})\n", "s.py")
+    assert str(info.value).startswith("s.py:1: cannot express ")
+
+
+def test_nested_unrolling_and_inlining_is_bounded():
+    source = ("def f(n):\n    for a in range(40):\n"
+              "        tf.constant(1.0, name='c%d_%d' % (n, a))\n"
+              "for b in range(40):\n    f(b)\n")
+    with pytest.raises(Refused) as info:
+        convert(source, "s.py")
+    assert "this much unrolling and inlining" in str(info.value)
+    assert len(info.value.problems) == 1  # once, though every later call is over the bound
