@@ -129,9 +129,12 @@ your own, e.g. `examples.my-first-case`.) The id's first part is the folder unde
 The first line, `# yaml-language-server: $schema=../../schema/case.schema.json`, makes editors
 with a YAML language server (VS Code's YAML extension, vim/neovim LSP, JetBrains IDEs) complete
 step names and arguments and underline mistakes as you type. Already have the TF code? Give it:
-`tfscope new ID --from-python snippet.py` turns `with`, `for _ in range(N)`,
-`x = tf.get_variable(...)` and the like into the program (below), and names the line of
-anything it cannot express (arguments after the first must be keywords: `shape=[1]`).
+`tfscope new ID --from-python snippet.py` reads the code without running it and turns `with`,
+`x = tf.get_variable(...)` (positional arguments too, named by the API index), optimizers and
+`.minimize(...)` into the program (below). Python that only computes names is resolved: module
+constants, `'layer%d' % i`, `.format` and f-strings, loops over `range(N)` or a list (unrolled),
+helper functions (inlined at each call). It lists every line it cannot express, each with a way
+out, in one run; for code that needs running, trace it (`--trace`).
 
 **2. Write the source.** `doc` names the document, `quote` holds its exact words, `where` says
 where in it; when the words can be read in more than one way, `reading` says which reading this
