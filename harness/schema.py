@@ -94,6 +94,7 @@ def call_step_schema() -> dict:
                 r"^tf\.": call,
                 r"^[A-Za-z_][A-Za-z0-9_]*[.\[]": call},
             "additionalProperties": False,
+            "not": {"propertyNames": {"const": "do"}},  # a callee besides `do`
             "propertyNames": {"anyOf": [{"const": "do"}, api_key,
                                         {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*[.\[]"}]}}
 
@@ -170,8 +171,8 @@ def build() -> dict:
         "case": {"type": "object", "additionalProperties": False,
                  "required": ["id", "title", "source", "program", "expect"],
                  "properties": case_properties},
-        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps] + [ref("step_call")]},
-        "step_call": call_step_schema(),
+        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps] + [ref("generic_call")]},
+        "generic_call": call_step_schema(),
         **{"step_" + s.kind: step_schema(s) for s in user_steps},
         "facts": {"type": "object", "additionalProperties": False,
                   "properties": {"error": {"anyOf": [{"type": "null"}, error]}},
