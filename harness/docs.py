@@ -131,7 +131,8 @@ with a YAML language server (VS Code's YAML extension, vim/neovim LSP, JetBrains
 step names and arguments and underline mistakes as you type. Already have the TF code? Give it:
 `tfscope new ID --from-python snippet.py` reads the code without running it and turns `with`,
 `x = tf.get_variable(...)` (positional arguments too, named by the API index), optimizers and
-`.minimize(...)` into the program (below). Python that only computes names is resolved: module
+`.minimize(...)` into the program (below), and any other TF call, method or operator into a
+generic step. Python that only computes names is resolved: module
 constants, `'layer%d' % i`, `.format` and f-strings, loops over `range(N)` or a list (unrolled),
 helper functions (inlined at each call). It lists every line it cannot express, each with a way
 out, in one run; for code that needs running, trace it (`--trace`).

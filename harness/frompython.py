@@ -18,9 +18,13 @@ statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over 
 use the variable stays a `repeat`), helper functions (`def`) inlined at each call with their
 parameters bound; a name assigned again gets a fresh label (`y`, `y_1`, ...).
 
-Every problem of the file is reported in one run, each with its line and a way out. What no
-curated step says (operators, other API calls, method calls) is for the generic step language:
-`generic_call`/`generic_let` refuse it, naming the construct, until harness/generic.py has steps.
+Every problem of the file is reported in one run, each with its line and a way out. A call a
+curated step says becomes that step; what no curated step says becomes a step of the generic
+language (pygeneric.py): `tf.PATH: {args, kwargs}` for other API calls (and for a curated call
+with arguments its step does not take), `LABEL.PATH: {...}` for methods of captures, `let:
+{value: {op: ...}}` for operators, `snapshot`, and `catch:` for the `try` that renders it.
+Without generic steps in the vocabulary, `generic_call`/`generic_let` refuse, naming the
+construct.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from typing import Any
 from . import api, generic
 from . import steps as vocabulary
 from .errors import UserError
+from .pygeneric import NotAValue, Values, call_step
 from .pyknown import Known, Unknown, literal
 
 MAX_CANDIDATES = 256
@@ -323,6 +328,11 @@ class Converter:
                 args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
             except Refused as e:
                 problems.append(e)
+        if problems and generic_available():
+            try:  # the call as a generic step: what the curated step cannot say
+                return generic_call(self, node, target, body)
+            except Refused:
+                pass
         if problems:
             self.problems += problems[:-1]
             raise problems[-1]
@@ -536,6 +546,8 @@ class Converter:
             return self.statements(stmt.body if test else stmt.orelse)
         if isinstance(stmt, ast.ClassDef):
             return [self.layer_class(stmt)]
+        if isinstance(stmt, ast.Try):
+            return catch_step(self, stmt)
         if isinstance(stmt, ast.Return):
             if not self.returns:
                 raise self.refuse(stmt, "`return` outside a helper function")
@@ -755,12 +767,19 @@ def generic_available() -> bool:
 
 
 def _generic_hint(node: ast.AST) -> str:
+    if generic_available():
+        return "write it as a step of its own (`x = ...`), or trace the script (--trace)"
     return ("the generic step language is not available yet; use a curated step "
             "(docs/writing-cases.md) or trace the script (--trace)")
 
 
+def _values(converter: Converter) -> Values:
+    return Values(lambda name: name in converter.labels)
+
+
 def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
                  body: bool) -> dict:
+    """A call no curated step says: `tf.PATH: {...}`, `LABEL.PATH: {...}` or `invoke:`."""
     name = dotted(node.func) or ast.unparse(node.func)
     if name.startswith("tf.") and not api.lookup(name):
         close = api.suggest(name)
@@ -772,15 +791,74 @@ def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
         if reason:
             raise converter.refuse(node, f"a call of `{name}` ({reason})")
     what = "a method call" if not name.startswith("tf.") and "." in name else "a call"
-    raise converter.refuse(node, f"{what} of `{name}` (no curated step)", _generic_hint(node))
+    if not generic_available():
+        raise converter.refuse(node, f"{what} of `{name}` (no curated step)",
+                               _generic_hint(node))
+    if name == "tfscope_snapshot" and not body:
+        label = converter.label(target)
+        return converter.step(vocabulary.STEPS["snapshot"], {}, label) if label else \
+            _refuse_value(converter, node, "a snapshot without a name")
+    try:
+        step = call_step(_values(converter), node, None)
+    except NotAValue as e:
+        raise converter.refuse(e.node, f"{e.what} in {what} of `{name}`", e.hint) from None
+    label = converter.label(target)
+    if label:
+        key = next(iter(step))
+        step[key] = dict(step[key] or {}, **{"as": label})
+        converter.labels.add(label)
+        converter.kinds[label] = "generic"
+    return step
+
+
+def _refuse_value(converter: Converter, node: ast.AST, what: str) -> dict:
+    raise converter.refuse(node, what, "assign it: `x = ...`")
 
 
 def generic_let(converter: Converter, value: ast.expr, target: ast.expr) -> dict:
+    """`x = EXPR` for an expression that is not a call: `let: {value: ..., as: x}`."""
     shown = ast.unparse(value)
     kind = type(value).__name__
     what = {"BinOp": "the operator", "UnaryOp": "the operator", "Compare": "the comparison",
             "Subscript": "the indexing", "Attribute": "the attribute"}.get(kind, "the value")
-    raise converter.refuse(value, f"{what} `{shown}`", _generic_hint(value))
+    if not generic_available():
+        raise converter.refuse(value, f"{what} `{shown}`", _generic_hint(value))
+    try:
+        found = _values(converter).value(value)
+    except NotAValue as e:
+        raise converter.refuse(e.node, f"{e.what} in `{shown}`", e.hint) from None
+    label = converter.label(target)
+    assert label is not None
+    converter.labels.add(label)
+    converter.kinds[label] = "generic"
+    return {"let": {"value": found, "as": label}}
+
+
+def catch_step(converter: Converter, stmt: ast.Try) -> list[dict]:
+    """`try: STEP  except Exception as e: L = e  else: L = None`: STEP with `catch: L`."""
+    handler = stmt.handlers[0] if len(stmt.handlers) == 1 else None
+    ok = generic_available() and handler is not None and len(stmt.body) == 1 and \
+        not stmt.finalbody and dotted(handler.type) == "Exception" and handler.name and \
+        len(handler.body) == 1 and isinstance(handler.body[0], ast.Assign) and \
+        isinstance(handler.body[0].value, ast.Name) and \
+        handler.body[0].value.id == handler.name and len(stmt.orelse) == 1 and \
+        isinstance(stmt.orelse[0], ast.Assign) and \
+        ast.dump(stmt.orelse[0].targets[0]) == ast.dump(handler.body[0].targets[0]) and \
+        isinstance(stmt.orelse[0].value, ast.Constant) and stmt.orelse[0].value.value is None
+    if not ok:
+        raise converter.refuse(stmt, "this `try`", "write `try: STEP` / `except Exception as "
+                               "e: L = e` / `else: L = None` (a step with `catch: L`), or trace "
+                               "the script (--trace)")
+    steps = converter.statement(stmt.body[0])
+    if len(steps) != 1:
+        raise converter.refuse(stmt.body[0], "a `try` body that is not one step")
+    label = converter.label(handler.body[0].targets[0])  # type: ignore[union-attr]
+    step = steps[0]
+    key = next(k for k in step if k != "do")
+    step[key] = dict(step[key] or {}, catch=label)
+    converter.labels.add(label)  # type: ignore[arg-type]
+    converter.kinds[label] = "caught"  # type: ignore[index]
+    return steps
 
 
 def convert(source: str, path: str) -> list[dict]:

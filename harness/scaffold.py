@@ -49,8 +49,8 @@ def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
     lines: list[str] = []
     for item in program:
         (kind, args), = [(k, v) for k, v in item.items() if k != "do"]
-        spec = vocabulary.STEPS[kind]
-        first = spec.args[0][0] if spec.args else None
+        spec = vocabulary.STEPS.get(kind)  # None: a generic `tf.PATH:` / `LABEL.PATH:` step
+        first = spec.args[0][0] if spec and spec.args else None
         if isinstance(args, dict) and list(args) == [first] and \
                 not isinstance(args[first], (dict, type(None))):
             args = args[first]  # the shorthand: `name_scope: bar`
