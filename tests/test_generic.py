@@ -446,3 +446,20 @@ def test_the_worker_refuses_again_what_the_policy_refuses(fake_index):
 
 def test_tf2_fixture_is_real(tf2):
     assert resolve("tf2").name == "tf2"
+
+
+def test_exported_scripts_of_generic_programs_agree_with_the_worker_on_tf2(tf2, tmp_path):
+    chosen = [program_case(n) for n in ("calls", "defs", "flow", "layer")]
+    worker = run_cases(chosen, [tf2])
+    scripts = run_exported(tf2.python, chosen, tmp_path)
+    for r in worker.results:
+        got = scripts[r.case.id]
+        want = {"facts": r.outcome.facts, "error": r.outcome.error}
+        if r.case.id == "g.layer":  # no tf.layers.Layer on Keras 3: the same error type, and the
+            # worker's message names the missing API name (Python's does not)
+            assert got["error"]["type"] == "AttributeError" and want["error"]["type"] == \
+                "NotAvailable" and got["facts"] == want["facts"]
+            continue
+        assert got == want, (r.case.id, got.get("script failed"),
+                             sorted(k for k in set(got.get("facts", {})) | set(want["facts"])
+                                    if got.get("facts", {}).get(k) != want["facts"].get(k)))
