@@ -18,7 +18,7 @@ from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
-from .config import Config, load_config, report_runtimes
+from .config import Config, limits, load_config, report_runtimes
 from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
 from .runner import RunResults, run_cases
@@ -399,15 +399,24 @@ def execute(args: argparse.Namespace, config: Config,
     if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
         raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
                          str(config.root / "pyproject.toml"), hint="e.g. `timeout = 60`")
+    bounds = limits(config)
     runtimes, unavailable = resolve_runtimes(args, config, default_runtimes)
     quiet = getattr(args, "quiet", False)
     # Time limit: --timeout, else the case's own `timeout:`, else the configured default.
     run = run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
                     test_steps=test_steps_enabled(),
                     progress=progress_printer(not quiet),
-                    jobs=getattr(args, "jobs", None) or default_jobs())
+                    jobs=getattr(args, "jobs", None) or default_jobs(), limits=bounds)
     run.unavailable = unavailable
     return run
+
+
+def last_run_limit(config: Config) -> int:
+    value = config.last_run_mib
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+        raise UsageError(f"[tool.tfscope] last_run_mib must be a number >= 1, not {value!r}",
+                         str(config.root / "pyproject.toml"), hint="e.g. `last_run_mib = 16`")
+    return int(value * (1 << 20))
 
 
 def summary_table(run: RunResults, invalid: Sequence[UserError] = ()) -> str:
@@ -717,8 +726,9 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
 def save_last_run(run: RunResults, config: Config) -> None:
     """Keep the results for `tfscope show`; a `.tfscope/` that cannot be written costs only
     that (one warning), never the outputs the run was asked for."""
+    limit = last_run_limit(config)
     try:
-        resultlib.save_last_run(run, config.root)
+        resultlib.save_last_run(run, config.root, limit)
     except UserError as e:
         print(f"tfscope: warning: results not kept for `tfscope show`: {e}", file=sys.stderr)
 

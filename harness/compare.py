@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import difflib
 import json
-import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from .cases import Case
-from .facts import LATE_KINDS
+from .facts import LATE_KINDS, claim_key, is_summary, match  # noqa: F401 (re-exported)
 
-CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT = (
-    "conforms", "deviates", "observed", "fail", "stale", "error", "crash", "timeout")
-VERDICTS = (CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT)
+CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT, MEMORY = (
+    "conforms", "deviates", "observed", "fail", "stale", "error", "crash", "timeout", "memory")
+VERDICTS = (CONFORMS, DEVIATES, OBSERVED, FAIL, STALE, ERROR, CRASH, TIMEOUT, MEMORY)
+# MEMORY: the case ran out of the worker's memory limit (Limits.worker_memory in runner.py).
 # OBSERVED: the case makes no claim yet (empty `expect`); TF ran it and nothing can differ.
 GOOD = (CONFORMS, DEVIATES, OBSERVED)
 MISSING = "<missing>"
@@ -43,38 +43,6 @@ class Verdict:
     verdict: str
     diff: list[Mismatch] = field(default_factory=list)     # expected (source) vs actual
     reason: str | None = None          # the deviation's reason, or the problem text
-
-
-def match(expected: Any, actual: Any) -> bool:
-    """Does an actual value satisfy an expected literal or matcher?"""
-    if isinstance(expected, dict) and len(expected) == 1:
-        (name, arg), = expected.items()
-        if name == "matches":
-            return isinstance(actual, str) and re.fullmatch(arg, actual) is not None
-        if name == "startswith":
-            return isinstance(actual, str) and actual.startswith(arg)
-        if name == "contains":
-            return isinstance(actual, list) and all(item in actual for item in arg)
-        if name == "excludes":
-            return isinstance(actual, list) and not any(item in actual for item in arg)
-    if isinstance(expected, float) or isinstance(actual, float):
-        if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and not (
-                isinstance(expected, bool) or isinstance(actual, bool)):
-            # A source that says NaN (`.nan` in YAML) is right when TF gives NaN; infinities
-            # match only themselves.
-            if math.isnan(expected) or math.isnan(actual):
-                return math.isnan(expected) and math.isnan(actual)
-            if math.isinf(expected) or math.isinf(actual):
-                return expected == actual
-            return abs(expected - actual) <= 1e-6 * max(1.0, abs(expected))
-    if isinstance(expected, list) and isinstance(actual, list):
-        return len(expected) == len(actual) and all(map(match, expected, actual))
-    if isinstance(expected, dict) and isinstance(actual, dict):
-        return expected.keys() == actual.keys() and all(
-            match(expected[k], actual[k]) for k in expected)
-    if type(expected) is bool or type(actual) is bool:
-        return type(expected) is type(actual) and expected == actual
-    return expected == actual
 
 
 def error_matches(expected: dict | None, actual: dict | None) -> bool:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UserError
+from .runner import Limits, MiB
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -22,6 +23,12 @@ class Config:
     report_runtimes: list[str] | None = None
     timeout: float = 60.0
     report: str = "reports/behaviour.md"
+    # Bounds (docs/reliability.md, "Memory and time bounds"); see limits() below.
+    start_timeout: float | None = None   # seconds a worker may take to start; None: the timeout
+    worker_memory_mib: int = 8192        # the worker's address space (RLIMIT_AS); 0: no limit
+    max_reply_mib: int = 64              # the longest result line the harness reads
+    max_value: int = 10_000              # more elements: a value is recorded in summary
+    last_run_mib: int = 16               # .tfscope/last-run.json is pruned to this size
     root: Path = field(default_factory=Path.cwd)
 
 
@@ -42,11 +49,27 @@ def load_config(start: Path | None = None) -> Config:
         for key, value in table.items():
             if not hasattr(config, key) or key == "root":
                 raise UserError(f"unknown setting `{key}` in [tool.tfscope]", str(pyproject),
-                                hint="settings: cases, runtimes, report_runtimes, timeout, "
-                                "report")
+                                hint="settings: " + ", ".join(
+                                    f for f in Config.__dataclass_fields__ if f != "root"))
             setattr(config, key, value)
         return config
     return Config()
+
+
+def limits(config: Config) -> Limits:
+    """The run's bounds from the configuration, each checked (a one-line error naming it)."""
+    def number(key: str, minimum: float, whole: bool = True) -> float:
+        value = getattr(config, key)
+        if isinstance(value, bool) or not isinstance(value, (int,) if whole else (int, float)) \
+                or value < minimum:
+            kind = "a whole number" if whole else "a number"
+            raise UserError(f"[tool.tfscope] {key} must be {kind} >= {minimum:g}, not {value!r}",
+                            str(config.root / "pyproject.toml"),
+                            hint=f"e.g. `{key} = {Config.__dataclass_fields__[key].default}`")
+        return value
+    start = None if config.start_timeout is None else number("start_timeout", 1, whole=False)
+    return Limits(start_timeout=start, worker_memory=number("worker_memory_mib", 0) * MiB,
+                  max_reply=number("max_reply_mib", 1) * MiB, max_value=number("max_value", 1))
 
 
 def report_runtimes(config: Config) -> list[str]:

@@ -329,15 +329,204 @@ def _fetch(sess, obj):
             return "<unavailable: not a tensor>"
         return describe_value(sess.run(obj))
     except Exception as e:
+        if type(e).__name__ in ("MemoryError", "ResourceExhaustedError"):
+            raise  # out of memory: the worker reports that, not a value
         return "<unavailable: %s>" % type(e).__name__
 
 
-def values(tf, captured, kinds, labels):
+# --- large values: recorded in summary, compared here -------------------------------------------
+# A value with more elements than the worker's `max_value` is never sent (or even fetched) whole:
+# it is recorded as {shape, dtype, size, prefix, digest}, and what the case claims of it is
+# compared here, exactly as `match` would compare the whole value, the results under "checked"
+# (claim_key -> bool). `match` reads them back on the harness's side.
+PREFIX = 10
+CHUNK = 1 << 20  # elements per fetch
+
+
+def claim_key(value):
+    """A claim's identity in "checked": the same on Python 3.6 and on the harness's Python."""
+    import hashlib
+    import json
+    text = json.dumps(value, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()[:16]
+
+
+def is_summary(value):
+    return isinstance(value, dict) and "digest" in value and "shape" in value \
+        and "dtype" in value
+
+
+def match(expected, actual):
+    """Does an actual value satisfy an expected literal or matcher?"""
+    import re
+    if is_summary(actual):
+        if is_summary(expected):  # a recorded summary: the same bytes
+            return all(expected.get(k) == actual.get(k) for k in ("shape", "dtype", "digest"))
+        return (actual.get("checked") or {}).get(claim_key(expected)) is True
+    if isinstance(expected, dict) and len(expected) == 1:
+        (name, arg), = expected.items()
+        if name == "matches":
+            return isinstance(actual, str) and re.fullmatch(arg, actual) is not None
+        if name == "startswith":
+            return isinstance(actual, str) and actual.startswith(arg)
+        if name == "contains":
+            return isinstance(actual, list) and all(item in actual for item in arg)
+        if name == "excludes":
+            return isinstance(actual, list) and not any(item in actual for item in arg)
+    if isinstance(expected, float) or isinstance(actual, float):
+        if isinstance(expected, (int, float)) and isinstance(actual, (int, float)) and not (
+                isinstance(expected, bool) or isinstance(actual, bool)):
+            import math
+            # A source that says NaN (`.nan` in YAML) is right when TF gives NaN; infinities
+            # match only themselves.
+            if math.isnan(expected) or math.isnan(actual):
+                return math.isnan(expected) and math.isnan(actual)
+            if math.isinf(expected) or math.isinf(actual):
+                return expected == actual
+            return abs(expected - actual) <= 1e-6 * max(1.0, abs(expected))
+    if isinstance(expected, list) and isinstance(actual, list):
+        return len(expected) == len(actual) and all(map(match, expected, actual))
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return expected.keys() == actual.keys() and all(
+            match(expected[k], actual[k]) for k in expected)
+    if type(expected) is bool or type(actual) is bool:
+        return type(expected) is type(actual) and expected == actual
+    return expected == actual
+
+
+class _Judge(object):
+    """One claim about a large value, decided item by item (items along the first axis) while
+    the value streams past: the same answer `match(claim, whole value)` would give."""
+
+    def __init__(self, claim, length):
+        self.claim, self.verdict = claim, None
+        self.wanted = None
+        if isinstance(claim, list):
+            if len(claim) != length:
+                self.verdict = False
+        elif isinstance(claim, dict) and len(claim) == 1 and \
+                list(claim)[0] in ("contains", "excludes") and isinstance(
+                    list(claim.values())[0], list):
+            self.kind, self.wanted = list(claim.items())[0]
+            self.found = [False] * len(self.wanted)
+        else:
+            self.verdict = False  # a scalar, a string matcher, a mapping: never equal to a list
+
+    def item(self, index, item):
+        if self.verdict is not None:
+            return
+        if self.wanted is None:
+            if not match(self.claim[index], item):
+                self.verdict = False
+            return
+        for i, want in enumerate(self.wanted):
+            if not self.found[i] and want == item:
+                self.found[i] = True
+        if self.kind == "excludes" and any(self.found):
+            self.verdict = False
+
+    def result(self):
+        if self.verdict is not None:
+            return self.verdict
+        if self.wanted is None:
+            return True
+        return all(self.found) if self.kind == "contains" else not any(self.found)
+
+
+def _size(shape):
+    size = 1
+    for n in shape:
+        size *= n
+    return size
+
+
+def _static_shape(obj):
+    try:
+        shape = obj.get_shape()
+        return shape.as_list() if shape.is_fully_defined() else None
+    except (AttributeError, ValueError, TypeError):
+        return None
+
+
+def _summarise(shape, dtype, chunks, claims):
+    """The summary of a value given as `chunks` (numpy arrays of whole items, in order)."""
+    import hashlib
+    import json
+    digest = hashlib.sha256()
+    prefix = []
+    judges = dict((claim_key(c), _Judge(c, shape[0])) for c in claims if not is_summary(c))
+    index = 0
+    for chunk in chunks:
+        flat = chunk.reshape([-1])
+        if len(prefix) < PREFIX:
+            prefix += describe_value(flat[:PREFIX - len(prefix)])
+        if chunk.dtype.kind in "OSU":  # strings: their text, not object pointers
+            digest.update(json.dumps(describe_value(flat), ensure_ascii=True).encode("ascii"))
+        else:
+            digest.update(chunk.tobytes())
+        if any(j.verdict is None for j in judges.values()):
+            for item in describe_value(chunk):
+                for judge in judges.values():
+                    judge.item(index, item)
+                index += 1
+        else:
+            index += chunk.shape[0]
+    return {"shape": list(shape), "dtype": dtype, "size": _size(shape), "prefix": prefix,
+            "digest": "sha256:" + digest.hexdigest(),
+            "checked": dict((key, judge.result()) for key, judge in sorted(judges.items()))}
+
+
+def _fetch_large(tf, sess, obj, shape, claims):
+    """Stream a large value out of the session a chunk of whole items at a time."""
+    try:
+        dtype = obj.dtype.base_dtype.name
+        flat = tf.reshape(obj, [-1])
+        begin = tf.placeholder(tf.int64, [])
+        size = tf.placeholder(tf.int64, [])
+        window = tf.slice(flat, tf.reshape(begin, [1]), tf.reshape(size, [1]))
+        item = _size(shape[1:])
+        rows = max(1, CHUNK // max(item, 1))
+
+        def chunks():
+            for start in range(0, shape[0], rows):
+                count = min(rows, shape[0] - start)
+                got = sess.run(window, {begin: start * item, size: count * item})
+                yield got.reshape([count] + list(shape[1:]))
+        return _summarise(shape, dtype, chunks(), claims)
+    except Exception as e:
+        if type(e).__name__ in ("MemoryError", "ResourceExhaustedError"):
+            raise
+        return "<unavailable: %s>" % type(e).__name__
+
+
+def _value(tf, sess, obj, max_value, claims):
+    """The value of one object: whole, or in summary when it has more than `max_value`
+    elements (None: no limit)."""
+    shape = _static_shape(obj) if max_value is not None else None
+    if shape and _size(shape) > max_value:
+        return _fetch_large(tf, sess, obj, shape, claims)
+    if max_value is None or isinstance(obj, str):
+        return _fetch(sess, obj)
+    try:
+        got = sess.run(obj)
+    except Exception:
+        return _fetch(sess, obj)  # the same error, described the usual way
+    if getattr(got, "size", 0) > max_value and getattr(got, "ndim", 0) > 0:
+        # A shape known only once run: summarised from the fetched array.
+        return _summarise(list(got.shape), got.dtype.name if got.dtype.kind not in "OSU"
+                          else "string", [got], claims)
+    return describe_value(got)
+
+
+def values(tf, captured, kinds, labels, max_value=None, claims=None):
     """Run the initializers and fetch the values of the captured objects named in `labels`.
 
     captured: label -> object, or list of objects (captures inside a loop); kinds: label -> kind.
+    max_value: values with more elements are summarised (see _summarise), each claim in
+    `claims` (fact -> list of claimed values) decided on the way.
     """
     out = {}
+    claims = claims or {}
     wanted = [label for label in labels if label in captured]
     if not wanted:
         return out
@@ -354,11 +543,23 @@ def values(tf, captured, kinds, labels):
             sess.run(tf.variables_initializer(variables))
             for label in wanted:
                 objs = captured[label]
-                fetched = [o if kinds[label] == "generic" and (
-                    o is None or isinstance(o, (str, bool, int, float))) else _fetch(sess, o)
-                    for o in (objs if isinstance(objs, Many) else [objs])]
-                out[label + ".value"] = fetched if isinstance(objs, Many) else fetched[0]
+                said = claims.get(label + ".value", [])
+                many = isinstance(objs, Many)
+                items = objs if many else [objs]
+
+                def one(i, o, label=label, said=said, many=many, items=items):
+                    if kinds[label] == "generic" and (
+                            o is None or isinstance(o, (str, bool, int, float))):
+                        return o
+                    # One claimed list item per object of a label captured many times.
+                    mine = [c[i] for c in said if isinstance(c, list) and
+                            len(c) == len(items)] if many else said
+                    return _value(tf, sess, o, max_value, mine)
+                fetched = [one(i, o) for i, o in enumerate(items)]
+                out[label + ".value"] = fetched if many else fetched[0]
     except Exception as e:
+        if type(e).__name__ in ("MemoryError", "ResourceExhaustedError"):
+            raise
         for label in wanted:
             out.setdefault(label + ".value", "<unavailable: %s>" % type(e).__name__)
     return out

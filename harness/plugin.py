@@ -20,7 +20,7 @@ import pytest
 from . import cases as caselib
 from .batch import Batches, NotRun
 from .compare import CONFORMS, DEVIATES, OBSERVED, format_diff
-from .config import load_config
+from .config import limits, load_config
 from .errors import UserError
 from .runner import Pool, Result
 from .runtimes import SPECS, Selected, expand, resolve, use_python
@@ -190,12 +190,15 @@ class CaseItem(pytest.Item):
             # Installing runtimes takes minutes on a fresh machine: show its progress live.
             capman = self.config.pluginmanager.getplugin("capturemanager")
             try:
+                bounds = limits(state["settings"])
                 with capman.global_and_fixture_disabled() if capman else nullcontext():
                     self._resolve_runtimes(state, ready)
             except UserError as e:
                 state["setup_error"] = f"runtime setup failed: {e}"
                 raise CaseFailed(state["setup_error"]) from None
-            state["pool"] = Pool(ready, jobs=jobs(self.config))
+            state["pool"] = Pool(ready, jobs=jobs(self.config), limits=bounds,
+                                 timeout=self.config.getoption("tfscope_timeout")
+                                 or state["settings"].timeout)
             # Command line, then the case, then the configuration (as `tfscope run` does).
             state["batches"] = Batches(state["pool"], self.config.getoption("tfscope_timeout"),
                                        state["settings"].timeout)

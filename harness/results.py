@@ -93,7 +93,33 @@ def load_last_run(root: Path) -> dict[str, Any]:
     return data
 
 
-def save_last_run(run: RunResults, root: Path) -> None:
+LAST_RUN_LIMIT = 16 << 20  # bytes; [tool.tfscope] last_run_mib
+
+
+def prune(data: dict[str, Any], limit: int = LAST_RUN_LIMIT) -> dict[str, Any]:
+    """Keep last-run.json under `limit` bytes: the results of the newest runs are kept first (a
+    case's results of one run together), older ones dropped; a single result too big for an
+    eighth of the limit keeps its verdict and loses its facts (`"facts_omitted": bytes`)."""
+    entries = []
+    for case_id, per_runtime in data["results"].items():
+        for runtime, entry in per_runtime.items():
+            size = len(json.dumps(entry, ensure_ascii=False))
+            if size > limit // 8 and entry.get("facts"):
+                entry = dict(entry, facts={}, facts_omitted=size)
+                size = len(json.dumps(entry, ensure_ascii=False))
+            entries.append((-int(entry.get("run", 0)), case_id, runtime, entry, size))
+    kept: dict[str, dict[str, Any]] = {}
+    budget = limit - len(json.dumps(data["runtimes"])) - 200
+    for _, case_id, runtime, entry, size in sorted(entries, key=lambda e: e[:3]):
+        budget -= size + len(case_id) + len(runtime) + 16
+        if budget < 0:
+            break
+        kept.setdefault(case_id, {})[runtime] = entry
+    data["results"] = kept
+    return data
+
+
+def save_last_run(run: RunResults, root: Path, limit: int = LAST_RUN_LIMIT) -> None:
     """Merge the run's results into last-run.json, under a lock on the file: two runs that end
     together both keep their results (each case and runtime has its latest). An OutputError when
     `.tfscope/` cannot be written."""
@@ -102,13 +128,14 @@ def save_last_run(run: RunResults, root: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with locked(path, create=True):
-            _merge_last_run(run, root, hint)  # its own write errors are OutputErrors already
+            _merge_last_run(run, root, hint, limit)  # its own write errors are OutputErrors already
     except OSError as e:
         raise environment_error(e, path, hint=hint) or e from None
 
 
-def _merge_last_run(run: RunResults, root: Path, hint: str) -> None:
+def _merge_last_run(run: RunResults, root: Path, hint: str, limit: int) -> None:
     data = load_last_run(root)
+    data["run"] = number = int(data.get("run", 0)) + 1  # which run wrote a result: newest kept
     for name in run.runtimes:
         if name in run.info:
             data["runtimes"][name] = {k: run.info[name].get(k) for k in INFO_KEYS}
@@ -118,7 +145,8 @@ def _merge_last_run(run: RunResults, root: Path, hint: str) -> None:
             "reason": r.verdict.reason,
             "diff": [{"fact": m.fact, "expected": m.expected, "actual": m.actual}
                      for m in r.verdict.diff],
-            "facts": r.outcome.facts, "error": r.outcome.error}
+            "facts": r.outcome.facts, "error": r.outcome.error, "run": number}
+    prune(data, limit)
     write_atomic(root / LAST_RUN, dumps(data), hint=hint)
 
 

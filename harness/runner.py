@@ -19,26 +19,55 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cases import Case
-from .compare import CRASH, ERROR, TIMEOUT, Outcome, Verdict, judge
+from .compare import CRASH, ERROR, MEMORY, TIMEOUT, Outcome, Verdict, judge
 from .costs import case_seconds, import_seconds
 from .errors import RuntimeSetupError
 from .runtimes import SPECS, Runtime, log, provision
 
 WORKER = Path(__file__).with_name("worker.py")
 DEFAULT_TIMEOUT = 60.0
-START_TIMEOUT = 300.0
+START_FLOOR = 60.0
 STDERR_TAIL = 40
+MiB = 1 << 20
+# What a worker's stderr says when an allocation failed (C++ or Python), for the `memory` verdict.
+OUT_OF_MEMORY = ("bad_alloc", "MemoryError", "Cannot allocate memory", "OOM when allocating")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of a run (docs/reliability.md, "Memory and time bounds"); set in
+    `[tool.tfscope]` (see config.py) or by the environment."""
+    # How long a worker may take to start (import TF): None = the run's time limit, but at
+    # least START_FLOOR (TensorFlow's import alone takes seconds, more on a busy machine).
+    start_timeout: float | None = None
+    # The worker's address space (RLIMIT_AS), bytes; 0 = none.
+    worker_memory: int = 8192 * MiB
+    # The longest protocol line (one result) the harness reads, bytes.
+    max_reply: int = 64 * MiB
+    # Values with more elements are recorded as shape, dtype, prefix and digest.
+    max_value: int = 10_000
 
 
 class Cancelled(Exception):
     """The run was interrupted while this case was running: it has no verdict."""
 
 
+class ReplyTooLong(Exception):
+    """The worker wrote a protocol line longer than `Limits.max_reply`."""
+
+
+class WorkerStartTimeout(RuntimeSetupError):
+    """The worker did not greet in time: slow, not broken (never a reason to rebuild)."""
+
+
 class Worker:
     """One TensorFlow process for one runtime, speaking the line protocol of `worker.py`."""
 
-    def __init__(self, runtime: Runtime, test_steps: bool = False) -> None:
+    def __init__(self, runtime: Runtime, test_steps: bool = False,
+                 limits: Limits | None = None, start_timeout: float = DEFAULT_TIMEOUT) -> None:
         self.runtime, self.test_steps = runtime, test_steps
+        self.limits = limits or Limits()
+        self.start_timeout = self.limits.start_timeout or max(start_timeout, START_FLOOR)
         self.proc: subprocess.Popen | None = None
         self.info: dict = {}
         self.stderr_tail: collections.deque[str] = collections.deque(maxlen=STDERR_TAIL)
@@ -53,6 +82,7 @@ class Worker:
         env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
                    PYTHONDONTWRITEBYTECODE="1")
         env.pop("PYTHONPATH", None)  # the harness's own packages must not leak into TF's Python
+        env["TFSCOPE_WORKER_MEMORY"] = str(self.limits.worker_memory)
         if self.test_steps:
             env["TFSCOPE_TEST_STEPS"] = "1"
         else:
@@ -75,9 +105,16 @@ class Worker:
         self.drainer = threading.Thread(target=self._drain, args=(self.proc,), daemon=True)
         self.drainer.start()
         try:
-            hello = self._read(START_TIMEOUT)
+            hello = self._read(self.start_timeout)
         except TimeoutError:
-            hello = {"fatal": f"no greeting within {START_TIMEOUT:g} s"}
+            self.kill()
+            raise WorkerStartTimeout(
+                f"runtime {self.runtime.name}: the worker did not start within "
+                f"{self.start_timeout:g} s (TensorFlow's import is slow, or the machine busy)",
+                hint="give it longer: --timeout SECONDS, or `start_timeout` in [tool.tfscope]"
+            ) from None
+        except ReplyTooLong as e:
+            hello = {"fatal": str(e)}
         if self.cancelled:
             self.kill()
             raise Cancelled(self.runtime.name)
@@ -111,6 +148,11 @@ class Worker:
         fd = self.proc.stdout.fileno()
         deadline = time.monotonic() + timeout
         while b"\n" not in self.pending:
+            if len(self.pending) > self.limits.max_reply:
+                # Never buffer without bound: the caller kills this worker.
+                size, self.pending = len(self.pending), b""
+                raise ReplyTooLong(f"a reply of more than {size // MiB} MiB (the limit is "
+                                   f"max_reply_mib = {self.limits.max_reply // MiB})")
             left = deadline - time.monotonic()
             ready, _, _ = select.select([fd], [], [], max(left, 0))
             if not ready:
@@ -184,14 +226,22 @@ class Worker:
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
 
+    def _memory_note(self) -> str:
+        limit = self.limits.worker_memory
+        return f" (the worker's limit is {limit // MiB} MiB of address space: worker_memory_mib " \
+            "in [tool.tfscope])" if limit else ""
+
     # -- cases --
 
-    def _send(self, case: Case) -> None:
+    def _send(self, case: Case, timeout: float) -> None:
         assert self.proc and self.proc.stdin
-        self.proc.stdin.write(json.dumps(case.request(self.test_steps)) + "\n")
+        request = dict(case.request(self.test_steps), timeout=timeout,
+                       max_value=self.limits.max_value, claims=value_claims(case))
+        self.proc.stdin.write(json.dumps(request) + "\n")
         self.proc.stdin.flush()
 
-    def run(self, case: Case, timeout: float, next_case: Case | None = None) -> Outcome:
+    def run(self, case: Case, timeout: float, next_case: Case | None = None,
+            next_timeout: float | None = None) -> Outcome:
         """Run `case`. With `next_case`, its request is sent before this reply is read, so the
         worker goes straight on to it: a worker that waits for each request idles between
         cases and runs measurably slower (see benchmarks/). Its time limit still starts only
@@ -204,16 +254,20 @@ class Worker:
             self.start()
         try:
             if self.ahead != case.id:
-                self._send(case)
+                self._send(case, timeout)
             self.ahead = None
             if next_case is not None:
-                self._send(next_case)
+                self._send(next_case, next_timeout or timeout)
                 self.ahead = next_case.id
             reply = self._read(timeout)
         except TimeoutError:
             self.kill()
             return Outcome(problem=f"no result within {timeout:g} s: the worker was killed "
                            "and replaced", problem_verdict=TIMEOUT)
+        except ReplyTooLong as e:
+            self.kill()
+            return Outcome(problem=f"the worker's result is too large: {e}; the worker was "
+                           "replaced", problem_verdict=ERROR)
         except (BrokenPipeError, OSError):
             reply = None
         if reply is None:
@@ -222,7 +276,18 @@ class Worker:
                 raise Cancelled(case.id)
             death = self._death()
             self.stop()
+            if any(sign in death for sign in OUT_OF_MEMORY):
+                return Outcome(problem=f"out of memory: the worker died: {death}"
+                               f"{self._memory_note()}", problem_verdict=MEMORY)
             return Outcome(problem=f"the worker died: {death}", problem_verdict=CRASH)
+        if isinstance(reply, dict) and reply.get("id") == case.id and "memory" in reply:
+            self.kill()  # it exits by itself; a fresh one runs the next case
+            return Outcome(problem=f"out of memory: {reply['memory']}{self._memory_note()}; "
+                           "the worker was replaced", problem_verdict=MEMORY)
+        if isinstance(reply, dict) and reply.get("id") == case.id and "timeout" in reply:
+            self.kill()
+            return Outcome(problem=f"no result within {timeout:g} s: the worker ended the case "
+                           "itself and was replaced", problem_verdict=TIMEOUT)
         if not isinstance(reply, dict) or "internal" in reply or reply.get("id") != case.id \
                 or not isinstance(reply.get("facts"), dict):
             # Out of step with the worker: a fresh one is safer than guessing.
@@ -233,6 +298,18 @@ class Worker:
                            problem_verdict=ERROR)
         return Outcome(facts=reply["facts"], error=reply.get("error"),
                        seconds=reply.get("seconds", 0.0))
+
+
+def value_claims(case: Case) -> dict[str, list[object]]:
+    """What the case (its `expect` and deviations) says of each value it asks for: a worker
+    that records a value only in summary decides these itself (facts.py, "large values")."""
+    out: dict[str, list[object]] = {}
+    for label in case.value_labels():
+        fact = label + ".value"
+        for claims in [case.expect, *(d.observed for d in case.deviations)]:
+            if fact in claims and claims[fact] not in out.get(fact, []):
+                out.setdefault(fact, []).append(claims[fact])
+    return out
 
 
 @dataclass
@@ -267,10 +344,15 @@ class Pool:
     """
 
     def __init__(self, runtimes: Iterable[Runtime], test_steps: bool = False,
-                 jobs: int = 1) -> None:
+                 jobs: int = 1, limits: Limits | None = None,
+                 timeout: float | None = None) -> None:
+        """`timeout`: the run's time limit (the command line's or the configuration's), which is
+        also how long a worker may take to start unless `limits.start_timeout` says otherwise."""
         self.test_steps, self.jobs = test_steps, max(1, jobs)
-        self.crews: dict[str, list[Worker]] = {rt.name: [Worker(rt, test_steps)]
-                                               for rt in runtimes}
+        self.limits = limits or Limits()
+        self.start_limit = timeout or DEFAULT_TIMEOUT
+        self.crews: dict[str, list[Worker]] = {
+            rt.name: [Worker(rt, test_steps, self.limits, self.start_limit)] for rt in runtimes}
         self.lock = threading.Lock()
         self.cancelled = False
         self.start_seconds: dict[str, float] = {}  # runtime -> what a start really took
@@ -315,7 +397,7 @@ class Pool:
         """A worker of `runtime` for a scheduler slot: a new one (not started yet)."""
         with self.lock:
             crew = self.crews[runtime]
-            worker = Worker(crew[0].runtime, self.test_steps)
+            worker = Worker(crew[0].runtime, self.test_steps, self.limits, self.start_limit)
             worker.cancelled = self.cancelled
             crew.append(worker)
             return worker
@@ -331,8 +413,11 @@ class Pool:
                default_timeout: float | None = None, next_case: Case | None = None) -> Result:
         if worker.proc is None:
             self._start(worker)
-        outcome = worker.run(case, timeout or case.timeout or default_timeout or DEFAULT_TIMEOUT,
-                             next_case)
+
+        def limit(c: Case) -> float:
+            return timeout or c.timeout or default_timeout or DEFAULT_TIMEOUT
+        outcome = worker.run(case, limit(case), next_case,
+                             limit(next_case) if next_case is not None else None)
         runtime = worker.runtime.name
         return Result(case, runtime, outcome, judge(case, runtime, outcome, self.version(runtime)))
 
@@ -572,7 +657,8 @@ class Scheduler:
 def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runtime],
               timeout: float | None = None, test_steps: bool = False,
               progress: Callable[[str, int, int], None] | None = None,
-              default_timeout: float | None = None, jobs: int = 1) -> RunResults:
+              default_timeout: float | None = None, jobs: int = 1,
+              limits: Limits | None = None) -> RunResults:
     """Every case on every runtime, on up to `jobs` workers at once (see Scheduler).
 
     `cases` may be a function that loads them: it then runs while the workers import
@@ -594,7 +680,7 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
     def started(name: str, info: dict) -> None:
         results.info[name] = info
 
-    with Pool(runtimes, test_steps, jobs) as pool:
+    with Pool(runtimes, test_steps, jobs, limits, timeout or default_timeout) as pool:
         try:
             done = pool.run_all(load, timeout, default_timeout, progress, started)
         except KeyboardInterrupt:

@@ -5,12 +5,21 @@ TensorFlow and `steps.py` (beside this file). Protocol: one JSON object per line
 writes {"hello": {...}}; then for each request line {"op": "run", ...} it writes one result line;
 {"op": "quit"} or end of input stops it. The protocol goes out on a private copy of stdout: fd 1
 itself is pointed at stderr, so whatever TensorFlow or C++ code prints cannot corrupt it.
+
+The worker never outlives its run, whatever ends the harness (SIGKILL, SIGTERM, a stuck or
+stopped parent): a reader thread exits the process when its input closes (the harness holds the
+only write end, so its death closes it), the parent's death also raises a signal (Linux's
+PR_SET_PDEATHSIG) and is polled for (getppid), and a case that runs past the time limit its
+request carries is ended by the worker itself. Its address space is capped by
+$TFSCOPE_WORKER_MEMORY (bytes, RLIMIT_AS): running out of it is reported as {"memory": ...}.
 """
 
 import json
 import os
 import platform
+import signal
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -19,6 +28,90 @@ import generic  # noqa: E402
 import steps as vocabulary  # noqa: E402
 
 PROTOCOL = 1
+# A case's own limit is the harness's; the worker ends a case only this much later, so that the
+# harness (which starts its clock when it awaits the reply) normally gives the verdict itself.
+GRACE = 5.0
+EXIT_ORPHANED, EXIT_TIMEOUT, EXIT_MEMORY = 70, 71, 72
+
+
+def limit_memory():
+    """Cap the address space (RLIMIT_AS) at $TFSCOPE_WORKER_MEMORY bytes, if given."""
+    wanted = int(os.environ.get("TFSCOPE_WORKER_MEMORY") or 0)
+    if wanted <= 0:
+        return
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (wanted, hard))
+
+
+class Lifeline(object):
+    """Ends the process when the harness is gone or a case overstays its time limit."""
+
+    def __init__(self, send):
+        self.send = send
+        self.parent = os.getppid()
+        self.case = None  # (request id, deadline, limit) of the case running now
+        self.lock = threading.Lock()
+
+    def start(self):
+        self._deathsignal()
+        thread = threading.Thread(target=self._watch, name="lifeline")
+        thread.daemon = True
+        thread.start()
+
+    def _deathsignal(self):
+        # Linux: a signal when the parent dies. The parent is the *thread* that started us, which
+        # may end while its process lives on: so the handler checks that the process is gone.
+        if not sys.platform.startswith("linux"):
+            return
+        try:
+            import ctypes
+            libc = ctypes.CDLL(None, use_errno=True)
+            signal.signal(signal.SIGUSR1, lambda *_: self._check_parent())
+            libc.prctl(1, int(signal.SIGUSR1), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError, ValueError):
+            pass  # the polling below still notices
+        self._check_parent()  # it may have died before prctl
+
+    def _check_parent(self):
+        if os.getppid() != self.parent:
+            os._exit(EXIT_ORPHANED)
+
+    def _watch(self):
+        while True:
+            time.sleep(0.2)
+            self._check_parent()
+            with self.lock:
+                case = self.case
+            if case is not None and time.time() > case[1]:
+                try:
+                    self.send({"id": case[0], "timeout": case[2]})
+                finally:
+                    os._exit(EXIT_TIMEOUT)
+
+    def running(self, request):
+        limit = request.get("timeout")
+        with self.lock:
+            self.case = None if limit is None else (
+                request.get("id"), time.time() + float(limit) + GRACE, limit)
+
+    def idle(self):
+        with self.lock:
+            self.case = None
+
+
+def read_requests(requests):
+    """The reader thread: request lines into `requests`; the end of input ends the process (the
+    harness is gone, or closed the pipe: nobody would read a reply)."""
+    while True:
+        line = sys.stdin.readline()
+        if not line:
+            sys.stderr.flush()
+            os._exit(EXIT_ORPHANED)
+        if line.strip():
+            requests.put(line)
 
 
 def import_tf():
@@ -196,8 +289,8 @@ class Run(object):
             return self.refs.get(result) if result else None
         return fn
 
-    def values(self, labels):
-        return factlib.values(self.tf, self.captured, self.kinds, labels)
+    def values(self, labels, max_value=None, claims=None):
+        return factlib.values(self.tf, self.captured, self.kinds, labels, max_value, claims)
 
 
 def describe_error(exc, step):
@@ -220,6 +313,9 @@ def run_case(tf, request):
         try:
             run.run_steps(request["program"])
         except Exception as e:
+            if is_out_of_memory(e):
+                raise OutOfMemory("%s: %s" % (type(e).__name__,
+                                              factlib.error_message(e))) from None
             error = describe_error(e, run.step)
         facts = dict(run.facts)
         facts.update(factlib.late_facts(tf, run.captured, run.kinds))
@@ -227,7 +323,8 @@ def run_case(tf, request):
         paths = [k for k in request.get("paths", []) if k not in facts]
         facts.update(factlib.path_facts(tf, run.captured, paths))
         facts.update(factlib.graph_facts(tf))
-        facts.update(run.values(request.get("values", [])))
+        facts.update(run.values(request.get("values", []), request.get("max_value"),
+                                request.get("claims")))
     return {"id": request.get("id"), "facts": facts, "error": error,
             "seconds": round(time.time() - started, 6)}
 
@@ -238,10 +335,25 @@ def main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
 
-    def send(obj):
-        proto.write(json.dumps(obj, sort_keys=True) + "\n")
-        proto.flush()
+    sending = threading.Lock()
 
+    def send(obj):
+        text = json.dumps(obj, sort_keys=True) + "\n"
+        with sending:  # the lifeline may speak too
+            proto.write(text)
+            proto.flush()
+
+    lifeline = Lifeline(send)
+    lifeline.start()  # before TF's import, which may take long
+    try:
+        import queue
+    except ImportError:  # pragma: no cover
+        import Queue as queue
+    requests = queue.Queue()
+    reader = threading.Thread(target=read_requests, args=(requests,), name="reader")
+    reader.daemon = True
+    reader.start()
+    limit_memory()
     try:
         tf, version = import_tf()
     except Exception as e:
@@ -252,19 +364,48 @@ def main():
         "platform": platform.platform(), "executable": sys.executable,
         "test_steps": bool(os.environ.get("TFSCOPE_TEST_STEPS")),
     }})
-    for line in sys.stdin:
-        if not line.strip():
-            continue
-        request = json.loads(line)
+    while True:
+        request = json.loads(requests.get())
         if request.get("op") == "quit":
             break
         if request.get("test_steps") and not os.environ.get("TFSCOPE_TEST_STEPS"):
             request["test_steps"] = False
+        lifeline.running(request)
         try:
-            send(run_case(tf, request))
+            reply = run_case(tf, request)
+        except OutOfMemory as e:
+            out_of_memory(send, request, str(e))
         except Exception as e:  # a bug in the worker itself: report it, keep serving
-            send({"id": request.get("id"), "internal": "%s: %s" % (type(e).__name__, e)})
+            if is_out_of_memory(e):  # while fetching values
+                out_of_memory(send, request, "%s: %s" % (type(e).__name__,
+                                                         factlib.error_message(e)))
+            reply = {"id": request.get("id"), "internal": "%s: %s" % (type(e).__name__, e)}
+        lifeline.idle()
+        try:
+            send(reply)
+        except MemoryError:
+            out_of_memory(send, request, "MemoryError while sending the result")
     return 0
+
+
+class OutOfMemory(Exception):
+    """The case ran out of the worker's memory (its address-space limit)."""
+
+
+def is_out_of_memory(exc):
+    if isinstance(exc, MemoryError):
+        return True
+    # TF's allocators report a failed allocation as ResourceExhaustedError("OOM when ...").
+    return type(exc).__name__ == "ResourceExhaustedError" and "OOM" in str(exc)
+
+
+def out_of_memory(send, request, what):
+    """Report and end: after a failed allocation nothing in this process is to be trusted."""
+    try:
+        send({"id": request.get("id"), "memory": (what.strip().splitlines() or [""])[0][:300]})
+    finally:
+        sys.stderr.flush()
+        os._exit(EXIT_MEMORY)
 
 
 if __name__ == "__main__":

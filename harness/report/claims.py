@@ -4,7 +4,7 @@ the verdict of the cases that check it on each runtime."""
 from __future__ import annotations
 
 from ..cases import Case
-from ..compare import CONFORMS, CRASH, DEVIATES, ERROR, FAIL, STALE, TIMEOUT
+from ..compare import CONFORMS, CRASH, DEVIATES, ERROR, FAIL, MEMORY, STALE, TIMEOUT
 from .errata import ALTERNATIVE, counts, reading_kind, to_avoid
 from .model import ClaimIndex, RunModel
 from .text import SYMBOLS, code, cut, esc, table
@@ -138,7 +138,7 @@ def mark(model: RunModel, cases: list[Case]) -> str:
         return SYMBOLS[CONFORMS] + SYMBOLS[DEVIATES]
     if len(found) == 1 and None not in found:
         return SYMBOLS[found.pop()]
-    return model.verdict_column(next((v for v in (FAIL, STALE, ERROR, CRASH, TIMEOUT)
+    return model.verdict_column(next((v for v in (FAIL, STALE, ERROR, CRASH, TIMEOUT, MEMORY)
                                       if v in found), None))
 
 
@@ -184,7 +184,7 @@ def overall(model: RunModel, verdicts: list[str | None]) -> str:
         return "⚠️ does not hold" if words else "⚠️"
     if found == {CONFORMS, DEVIATES}:
         return "✅⚠️ partly" if words else "✅⚠️"
-    for verdict in (FAIL, STALE, ERROR, CRASH, TIMEOUT):
+    for verdict in (FAIL, STALE, ERROR, CRASH, TIMEOUT, MEMORY):
         if verdict in found:
             return model.verdict_column(verdict)
     return "not run"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..cases import Case
-from ..compare import CRASH, VERDICTS
+from ..compare import CRASH, MEMORY, VERDICTS
 from .model import RunModel, topic_name
 from .text import SYMBOLS, cut, esc, table
 
@@ -13,7 +13,7 @@ from .text import SYMBOLS, cut, esc, table
 def render(model: RunModel) -> str:
     """Cases against runtimes in version order: where behaviour changed, at a glance (in the
     manner of the JavaScript compatibility tables)."""
-    legend = " · ".join(f"{SYMBOLS[v]} {v}" for v in VERDICTS if v != CRASH)
+    legend = " · ".join(f"{SYMBOLS[v]} {v}" for v in VERDICTS if v not in (CRASH, MEMORY))
     parts = ["## Compatibility matrix",
              "Every case (rows, by case folder then topic) on every runtime (columns, oldest "
              f"TensorFlow first): {legend}, — not run. A cell that differs from its left "

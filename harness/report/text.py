@@ -7,10 +7,21 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from ..compare import CONFORMS, CRASH, DEVIATES, ERROR, FAIL, MISSING, OBSERVED, STALE, TIMEOUT
+from ..compare import (
+    CONFORMS,
+    CRASH,
+    DEVIATES,
+    ERROR,
+    FAIL,
+    MEMORY,
+    MISSING,
+    OBSERVED,
+    STALE,
+    TIMEOUT,
+)
 
 SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", OBSERVED: "📝", FAIL: "❌", STALE: "🕸️", ERROR: "💥",
-           CRASH: "💥", TIMEOUT: "⏱️"}
+           CRASH: "💥", TIMEOUT: "⏱️", MEMORY: "💥"}
 MEANING = {
     CONFORMS: "TensorFlow does what the source says.",
     DEVIATES: "TensorFlow does something else, and the case records what and why.",
@@ -20,6 +31,7 @@ MEANING = {
     ERROR: "the case or the harness is broken.",
     CRASH: "TensorFlow's process died running the case.",
     TIMEOUT: "the case did not finish in time.",
+    MEMORY: "the case ran out of the worker's memory limit.",
 }
 NAMES = {OBSERVED: "observed, no claim"}
 

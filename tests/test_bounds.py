@@ -1,0 +1,203 @@
+"""Memory and time bounds (docs/reliability.md, "Memory and time bounds"), on real TF 1.15:
+large values are recorded in summary and still judged exactly, a reply longer than the limit
+is refused, a worker out of its memory limit gives `memory` and the run goes on, and a run that
+asks for a 10000x10000 value stays under 1 GiB in the harness and in the worker."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from harness import cases as caselib
+from harness import results as resultlib
+from harness.compare import CONFORMS, ERROR, FAIL, MEMORY
+from harness.runner import Limits, MiB, Pool, run_cases
+
+from .conftest import ROOT
+
+HEADER = "title: bounds\nsource: {doc: tests, quote: bounds}\n"
+
+
+def value_case(case_id: str, shape: list[int], expect: str, initializer: str = "ones") -> str:
+    return HEADER + textwrap.dedent(f"""\
+        id: {case_id}
+        program:
+          - get_variable: {{name: v, shape: {shape}, initializer: {initializer}, as: v}}
+        expect:
+          {expect}
+        """)
+
+
+OK = HEADER + textwrap.dedent("""\
+    id: t.ok
+    program:
+      - get_variable: {name: w, shape: [1], as: w}
+    expect:
+      w.name: w:0
+    """)
+
+
+def load(tmp_path: Path, *docs: str) -> list[caselib.Case]:
+    path = tmp_path / "bounds.yaml"
+    path.write_text("".join("- " + textwrap.indent(d, "  ")[2:] for d in docs))
+    cases, errors = caselib.load([path], allow_test_steps=True)
+    assert not errors, errors
+    return cases
+
+
+def flow(value: object) -> str:
+    return json.dumps(value)  # JSON is YAML's flow style
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return [[1.0] * 100 for _ in range(200)]  # 20,000 elements: over max_value
+
+
+def test_a_large_value_is_recorded_in_summary_and_judged_exactly(tf115, tmp_path, rows):
+    changed = [list(r) for r in rows]
+    changed[150][7] = 2.0
+    near = [[x + 1e-9 for x in r] for r in rows]  # within the comparison's tolerance
+    cases = load(tmp_path,
+                 value_case("t.equal", [200, 100], f"v.value: {flow(rows)}"),
+                 value_case("t.near", [200, 100], f"v.value: {flow(near)}"),
+                 value_case("t.changed", [200, 100], f"v.value: {flow(changed)}"),
+                 value_case("t.short", [200, 100], "v.value: [[1.0]]"),
+                 value_case("t.contains", [200, 100], f"v.value: {{contains: [{flow(rows[0])}]}}"),
+                 value_case("t.excludes", [200, 100], f"v.value: {{excludes: [{flow(rows[0])}]}}"))
+    summarised = run_cases(cases, [tf115], limits=Limits(max_value=10_000))
+    whole = run_cases(cases, [tf115], limits=Limits(max_value=10**9))
+    expected = {"t.equal": CONFORMS, "t.near": CONFORMS, "t.changed": FAIL, "t.short": FAIL,
+                "t.contains": CONFORMS, "t.excludes": FAIL}
+    assert {r.case.id: r.verdict.verdict for r in summarised.results} == expected
+    assert {r.case.id: r.verdict.verdict for r in whole.results} == expected
+    value = summarised.results[0].outcome.facts["v.value"]
+    assert value["shape"] == [200, 100] and value["dtype"] == "float32"
+    assert value["size"] == 20_000 and value["prefix"] == [1.0] * 10
+    assert value["digest"].startswith("sha256:") and len(value["digest"]) == 71
+    assert whole.results[0].outcome.facts["v.value"] == rows
+    # A summary recorded as a deviation's observed value matches the same bytes only.
+    for case_id, same in (("t.same", True), ("t.other", False)):
+        observed = dict(value, checked={})
+        if not same:
+            observed["digest"] = "sha256:" + "0" * 64
+        (case,) = load(tmp_path, value_case(case_id, [200, 100], "v.value: [[0.0]]") +
+                       "deviations:\n  - runtimes: [tf1.15]\n    reason: test\n"
+                       f"    observed:\n      v.value: {flow(observed)}\n")
+        with Pool([tf115]) as pool:
+            verdict = pool.run(case, "tf1.15").verdict.verdict
+        assert verdict == ("deviates" if same else FAIL)
+
+
+def test_a_reply_over_the_line_limit_is_refused_and_the_run_goes_on(tf115, tmp_path, rows):
+    cases = load(tmp_path, value_case("t.big", [300, 1000], "v.value: [[1.0]]"), OK)
+    run = run_cases(cases, [tf115], limits=Limits(max_value=10**9, max_reply=1 * MiB))
+    big, ok = run.results
+    assert big.verdict.verdict == ERROR
+    assert "result is too large" in big.verdict.reason and "max_reply_mib = 1" in \
+        big.verdict.reason
+    assert ok.verdict.verdict == CONFORMS
+
+
+def test_a_worker_out_of_memory_gives_memory_and_the_run_goes_on(tf115, tmp_path):
+    cases = load(tmp_path, OK.replace("t.ok", "t.before"),
+                 value_case("t.huge", [30000, 30000], "v.value: [[1.0]]", "glorot_uniform"), OK)
+    run = run_cases(cases, [tf115], limits=Limits(worker_memory=2048 * MiB))
+    before, huge, after = run.results
+    assert (before.verdict.verdict, huge.verdict.verdict, after.verdict.verdict) == (
+        CONFORMS, MEMORY, CONFORMS)
+    assert huge.verdict.reason.startswith("out of memory: ResourceExhaustedError: OOM when "
+                                          "allocating tensor with shape[30000,30000]")
+    assert "\n" not in huge.verdict.reason
+    assert "2048 MiB" in huge.verdict.reason and "worker_memory_mib" in huge.verdict.reason
+
+
+MEASURE = textwrap.dedent("""\
+    import json, resource, sys, time
+    from harness.cli import main
+    started = time.monotonic()
+    code = main(sys.argv[1:])
+    seconds = time.monotonic() - started
+    hwm = [int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")][0]
+    print(json.dumps({"code": code, "harness_kib": hwm, "seconds": seconds,
+                      "worker_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+""")
+
+
+def measured_run(tmp_path: Path, *paths: str) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", MEASURE, "run", "--runtime", "tf1.15", *paths],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_a_10000_by_10000_value_stays_under_a_gibibyte(tf115, tmp_path):
+    (tmp_path / "big.yaml").write_text(value_case("t.big", [10000, 10000], "v.value: [[0.0]]",
+                                                  "glorot_uniform"))
+    (tmp_path / "small.yaml").write_text(OK)
+    before = measured_run(tmp_path, "small.yaml")
+    big = measured_run(tmp_path, "big.yaml")
+    after = measured_run(tmp_path, "small.yaml")
+    assert big["code"] == 1  # the claim is false: fail
+    gib = 1 << 20  # KiB
+    assert big["harness_kib"] < gib, big
+    assert big["worker_kib"] < gib, big
+    # .tfscope/last-run.json holds a summary, not 100 million numbers ...
+    last = tmp_path / ".tfscope" / "last-run.json"
+    assert last.stat().st_size < 100_000
+    summary = json.loads(last.read_text())["results"]["t.big"]["tf1.15"]["facts"]["v.value"]
+    assert summary["shape"] == [10000, 10000]
+    # ... and the next trivial run is as fast as before it.
+    assert after["code"] == 0
+    assert after["seconds"] < before["seconds"] * 1.5 + 2, (before, after)
+
+
+def test_last_run_is_pruned_to_its_limit():
+    data = {"format": 1, "runtimes": {}, "results": {}}
+    for run in range(1, 41):
+        for i in range(25):
+            data["results"].setdefault(f"c{run}-{i}", {})["tf1.15"] = {
+                "verdict": "conforms", "facts": {"x": "y" * 1000}, "run": run}
+    data["results"]["huge"] = {"tf1.15": {"verdict": "fail", "facts": {"x": "z" * 200_000},
+                                          "run": 40}}
+    pruned = resultlib.prune(data, 100_000)
+    assert len(json.dumps(pruned)) < 100_000
+    assert pruned["results"]["huge"]["tf1.15"]["facts"] == {}
+    assert pruned["results"]["huge"]["tf1.15"]["facts_omitted"] > 200_000
+    assert pruned["results"]["huge"]["tf1.15"]["verdict"] == "fail"
+    kept_runs = {e["run"] for r in pruned["results"].values() for e in r.values()}
+    assert max(kept_runs) == 40 and 1 not in kept_runs  # the newest kept, the oldest dropped
+
+
+def test_the_bounds_are_configurable_and_checked(tmp_path):
+    from harness.config import limits, load_config
+    from harness.errors import UserError
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.tfscope]\nworker_memory_mib = 1024\nmax_reply_mib = 2\nmax_value = 50\n"
+        "start_timeout = 12.5\nlast_run_mib = 3\n")
+    bounds = limits(load_config(tmp_path))
+    assert bounds == Limits(start_timeout=12.5, worker_memory=1024 * MiB, max_reply=2 * MiB,
+                            max_value=50)
+    (tmp_path / "pyproject.toml").write_text("[tool.tfscope]\nmax_value = -1\n")
+    with pytest.raises(UserError, match=r"max_value must be a whole number >= 1, not -1"):
+        limits(load_config(tmp_path))
+
+
+def test_the_start_limit_follows_the_configuration_and_a_slow_start_is_not_a_break(
+        tf115, tmp_path):
+    slow = tmp_path / "slow-python"
+    slow.write_text(f"#!/bin/sh\nsleep 30\nexec {tf115.python} \"$@\"\n")
+    slow.chmod(0o755)
+    from harness.runner import WorkerStartTimeout
+    from harness.runtimes import Runtime
+    started = time.monotonic()
+    with pytest.raises(WorkerStartTimeout, match="did not start within 2 s"):
+        Pool([Runtime("slow", str(slow))], limits=Limits(start_timeout=2)).info("slow")
+    assert time.monotonic() - started < 10
