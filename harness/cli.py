@@ -17,7 +17,7 @@ from tabulate import tabulate
 from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
-from .compare import CRASH, ERROR, GOOD, TIMEOUT, VERDICTS, format_diff
+from .compare import CRASH, ERROR, GOOD, MEMORY, TIMEOUT, VERDICTS, format_diff
 from .config import Config, limits, load_config, report_runtimes
 from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
@@ -27,11 +27,13 @@ from .runtimes import (
     SETS,
     SPECS,
     Runtime,
+    _override,
     cache_dir,
     expand,
     get_python,
     in_version_order,
     remove,
+    repair,
     resolve,
     resolve_all,
     set_members,
@@ -40,7 +42,7 @@ from .runtimes import (
 )
 
 EXIT_OK, EXIT_FAIL, EXIT_INPUT, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-PROBLEMS = (ERROR, CRASH, TIMEOUT)  # verdicts with no answer from TF: nothing to record
+PROBLEMS = (ERROR, CRASH, TIMEOUT, MEMORY)  # verdicts with no answer from TF: nothing to record
 
 
 class UsageError(UserError):
@@ -544,18 +546,18 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
                 print(f"{name}: unavailable here: {spec.unavailable}")
                 failed += 1
                 continue
-            if status(spec).state != "installed":
-                print(f"tfscope: installing {name} ({spec.description}) ...", file=sys.stderr,
-                      flush=True)
             try:
                 if getattr(args, "get_python", False):
                     get_python(spec.python)
-                rt = resolve(name)
+                if _override(name):  # an interpreter given by the environment: nothing to build
+                    rt, done = resolve(name), ""
+                else:
+                    rt, done = repair(spec)
             except UserError as e:
                 print(f"{name}: not installed: {e}")
                 failed += 1
                 continue
-            print(f"{name}: installed, {rt.python}")
+            print(f"{name}: installed, {rt.python}" + (f" ({done})" if done else ""))
         return EXIT_FAIL if failed else EXIT_OK
     if args.action == "remove":
         for name in known_names(args.names):
@@ -576,7 +578,7 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
         sets = [label for label, member in (("default", name == DEFAULT_RUNTIME),
                                             ("configured", name in configured),
                                             ("history", name in history)) if member]
-        state = st.state + (f": {st.why}" if st.state == "unavailable" else "")
+        state = st.state + (f": {st.why}" if st.why else "")
         rows.append([name, state, tf, st.interpreter, ", ".join(sets), str(st.path)])
     print(tabulate(rows, headers=["runtime", "state", "TensorFlow", "interpreter", "in",
                                   "cache"]))

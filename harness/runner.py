@@ -22,7 +22,7 @@ from .cases import Case
 from .compare import CRASH, ERROR, MEMORY, TIMEOUT, Outcome, Verdict, judge
 from .costs import case_seconds, import_seconds
 from .errors import RuntimeSetupError
-from .runtimes import SPECS, Runtime, log, provision
+from .runtimes import SPECS, Runtime, log, provision, shown_broken
 
 WORKER = Path(__file__).with_name("worker.py")
 DEFAULT_TIMEOUT = 60.0
@@ -370,10 +370,15 @@ class Pool:
         return worker.info
 
     def _start(self, worker: Worker) -> None:
+        """Start a worker. One that does not start is started again; its runtime is rebuilt
+        (once) only when the runtime's own check fails twice the same way
+        (runtimes.shown_broken), never because a start was slow or interrupted."""
         started = time.monotonic()
         try:
             worker.start()
-        except RuntimeSetupError:
+        except WorkerStartTimeout:
+            raise
+        except RuntimeSetupError as e:
             rt = worker.runtime
             with self.lock:
                 rebuilt = any(w.runtime is not rt for w in self.crews[rt.name])
@@ -382,9 +387,12 @@ class Pool:
                               for w in self.crews[rt.name])
             if worker.cancelled or running or not (rt.provisioned and rt.name in SPECS):
                 raise
-            if not rebuilt:
-                # A provisioned runtime that cannot import TF is corrupt: rebuild it once.
-                log(f"runtime {rt.name} looks broken; rebuilding it")
+            why = None if rebuilt else shown_broken(SPECS[rt.name])
+            if why is None and not rebuilt:
+                log(f"runtime {rt.name}: the worker did not start ({e}); its check passes, "
+                    "so it is started again, not rebuilt")
+            elif why is not None:
+                log(f"runtime {rt.name} is broken: {why}; rebuilding it")
                 new = provision(SPECS[rt.name], rebuild=True)
                 with self.lock:
                     for other in self.crews[rt.name]:

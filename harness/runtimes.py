@@ -15,9 +15,11 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,6 +47,7 @@ class Spec:
     setup: tuple[str, ...] = ()
     history: bool = False       # one of the opt-in TF 1.0-1.12 runtimes (docs/history-runtimes.md)
     unavailable: str = ""       # why this runtime cannot be installed or imported here, if so
+    check: str = "tensorflow"   # the module whose import (and __version__) proves it works
 
     @property
     def lock(self) -> Path:
@@ -434,6 +437,16 @@ def find_python(version: str) -> str:
 
 
 # --- provisioning ------------------------------------------------------------------------------
+# A runtime is built in a fresh folder beside its final place (`.NAME.build-XXXX`), checked there
+# (its module imports, at the pinned version), then swapped in: an existing runtime is never
+# removed before a working replacement is ready, so a failed or offline rebuild keeps it. Each
+# pip runs in its own process group that dies with an interrupted install (and with tfscope
+# itself: PR_SET_PDEATHSIG), and the lock is held until pip has exited. pip's output goes to
+# `runtimes/NAME.install.log`; the terminal gets one line per phase.
+
+CHECK_TIMEOUT = 300.0
+LOG_TAIL = 15
+
 
 def _lock_digest(spec: Spec) -> str:
     return hashlib.sha256(spec.lock.read_bytes()).hexdigest()
@@ -455,6 +468,78 @@ def _ready(venv: Path, spec: Spec) -> bool:
     return marker.get("lock") == _lock_digest(spec) and (venv / "bin" / "python").exists()
 
 
+def damage(venv: Path) -> str | None:
+    """What is missing or changed among the runtime's files, found without running it: every
+    file that pip's RECORDs list inside site-packages must be there at its recorded size."""
+    python = venv / "bin" / "python"
+    if not python.exists():
+        return f"its interpreter {python} is missing"
+    dists = sorted(venv.glob("lib/python*/site-packages/*.dist-info"))
+    if not dists:
+        return "no installed packages"
+    for dist in dists:
+        record = dist / "RECORD"
+        try:
+            lines = record.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return f"{dist.name} has no RECORD"
+        for line in lines:
+            path, _, rest = line.partition(",")
+            size = rest.rpartition(",")[2]
+            if not path or path.startswith("..") or not size.isdigit():
+                continue  # scripts outside site-packages, .pyc files (recompiled if missing)
+            try:
+                actual = (dist.parent / path).stat().st_size
+            except OSError:
+                return f"missing file {path} (of {dist.name[:-len('.dist-info')]})"
+            if actual != int(size):
+                return f"changed file {path} ({actual} bytes, {size} when installed)"
+    return None
+
+
+def check(venv: Path, spec: Spec, timeout: float = CHECK_TIMEOUT) -> tuple[str, str]:
+    """Run the runtime's check: its files (see `damage`), then its interpreter imports
+    `spec.check` at the pinned version. ("ok", ""), ("broken", why), or ("unsure", why) when the
+    check itself was killed or ran out of time: that shows nothing about the runtime."""
+    why = damage(venv)
+    if why:
+        return "broken", why
+    code = (f"import {spec.check} as m; print('tfscope-check', "
+            "getattr(m, '__version__', ''))")
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)
+    try:
+        proc = subprocess.run([str(venv / "bin" / "python"), "-I", "-c", code],
+                              capture_output=True, text=True, errors="replace", env=env,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return "unsure", f"its check did not finish within {timeout:g} s"
+    except OSError as e:
+        return "broken", f"its interpreter cannot run: {e.strerror}"
+    if proc.returncode < 0:
+        return "unsure", f"its check was killed by signal {-proc.returncode}"
+    said = [line for line in proc.stdout.splitlines() if line.startswith("tfscope-check")]
+    if proc.returncode != 0 or not said:
+        last = [line for line in proc.stderr.splitlines() if line.strip()][-1:] or \
+            [f"exit status {proc.returncode}"]
+        return "broken", f"`import {spec.check}` fails: {last[0].strip()[:300]}"
+    version = said[-1].split(" ", 1)[1].strip() if " " in said[-1] else ""
+    if spec.tensorflow and spec.check == "tensorflow" and version != spec.tensorflow:
+        return "broken", f"it has TensorFlow {version}, not {spec.tensorflow}"
+    return "ok", ""
+
+
+def shown_broken(spec: Spec) -> str | None:
+    """Why the runtime is broken, if its check fails twice the same way; None if it passes, or
+    fails differently, or cannot tell (never a reason to delete anything)."""
+    venv = venv_dir(spec)
+    first = check(venv, spec)
+    if first[0] != "broken":
+        return None
+    second = check(venv, spec)
+    return first[1] if second == first else None
+
+
 @contextlib.contextmanager
 def _exclusive(path: Path, what: str) -> Iterator[None]:
     """An inter-process lock, so two harness processes never build one runtime at once."""
@@ -471,12 +556,146 @@ def _exclusive(path: Path, what: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _run(cmd: list[str], what: str) -> None:
-    """Run an install step, its output shown as progress on stderr."""
-    proc = subprocess.run(cmd, stdout=sys.stderr, stderr=sys.stderr)
-    if proc.returncode != 0:
-        raise RuntimeSetupError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}",
-                                hint="see the output above; rerun to retry")
+# Runs an install step as the leader of its own process group and kills the whole group (pip and
+# whatever pip or venv start, such as ensurepip) when tfscope dies, even by SIGKILL: the parent's
+# death raises SIGTERM here (PR_SET_PDEATHSIG), and so does a getppid() that changed.
+_LAUNCH = """
+import ctypes, os, signal, subprocess, sys, threading, time
+parent = int(sys.argv[1])
+def end(*_):
+    os.killpg(0, signal.SIGKILL)
+signal.signal(signal.SIGTERM, end)
+try:
+    ctypes.CDLL(None).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+except Exception:
+    pass
+def watch():
+    while True:
+        if os.getppid() != parent:
+            end()
+        time.sleep(0.5)
+threading.Thread(target=watch, daemon=True).start()
+sys.exit(subprocess.call(sys.argv[2:]))
+"""
+
+
+class _Interrupted(BaseException):
+    """A SIGTERM or SIGHUP during an install: unwound like Ctrl-C, so that pip is killed."""
+
+
+@contextlib.contextmanager
+def _interruptible() -> Iterator[None]:
+    """SIGTERM/SIGHUP raise in the main thread while installing (by default they would end
+    tfscope on the spot, leaving pip behind); elsewhere PR_SET_PDEATHSIG does the job."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise _Interrupted(signum)
+    old = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    except _Interrupted as e:
+        raise SystemExit(128 + e.args[0]) from None
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
+
+
+def _run(cmd: list[str], what: str, logfile: Path | None = None) -> None:
+    """Run an install step in its own process group, its output appended to `logfile` (or
+    shown, without one). Interrupted, the whole group is killed and waited for before the
+    exception goes on, so nothing of it outlives the lock."""
+    launch = [sys.executable, "-c", _LAUNCH, str(os.getpid()), *cmd]
+    out = open(logfile, "a") if logfile else None
+    try:
+        if out:
+            out.write(f"$ {' '.join(cmd)}\n")
+            out.flush()
+        proc = subprocess.Popen(launch, stdout=out or sys.stderr, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+        try:
+            code = proc.wait()
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            raise
+    finally:
+        if out:
+            out.close()
+    if code != 0:
+        tail = ""
+        if logfile:
+            lines = [line for line in logfile.read_text(errors="replace").splitlines()
+                     if line.strip()]
+            tail = "\n" + "\n".join("    " + line for line in lines[-LOG_TAIL:])
+        raise RuntimeSetupError(
+            f"{what} failed (exit {code}): {' '.join(cmd)}{tail}",
+            hint=f"the whole log: {logfile}; rerun to retry" if logfile else
+            "see the output above; rerun to retry")
+
+
+def _relocate(built: Path, final: Path) -> None:
+    """Make a venv built at `built` right for `final`: its scripts name their folder."""
+    old, new = str(built).encode(), str(final).encode()
+    for path in (built / "bin").iterdir():
+        if path.is_symlink() or not path.is_file():
+            continue
+        data = path.read_bytes()
+        if old in data[:4096] and b"\0" not in data[:4096]:
+            path.write_bytes(data.replace(old, new))
+
+
+def _build(spec: Spec, venv: Path) -> None:
+    """Build the runtime beside `venv` and swap it in once it passes its check."""
+    base = find_python(spec.python)
+    started = time.monotonic()
+    logfile = venv.parent / f"{spec.name}.install.log"
+    for leftover in venv.parent.glob(f".{spec.name}.build-*"):  # of an interrupted build
+        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in venv.parent.glob(f".{spec.name}.old-*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+    logfile.write_text(f"# {spec.name}: {spec.description}\n")
+    log(f"provisioning runtime {spec.name}: {spec.description} into {venv} "
+        f"(once; a minute or more; pip's log: {logfile}) ...")
+    build = Path(tempfile.mkdtemp(prefix=f".{spec.name}.build-", dir=venv.parent))
+    python = build / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
+           "--progress-bar", "off"]
+    try:
+        log(f"[1/4] {spec.name}: creating the virtualenv (Python {spec.python}: {base})")
+        _run([base, "-m", "venv", str(build)], "creating the virtualenv", logfile)
+        log(f"[2/4] {spec.name}: installing {' '.join((spec.pip, *spec.setup))}")
+        _run([*pip, spec.pip], "installing pip", logfile)
+        if spec.setup:  # with the new pip, which honours Requires-Python
+            _run([*pip, *spec.setup], "installing the setup packages", logfile)
+        count = sum(1 for line in spec.lock.read_text().splitlines() if "==" in line)
+        log(f"[3/4] {spec.name}: installing {count} packages from {spec.lock.name} "
+            "(hash-checked)")
+        _run([*pip, "--require-hashes", "--no-deps", "-r", str(spec.lock)],
+             "installing the packages", logfile)
+        log(f"[4/4] {spec.name}: checking: import {spec.check}")
+        state, why = check(build, spec)
+        if state != "ok":
+            raise RuntimeSetupError(f"runtime {spec.name}: the new build does not work: {why}",
+                                    hint=f"pip's log: {logfile}")
+        # The marker last, and atomically: a runtime without it is half-built.
+        write_atomic(build / MARKER, json.dumps({"lock": _lock_digest(spec), "python": base,
+                                                 "built": time.time(), "pid": os.getpid()}))
+        _relocate(build, venv)
+        old = None
+        if venv.exists() or venv.is_symlink():
+            old = Path(tempfile.mkdtemp(prefix=f".{spec.name}.old-", dir=venv.parent))
+            os.rename(venv, old / "venv")
+        os.rename(build, venv)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    log(f"runtime {spec.name} ready ({time.monotonic() - started:.0f} s)")
 
 
 def provision(spec: Spec, rebuild: bool = False) -> Runtime:
@@ -484,41 +703,31 @@ def provision(spec: Spec, rebuild: bool = False) -> Runtime:
     if spec.unavailable:
         raise RuntimeSetupError(f"runtime {spec.name} is unavailable: {spec.unavailable}",
                                 hint="see docs/history-runtimes.md; pick another runtime")
-    venv = cache_dir() / "runtimes" / spec.name
+    venv = venv_dir(spec)
     python = venv / "bin" / "python"
     # Ready: no lock, no pip, no network. Otherwise build under an inter-process lock.
     if not rebuild and _ready(venv, spec):
         return Runtime(spec.name, str(python), True, spec.tensorflow)
     seen = _marker(venv)
-    with _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
+    with _interruptible(), _exclusive(venv.parent / f"{spec.name}.lock", spec.name):
         if _ready(venv, spec) and (not rebuild or _marker(venv) != seen):
             # Built (or rebuilt, for a process that found it broken too) while we waited.
             return Runtime(spec.name, str(python), True, spec.tensorflow)
-        base = find_python(spec.python)
-        started = time.monotonic()
-        log(f"provisioning runtime {spec.name}: {spec.description} into {venv} "
-            "(once; about a minute) ...")
-        if venv.exists():
-            log(f"removing the incomplete or stale runtime at {venv}")
-            shutil.rmtree(venv)
-        _run([base, "-m", "venv", str(venv)], "creating the virtualenv")
-        steps = 3 if spec.setup else 2
-        log(f"[1/{steps}] upgrading pip in {spec.name}")
-        _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-              spec.pip], "upgrading pip")
-        if spec.setup:
-            log(f"[2/3] installing {' '.join(spec.setup)}")
-            _run([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-                  *spec.setup], "installing the setup packages")
-        log(f"[{steps}/{steps}] installing {spec.lock.name} (hash-checked)")
-        _run([str(python), "-m", "pip", "install", "--disable-pip-version-check",
-              "--progress-bar", "off", "--no-input", "--require-hashes", "--no-deps",
-              "-r", str(spec.lock)], "installing TensorFlow")
-        # The marker last, and atomically: a runtime without it is half-built and gets rebuilt.
-        write_atomic(venv / MARKER, json.dumps({"lock": _lock_digest(spec), "python": base,
-                                                "built": time.time(), "pid": os.getpid()}))
-        log(f"runtime {spec.name} ready ({time.monotonic() - started:.0f} s)")
+        _build(spec, venv)
     return Runtime(spec.name, str(python), True, spec.tensorflow)
+
+
+def repair(spec: Spec) -> tuple[Runtime, str]:
+    """`tfscope runtimes install`: provision the runtime, and check one that looks installed
+    (its files, its import): rebuilt when the check fails twice the same way. Returns the
+    runtime and what was done ("" when it was fine)."""
+    if not _ready(venv_dir(spec), spec):
+        return provision(spec), "built"
+    why = shown_broken(spec)
+    if why is None:
+        return provision(spec), ""
+    log(f"runtime {spec.name} is broken: {why}; rebuilding it")
+    return provision(spec, rebuild=True), f"rebuilt (it was broken: {why})"
 
 
 def resolve(selector: str, rebuild: bool = False) -> Runtime:
@@ -561,8 +770,8 @@ def venv_dir(spec: Spec) -> Path:
 class Status:
     """What `tfscope runtimes` shows of a known runtime, found without starting it."""
     spec: Spec
-    state: str          # installed | not installed | outdated | unavailable
-    why: str            # for unavailable (and outdated): the reason
+    state: str          # installed | broken | incomplete | outdated | not installed | unavailable
+    why: str            # for broken, outdated, unavailable, incomplete: the reason
     interpreter: str    # the base interpreter's path, or "python3.6 not found"
     installed_tf: str   # the TensorFlow version in the venv ("" when none)
     path: Path
@@ -586,12 +795,24 @@ def status(spec: Spec, interpreters: dict[str, str] | None = None) -> Status:
             interpreters[spec.python] = f"python{spec.python} not found"
     venv = venv_dir(spec)
     installed = _installed_tensorflow(venv) if venv.is_dir() else ""
-    if _ready(venv, spec):
-        state, why = "installed", ""
-    elif spec.unavailable:
+    try:
+        marker = json.loads((venv / MARKER).read_text())
+    except (OSError, ValueError):
+        marker = None
+    building = any(venv.parent.glob(f".{spec.name}.build-*"))
+    if spec.unavailable and not venv.exists():
         state, why = "unavailable", spec.unavailable
+    elif isinstance(marker, dict) and marker.get("lock") != _lock_digest(spec):
+        state, why = "outdated", (f"built from another {spec.lock.name} (the lock file "
+                                  "changed since): rebuilt on use")
+    elif marker is not None:
+        broken = damage(venv)
+        state, why = ("broken", broken + ": `tfscope runtimes install " + spec.name +
+                      "` repairs it") if broken else ("installed", "")
     elif venv.exists():
-        state, why = "outdated", "incomplete, or built from another lock file: rebuilt on use"
+        state, why = "incomplete", "an interrupted build: rebuilt on use"
+    elif building:
+        state, why = "incomplete", "an interrupted (or running) build: rebuilt on use"
     else:
         state, why = "not installed", ""
     return Status(spec, state, why, interpreters[spec.python], installed, venv)

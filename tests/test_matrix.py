@@ -145,6 +145,7 @@ def test_runtimes_lists_every_runtime_with_its_state(history, monkeypatch, capsy
     venv = runtimes.venv_dir(runtimes.SPECS["tf1.13"])
     site = venv / "lib" / "python3.7" / "site-packages" / "tensorflow-1.13.2.dist-info"
     site.mkdir(parents=True)
+    (site / "RECORD").write_text("")
     (venv / "bin").mkdir()
     (venv / "bin" / "python").write_text("")
     (venv / runtimes.MARKER).write_text(json.dumps(
@@ -159,7 +160,7 @@ def test_runtimes_lists_every_runtime_with_its_state(history, monkeypatch, capsy
     assert "not installed" in lines["tf1.2"] and "python3.6 not found" in lines["tf1.2"]
     assert "history" in lines["tf1.2"]
     assert "installed" in lines["tf1.13"] and "1.13.2" in lines["tf1.13"]
-    assert "outdated" in lines["tf1.14"]
+    assert "incomplete: an interrupted build" in lines["tf1.14"]
     assert "default" in lines["tf1.15"] and "/usr/bin/python3.7" in lines["tf1.15"]
     assert str(venv) in lines["tf1.13"]
     assert "all-1.x" in out

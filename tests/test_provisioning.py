@@ -9,10 +9,17 @@ no-network check also runs against the real, already provisioned TF 1.15 runtime
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -32,7 +39,8 @@ SCRIPT = textwrap.dedent("""
     from pathlib import Path
     from harness import runtimes
     runtimes.LOCKS = Path(sys.argv[1])
-    spec = runtimes.Spec("fake", sys.argv[2], ("six",), pip="pip", description="six only")
+    spec = runtimes.Spec("fake", sys.argv[2], ("six",), pip="pip", description="six only",
+                         check="six")
     print(json.dumps(runtimes.provision(spec).__dict__))
 """)
 
@@ -53,7 +61,7 @@ def fake(cache, monkeypatch):
     monkeypatch.setenv("TFSCOPE_CACHE", str(cache / "cache"))
     monkeypatch.setenv("TFSCOPE_PYTHON" + VERSION.replace(".", "_"), sys.executable)
     monkeypatch.setattr(runtimes, "LOCKS", cache / "locks")
-    return (Spec("fake", VERSION, ("six",), pip="pip", description="six only"),
+    return (Spec("fake", VERSION, ("six",), pip="pip", description="six only", check="six"),
             cache / "cache" / "runtimes" / "fake")
 
 
@@ -132,9 +140,10 @@ def test_corrupted_runtime_is_rebuilt(fake, damage):
     assert check.returncode == 0
 
 
-def test_a_runtime_that_cannot_import_tf_is_rebuilt_once(fake, monkeypatch):
-    """The real worker on a provisioned runtime without TensorFlow: rebuilt once, then a clean
-    error (not a loop of rebuilds, not a traceback)."""
+def test_a_worker_that_cannot_start_on_a_runtime_whose_check_passes_is_not_rebuilt(
+        fake, monkeypatch):
+    """The real worker on a provisioned runtime without TensorFlow, whose own check (`six`)
+    passes: started again, then a clean error; never rebuilt."""
     spec, venv = fake
     runtime = runtimes.provision(spec)
     rebuilds: list[bool] = []
@@ -146,7 +155,26 @@ def test_a_runtime_that_cannot_import_tf_is_rebuilt_once(fake, monkeypatch):
     monkeypatch.setattr(runner, "provision", provision)
     with pytest.raises(RuntimeSetupError, match="cannot import tensorflow"):
         runner.Pool([runtime]).info("fake")
+    assert rebuilds == []
+
+
+def test_a_runtime_whose_check_fails_twice_the_same_way_is_rebuilt_once(
+        fake, monkeypatch, capfd):
+    spec, venv = fake
+    runtime = runtimes.provision(spec)
+    broken = Spec("fake", VERSION, ("six",), pip="pip", description="six only")  # needs TF
+    rebuilds: list[bool] = []
+
+    def provision(spec_, rebuild=False):
+        rebuilds.append(rebuild)
+        return runtime
+    monkeypatch.setitem(runtimes.SPECS, "fake", broken)
+    monkeypatch.setattr(runner, "provision", provision)
+    with pytest.raises(RuntimeSetupError, match="cannot import tensorflow"):
+        runner.Pool([runtime]).info("fake")
     assert rebuilds == [True]
+    err = capfd.readouterr().err
+    assert "runtime fake is broken: `import tensorflow` fails: ModuleNotFoundError" in err
 
 
 def test_ready_tf115_is_used_without_pip(tf115, monkeypatch):
@@ -163,3 +191,144 @@ def test_lock_files_pin_every_distribution_with_a_hash():
         assert pins and all("==" in pin and pin.endswith("\\") for pin in pins), spec.name
         assert sum(line.strip().startswith("--hash=sha256:") for line in lines) >= len(pins)
         assert "python -m harness.lock" in spec.lock.read_text()
+
+
+# --- healing, honest states, interrupted installs (docs/reliability.md, "Runtimes") ------------
+
+def pip_processes(under: Path, also: bytes = b"") -> list[int]:
+    """pip processes working on something under `under` (seen from /proc, as `ps` would)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if b"pip" in cmdline and str(under).encode() in cmdline and \
+                    b"install" in cmdline and b"import ctypes" not in cmdline and \
+                    also in cmdline:
+                found.append(int(entry.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_states_broken_incomplete_outdated_are_shown_with_their_reason(fake):
+    spec, venv = fake
+    runtimes.provision(spec)
+    assert runtimes.status(spec).state == "installed"
+    six = next(venv.glob("lib/python*/site-packages/six.py"))
+    data = six.read_bytes()
+    six.unlink()
+    st = runtimes.status(spec)
+    assert (st.state, st.why.split(":")[0]) == ("broken", "missing file six.py (of six-1.16.0)")
+    six.write_bytes(data[:100])  # truncated
+    assert runtimes.status(spec).why.startswith("changed file six.py (100 bytes, ")
+    six.write_bytes(data)
+    assert runtimes.status(spec).state == "installed"
+    spec.lock.write_text(LOCK + "# regenerated\n")
+    try:
+        st = runtimes.status(spec)
+        assert st.state == "outdated" and "built from another fake.txt" in st.why
+    finally:
+        spec.lock.write_text(LOCK)
+    (venv / MARKER).unlink()
+    st = runtimes.status(spec)
+    assert st.state == "incomplete" and "interrupted build" in st.why
+
+
+def test_install_checks_and_repairs_a_damaged_runtime(fake, capfd):
+    spec, venv = fake
+    runtimes.provision(spec)
+    next(venv.glob("lib/python*/site-packages/six.py")).unlink()
+    assert runtimes._ready(venv, spec)  # the marker alone says "fine"
+    runtime, done = runtimes.repair(spec)
+    assert done == "rebuilt (it was broken: missing file six.py (of six-1.16.0))"
+    assert runtimes.status(spec).state == "installed"
+    built_ok(venv)
+    assert runtimes.repair(spec)[1] == ""  # a sound runtime is left alone
+    err = capfd.readouterr().err
+    # One line per phase; pip's own output is in the log file, not on the terminal.
+    for phase in ("[1/4]", "[2/4]", "[3/4]", "[4/4] fake: checking: import six"):
+        assert phase in err, err
+    assert "Successfully installed" not in err and "Collecting" not in err
+    assert "Successfully installed six" in (venv.parent / "fake.install.log").read_text()
+
+
+def test_a_failed_rebuild_keeps_the_working_runtime(fake, monkeypatch):
+    """Offline (no index reachable): the rebuild fails with pip's last lines and the log's path,
+    and the runtime that was there still works."""
+    spec, venv = fake
+    runtimes.provision(spec)
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_RETRIES", "0")
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    with pytest.raises(RuntimeSetupError) as failed:
+        runtimes.provision(spec, rebuild=True)
+    text = str(failed.value)
+    assert "installing the packages failed" in text and "six" in text
+    assert str(venv.parent / "fake.install.log") in failed.value.hint
+    built_ok(venv)
+    assert runtimes._ready(venv, spec)
+    assert not list(venv.parent.glob(".fake.build-*"))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_a_killed_install_leaves_no_pip_and_a_rerun_works(fake, monkeypatch, sig):
+    spec, venv = fake
+    runtimes.remove(spec)
+    hanging = socket.socket()
+    hanging.bind(("127.0.0.1", 0))
+    hanging.listen(16)
+    held: list[socket.socket] = []
+
+    def hold() -> None:  # an index that accepts and never answers: pip hangs in a download
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(hanging.accept()[0])
+    threading.Thread(target=hold, daemon=True).start()
+    env = dict(os.environ, PIP_INDEX_URL=f"http://127.0.0.1:{hanging.getsockname()[1]}/simple",
+               PIP_NO_CACHE_DIR="1")
+    proc = subprocess.Popen([sys.executable, "-c", SCRIPT, str(runtimes.LOCKS), VERSION],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cache = venv.parent
+    try:
+        deadline = time.monotonic() + 120
+        while not pip_processes(cache, b"--require-hashes"):  # the step that hangs
+            assert time.monotonic() < deadline, "pip never started"
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.1)
+        time.sleep(1)
+        pips = pip_processes(cache)
+        assert pips
+        proc.send_signal(sig)
+        proc.wait(30)
+        deadline = time.monotonic() + 5
+        while any(alive(p) for p in pips):
+            assert time.monotonic() < deadline, "pip outlived the install: " + "; ".join(
+                f"{p}: {Path(f'/proc/{p}/stat').read_text()[:80]} "
+                f"{Path(f'/proc/{p}/cmdline').read_bytes()[:300]!r}" for p in pips if alive(p))
+            time.sleep(0.1)
+        # The lock is free: the process held it until pip was gone (or died with it).
+        with open(cache / "fake.lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        # SIGTERM unwinds and removes the half-built folder; SIGKILL leaves it, shown honestly.
+        assert runtimes.status(spec).state == (
+            "not installed" if sig == signal.SIGTERM else "incomplete")
+    finally:
+        hanging.close()
+        for conn in held:
+            conn.close()
+        for pid in pip_processes(cache):
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+    # An immediate rerun builds it, and leaves nothing of the interrupted build behind.
+    (rerun,) = provision_in(1, runtimes.LOCKS)
+    assert rerun.returncode == 0, rerun.stderr
+    built_ok(venv)
+    assert not list(cache.glob(".fake.build-*"))
