@@ -332,3 +332,58 @@ def test_a_killed_install_leaves_no_pip_and_a_rerun_works(fake, monkeypatch, sig
     assert rerun.returncode == 0, rerun.stderr
     built_ok(venv)
     assert not list(cache.glob(".fake.build-*"))
+
+
+@pytest.fixture
+def tf115_copy(tf115, tmp_path, monkeypatch) -> Runtime:
+    """TF 1.15 in a throwaway cache: hard links to the shared runtime's files (`cp -al`), so
+    unlinking one here never touches the shared cache (nothing here writes into a file)."""
+    cache = tmp_path / "cache"
+    (cache / "runtimes").mkdir(parents=True)
+    subprocess.run(["cp", "-al", str(Path(tf115.python).parent.parent),
+                    str(cache / "runtimes" / "tf1.15")], check=True)
+    monkeypatch.setenv("TFSCOPE_CACHE", str(cache))
+    return Runtime("tf1.15", str(cache / "runtimes" / "tf1.15" / "bin" / "python"), True,
+                   "1.15.5")
+
+
+def test_a_worker_killed_while_it_imports_tf_does_not_rebuild_its_runtime(
+        tf115_copy, monkeypatch, capfd):
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"tried to rebuild: {args}")
+    monkeypatch.setattr(runner, "provision", refuse)
+    monkeypatch.setattr(runtimes, "_build", refuse)
+    pool = runner.Pool([tf115_copy])
+    worker = pool.workers["tf1.15"]
+    killed: list[int] = []
+
+    def kill_first_start() -> None:  # SIGKILL the first worker while TF is being imported
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            proc = worker.proc
+            if proc is not None:
+                time.sleep(0.5)
+                os.kill(proc.pid, signal.SIGKILL)
+                killed.append(proc.pid)
+                return
+            time.sleep(0.01)
+    threading.Thread(target=kill_first_start, daemon=True).start()
+    try:
+        info = pool.info("tf1.15")
+    finally:
+        pool.close()
+    assert killed and info["tensorflow"] == "1.15.5"
+    err = capfd.readouterr().err
+    assert "its check passes, so it is started again, not rebuilt" in err
+    assert "killed by signal SIGKILL" in err
+    assert runtimes.status(runtimes.SPECS["tf1.15"]).state == "installed"
+
+
+def test_a_damaged_tf115_is_shown_broken(tf115_copy):
+    venv = Path(tf115_copy.python).parent.parent
+    init = next(venv.glob("lib/python3.7/site-packages/tensorflow_core/__init__.py"))
+    init.unlink()  # a hard link: the shared runtime keeps its file
+    st = runtimes.status(runtimes.SPECS["tf1.15"])
+    assert st.state == "broken"
+    assert st.why.startswith("missing file tensorflow_core/__init__.py (of tensorflow-1.15.5)")
+    assert runtimes.check(venv, runtimes.SPECS["tf1.15"])[0] == "broken"
