@@ -493,9 +493,9 @@ class GenericStep(object):
 
 _CALL_ARGS = [("fn", CALLEE), ("args", ARGS), ("kwargs", KWARGS)]
 STEPS = {s.kind: s for s in [
-    GenericStep("invoke", _CALL_ARGS, "LABEL = FN(*args, **kwargs); with `do:`, "
-                "`with FN(...) as LABEL:`. Also spelt `tf.API_PATH: {...}` and "
-                "`LABEL.PATH: {...}`", required=("fn",), body=True),
+    GenericStep("invoke", _CALL_ARGS, "LABEL = FN(*args, **kwargs), or with a body "
+                "with FN(...) as LABEL: (also written tf.API_PATH: {...} and LABEL.PATH: {...})",
+                required=("fn",), body=True),
     GenericStep("let", [("value", VALUE_ANY)], "LABEL = VALUE", required=("value",)),
     GenericStep("with", [("value", VALUE_ANY)], "with VALUE as LABEL:", required=("value",),
                 body=True),
