@@ -120,6 +120,7 @@ class Converter:
         self.path = path
         self.labels: set[str] = set()
         self.origin: dict[str, str] = {}  # label -> the API path whose call made it
+        self.pending: list[dict] = []  # steps a statement needs first (a hoisted object)
         self.spent = 0  # unrolled iterations and inlined calls so far (spend)
         self.kinds: dict[str, str] = {}  # label -> what its step captures (layer, template...)
         self.problems: list[Refused] = []
@@ -293,8 +294,29 @@ class Converter:
         if not isinstance(node, ast.Call):
             raise self.refuse(node, f"`{ast.unparse(node)}`", "only calls of TF functions")
         name = dotted(node.func)
+        owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+        if isinstance(owner, ast.Call) and (owner.args or owner.keywords) and not body:
+            # `tf.train.AdamOptimizer(0.1).minimize(loss)`: the object gets a step (and a
+            # label) of its own first, then its method is called on the label
+            base = (dotted(owner.func) or "obj").rsplit(".", 1)[-1].lower()
+            hoisted = self.call(owner, ast.Name(id=base, ctx=ast.Store()), body=False)
+            self.pending.append(hoisted)
+            kind = next(k for k in hoisted if k != "do")
+            label = hoisted[kind]["as"]
+            node = ast.Call(func=ast.Attribute(value=ast.Name(id=label, ctx=ast.Load()),
+                                               attr=node.func.attr, ctx=ast.Load()),  # type: ignore[union-attr]
+                            args=node.args, keywords=node.keywords)
+            name = dotted(node.func)
         if isinstance(node.func, ast.Attribute) and node.func.attr in self.methods:
-            return self.method_call(node, target)
+            try:
+                return self.method_call(node, target)
+            except Refused:
+                if not (generic_available() and isinstance(node.func.value, ast.Name) and
+                        node.func.value.id in self.labels):
+                    raise
+                # the method with arguments its curated step does not take (var_list=a
+                # generic capture): a generic method call
+                return generic_call(self, node, target, body)
         if isinstance(node.func, ast.Name) and node.func.id in self.labels:
             return self.capture_call(node, target)
         if name in HELPER_WRAPPERS and len(node.args) == 2 and not node.keywords and \
@@ -506,9 +528,11 @@ class Converter:
         out: list[dict] = []
         for stmt in body:
             try:
-                out += self.statement(stmt)
+                steps = self.statement(stmt)
+                out += self.pending + steps
             except Refused as e:
                 self.problems.append(e)
+            self.pending = []
         return out
 
     def statement(self, stmt: ast.stmt) -> list[dict]:
@@ -577,7 +601,7 @@ class Converter:
                 value.args[1].id in self.functions:
             return [self.template(self.functions[value.args[1].id], value, target)]
         if not isinstance(value, ast.Call):
-            return [generic_let(self, value, target)]
+            return [generic_let(self, self.known.substitute(value), target)]
         return [self.call(value, target, body=False)]
 
     def spend(self, node: ast.AST, n: int) -> None:

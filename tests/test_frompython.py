@@ -14,7 +14,10 @@ import pytest
 from harness.frompython import Refused, convert
 from harness.render import export_script
 
+from .conftest import ROOT
 from .test_author import as_case
+
+DATA = ROOT / "tests" / "data"
 
 
 def steps(program: list[dict]) -> list[tuple[str, dict]]:
@@ -205,3 +208,40 @@ def test_a_snippet_with_generic_steps_builds_the_same_graph_on_tf115(tf115):
     assert "lin/w/ExponentialMovingAverage:0" in names
     assert facts["graph.global_variables"] == names
     assert facts["y.name"] == "probs:0" and facts["shadow.name"] == names[-2]
+
+
+def test_reentering_a_captured_name_scope_an_if_on_a_constant_and_a_curated_call_beyond_its_step():
+    program = convert(textwrap.dedent("""\
+        DEBUG = False
+        with tf.name_scope('a') as s:
+            pass
+        with tf.name_scope(s):
+            c = tf.constant(1.0, name='{kind}_{n}'.format(kind='c', n=1))
+        if DEBUG:
+            tf.constant(0.0, name='debug')
+        else:
+            v = tf.get_variable('v', shape=[1], synchronization=tf.VariableSynchronization.AUTO)
+        """), "s.py")
+    assert program[1] == {"name_scope": {"name": {"ref": "s"}},
+                          "do": [{"constant": {"value": 1.0, "name": "c_1", "as": "c"}}]}
+    assert program[2] == {"tf.get_variable": {
+        "args": ["v"], "kwargs": {"shape": [1], "synchronization":
+                                  {"tf": "VariableSynchronization.AUTO"}}, "as": "v"}}
+    assert len(program) == 3
+    as_case(program)
+
+
+def test_a_gan_script_converts_and_builds_the_same_variables_on_tf115(tf115):
+    # Helpers inlined twice (the discriminator, reused), loops over module constants, chained
+    # `tf.train.AdamOptimizer(...).minimize(...)`, collections by scope: the converted case
+    # makes exactly the script's variables, Adam slots included.
+    source = (DATA / "frompython_gan.py").read_text()
+    case = as_case(convert(source, "frompython_gan.py"))
+    script = subprocess.run([tf115.python, "-c", export_script(case), "--json"],
+                            capture_output=True, text=True, check=True).stdout
+    facts = json.loads(script.splitlines()[-1])["facts"]
+    original = subprocess.run([tf115.python, "-c", source + PRINT], capture_output=True,
+                              text=True, check=True).stdout
+    names = json.loads(original.split("NAMES=")[1])
+    assert "generator/fc1/kernel/Adam:0" in names and "discriminator/logits/bias:0" in names
+    assert facts["graph.global_variables"] == names
