@@ -584,6 +584,13 @@ class Converter:
                           "or trace the script (--trace)")
 
     def assign(self, target: ast.expr, value: ast.expr) -> list[dict]:
+        if isinstance(target, (ast.Tuple, ast.List)):  # `A, B = 1, 2` of known values
+            try:
+                known = self.known.value(value)
+            except Unknown:
+                return self.unpack(target, value)
+            self.bind_target(target, known)
+            return []
         if isinstance(target, ast.Name):
             try:  # a constant (module level, or local): known from now on
                 self.known.bind(target.id, literal(self.known.value(value)))
@@ -612,6 +619,24 @@ class Converter:
             raise self.refuse(node, "this much unrolling and inlining",
                               f"at most {MAX_EXPANSION} unrolled iterations and inlined calls "
                               "per file; trace the script (--trace)")
+
+    def unpack(self, target: ast.Tuple | ast.List, value: ast.expr) -> list[dict]:
+        """`outputs, state = tf.nn.dynamic_rnn(...)`: the result captured whole (as
+        `outputs_state`), each name then standing for its element (`outputs_state[0]`)."""
+        names = [e.id for e in target.elts if isinstance(e, ast.Name)]
+        if len(names) != len(target.elts) or not isinstance(value, ast.Call) or \
+                self.helper(value):
+            raise self.refuse(target, f"the target `{ast.unparse(target)}` of a value known "
+                              "only when the code runs", "assign to one name")
+        whole = ast.Name(id="_".join(names), ctx=ast.Store())
+        steps = self.assign(whole, value)
+        label = self.known.names.get(whole.id)
+        if not isinstance(label, ast.Name):
+            raise self.refuse(target, f"the target `{ast.unparse(target)}`", "assign to one name")
+        for i, name in enumerate(names):
+            self.known.bind(name, ast.Subscript(value=ast.Name(id=label.id, ctx=ast.Load()),
+                                                slice=ast.Constant(i), ctx=ast.Load()))
+        return steps
 
     # -- helper functions, inlined at each call --
 
@@ -815,6 +840,14 @@ def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
         if reason:
             raise converter.refuse(node, f"a call of `{name}` ({reason})")
     what = "a method call" if not name.startswith("tf.") and "." in name else "a call"
+    root = name.split(".")[0].split("(")[0]
+    if root != "tf" and root not in converter.labels and name != "tfscope_snapshot" and \
+            isinstance(node.func, (ast.Name, ast.Attribute)):
+        what = "a call"
+        raise converter.refuse(node, f"{what} of `{name}`: `{root}` is neither TensorFlow (`tf`) "
+                               "nor captured by an earlier step",
+                               "the static converter reads TF calls; write the value as a "
+                               "literal, or trace the script (--trace)")
     if not generic_available():
         raise converter.refuse(node, f"{what} of `{name}` (no curated step)",
                                _generic_hint(node))

@@ -245,3 +245,24 @@ def test_a_gan_script_converts_and_builds_the_same_variables_on_tf115(tf115):
     names = json.loads(original.split("NAMES=")[1])
     assert "generator/fc1/kernel/Adam:0" in names and "discriminator/logits/bias:0" in names
     assert facts["graph.global_variables"] == names
+
+
+def test_tuple_targets_and_code_that_is_not_tensorflow():
+    program = convert(textwrap.dedent("""\
+        ROWS, COLS = 4, 2
+        w = tf.get_variable('w', [ROWS, COLS])
+        q, r = tf.split(tf.constant([1.0, 2.0]), 2)
+        s = tf.add(q, r, name='s')
+        """), "s.py")
+    assert program[0]["get_variable"]["shape"] == [4, 2]
+    assert program[1] == {"tf.split": {"args": [{"call": "tf.constant", "args": [[1.0, 2.0]]},
+                                                2], "as": "q_r"}}
+    assert json.dumps(program[2]).count('"q_r[0]"') == 1
+    case = as_case(program)
+    assert case.program[2]["args"]
+    with pytest.raises(Refused) as info:
+        convert("import numpy as np\nx = np.zeros([2])\nv = tf.constant(x)\n", "s.py")
+    assert [str(p) for p in info.value.problems][0].startswith(
+        "s.py:2: cannot express a call of `np.zeros`: `np` is neither TensorFlow (`tf`) nor "
+        "captured by an earlier step (the static converter reads TF calls; write the value as a "
+        "literal, or trace the script (--trace)")
