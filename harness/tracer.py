@@ -38,6 +38,7 @@ import json
 import linecache
 import os
 import re
+import runpy
 import sys
 import types
 
@@ -949,9 +950,8 @@ def main(argv):
     result = {"tensorflow": version}
     graph = tf.Graph() if mode == "program" else tf.get_default_graph()
     try:
-        with open(script, "rb") as handle:
-            code = compile(handle.read(), script, "exec")
-        exec(code, globs)  # the user's own script, run as they asked (`python SCRIPT`)
+        # The user's own script, run as they asked (`python SCRIPT`): runpy, as `python` does.
+        globs = runpy.run_path(script, init_globals=globs, run_name=globs["__name__"])
         if mode == "program":  # a case's exported script: its program in a fresh graph
             with graph.as_default():
                 globs["program"](lambda *args: None)
