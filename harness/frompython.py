@@ -714,8 +714,12 @@ class Converter:
         names = [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)]
         used = any(isinstance(n, ast.Name) and n.id in names
                    for s in stmt.body for n in ast.walk(s))
+        # A name the body assigns and reads carries a value from one iteration to the next
+        # (`h = dense(h)`): a `repeat` would run every iteration on the first value; unroll.
+        carried = _carried(stmt.body)
         it = stmt.iter
-        if self.repeat is not None and not used and isinstance(stmt.target, ast.Name) and \
+        if self.repeat is not None and not used and not carried and \
+                isinstance(stmt.target, ast.Name) and \
                 isinstance(it, ast.Call) and dotted(it.func) == "range" and len(it.args) == 1:
             count = self.value(self.known.substitute(it.args[0]), self.repeat.args[0][1],
                                "the loop count")
@@ -761,6 +765,31 @@ class Converter:
 
 
 MAX_UNROLL = 64
+
+
+def _carried(body: list[ast.stmt]) -> bool:
+    """Whether a loop body reads a name before assigning it (in execution order: an assignment
+    stores after its value is read), so that an iteration sees the previous one's value."""
+    first_store: dict[str, tuple[int, int]] = {}
+    loads: list[tuple[str, tuple[int, int]]] = []
+    targets: set[int] = set()  # assignment targets: stored at the assignment's end
+    for stmt in body:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Assign):
+                end = (node.end_lineno or 0, node.end_col_offset or 0)
+                for target in node.targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            targets.add(id(name))
+                            first_store[name.id] = min(first_store.get(name.id, end), end)
+            elif id(node) in targets:
+                continue
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+                at = (node.lineno, node.col_offset)
+                first_store[node.id] = min(first_store.get(node.id, at), at)
+            elif isinstance(node, ast.Name):
+                loads.append((node.id, (node.lineno, node.col_offset)))
+    return any(name in first_store and at < first_store[name] for name, at in loads)
 MAX_EXPANSION = 1024
 
 

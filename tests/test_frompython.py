@@ -266,3 +266,13 @@ def test_tuple_targets_and_code_that_is_not_tensorflow():
         "s.py:2: cannot express a call of `np.zeros`: `np` is neither TensorFlow (`tf`) nor "
         "captured by an earlier step (the static converter reads TF calls; write the value as a "
         "literal, or trace the script (--trace)")
+
+
+def test_a_loop_that_carries_a_value_between_iterations_is_unrolled():
+    # `h = dense(h)` three times chains three layers; a `repeat` would build each from `x`.
+    program = convert("x = tf.placeholder(tf.float32, [None, 4])\nh = x\n"
+                      "for _ in range(3):\n    h = tf.layers.dense(h, 4)\n", "s.py")
+    assert [s["dense"]["inputs"] for s in program[1:]] == [
+        {"ref": "x"}, {"ref": "h"}, {"ref": "h_1"}]
+    program = convert("for _ in range(3):\n    c = tf.constant(1.0)\n", "s.py")
+    assert program == [{"repeat": 3, "do": [{"constant": {"value": 1.0, "as": "c"}}]}]
