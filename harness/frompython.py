@@ -120,6 +120,7 @@ class Converter:
         self.path = path
         self.labels: set[str] = set()
         self.origin: dict[str, str] = {}  # label -> the API path whose call made it
+        self.wrapped = False  # converting the TF call inside tfscope_checkpoint(tf, ...)
         self.pending: list[dict] = []  # steps a statement needs first (a hoisted object)
         self.spent = 0  # unrolled iterations and inlined calls so far (spend)
         self.kinds: dict[str, str] = {}  # label -> what its step captures (layer, template...)
@@ -322,10 +323,15 @@ class Converter:
         if name in HELPER_WRAPPERS and len(node.args) == 2 and not node.keywords and \
                 isinstance(node.args[1], ast.Call):
             # `tfscope_checkpoint(tf, tf.train.Saver(...))`: the step that renders so
-            step = self.call(node.args[1], target, body)
+            self.wrapped = True
+            try:
+                step = self.call(node.args[1], target, body)
+            finally:
+                self.wrapped = False
             kind = next(k for k in step if k != "do")
             shown = {k: v for k, v in step[kind].items() if k != "as"}
-            if normal(vocabulary.STEPS[kind].render(shown)) != normal(node):
+            if kind not in vocabulary.STEPS or \
+                    normal(vocabulary.STEPS[kind].render(shown)) != normal(node):
                 raise self.refuse(node, f"`{ast.unparse(node)}`",
                                   f"{name} is written by tfscope's export; call TF directly")
             return step
@@ -358,6 +364,11 @@ class Converter:
         if problems:
             self.problems += problems[:-1]
             raise problems[-1]
+        if generic_available() and not body and not self.wrapped and \
+                _head(spec.render(args)) != name:
+            # the step does more than this call (the saver step also writes a checkpoint):
+            # the plain call is a generic step
+            return generic_call(self, node, target, body)
         label = self.label(target)
         if label and not spec.captures:
             raise self.refuse(target, f"a result of `{name}`", "it returns nothing to check")
@@ -791,6 +802,16 @@ def _carried(body: list[ast.stmt]) -> bool:
                 loads.append((node.id, (node.lineno, node.col_offset)))
     return any(name in first_store and at < first_store[name] for name, at in loads)
 MAX_EXPANSION = 1024
+
+
+def _head(code: str) -> str | None:
+    """The called name of rendered code's last line (`tf.train.Saver` in `tf.train.Saver(...)`,
+    `tfscope_checkpoint` in `tfscope_checkpoint(tf, tf.train.Saver(...))`)."""
+    try:
+        tree = ast.parse(code.split("\n")[-1], mode="eval").body
+    except SyntaxError:
+        return None
+    return dotted(tree.func) if isinstance(tree, ast.Call) else None
 
 
 def _kinded(program: list[dict]) -> list[dict]:

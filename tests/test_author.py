@@ -44,9 +44,15 @@ def uses_generic_steps(program: list[dict]) -> bool:
                or uses_generic_steps(s.get("do", [])) for s in program)
 
 
+# Methods the curated steps call on a capture (`minimize`), by name.
+METHODS = {s.call: s for s in vocabulary.STEPS.values()
+           if not getattr(s, "generic", False) and "." not in s.call and s.args}
+
+
 class _Bound(ast.NodeTransformer):
     """TF code by meaning: each `tf.` call's positional arguments named by the API index's
-    signature (`tf.variable_scope('foo')` is `tf.variable_scope(name_or_scope='foo')`),
+    signature (`tf.variable_scope('foo')` is `tf.variable_scope(name_or_scope='foo')`), a
+    curated method's by its step (`opt.minimize(loss)` is `opt.minimize(loss=loss)`),
     keywords in name order, names renamed by `renames`."""
 
     def __init__(self, renames: dict[str, str]) -> None:
@@ -62,6 +68,9 @@ class _Bound(ast.NodeTransformer):
         found = api.lookup(name) if name and name.startswith("tf.") else {}
         entry = found.get(api.REFERENCE) or next(iter(found.values()), None)
         params = (entry or {}).get("params")
+        method = METHODS.get(node.func.attr) if isinstance(node.func, ast.Attribute) else None
+        if not params and method is not None:  # `opt.minimize(loss)`: the curated step's order
+            params = [[a, "arg", True] for a, _ in method.args[1:]]
         if params and not any(isinstance(a, ast.Starred) for a in node.args):
             names = [p[0] for p in params if p[1] in ("pos", "arg")]
             if len(node.args) <= len(names):
