@@ -147,6 +147,12 @@ def matches(node, step):
     return False
 
 
+def body_shape(steps):
+    """What a recorded body calls, in order (nested bodies too), without its labels. Functions
+    it hands to TF are left out: each is written once, where the first call met it."""
+    return [(s.key, s.method, s.op, body_shape(s.do or [])) for s in steps if s.key != "def"]
+
+
 class Tracer(object):
     def __init__(self, tf, script):
         self.tf = tf
@@ -374,10 +380,22 @@ class Tracer(object):
 
         @functools.wraps(fn)
         def traced(*args, **kwargs):
-            if recorded:  # the body is written once: later calls run it as it is
-                return fn(*args, **kwargs)
-            recorded.append(True)
-            return tracer.run_def(fn, step, signature, args, kwargs)
+            if not recorded:
+                recorded.append(True)
+                return tracer.run_def(fn, step, signature, args, kwargs)
+            # The body is written once, so every later call must make the same TF calls: one
+            # that branches on its arguments (ema=None the first time) would be written wrong.
+            again = Step("def")
+            again.do = []
+            result = tracer.run_def(fn, again, signature, args, kwargs)
+            if body_shape(again.do) != body_shape(step.do):
+                tracer.problem(step.where, "TF calls %s more than once and it makes other TF "
+                               "calls on a later call than on the first, so its body cannot be "
+                               "written once as a `def` step" % fn.__name__,
+                               "make the function do the same TF calls on every call (branch "
+                               "outside it), or write the case by hand with one `def` per "
+                               "variant")
+            return result
         return traced
 
     def run_def(self, fn, step, signature, args, kwargs):

@@ -384,3 +384,30 @@ def test_keys_of_a_script_that_fails_says_where(tf115, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "tf1.15: the program stopped early: ValueError" in out or "stopped early" in out
     assert "v  [1]" in out
+
+
+def test_a_function_tf_calls_with_other_tf_calls_later_is_refused(tf115, tmp_path):
+    # A template's function that branches on its argument (PixelCNN++'s ema=None first, an
+    # ExponentialMovingAverage later): its `def` body, written from the first call, would make
+    # the case read the raw variable where the script reads the average.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def model(x, ema=None):
+            w = tf.get_variable("w", [3], initializer=tf.zeros_initializer())
+            if ema is not None:
+                w = ema.average(w)
+            return x * w
+
+
+        x = tf.placeholder(tf.float32, [3])
+        m = tf.make_template("model", model)
+        y = m(x)
+        ema = tf.train.ExponentialMovingAverage(0.99)
+        update = ema.apply(tf.trainable_variables())
+        z = m(x, ema=ema)
+        """)
+    trace = run_tracer(path, tf115)
+    assert [(p["line"], p["message"].split(" more than")[0]) for p in trace.problems] == [
+        (12, "TF calls model")]
