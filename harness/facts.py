@@ -15,14 +15,24 @@ class Many(list):
 
 
 def describe_value(value):
-    """A JSON-safe description of a fetched value."""
+    """A JSON-safe description of a fetched value (numpy arrays and scalars as lists and
+    numbers; dicts with string keys mapped; other collections and dict views as lists)."""
     if hasattr(value, "tolist"):
         value = value.tolist()
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
-    if isinstance(value, (list, tuple)):
+    if isinstance(value, dict):
+        if all(isinstance(k, str) for k in value):
+            return dict((k, describe_value(v)) for k, v in value.items())
+        return [[describe_value(k), describe_value(v)] for k, v in value.items()]
+    if isinstance(value, (set, frozenset)):
+        return sorted((describe_value(v) for v in value), key=repr)
+    if isinstance(value, (list, tuple)) or type(value).__name__ in (
+            "dict_keys", "dict_values", "dict_items"):
         return [describe_value(v) for v in value]
-    return value
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    return "<%s>" % type(value).__name__  # never a repr: it may hold an address
 
 
 def _shape(obj):
@@ -518,6 +528,20 @@ def _value(tf, sess, obj, max_value, claims):
     return describe_value(got)
 
 
+def _plain(obj, depth=0):
+    """Python data with nothing of TF in it (what `.value` reads without a session)."""
+    if obj is None or isinstance(obj, (str, bool, int, float)):
+        return True
+    if depth > 8:
+        return False
+    if isinstance(obj, dict):
+        return all(_plain(k, depth + 1) and _plain(v, depth + 1) for k, v in obj.items())
+    if isinstance(obj, (list, tuple, set, frozenset)) or type(obj).__name__ in (
+            "dict_keys", "dict_values", "dict_items"):
+        return all(_plain(v, depth + 1) for v in obj)
+    return False
+
+
 def values(tf, captured, kinds, labels, max_value=None, claims=None):
     """Run the initializers and fetch the values of the captured objects named in `labels`.
 
@@ -528,6 +552,15 @@ def values(tf, captured, kinds, labels, max_value=None, claims=None):
     out = {}
     claims = claims or {}
     wanted = [label for label in labels if label in captured]
+    # Plain Python values (a bool from `==`, a string) need no session: a graph whose variables
+    # cannot be initialized here (a caching device on another job) must not hide them.
+    for label in list(wanted):
+        objs = captured[label]
+        items = objs if isinstance(objs, Many) else [objs]
+        if kinds[label] == "generic" and all(_plain(o) for o in items):
+            plain = [describe_value(o) for o in items]
+            out[label + ".value"] = plain if isinstance(objs, Many) else plain[0]
+            wanted.remove(label)
     if not wanted:
         return out
     try:

@@ -338,7 +338,10 @@ def main():
     sending = threading.Lock()
 
     def send(obj):
-        text = json.dumps(obj, sort_keys=True) + "\n"
+        # Whatever a fact holds, the reply is sent: an object JSON cannot hold is named by its
+        # class (a crash here would cost the worker and tell nothing).
+        text = json.dumps(obj, sort_keys=True,
+                          default=lambda o: "<%s>" % type(o).__name__) + "\n"
         with sending:  # the lifeline may speak too
             proto.write(text)
             proto.flush()

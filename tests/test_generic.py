@@ -463,3 +463,30 @@ def test_exported_scripts_of_generic_programs_agree_with_the_worker_on_tf2(tf2, 
         assert got == want, (r.case.id, got.get("script failed"),
                              sorted(k for k in set(got.get("facts", {})) | set(want["facts"])
                                     if got.get("facts", {}).get(k) != want["facts"].get(k)))
+
+
+def test_values_of_dicts_and_of_plain_python_are_recorded(tf115):
+    # Found translating TF's tests: `.value` of ema.variables_to_restore() (a dict of variables)
+    # killed the worker (numpy float32 is not JSON), and a bool from `==` came back unavailable
+    # because fetching values first initializes every variable, which a caching device on
+    # another job (variables_test.py testCachingDevice) makes fail.
+    text = case("""\
+  - tf.get_variable: {name: w, shape: [2], initializer: {call: tf.ones_initializer}, as: w}
+  - tf.train.ExponentialMovingAverage: {args: [0.99], as: ema}
+  - ema.variables_to_restore: {as: restore}
+  - restore.keys: {as: keys}
+  - let: {value: {op: '==', args: [1, 1]}, as: same}
+""", "{}")
+    far = case("""\
+  - tf.Variable: {args: [1.0], caching_device: /job:foo, as: v}
+  - let: {value: {op: '==', args: [{ref: v.name}, "Variable:0"]}, as: named}
+""", "{named.value: true}", case_id="far")
+    cases = [load(text), load(far)]
+    cases[0].expect.update({"restore.value": "", "keys.value": "", "same.value": True})
+    results = {r.case.id: r.outcome for r in run_cases(cases, [tf115]).results}
+    facts = results["g.c"].facts
+    assert results["g.c"].problem is None
+    assert facts["restore.value"] == {"w/ExponentialMovingAverage": [1.0, 1.0]}
+    assert facts["keys.value"] == ["w/ExponentialMovingAverage"]
+    assert facts["same.value"] is True
+    assert results["g.far"].problem is None and results["g.far"].facts["named.value"] is True
