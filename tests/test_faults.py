@@ -116,8 +116,8 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     assert article and not errors
     half = len(article) // 2
     victim, hang, printer = load(
-        tmp_path, fault_case("t.victim", "print: victim running", "sleep: 60"),
-        fault_case("t.hang", "sleep: 60", timeout=2),
+        tmp_path, fault_case("t.victim", "print: victim running", "sleep: 600"),
+        fault_case("t.hang", "sleep: 600", timeout=2),
         fault_case("t.print", "print: '{\"id\": \"t.print\", \"facts\": {}}'"))
     cases = [printer] + article[:half] + [victim] + article[half:] + [hang]
     half += 1
@@ -135,7 +135,8 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     started = time.monotonic()
     run = run_cases(cases, [tf115], test_steps=True, progress=kill_when_victim_runs)
     assert killed, "the worker was never killed"
-    assert time.monotonic() - started < 50, "waited for the victim instead of moving on"
+    # Far below the 600 s either sleep would take, whatever the machine's load: no timed test.
+    assert time.monotonic() - started < 300, "waited for the victim instead of moving on"
     got = verdicts(run)
     assert list(got) == [c.id for c in cases]  # a verdict for every case, in order
     assert got.pop("t.victim") == CRASH
