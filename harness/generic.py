@@ -418,6 +418,25 @@ def _any_tf(tf, v, refs):
     return evaluate(tf, v, refs)
 
 
+_ONE_KEY_FORM = {
+    "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
+    "properties": {
+        "ref": {"type": "string"}, "tf": {"type": "string"},
+        "slice": {"type": "array", "minItems": 1, "maxItems": 3,
+                  "items": {"$ref": "#/$defs/value"}},
+        "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}},
+        "dict": {"type": "object", "additionalProperties": {"$ref": "#/$defs/value"}},
+        "ellipsis": {"type": "null"}}}
+_OP_FORM = {"type": "object", "required": ["op", "args"], "additionalProperties": False,
+            "properties": {"op": {"enum": list(OPERATORS)},
+                           "args": {"type": "array", "minItems": 1, "maxItems": 2,
+                                    "items": {"$ref": "#/$defs/value"}}}}
+_CALL_FORM = {"type": "object", "required": ["call"], "properties": {
+    "call": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/value"}]},
+    "args": {"$ref": "#/$defs/call_args"},
+    "kwargs": {"$ref": "#/$defs/call_kwargs"}},
+    "additionalProperties": {"$ref": "#/$defs/value"}}
+
 SCHEMA_DEFS = {
     "value": {"description": "a literal, a list, or one of {ref: PATH}, {tf: API_PATH}, "
                              "{call: CALLEE, args, kwargs, ...}, {op: OPERATOR, args}, "
@@ -426,28 +445,18 @@ SCHEMA_DEFS = {
               "anyOf": [
                   {"type": ["null", "boolean", "number", "string"]},
                   {"type": "array", "items": {"$ref": "#/$defs/value"}},
-                  {"type": "object", "minProperties": 1, "maxProperties": 1,
-                   "additionalProperties": False, "properties": {
-                       "ref": {"type": "string"}, "tf": {"type": "string"},
-                       "slice": {"type": "array", "minItems": 1, "maxItems": 3,
-                                 "items": {"$ref": "#/$defs/value"}},
-                       "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}},
-                       "dict": {"type": "object", "additionalProperties": {
-                           "$ref": "#/$defs/value"}},
-                       "ellipsis": {"type": "null"}}},
-                  {"type": "object", "required": ["op", "args"], "additionalProperties": False,
-                   "properties": {"op": {"enum": list(OPERATORS)},
-                                  "args": {"type": "array", "minItems": 1, "maxItems": 2,
-                                           "items": {"$ref": "#/$defs/value"}}}},
-                  {"type": "object", "required": ["call"], "properties": {
-                      "call": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/value"}]},
-                      "args": {"$ref": "#/$defs/call_args"},
-                      "kwargs": {"$ref": "#/$defs/call_kwargs"}},
-                   "additionalProperties": {"$ref": "#/$defs/value"}}]},
-    "call_args": {"type": "array", "items": {"anyOf": [
-        {"type": "object", "required": ["*"], "additionalProperties": False,
-         "properties": {"*": {"$ref": "#/$defs/value"}}},
-        {"$ref": "#/$defs/value"}]}},
+                  # One object form by its key (if/then), as cases.py reads it: `call` first,
+                  # then `op`; an anyOf would validate nested calls once per form.
+                  {"type": "object", "allOf": [
+                      {"if": {"required": ["call"]}, "then": _CALL_FORM},
+                      {"if": {"not": {"required": ["call"]}, "required": ["op"]},
+                       "then": _OP_FORM},
+                      {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["op"]}]}},
+                       "then": _ONE_KEY_FORM}]}]},
+    "call_args": {"type": "array", "items": {
+        "if": {"type": "object", "required": ["*"]},
+        "then": {"additionalProperties": False, "properties": {"*": {"$ref": "#/$defs/value"}}},
+        "else": {"$ref": "#/$defs/value"}}},
     "call_kwargs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/value"}},
 }
 _V = {"$ref": "#/$defs/value"}
@@ -475,8 +484,9 @@ class GenericStep(object):
     """A generic step's table entry: like curated.Step for validation, schema and docs."""
 
     def __init__(self, kind, args, doc, required=(), body=False, captures="generic",
-                 label_required=False, body_required=False):
+                 label_required=False, body_required=False, more_kwargs=False):
         self.kind, self.args, self.doc = kind, list(args), doc
+        self.more_kwargs = more_kwargs  # any other key is a keyword argument (invoke)
         self.required, self.body, self.captures = tuple(required), body, captures
         self.label_required, self.body_required = label_required, body_required
         self.test_only, self.generic, self.call = False, True, kind
@@ -494,8 +504,9 @@ class GenericStep(object):
 _CALL_ARGS = [("fn", CALLEE), ("args", ARGS), ("kwargs", KWARGS)]
 STEPS = {s.kind: s for s in [
     GenericStep("invoke", _CALL_ARGS, "LABEL = FN(*args, **kwargs), or with a body "
-                "with FN(...) as LABEL: (also written tf.API_PATH: {...} and LABEL.PATH: {...})",
-                required=("fn",), body=True),
+                "with FN(...) as LABEL: (also written tf.API_PATH: {...} and LABEL.PATH: {...}); "
+                "any other key is a keyword argument", required=("fn",), body=True,
+                more_kwargs=True),
     GenericStep("let", [("value", VALUE_ANY)], "LABEL = VALUE", required=("value",)),
     GenericStep("with", [("value", VALUE_ANY)], "with VALUE as LABEL:", required=("value",),
                 body=True),

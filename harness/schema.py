@@ -48,7 +48,9 @@ def argument_schema(step: vocabulary.Step) -> dict:
         properties["as"] = label_schema()
     properties["catch"] = dict(label_schema(), description="go on after an exception of the "
                                "step; LABEL.error is it ({type, message, bases}) or null")
-    mapping = {"type": "object", "additionalProperties": False, "properties": properties}
+    mapping = {"type": "object", "properties": properties,
+               "additionalProperties": ref("value") if getattr(step, "more_kwargs", False)
+               else False}
     required = list(step.required) + (["as"] if step.label_required else [])
     if required:
         mapping["required"] = required
@@ -71,17 +73,28 @@ def step_schema(step: vocabulary.Step) -> dict:
             "properties": properties, "description": step.doc}
 
 
+def step_dispatch(kinds: list[str]) -> dict:
+    """A step is checked against the one step its key names (if/then), never against every step
+    in turn: an anyOf over the steps validates each nested `do:` body once per alternative, which
+    grows exponentially with the nesting (one generic-step file took 30 s)."""
+    named = [{"required": [kind]} for kind in kinds]
+    return {"type": "object", "allOf": [
+        *({"if": {"required": [kind]}, "then": ref("step_" + kind)} for kind in kinds),
+        {"if": {"not": {"anyOf": named}}, "then": ref("generic_call")}]}
+
+
 def call_step_schema() -> dict:
     """`tf.API_PATH: ...` and `LABEL.PATH: ...`: a call written under its callee's name."""
-    call = {"anyOf": [
-        {"type": "null"},
-        {"not": {"type": ["object", "null"]}, "$ref": "#/$defs/value",
-         "description": "the one positional argument"},
-        {"type": "object", "properties": {
+    # if/then by type rather than anyOf, so that nested calls are validated once.
+    call = {
+        "if": {"type": "object"},
+        "then": {"properties": {
             "args": ref("call_args"), "kwargs": ref("call_kwargs"), "as": label_schema(),
             "catch": label_schema()},
-         "additionalProperties": ref("value"),
-         "description": "args, kwargs, and any other key: a keyword argument"}]}
+            "additionalProperties": ref("value"),
+            "description": "args, kwargs, and any other key: a keyword argument"},
+        "else": {"$ref": "#/$defs/value",
+                 "description": "nothing (null), or the one positional argument"}}
     names = [n for n in _api_names()]
     api_key = {"type": "string", "pattern": r"^tf(\.[A-Za-z_][A-Za-z0-9_]*)+" + END}
     if names:
@@ -116,7 +129,12 @@ def fact_patterns() -> dict:
     facts = sorted({f for names in vocabulary.FACTS.values() for f in names})
     label = "^" + vocabulary.LABEL_RE.pattern.strip("^$") + "\\.(" + "|".join(
         f.replace(".", "\\.") for f in facts) + ")" + END
-    return {graph: ref("fact_value"), label: ref("fact_value")}
+    # Any attribute path of a capture (`layer._scope.name`, `parts[0].name`): read by getattr and
+    # indexing at the end (facts.parse_path); which label is captured, and of what kind, only
+    # `tfscope validate` knows.
+    path = (r"^(?!graph[.\[])[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*|\[-?[0-9]+\]"
+            r"""|\['[^'\\]*'\]|\["[^"\\]*"\])+""" + END)
+    return {graph: ref("fact_value"), label: ref("fact_value"), path: ref("fact_value")}
 
 
 def matcher_schema() -> dict:
@@ -171,7 +189,7 @@ def build() -> dict:
         "case": {"type": "object", "additionalProperties": False,
                  "required": ["id", "title", "source", "program", "expect"],
                  "properties": case_properties},
-        "step": {"anyOf": [ref("step_" + s.kind) for s in user_steps] + [ref("generic_call")]},
+        "step": step_dispatch([s.kind for s in user_steps]),
         "generic_call": call_step_schema(),
         **{"step_" + s.kind: step_schema(s) for s in user_steps},
         "facts": {"type": "object", "additionalProperties": False,
