@@ -232,7 +232,7 @@ class Return(BaseException):
         self.value = value
 
 
-def make_function(tf, name, params, refs, run_body):
+def make_function(tf, name, params, refs, run_body, qualname=None):
     """A Python function with the written signature (inspect sees it: Keras reads `call`'s
     parameters) whose body binds the parameters as labels and runs the steps (run_body())."""
     defaults = {}
@@ -272,7 +272,7 @@ def make_function(tf, name, params, refs, run_body):
                 else:
                     refs[k] = v
         return None
-    function.__name__ = function.__qualname__ = name
+    function.__name__, function.__qualname__ = name, qualname or name
     function.__signature__ = signature
     # AutoGraph (tf.layers' __call__ converts `call`) would convert this function and, through
     # it, the harness's own code: the written body has no Python control flow for it to change.
@@ -284,9 +284,10 @@ def make_function(tf, name, params, refs, run_body):
 _MISSING = object()
 
 
-def make_class(name, bases, methods):
+def make_class(name, bases, methods, qualname=None):
     namespace = dict(methods)
     namespace["__module__"] = "__main__"  # as the exported script's class
+    namespace["__qualname__"] = qualname or name
     return type(name, tuple(bases), namespace)
 
 

@@ -148,6 +148,7 @@ class Run(object):
         self.facts = {}
         self.test_steps = bool(request.get("test_steps"))
         self.step = None
+        self.qualname = "program.<locals>."  # where a `def` is, as in the exported script
 
     def capture_declared(self, label, obj):
         """An object an argument of the running step captures under `label` (its kind is the
@@ -249,32 +250,40 @@ class Run(object):
         elif kind == "return":
             raise generic.Return(generic.evaluate(tf, args.get("value"), self.refs))
         elif kind == "def":
-            value = self.function(step)
+            value = self.function(step, self.qualname + args["name"])
         elif kind == "class":
             bases = [generic.evaluate(tf, b, self.refs) for b in args.get("bases", [])]
-            methods = dict((d["args"]["name"], self.function(d)) for d in step.get("do", []))
-            value = generic.make_class(args["name"], bases, methods)
+            qualname = self.qualname + args["name"]
+            methods = dict((d["args"]["name"],
+                            self.function(d, "%s.%s" % (qualname, d["args"]["name"])))
+                           for d in step.get("do", []))
+            value = generic.make_class(args["name"], bases, methods, qualname)
         elif kind == "snapshot":
             value = factlib.Snapshot(tf)
             self.capture(step, "snapshot", value)
             return
         self.capture(step, step.get("captures", "generic"), value)
 
-    def function(self, step):
+    def function(self, step, qualname):
         """A `def` step as a Python function: each call runs its body with the parameters bound
-        as labels; what follows the call belongs to the calling step again."""
+        as labels; what follows the call belongs to the calling step again. Its __qualname__ is
+        the exported script's (`program.<locals>.loss`), which TF's messages print."""
         body = step.get("do", [])
 
         def run_body():
-            calling = self.step
+            calling, outer = self.step, self.qualname
+            self.qualname = qualname + ".<locals>."
             try:
                 self.run_steps(body)
             except generic.Return:
                 self.step = calling
                 raise
+            finally:
+                self.qualname = outer  # an error keeps self.step: the step that raised
             self.step = calling
         return generic.make_function(self.tf, step["args"]["name"],
-                                     step["args"].get("params", []), self.refs, run_body)
+                                     step["args"].get("params", []), self.refs, run_body,
+                                     qualname)
 
     def template_function(self, template):
         """The body of a `template` step as a function: runs its steps each time it is called and
