@@ -142,6 +142,8 @@ def test_runtimes_install_get_python(bare, monkeypatch, capsys):
     def resolve(name: str) -> runtimes.Runtime:  # no TensorFlow: only the interpreter lookup
         return runtimes.Runtime(name, runtimes.find_python(runtimes.SPECS[name].python))
     monkeypatch.setattr(cli, "resolve", resolve)
+    # `install` repairs (checks, then builds what is broken): here only its interpreter lookup.
+    monkeypatch.setattr(cli, "repair", lambda spec: (resolve(spec.name), ""))
     assert cli.main(["runtimes", "install", "tf1.15"]) == 1    # not asked: nothing installed
     out = capsys.readouterr().out
     assert "tf1.15: not installed: no Python 3.7 interpreter found" in out
