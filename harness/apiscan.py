@@ -43,6 +43,9 @@ import platform
 import sys
 import types
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import worker  # noqa: E402  (beside this file: its import_tf)
+
 FORMAT = 1
 # Packages whose modules are walked; anything else reached as an attribute is "external".
 WALKED = ("tensorflow", "tensorflow_core", "tensorflow_estimator", "keras", "tf_keras")
@@ -57,21 +60,6 @@ KINDS = {
     inspect.Parameter.KEYWORD_ONLY: "kw",
     inspect.Parameter.VAR_KEYWORD: "**",
 }
-
-
-def import_tf():
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    import warnings
-    warnings.filterwarnings("ignore")
-    import tensorflow as tf
-    version = tf.__version__
-    if version.split(".")[0] != "1":
-        tf = tf.compat.v1
-    try:
-        tf.logging.set_verbosity(tf.logging.ERROR)
-    except AttributeError:
-        pass
-    return tf, version
 
 
 # Module name components (and attribute names) of implementation code, not API.
@@ -307,7 +295,7 @@ def main():
     out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
-    tf, version = import_tf()
+    tf, version = worker.import_tf(graph_mode=False)
     entries = scan(tf)
     out.write(json.dumps({
         "format": FORMAT,

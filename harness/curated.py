@@ -6,27 +6,11 @@ Part of the step vocabulary (steps.py puts the table together); shared by the ha
 worker, so Python 3.6+ with the standard library only.
 """
 
-# One list for both imports (the harness package; the worker directory): not isort-formatted.
+# The argument types: the package's module, or the worker's copy beside it (no parent package).
 try:
-    from .argtypes import (  # noqa: F401
-        ACTIVATION, BOOL, COLLECTIONS, CONSTRAINT, COUNT, CUSTOM_GETTER, DTYPE, IDENTIFIER,
-        INITIALIZER, INT_OR_PAIR, LABEL, LAYER_BASE, LAYER_BASES, LAYER_CLASS, LAYER_LABEL,
-        NAME_SCOPE_NAME, OPT_BOOL, OPT_STR, OPTIMIZER_KIND, OPTIMIZER_KINDS,
-        OPTIMIZER_LABEL, PADDING, PARTITIONER, POSITIVE_INT, POSITIVE_NUMBER, REF_LIST,
-        REFS, REGULARIZER, REUSE, SCOPE, SECONDS, SEED, SHAPE, STR, TEMPLATE_LABEL,
-        TENSOR_REF, VALUE, VALUES, VAR_LIST, WEIGHTS, _dtype_py, _facts, _initializer_py,
-        _initializer_tf, _layer_class_py, _ref_py, _value_py,
-    )
-except ImportError:  # no parent package: the worker's copy, beside it
-    from argtypes import (  # noqa: F401
-        ACTIVATION, BOOL, COLLECTIONS, CONSTRAINT, COUNT, CUSTOM_GETTER, DTYPE, IDENTIFIER,
-        INITIALIZER, INT_OR_PAIR, LABEL, LAYER_BASE, LAYER_BASES, LAYER_CLASS, LAYER_LABEL,
-        NAME_SCOPE_NAME, OPT_BOOL, OPT_STR, OPTIMIZER_KIND, OPTIMIZER_KINDS,
-        OPTIMIZER_LABEL, PADDING, PARTITIONER, POSITIVE_INT, POSITIVE_NUMBER, REF_LIST,
-        REFS, REGULARIZER, REUSE, SCOPE, SECONDS, SEED, SHAPE, STR, TEMPLATE_LABEL,
-        TENSOR_REF, VALUE, VALUES, VAR_LIST, WEIGHTS, _dtype_py, _facts, _initializer_py,
-        _initializer_tf, _layer_class_py, _ref_py, _value_py,
-    )
+    from . import argtypes as A
+except ImportError:
+    import argtypes as A
 
 # --- the steps ----------------------------------------------------------------------------------
 # run(tf, kw) executes the step with converted keyword arguments (only those written) and returns
@@ -123,7 +107,7 @@ def _reduce_sum(tf, kw):
 
 def _render_reduce_sum(args):
     rest = ", name=%r" % args["name"] if "name" in args else ""
-    return "tf.reduce_sum(%s%s)" % (_value_py(args["input"]), rest)
+    return "tf.reduce_sum(%s%s)" % (A._value_py(args["input"]), rest)
 
 
 def _layer(tf, kw):
@@ -133,7 +117,7 @@ def _layer(tf, kw):
 
 def _render_layer(args):
     rest = dict(args)
-    cls = _layer_class_py(rest.pop("class"))
+    cls = A._layer_class_py(rest.pop("class"))
     return "%s(%s)" % (cls, render_args(STEPS["layer"], rest))
 
 
@@ -144,7 +128,7 @@ def _call_layer(tf, kw):
 
 def _render_call_layer(args):
     extra = ", training=%r" % args["training"] if "training" in args else ""
-    return "%s(%s%s)" % (args["layer"], _ref_py(args["inputs"]), extra)
+    return "%s(%s%s)" % (args["layer"], A._ref_py(args["inputs"]), extra)
 
 
 def _weight_kwargs(tf, weight):
@@ -153,7 +137,7 @@ def _weight_kwargs(tf, weight):
     if "dtype" in weight:
         kw["dtype"] = tf.as_dtype(weight["dtype"])
     if "initializer" in weight:
-        kw["initializer"] = _initializer_tf(tf, weight["initializer"], {})
+        kw["initializer"] = A._initializer_tf(tf, weight["initializer"], {})
     if "trainable" in weight:
         kw["trainable"] = weight["trainable"]
     return kw
@@ -162,9 +146,9 @@ def _weight_kwargs(tf, weight):
 def _weight_kwargs_py(weight):
     out = ["name=%r" % weight["name"], "shape=%r" % (weight["shape"],)]
     if "dtype" in weight:
-        out.append("dtype=" + _dtype_py(weight["dtype"]))
+        out.append("dtype=" + A._dtype_py(weight["dtype"]))
     if "initializer" in weight:
-        out.append("initializer=" + _initializer_py(weight["initializer"]))
+        out.append("initializer=" + A._initializer_py(weight["initializer"]))
     if "trainable" in weight:
         out.append("trainable=%r" % weight["trainable"])
     return ", ".join(out)
@@ -190,7 +174,7 @@ def _define_layer(tf, kw):
 
 def _render_define_layer(args):
     """The class statement, then the expression `as` captures (render.statement splits lines)."""
-    name, base = args["class_name"], LAYER_BASES[args.get("base", "layers")]
+    name, base = args["class_name"], A.LAYER_BASES[args.get("base", "layers")]
     lines = ["class %s(%s):" % (name, base),
              "    def build(self, input_shape):",
              "        self.added_weights = ["]
@@ -246,12 +230,12 @@ def _render_make_template(args):
 
 def _optimizer(tf, kw):
     kw = dict(kw)
-    return getattr(tf.train, OPTIMIZER_KINDS[kw.pop("kind")])(**kw)
+    return getattr(tf.train, A.OPTIMIZER_KINDS[kw.pop("kind")])(**kw)
 
 
 def _render_optimizer(args):
     rest = dict(args)
-    cls = OPTIMIZER_KINDS[rest.pop("kind")]
+    cls = A.OPTIMIZER_KINDS[rest.pop("kind")]
     return "tf.train.%s(%s)" % (cls, render_args(STEPS["optimizer"], rest))
 
 
@@ -265,62 +249,66 @@ def _render_minimize(args):
     return "%s.minimize(%s)" % (rest.pop("optimizer"), render_args(STEPS["minimize"], rest))
 
 
-LAYER_ARGS = [("name", OPT_STR), ("units", POSITIVE_INT), ("filters", POSITIVE_INT),
-              ("kernel_size", INT_OR_PAIR), ("strides", INT_OR_PAIR), ("padding", PADDING),
-              ("activation", ACTIVATION), ("use_bias", BOOL), ("kernel_initializer", INITIALIZER),
-              ("trainable", BOOL)]
+LAYER_ARGS = [("name", A.OPT_STR), ("units", A.POSITIVE_INT), ("filters", A.POSITIVE_INT),
+              ("kernel_size", A.INT_OR_PAIR), ("strides", A.INT_OR_PAIR), ("padding", A.PADDING),
+              ("activation", A.ACTIVATION), ("use_bias", A.BOOL),
+              ("kernel_initializer", A.INITIALIZER),
+              ("trainable", A.BOOL)]
 
 
 VS_ARGS = [
-    ("name_or_scope", SCOPE), ("default_name", OPT_STR), ("values", VALUES),
-    ("initializer", INITIALIZER), ("regularizer", REGULARIZER), ("caching_device", OPT_STR),
-    ("partitioner", PARTITIONER), ("reuse", REUSE), ("dtype", DTYPE), ("use_resource", OPT_BOOL),
-    ("constraint", CONSTRAINT), ("auxiliary_name_scope", BOOL),
-    ("custom_getter", CUSTOM_GETTER),
+    ("name_or_scope", A.SCOPE), ("default_name", A.OPT_STR), ("values", A.VALUES),
+    ("initializer", A.INITIALIZER), ("regularizer", A.REGULARIZER), ("caching_device", A.OPT_STR),
+    ("partitioner", A.PARTITIONER), ("reuse", A.REUSE), ("dtype", A.DTYPE),
+    ("use_resource", A.OPT_BOOL),
+    ("constraint", A.CONSTRAINT), ("auxiliary_name_scope", A.BOOL),
+    ("custom_getter", A.CUSTOM_GETTER),
 ]
 
 CURATED = [
     Step("variable_scope", VS_ARGS, "tf.variable_scope", required=("name_or_scope",), body=True,
          captures="scope", doc="with tf.variable_scope(...) as LABEL:"),
-    Step("name_scope", [("name", NAME_SCOPE_NAME), ("default_name", OPT_STR),
-                        ("values", VALUES)],
+    Step("name_scope", [("name", A.NAME_SCOPE_NAME), ("default_name", A.OPT_STR),
+                        ("values", A.VALUES)],
          "tf.name_scope", body=True, captures="name_scope", required=("name",),
          doc="with tf.name_scope(...) as LABEL:"),
     Step("get_variable", [
-        ("name", STR), ("shape", SHAPE), ("dtype", DTYPE), ("initializer", INITIALIZER),
-        ("regularizer", REGULARIZER), ("trainable", OPT_BOOL), ("collections", COLLECTIONS),
-        ("caching_device", OPT_STR), ("partitioner", PARTITIONER), ("use_resource", OPT_BOOL),
-        ("constraint", CONSTRAINT),
-        ("validate_shape", BOOL), ("custom_getter", CUSTOM_GETTER)],
+        ("name", A.STR), ("shape", A.SHAPE), ("dtype", A.DTYPE), ("initializer", A.INITIALIZER),
+        ("regularizer", A.REGULARIZER), ("trainable", A.OPT_BOOL), ("collections", A.COLLECTIONS),
+        ("caching_device", A.OPT_STR), ("partitioner", A.PARTITIONER), ("use_resource", A.OPT_BOOL),
+        ("constraint", A.CONSTRAINT),
+        ("validate_shape", A.BOOL), ("custom_getter", A.CUSTOM_GETTER)],
         "tf.get_variable", required=("name",), captures="variable",
         doc="LABEL = tf.get_variable(...)"),
     Step("variable", [
-        ("initial_value", VALUE), ("name", OPT_STR), ("dtype", DTYPE), ("trainable", OPT_BOOL),
-        ("collections", COLLECTIONS), ("caching_device", OPT_STR), ("use_resource", OPT_BOOL),
-        ("constraint", CONSTRAINT),
-        ("validate_shape", BOOL)],
+        ("initial_value", A.VALUE), ("name", A.OPT_STR), ("dtype", A.DTYPE),
+        ("trainable", A.OPT_BOOL),
+        ("collections", A.COLLECTIONS), ("caching_device", A.OPT_STR), ("use_resource", A.OPT_BOOL),
+        ("constraint", A.CONSTRAINT),
+        ("validate_shape", A.BOOL)],
         "tf.Variable", captures="variable",
         doc="LABEL = tf.Variable(...)"),
-    Step("reuse_variables", [("scope", LABEL)], "reuse_variables", run=_reuse_variables,
+    Step("reuse_variables", [("scope", A.LABEL)], "reuse_variables", run=_reuse_variables,
          render=_render_reuse_variables,
          doc="LABEL.reuse_variables(), or tf.get_variable_scope().reuse_variables() if no label"),
     Step("get_variable_scope", [], "tf.get_variable_scope", captures="scope",
          doc="LABEL = tf.get_variable_scope()"),
-    Step("constant", [("value", VALUE), ("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
+    Step("constant", [("value", A.VALUE), ("dtype", A.DTYPE), ("shape", A.SHAPE),
+                      ("name", A.OPT_STR)],
          "tf.constant", required=("value",), captures="tensor", doc="tf.constant(...)"),
-    Step("identity", [("input", VALUE), ("name", OPT_STR)], "tf.identity", required=("input",),
+    Step("identity", [("input", A.VALUE), ("name", A.OPT_STR)], "tf.identity", required=("input",),
          captures="tensor", doc="tf.identity(...)"),
-    Step("add", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.add", required=("x", "y"),
-         captures="tensor", doc="tf.add(...)"),
+    Step("add", [("x", A.VALUE), ("y", A.VALUE), ("name", A.OPT_STR)], "tf.add",
+         required=("x", "y"), captures="tensor", doc="tf.add(...)"),
     # The worker runs the body `count` times; the exporter writes a for loop.
-    Step("repeat", [("count", COUNT)], "range", required=("count",), body=True,
+    Step("repeat", [("count", A.COUNT)], "range", required=("count",), body=True,
          run=lambda tf, kw: None, render=lambda args: "range(%d)" % args["count"],
          doc="for i in range(N):"),
     # Devices, control dependencies, other graphs, checkpoints, seeds.
-    Step("device", [("device_name_or_function", OPT_STR)], "tf.device",
+    Step("device", [("device_name_or_function", A.OPT_STR)], "tf.device",
          required=("device_name_or_function",), body=True,
          doc="with tf.device(...):"),
-    Step("control_dependencies", [("control_inputs", REFS)], "tf.control_dependencies",
+    Step("control_dependencies", [("control_inputs", A.REFS)], "tf.control_dependencies",
          required=("control_inputs",), body=True,
          doc="with tf.control_dependencies([...]):"),
     # Another graph, e.g. to make a tensor there and pass it as `values` out here.
@@ -329,74 +317,76 @@ CURATED = [
          render=lambda args: "tf.Graph().as_default()",
          doc="with tf.Graph().as_default():"),
     # Saves (after running the initializers) to a fresh temporary directory, lists the keys.
-    Step("saver", [("var_list", VAR_LIST)], "tf.train.Saver", captures="saver",
-         run=lambda tf, kw: _facts().tfscope_checkpoint(tf, tf.train.Saver(**kw)),
+    Step("saver", [("var_list", A.VAR_LIST)], "tf.train.Saver", captures="saver",
+         run=lambda tf, kw: A._facts().tfscope_checkpoint(tf, tf.train.Saver(**kw)),
          render=lambda args: "tfscope_checkpoint(tf, tf.train.Saver(%s))" % render_args(
              STEPS["saver"], args),
          doc="LABEL = tf.train.Saver(var_list=...), saved; its keys via tf.train.list_variables"),
-    Step("set_random_seed", [("seed", SEED)], "tf.set_random_seed", required=("seed",),
+    Step("set_random_seed", [("seed", A.SEED)], "tf.set_random_seed", required=("seed",),
          doc="tf.set_random_seed(N)"),
     # Layers, templates, optimizers (and the tensors they need).
-    Step("placeholder", [("dtype", DTYPE), ("shape", SHAPE), ("name", OPT_STR)],
+    Step("placeholder", [("dtype", A.DTYPE), ("shape", A.SHAPE), ("name", A.OPT_STR)],
          "tf.placeholder", required=("dtype",), captures="tensor", doc="tf.placeholder(...)"),
-    Step("multiply", [("x", VALUE), ("y", VALUE), ("name", OPT_STR)], "tf.multiply",
+    Step("multiply", [("x", A.VALUE), ("y", A.VALUE), ("name", A.OPT_STR)], "tf.multiply",
          required=("x", "y"), captures="tensor", doc="tf.multiply(...)"),
-    Step("reduce_sum", [("input", VALUE), ("name", OPT_STR)], "tf.reduce_sum",
+    Step("reduce_sum", [("input", A.VALUE), ("name", A.OPT_STR)], "tf.reduce_sum",
          required=("input",), captures="tensor", run=_reduce_sum, render=_render_reduce_sum,
          doc="tf.reduce_sum(input, name)"),
     Step("dense", [
-        ("inputs", TENSOR_REF), ("units", POSITIVE_INT), ("activation", ACTIVATION),
-        ("use_bias", BOOL), ("kernel_initializer", INITIALIZER), ("trainable", BOOL),
-        ("name", OPT_STR), ("reuse", REUSE)],
+        ("inputs", A.TENSOR_REF), ("units", A.POSITIVE_INT), ("activation", A.ACTIVATION),
+        ("use_bias", A.BOOL), ("kernel_initializer", A.INITIALIZER), ("trainable", A.BOOL),
+        ("name", A.OPT_STR), ("reuse", A.REUSE)],
         "tf.layers.dense", required=("inputs", "units"), captures="tensor",
         run=_call_dotted("layers.dense"), doc="tf.layers.dense(...)"),
     Step("conv2d", [
-        ("inputs", TENSOR_REF), ("filters", POSITIVE_INT), ("kernel_size", INT_OR_PAIR),
-        ("strides", INT_OR_PAIR), ("padding", PADDING), ("use_bias", BOOL),
-        ("kernel_initializer", INITIALIZER), ("trainable", BOOL), ("name", OPT_STR),
-        ("reuse", REUSE)],
+        ("inputs", A.TENSOR_REF), ("filters", A.POSITIVE_INT), ("kernel_size", A.INT_OR_PAIR),
+        ("strides", A.INT_OR_PAIR), ("padding", A.PADDING), ("use_bias", A.BOOL),
+        ("kernel_initializer", A.INITIALIZER), ("trainable", A.BOOL), ("name", A.OPT_STR),
+        ("reuse", A.REUSE)],
         "tf.layers.conv2d", required=("inputs", "filters", "kernel_size"), captures="tensor",
         run=_call_dotted("layers.conv2d"), doc="tf.layers.conv2d(...)"),
     Step("batch_normalization", [
-        ("inputs", TENSOR_REF), ("training", BOOL), ("trainable", BOOL), ("name", OPT_STR),
-        ("reuse", REUSE)],
+        ("inputs", A.TENSOR_REF), ("training", A.BOOL), ("trainable", A.BOOL), ("name", A.OPT_STR),
+        ("reuse", A.REUSE)],
         "tf.layers.batch_normalization", required=("inputs",), captures="tensor",
         run=_call_dotted("layers.batch_normalization"), doc="tf.layers.batch_normalization(...)"),
-    Step("layer", [("class", LAYER_CLASS)] + LAYER_ARGS, "layer", required=("class",),
+    Step("layer", [("class", A.LAYER_CLASS)] + LAYER_ARGS, "layer", required=("class",),
          captures="layer", run=_layer, render=_render_layer,
          doc="LABEL = tf.layers.Dense(...), tf.keras.layers.Dense(...), MyLayer(...)"),
-    Step("call", [("layer", LAYER_LABEL), ("inputs", TENSOR_REF), ("training", BOOL)], "call",
+    Step("call", [("layer", A.LAYER_LABEL), ("inputs", A.TENSOR_REF), ("training", A.BOOL)], "call",
          required=("layer", "inputs"), captures="tensor", run=_call_layer,
          render=_render_call_layer, doc="LABEL = L(inputs, training=...)"),
-    Step("define_layer", [("class_name", IDENTIFIER), ("weights", WEIGHTS), ("base", LAYER_BASE)],
+    Step("define_layer", [("class_name", A.IDENTIFIER), ("weights", A.WEIGHTS),
+                          ("base", A.LAYER_BASE)],
          "class", required=("class_name",), captures="layer_class", run=_define_layer,
          render=_render_define_layer, doc="class NAME(tf.layers.Layer): ..."),
     # The body is the template's function: not run here, but at each call_template.
-    Step("template", [("name", OPT_STR), ("create_scope_now", BOOL), ("unique_name", OPT_STR)],
+    Step("template", [("name", A.OPT_STR), ("create_scope_now", A.BOOL),
+                      ("unique_name", A.OPT_STR)],
          "tf.make_template", required=("name",), body=True, captures="template",
          label_required=True,
          run=_make_template, render=_render_make_template,
          doc="def _fn_LABEL(): ...; LABEL = tf.make_template(name, _fn_LABEL, ...)"),
-    Step("call_template", [("template", TEMPLATE_LABEL)], "call_template",
+    Step("call_template", [("template", A.TEMPLATE_LABEL)], "call_template",
          required=("template",), captures="tensor", run=lambda tf, kw: kw["template"](),
          render=lambda args: "%s()" % args["template"], doc="LABEL = T()"),
-    Step("optimizer", [("kind", OPTIMIZER_KIND), ("learning_rate", POSITIVE_NUMBER),
-                       ("momentum", POSITIVE_NUMBER), ("name", STR)],
+    Step("optimizer", [("kind", A.OPTIMIZER_KIND), ("learning_rate", A.POSITIVE_NUMBER),
+                       ("momentum", A.POSITIVE_NUMBER), ("name", A.STR)],
          "tf.train.Optimizer", required=("kind", "learning_rate"), captures="optimizer",
          run=_optimizer, render=_render_optimizer,
          doc="LABEL = tf.train.GradientDescentOptimizer(...) / MomentumOptimizer / AdamOptimizer"),
-    Step("minimize", [("optimizer", OPTIMIZER_LABEL), ("loss", TENSOR_REF),
-                      ("var_list", REF_LIST), ("name", OPT_STR)],
+    Step("minimize", [("optimizer", A.OPTIMIZER_LABEL), ("loss", A.TENSOR_REF),
+                      ("var_list", A.REF_LIST), ("name", A.OPT_STR)],
          "minimize", required=("optimizer", "loss"), captures="op", run=_minimize,
          render=_render_minimize, doc="LABEL = O.minimize(loss, var_list=..., name=...)"),
     # Fault injection for the harness's own tests; refused unless the run enables test steps.
-    Step("sleep", [("seconds", SECONDS)], "time.sleep", required=("seconds",), test_only=True,
+    Step("sleep", [("seconds", A.SECONDS)], "time.sleep", required=("seconds",), test_only=True,
          run=_sleep, render=lambda args: "__import__('time').sleep(%r)" % args["seconds"],
          doc="sleep N seconds (test only)"),
-    Step("crash", [("how", STR)], "crash", required=("how",), test_only=True, run=_crash,
+    Step("crash", [("how", A.STR)], "crash", required=("how",), test_only=True, run=_crash,
          render=lambda args: "__import__('os')._exit(3)",
          doc="kill the worker: exit, abort, segfault or kill (test only)"),
-    Step("print", [("text", STR)], "print", required=("text",), test_only=True, run=_print,
+    Step("print", [("text", A.STR)], "print", required=("text",), test_only=True, run=_print,
          render=lambda args: "print(%r)" % args["text"],
          doc="print to stdout from inside TF's process (test only)"),
 ]

@@ -114,7 +114,9 @@ def read_requests(requests):
             requests.put(line)
 
 
-def import_tf():
+def import_tf(graph_mode=True):
+    """(the TF1 API, TF's version): tensorflow on 1.x, tensorflow.compat.v1 on 2.x, with v2
+    behaviour disabled when `graph_mode` (apiscan.py only reads the API: it leaves it on)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import warnings
     warnings.filterwarnings("ignore")
@@ -122,7 +124,8 @@ def import_tf():
     version = tf.__version__
     if version.split(".")[0] != "1":
         tf = tf.compat.v1
-        tf.disable_v2_behavior()
+        if graph_mode:
+            tf.disable_v2_behavior()
     try:
         tf.logging.set_verbosity(tf.logging.ERROR)
     except AttributeError:
