@@ -26,6 +26,7 @@ from harness.report import render_report
 from harness.runner import Pool, run_cases
 
 from .conftest import ROOT
+from .procs import workers_of
 
 HEADER = "title: fault\nsource: {doc: tests, quote: fault}\n"
 
@@ -60,22 +61,6 @@ def verdicts(run) -> dict[str, str]:
     return {r.case.id: r.verdict.verdict for r in run.results}
 
 
-def worker_pids() -> set[int]:
-    """Our TF workers, seen from outside (as `ps` would): children running worker.py."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == os.getpid() and b"worker.py" in cmdline:
-            pids.add(int(entry.name))
-    return pids
-
-
 def test_test_steps_are_refused_unless_enabled(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text(fault_case("t.sleep", "sleep: 1"))
@@ -105,7 +90,7 @@ def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_pa
     reason = run.results[1].verdict.reason
     assert status in reason, reason
     assert f"last words before {how}" in reason, reason  # the tail of the worker's stderr
-    assert not worker_pids()
+    assert not workers_of(os.getpid())
 
 
 def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
@@ -127,7 +112,7 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
         if done == half:  # the victim is the next request; kill while it sleeps
             def kill() -> None:
                 time.sleep(1.0)
-                for pid in worker_pids():
+                for pid in workers_of(os.getpid()):
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
             threading.Thread(target=kill, daemon=True).start()
@@ -149,7 +134,7 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     report = render_report(run, ROOT, tmp_path / "report.md")
     for case in cases:
         assert f"`{case.id}`" in report, case.id
-    assert not worker_pids()
+    assert not workers_of(os.getpid())
 
 
 def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path):
@@ -159,7 +144,7 @@ def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path):
     assert time.monotonic() - started < 40
     assert verdicts(run) == {"t.hang": TIMEOUT, "t.after": CONFORMS}
     assert "no result within 2 s" in run.results[0].verdict.reason
-    assert not worker_pids()
+    assert not workers_of(os.getpid())
 
 
 def test_timeout_precedence_on_the_real_worker(tf115, tmp_path):

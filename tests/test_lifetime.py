@@ -18,6 +18,7 @@ import pytest
 from harness.runner import WORKER
 
 from .conftest import ROOT
+from .procs import workers_of
 
 SLEEPER = textwrap.dedent("""\
     title: sleeper
@@ -28,20 +29,6 @@ SLEEPER = textwrap.dedent("""\
     expect:
       graph.ops: []
     """)
-
-
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"worker.py" in cmdline:
-                out.append(int(entry.name))
-    return out
 
 
 def alive(pid: int) -> bool:
@@ -85,7 +72,7 @@ def start_run(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, int]:
 
     def started() -> bool:
         # Steadily in select() for 0.6 s: the sleep step, not a brief poll inside TF's import.
-        found[:] = children(run.pid)
+        found[:] = sorted(workers_of(run.pid))
         streak[0] = streak[0] + 1 if found and in_sleep_step(found[0]) else 0
         return streak[0] >= 6
     wait_for(started, 120, "the worker runs the sleeping case")
@@ -109,7 +96,8 @@ def test_the_worker_dies_with_tfscope_killed_while_it_imports_tf(tf115, tmp_path
                             "sleeper.yaml"], cwd=tmp_path, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     found: list[int] = []
-    wait_for(lambda: bool(found.extend(children(run.pid)) or found), 60, "a worker starts")
+    wait_for(lambda: bool(found.extend(sorted(workers_of(run.pid))) or found), 60,
+             "a worker starts")
     run.kill()
     run.wait(30)
     wait_for(lambda: not alive(found[0]), 5, "the worker gone after SIGKILL during its start")

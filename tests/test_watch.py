@@ -16,24 +16,9 @@ from pathlib import Path
 from harness.watch import changed, stamps
 
 from .conftest import EXAMPLE
+from .procs import workers_of
 
 WRONG = EXAMPLE.read_text().replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]")
-
-
-def workers_of(parent: int) -> set[int]:
-    """The TF workers (processes running worker.py) whose parent is `parent`."""
-    pids = set()
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmdline = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == parent and b"worker.py" in cmdline:
-            pids.add(int(entry.name))
-    return pids
 
 
 class Lines:
