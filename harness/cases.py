@@ -1485,8 +1485,9 @@ def load_text(text: str, shown: str, allow_test_steps: bool = False
         data = parse_yaml(text, shown)
     except CaseError as e:
         return [], [e]
-    if data is None:
-        return [], [CaseError("empty case file", shown, None, "write a case, or delete the file")]
+    if data is None or data == []:  # `[]`: a list of no cases is as empty as no text
+        return [], [CaseError("empty case file", shown, line_of(data) if data == [] else None,
+                              "write a case, or delete the file")]
     items = data if isinstance(data, list) else [data]
     cases, errors = [], []
     for i, item in enumerate(items):

@@ -86,6 +86,13 @@ KEYS = sorted({*caselib.CASE_KEYS, *caselib.SOURCE_KEYS, *caselib.ERROR_KEYS,
                "ref", "value", "seconds", "how", "text", "<<"})
 
 
+@pytest.mark.parametrize("text", ["[]", "--- []", "# only a comment\n[]\n", "[\n]"])
+def test_a_file_of_an_empty_list_is_an_error_not_nothing(text):
+    """A file that loads to no case must say so (it once gave neither a case nor an error)."""
+    loaded, errors = caselib.load_text(text, "case.yaml")
+    assert not loaded and len(errors) == 1 and "empty case file" in str(errors[0])
+
+
 def check_load(text: str | bytes) -> list:
     """Load `text` as a case file; every outcome must be a valid case or a clean CaseError."""
     with tempfile.TemporaryDirectory(prefix="tfscope-fuzz-") as tmp:
