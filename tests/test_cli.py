@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -173,8 +174,8 @@ def test_cases_load_while_the_workers_start(tf115):
     with pytest.raises(CaseError):
         run_cases(broken, [tf115])
     # ...and the worker that was starting meanwhile is gone, not left waiting for requests.
-    from .test_faults import worker_pids
-    assert not worker_pids()
+    from .procs import workers_of
+    assert not workers_of(os.getpid())
 
 
 def caselib_load(path):
