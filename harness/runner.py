@@ -543,10 +543,13 @@ class Scheduler:
         """What an idle slot does next (with the lock held): a runtime and a started worker
         of it (None: start a new one); None when nothing is worth a slot any more."""
         names = list(self.pool.crews)
-        for name in names:  # every runtime's first worker, in the order given
-            if name not in self.begun:
-                self.begun.add(name)
-                return name, self.pool.crews[name][0]
+        fresh = [n for n in names if n not in self.begun]
+        if fresh:  # every runtime's first worker: the most work first (its import included),
+            # so that the runtime started last is a short one and no slot idles at the end
+            name = min(fresh, key=lambda n: (-self.start_cost(n) - (
+                self.left[n] * self.scale(n) if self.loaded else 0.0), names.index(n)))
+            self.begun.add(name)
+            return name, self.pool.crews[name][0]
         if not self.loaded:
             return ("", None)  # wait for the cases before deciding on more workers
         waiting = [n for n in names if self.queues[n]]
