@@ -214,7 +214,7 @@ def build() -> dict:
         "title": "tfscope case file",
         "description": "One case (a mapping) or a list of cases. Generated from the step table "
                        "by `python -m harness.schema`: do not edit. See docs/writing-cases.md.",
-        "anyOf": [ref("case"), {"type": "array", "items": ref("case")}],
+        "anyOf": [ref("case"), {"type": "array", "minItems": 1, "items": ref("case")}],
         "$defs": defs,
     }
 

@@ -360,10 +360,7 @@ def main():
 
     lifeline = Lifeline(send)
     lifeline.start()  # before TF's import, which may take long
-    try:
-        import queue
-    except ImportError:  # pragma: no cover
-        import Queue as queue
+    import queue
     requests = queue.Queue()
     reader = threading.Thread(target=read_requests, args=(requests,), name="reader")
     reader.daemon = True

@@ -312,9 +312,15 @@ def test_resolved_objects_are_refused_in_tf2(pytestconfig: pytest.Config) -> Non
     check_objects(probe(provision(pytestconfig, "tf2"), HOSTILE_OBJECTS + HARMLESS_OBJECTS))
 
 
-@pytest.mark.parametrize("module", ["policy.py", "apiscan.py"])
+# The files that run inside the runtimes' interpreters (worker, tracer, scanner).
+IN_RUNTIME = ["policy.py", "apiscan.py", "worker.py", "tracer.py", "steps.py", "argtypes.py",
+              "curated.py", "generic.py", "facts.py"]
+
+
+@pytest.mark.parametrize("module", IN_RUNTIME)
 def test_policy_and_scanner_are_python36_with_the_stdlib_only(module: str) -> None:
-    """Both run inside the runtimes' interpreters (Python 3.6 for the history runtimes)."""
+    """They run inside the runtimes' interpreters (Python 3.6 for the history runtimes), with
+    TensorFlow, the standard library and each other only."""
     import ast
     import sys
     tree = ast.parse((HARNESS / module).read_text(), feature_version=(3, 6))
@@ -322,7 +328,8 @@ def test_policy_and_scanner_are_python36_with_the_stdlib_only(module: str) -> No
                 if isinstance(node, ast.Import) for alias in node.names}
     imported |= {node.module.split(".")[0] for node in ast.walk(tree)
                  if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported - {"tensorflow"} <= set(sys.stdlib_module_names)
+    imported -= {"", "tensorflow"} | {m[:-3] for m in IN_RUNTIME}
+    assert imported <= set(sys.stdlib_module_names)
 
 
 GUARD = textwrap.dedent("""

@@ -160,7 +160,7 @@ WHOLE = [
      "    error: null\n", True),
     (CASE % ("constant: 1", "{}") + "observed:\n  tf1.15: []\n", False),
     (CASE % ("constant: 1", "{}") + "observed:\n  tf1.15: {nofact: 1}\n", False),
-    ("[]\n", True),
+    ("[]\n", False),  # a list of no cases is an empty case file
     ("- " + (CASE % ("constant: 1", "{}")).replace("\n", "\n  ").rstrip() + "\n", True),
     ("just text\n", False),
 ]
