@@ -11,7 +11,9 @@ LABEL_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 # Labels become Python names in exported scripts: no keywords, and not the names the export uses.
 PY_KEYWORDS = frozenset("""False None True and as assert async await break class continue def
 del elif else except finally for from global if import in is lambda nonlocal not or pass raise
-return try while with yield tf i""".split())
+return try while with yield tf py""".split())
+# `i` is a label like any other (TF's tests loop with it), except in a case with `repeat`, which
+# renders as `for i in range(N):` (cases.py checks that); `py` prefixes the builtins (py.len).
 # Names exported scripts use inside program() (its parameter, facts.py helpers, the name a
 # caught exception is bound to).
 PY_KEYWORDS = PY_KEYWORDS | frozenset(("capture", "tfscope_getter", "tfscope_checkpoint",

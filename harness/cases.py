@@ -465,10 +465,15 @@ class _GenericSteps:
         keys = list(raw)
         if "call" in raw:
             return self.call_value(raw, line)
-        if len(keys) == 1 and keys[0] in ("ref", "tf", "slice", "tuple", "dict", "ellipsis"):
+        if "comp" in raw:
+            return self.comprehension(raw, line)
+        if len(keys) == 1 and keys[0] in ("ref", "tf", "slice", "tuple", "dict", "ellipsis",
+                                          "py"):
             key, arg = keys[0], raw[keys[0]]
             if key == "ref":
                 return {"ref": self.ref_path(arg, line)}
+            if key == "py":
+                return {"py": self.builtin(arg, line)}
             if key == "tf":
                 if isinstance(arg, str) and arg.startswith("tf."):
                     raise self.fail(f"`{{tf: {arg}}}` repeats the prefix", line,
@@ -503,13 +508,83 @@ class _GenericSteps:
         hint = "did you mean {dict: {...}}?" if keys else "write null for None"
         raise self.fail(f"a mapping with keys {', '.join(map(str, keys)) or '(none)'} is no "
                         "value", line, hint + " Values are literals, lists, {ref}, {tf}, "
-                        "{call}, {op}, {slice}, {tuple}, {dict}, {ellipsis}")
+                        "{py}, {call}, {op}, {comp}, {slice}, {tuple}, {dict}, {ellipsis}")
+
+    def builtin(self, name: Any, line: int) -> str:
+        """A Python builtin of the policy's allowlist (`len`, `sorted`)."""
+        policy = _policy()
+        allowed = sorted(getattr(policy, "BUILTINS", ()))
+        if isinstance(name, str) and name.startswith("py."):
+            raise self.fail(f"`{{py: {name}}}` repeats the prefix", line,
+                            f"write {{py: {name[3:]}}}")
+        if not isinstance(name, str) or not generic.IDENT_RE.match(name):
+            raise self.fail(f"bad builtin `{name}`", line, "e.g. {py: len}, py.sorted")
+        reason = policy.refused_builtin(name) if policy is not None else "no policy"
+        if reason and name in getattr(policy, "DANGEROUS_BUILTINS", ()):
+            raise self.fail(f"`py.{name}` is refused: {reason}", line, POLICY_HINT)
+        if reason:
+            raise self.fail(f"`py.{name}` is not a builtin a case may use", line,
+                            did_you_mean(name, allowed) or "builtins: " + ", ".join(allowed))
+        self.builtins_used.setdefault(name, line)
+        return name
+
+    def target(self, raw: Any, line: int, depth: int = 0) -> Any:
+        """A loop or comprehension target: a label, or a (nested) list of targets."""
+        if isinstance(raw, list):
+            if not raw or depth > 8:
+                raise self.fail("a target list needs at least one label", line,
+                                "e.g. `as: [i, dtype]` for `for i, dtype in ...`")
+            out = [self.target(t, line_of(raw, i, line), depth + 1) for i, t in enumerate(raw)]
+            names = generic.target_names(out)
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice and depth == 0:
+                raise self.fail(f"`{twice[0]}` appears twice in the target", line)
+            return out
+        return self.new_label(raw, line)
+
+    def comprehension(self, raw: dict, line: int) -> dict:
+        """{comp: V, for: T, in: V, if: V or [V...], key: V, kind: list|set|gen|dict}: the
+        targets are known inside comp, key and if (a scope of their own, as in Python 3)."""
+        self.keys(raw, generic.COMP_KEYS, "a comprehension")  # type: ignore[attr-defined]
+        for need in ("for", "in"):
+            if need not in raw:
+                raise self.fail(f"a comprehension needs `{need}`", line,
+                                "e.g. {comp: {ref: v.name}, for: v, in: {call: "
+                                "tf.global_variables}}")
+        kind = raw.get("kind", "dict" if "key" in raw else "list")
+        if kind not in generic.COMP_KINDS:
+            raise self.fail(f"unknown comprehension kind `{kind}`", line_of(raw, "kind", line),
+                            did_you_mean(str(kind), generic.COMP_KINDS) or
+                            "kinds: " + ", ".join(generic.COMP_KINDS))
+        if (kind == "dict") != ("key" in raw):
+            raise self.fail("a dict comprehension has `key:` (and only it)", line,
+                            "{comp: VALUE, key: KEY, for: ..., in: ...} is {KEY: VALUE for ...}")
+        iterable = self.value(raw["in"], line_of(raw, "in", line))
+        target = self.target(raw["for"], line_of(raw, "for", line))
+        for name in generic.target_names(target):
+            self.bound.setdefault(name, line)
+        self.scopes.append(set(generic.target_names(target)))
+        try:
+            out: dict[str, Any] = {"comp": self.value(raw["comp"], line_of(raw, "comp", line)),
+                                   "for": target, "in": iterable, "kind": kind}
+            if kind == "dict":
+                out["key"] = self.value(raw["key"], line_of(raw, "key", line))
+            conditions = raw.get("if", [])
+            if not isinstance(conditions, list):
+                conditions = [conditions]
+            out["if"] = [self.value(c, line_of(raw, "if", line)) for c in conditions]
+        finally:
+            self.scopes.pop()
+        return out
 
     def callee(self, raw: Any, line: int) -> tuple[Any, str | None]:
-        """A callee: an API path, a ref path or a value; and the API path, if it is one."""
+        """A callee: an API path, a builtin, a ref path or a value; and the API path, if it is
+        one."""
         if isinstance(raw, str):
             if raw.startswith("tf.") or raw == "tf":
                 return {"tf": self.api_path(raw, line)}, raw
+            if raw.startswith("py."):
+                return {"py": self.builtin(raw[3:], line)}, None
             return {"ref": self.ref_path(raw, line)}, None
         value = self.value(raw, line)
         if isinstance(value, dict) and "tf" in value:
@@ -562,7 +637,7 @@ class _GenericSteps:
     def is_generic_key(self, key: Any) -> bool:
         if not isinstance(key, str):
             return False
-        if key in generic.STEPS or key.startswith("tf."):
+        if key in generic.STEPS or key.startswith(("tf.", "py.")):
             return True
         head = _LABEL_HEAD.match(key)
         return bool(head) and head.end() < len(key) and key[head.end()] in ".[" and \
@@ -577,10 +652,12 @@ class _GenericSteps:
                 if r in raw:
                     reserved[r] = self.new_label(raw[r], line_of(raw, r, key_line))
         out: dict[str, Any] = {"kind": key, "args": {}, "path": path, "line": line}
-        if key.startswith("tf.") or key not in generic.STEPS:  # `tf.PATH:` / `LABEL.PATH:`
+        if key.startswith(("tf.", "py.")) or key not in generic.STEPS:  # `tf.PATH:` ...
             out["kind"] = "invoke"
             if key.startswith("tf."):
                 fn, api_path = {"tf": self.api_path(key, key_line)}, key
+            elif key.startswith("py."):
+                fn, api_path = {"py": self.builtin(key[3:], key_line)}, None
             else:
                 fn, api_path = {"ref": self.ref_path(key, key_line)}, None
             if raw is None:
@@ -687,6 +764,115 @@ class _GenericSteps:
             self.in_def -= 1
             self.in_class = saved_class
 
+    # -- control flow: for, if --
+
+    def body_list(self, raw: Any, what: str, line: int) -> list:
+        if raw is None:
+            return []
+        if not isinstance(raw, list):
+            raise self.fail(f"{what} must be a list of steps", line,
+                            "indent the steps under it, each starting with `- `")
+        return raw
+
+    def for_step(self, item: Map, path: str, line: int, multi: bool) -> dict:
+        """`for: {in: VALUE, as: TARGET}` + `do:`: the body once per item, the target's labels
+        bound (and captured: one value per iteration) before each run."""
+        raw = item["for"]
+        key_line = line_of(item, "for", line)
+        if not isinstance(raw, dict):
+            raise self.fail("`for` takes a mapping: {in: VALUE, as: LABEL or [LABELS]}",
+                            key_line, "e.g. `for: {in: {call: py.range, args: [3]}, as: i}`")
+        self.keys(raw, ("in", "as", "catch"), "`for`")  # type: ignore[attr-defined]
+        if "in" not in raw:
+            raise self.fail("`for` needs `in`", key_line, "the value to loop over")
+        before = len(self.problems)  # type: ignore[attr-defined]
+        out: dict[str, Any] = {"kind": "for", "args": {}, "path": path, "line": line}
+        with self.part():  # type: ignore[attr-defined]
+            out["args"]["in"] = self.value(raw["in"], line_of(raw, "in", key_line))
+        if multi:
+            out["multi"] = True
+        if "as" in raw:
+            with self.part():  # type: ignore[attr-defined]
+                out["target"] = self.target(raw["as"], line_of(raw, "as", key_line))
+                for label in generic.target_names(out["target"]):
+                    self.register_kind(label, "generic", dict(out, multi=True))
+        if "catch" in raw:
+            with self.part():  # type: ignore[attr-defined]
+                out["catch"] = self.new_label(raw["catch"], line_of(raw, "catch", key_line))
+        body = self.body_list(item.get("do"), "`do:` of `for`", line_of(item, "do", line))
+        out["do"] = self.steps(body, path + ".do", True)  # type: ignore[attr-defined]
+        if "catch" in out:
+            self.register_catch(out)
+        self.paths.add(path)  # type: ignore[attr-defined]
+        if len(self.problems) > before:  # type: ignore[attr-defined]
+            raise _Noted
+        return out
+
+    def if_step(self, item: Map, path: str, line: int, multi: bool) -> dict:
+        """`if: VALUE` + `do:`, `elif: [{if: VALUE, do: [...]}, ...]`, `else: [...]`."""
+        before = len(self.problems)  # type: ignore[attr-defined]
+        out: dict[str, Any] = {"kind": "if", "args": {}, "path": path, "line": line}
+        if multi:
+            out["multi"] = True
+        with self.part():  # type: ignore[attr-defined]
+            out["args"]["test"] = self.value(item["if"], line_of(item, "if", line))
+        out["do"] = self.branch(item.get("do"), "`do:` of `if`", line_of(item, "do", line),
+                                path, 0, path + ".do", multi)
+        elifs: Any = item.get("elif") or []
+        if not isinstance(elifs, list):
+            self.note("`elif:` must be a list of `{if: VALUE, do: [...]}`",  # type: ignore
+                      line_of(item, "elif", line), "one entry per `elif`, in order")
+            elifs = []
+        out_elifs = []
+        for j, entry in enumerate(elifs):
+            e_line = line_of(elifs, j, line)
+            if not isinstance(entry, Map) or "if" not in entry:
+                self.note("an `elif` entry is `{if: VALUE, do: [...]}`", e_line)  # type: ignore
+                continue
+            self.keys(entry, ("if", "do"), "an `elif`")  # type: ignore[attr-defined]
+            branch: dict[str, Any] = {"line": e_line}
+            with self.part():  # type: ignore[attr-defined]
+                branch["test"] = self.value(entry["if"], line_of(entry, "if", e_line))
+            branch["do"] = self.branch(entry.get("do"), "`do:` of `elif`",
+                                       line_of(entry, "do", e_line), path, j + 1,
+                                       f"{path}.elif[{j}].do", multi)
+            out_elifs.append(branch)
+        if out_elifs:
+            out["elif"] = out_elifs
+        if "else" in item:
+            out["else"] = self.branch(item["else"], "`else:`", line_of(item, "else", line), path,
+                                      len(elifs) + 1, path + ".else", multi)
+        self.paths.add(path)  # type: ignore[attr-defined]
+        if len(self.problems) > before:  # type: ignore[attr-defined]
+            raise _Noted
+        return out
+
+    def branch(self, raw: Any, what: str, line: int, path: str, number: int, where: str,
+               multi: bool) -> list[dict]:
+        try:
+            body = self.body_list(raw, what, line)
+        except CaseError as e:
+            self.problems.append(e)  # type: ignore[attr-defined]
+            return []
+        self.branches.append((path, number))
+        try:
+            return self.steps(body, where, multi)  # type: ignore[attr-defined]
+        finally:
+            self.branches.pop()
+
+    def shadowing(self) -> None:
+        """Names the rendered program would rebind: a label named like a builtin the case calls
+        (the export writes `len(...)`), and `i` beside `repeat` (`for i in range(N):`)."""
+        for name in sorted(self.builtins_used):
+            if name in self.bound:
+                self.note(f"`{name}` is bound by the program (line {self.bound[name]}) and "
+                          f"called as the builtin py.{name}", self.bound[name],
+                          f"give the label another name, e.g. `{name}_`")  # type: ignore
+        if self.repeat_line is not None and "i" in self.bound:
+            self.note("`i` is bound by the program and `repeat` renders as "
+                      "`for i in range(N):`, which would rebind it", self.bound["i"],
+                      "give the label another name, or loop with `for` (its own target)")
+
     def generic_args(self, key: str, raw: dict, line: int) -> dict:
         out: dict[str, Any] = {}
         if key in ("let", "with", "enter", "exit", "return") and "value" in raw:
@@ -740,18 +926,26 @@ class _GenericSteps:
             if not (isinstance(name, str) and generic.IDENT_RE.match(name)) or \
                     name in vocabulary.PY_KEYWORDS or entry.get("star", 0) > 2:
                 raise self.fail(f"bad parameter `{p}`", p_line,
-                                "a Python identifier, not a keyword, `tf` or `i`")
+                                "a Python identifier, not a keyword, `tf` or `py`")
             if name in seen:
                 raise self.fail(f"parameter `{name}` twice", p_line)
             seen.add(name)
+            self.bound.setdefault(name, p_line)
             out.append(entry)
         return out
+
+    def exclusive(self, info: dict) -> bool:
+        """Whether every place the label is captured so far is in another branch of an `if`
+        than the current place (so that at most one of them runs)."""
+        here = dict(self.branches)
+        return all(any(here.get(path, branch) != branch for path, branch in place)
+                   for place in info.get("places", [()]))
 
     def new_label(self, value: Any, line: int) -> str:
         if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
                 value in vocabulary.PY_KEYWORDS or value == "graph":
             raise self.fail(f"bad label `{value}`", line,
-                            "a label is a Python identifier, not a keyword, `tf`, `i` or `graph`")
+                            "a label is a Python identifier, not a keyword, `tf`, `py` or `graph`")
         return value
 
     def register_generic(self, label: str | None, step: dict) -> None:
@@ -764,19 +958,23 @@ class _GenericSteps:
         self.register_kind(step["catch"], "caught", step)
 
     def register_kind(self, label: str, kind: str, step: dict) -> None:
-        """A label captured again (in several places) gets one value per capture."""
+        """A label captured again (in several places) gets one value per capture; places in
+        different branches of one `if` are one place."""
         if any(label in s for s in self.scopes):
             raise self.fail(f"label `{label}` is a parameter of the enclosing def", step["line"],
                             "give the capture another label")
+        self.bound.setdefault(label, step["line"])
         info = self.labels.get(label)
         if info is not None:
             if info["kind"] != kind:
                 raise self.fail(f"label `{label}` is captured twice, as a {info['kind']} and a "
                                 f"{kind}", step["line"], "give each capture its own label")
-            info["multi"] = True
+            if step.get("multi") or not self.exclusive(info):
+                info["multi"] = True
+            info.setdefault("places", []).append(tuple(self.branches))
             return
         self.labels[label] = {"kind": kind, "multi": bool(step.get("multi")),
-                              "path": step["path"]}
+                              "path": step["path"], "places": [tuple(self.branches)]}
         if self.templates:  # type: ignore[attr-defined]
             self.labels[label]["template"] = self.templates[-1]  # type: ignore[attr-defined]
 
@@ -799,7 +997,8 @@ def mark_multi(steps: list[dict], labels: dict[str, dict]) -> None:
             step["multi"] = True
         if step.get("catch") in labels and labels[step["catch"]]["multi"]:
             step["catch_multi"] = True
-        mark_multi(step.get("do", []), labels)
+        for body in generic.bodies(step):
+            mark_multi(body, labels)
 
 
 class _Validator(_GenericSteps):
@@ -820,6 +1019,12 @@ class _Validator(_GenericSteps):
         self.problems: list[CaseError] = []
         self.scopes: list[set[str]] = []  # parameters of the enclosing def bodies
         self.in_def = self.in_class = 0
+        # The `if` branches being validated, (if step's path, branch number): captures in two
+        # branches of one `if` are one place (only one runs), not a label captured twice.
+        self.branches: list[tuple[str, int]] = []
+        self.bound: dict[str, int] = {}  # every name the program binds -> its first line
+        self.builtins_used: dict[str, int] = {}  # py.NAME -> the first line using it
+        self.repeat_line: int | None = None  # the first `repeat` (it renders `for i in ...`)
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
@@ -915,6 +1120,7 @@ class _Validator(_GenericSteps):
         else:
             steps = self.steps(program, "program", multi=False)
             mark_multi(steps, self.labels)
+            self.shadowing()
         expect = data.get("expect")
         if not isinstance(expect, Map):  # may be empty: a case that only records, no claim yet
             self.note(f"{what} needs an `expect` mapping of facts",
@@ -972,7 +1178,7 @@ class _Validator(_GenericSteps):
         if not isinstance(item, Map):
             raise self.fail(f"a step must be a mapping like `- get_variable: {{...}}`, not "
                             f"{_type_name(item)}", line)
-        kinds = [k for k in item if k not in vocabulary.STEP_KEYS]
+        kinds = [k for k in item if k not in vocabulary.STEP_KEYS + vocabulary.BRANCH_KEYS]
         if len(kinds) != 1:
             if not kinds:
                 raise self.fail("a step needs a step kind", line,
@@ -980,6 +1186,16 @@ class _Validator(_GenericSteps):
             raise self.fail(f"one step per list item, found {', '.join(map(str, kinds))}",
                             line_of(item, kinds[1]), "start each step with `- `")
         kind = kinds[0]
+        branch = [k for k in vocabulary.BRANCH_KEYS if k in item]
+        if branch and kind != "if":
+            raise self.fail(f"`{branch[0]}:` belongs to an `if` step, not to `{kind}`",
+                            line_of(item, branch[0]), "indent it as far as the `if:` it goes with")
+        if kind == "if":
+            return self.if_step(item, path, line, multi)
+        if kind == "for":
+            return self.for_step(item, path, line, multi)
+        if kind == "repeat" and self.repeat_line is None:
+            self.repeat_line = line_of(item, kind, line)
         if self.is_generic_key(kind):
             return self.generic_step(item, kind, path, line, multi)
         spec = vocabulary.STEPS.get(kind)
@@ -1083,7 +1299,7 @@ class _Validator(_GenericSteps):
                     value in vocabulary.PY_KEYWORDS or value == "graph":
                 raise self.fail(f"bad label `{value}`", line_of(raw, name),
                                 "a label is a Python identifier, not a keyword, "
-                                "`tf`, `i` or `graph`")
+                                "`tf`, `py` or `graph`")
             args["as"] = value
             return
         argtype = spec.arg_type(name)
@@ -1138,11 +1354,18 @@ class _Validator(_GenericSteps):
     def register(self, label: str | None, spec: vocabulary.Step, step: dict) -> None:
         if label is None:
             return
-        if label in self.labels:
+        self.bound.setdefault(label, step["line"])
+        info = self.labels.get(label)
+        if info is not None:
+            if info["kind"] == spec.captures and self.branches and self.exclusive(info):
+                # `if ...: x = A` / `else: x = B`: one value, whichever branch ran
+                info["multi"] = info["multi"] or bool(step.get("multi"))
+                info.setdefault("places", []).append(tuple(self.branches))
+                return
             raise self.fail(f"label `{label}` is captured twice", step["line"],
                             "give each capture its own label")
         self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
-                              "path": step["path"]}
+                              "path": step["path"], "places": [tuple(self.branches)]}
         if self.templates:  # referable only inside that template's body
             self.labels[label]["template"] = self.templates[-1]
 
@@ -1173,8 +1396,8 @@ class _Validator(_GenericSteps):
         label = str(key).split(".", 1)[0]
         if label in self.labels and self.labels[label]["multi"] and not (
                 isinstance(value, list) or _is_matcher(value)):
-            raise self.fail(f"`{label}` is captured inside `repeat` or `template`, so "
-                            f"`{key}` is a list "
+            raise self.fail(f"`{label}` is captured inside a loop (`repeat`, `for`), a `def` "
+                            f"or `template`, or in several places, so `{key}` is a list "
                             "with one value per execution", line, "write a list")
         if _is_matcher(value):
             self.matcher(value, line)

@@ -27,6 +27,10 @@ def steps(program: list[dict]) -> int:
     total = 0
     for step in program:
         body = steps(step.get("do") or [])
+        body += sum(steps(b.get("do") or []) for b in step.get("elif") or [])
+        body += steps(step.get("else") or [])
+        if step.get("kind") == "for" and isinstance((step.get("args") or {}).get("in"), list):
+            body *= max(1, min(len(step["args"]["in"]), REPEAT_LIMIT))  # a literal list
         if step.get("kind") == "repeat":
             count = (step.get("args") or {}).get("count")
             times = count if isinstance(count, int) and not isinstance(count, bool) else 1

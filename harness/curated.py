@@ -203,9 +203,13 @@ def template_result(body):
     for step in body:
         if getattr(STEPS.get(step["kind"]), "captures", None) == "tensor" and step.get("as"):
             result = step["as"]
-        inner = template_result(step.get("do", [])) if step["kind"] != "template" \
-            else None
-        result = inner or result
+        if step["kind"] == "template":
+            continue
+        # every body: do, and an `if` step's elif and else bodies
+        inner = [step.get("do") or []] + [b.get("do") or [] for b in step.get("elif") or []] \
+            + [step.get("else") or []]
+        for steps in inner:
+            result = template_result(steps) or result
     return result
 
 

@@ -14,6 +14,11 @@ Normalised values (what validation produces, what the worker and the renderer re
   {"call": CALLEE, "args": [V | {"*": V}], "kwargs": {NAME: V, "**": V}}
   {"op": "+", "args": [A, B]}             a Python operator
   {"slice": [A, B, C]}, {"tuple": [...]}, {"dict": {K: V}}, {"ellipsis": null}
+  {"py": "len"}                           a Python builtin of the allowlist (policy.BUILTINS)
+  {"comp": V, "for": T, "in": V, "if": [V...], "kind": "list", "key": V}
+                                          a comprehension (kind list, set, gen or dict; key:
+                                          the dict's key); T a label or a list of targets
+Loop and comprehension targets T: a label, or a (nested) list of them, unpacked as Python does.
 """
 
 import inspect
@@ -55,12 +60,15 @@ def arities(op):
 
 
 # The keys of the special value mappings, and of a nested call.
-VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis")
+VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis", "py", "comp")
+COMP_KEYS = ("comp", "for", "in", "if", "key", "kind")
+COMP_KINDS = ("list", "set", "gen", "dict")
 CALL_KEYS = ("call", "args", "kwargs")
 # Keys of every step's mapping besides its arguments.
 RESERVED = ("as", "catch")
 # The generic steps' kinds (the step key itself, or `tf.PATH` / `LABEL.PATH` for `invoke`).
-KINDS = ("invoke", "let", "with", "enter", "exit", "set", "def", "return", "class", "snapshot")
+KINDS = ("invoke", "let", "with", "enter", "exit", "set", "def", "return", "class", "snapshot",
+         "for", "if")
 
 
 # --- policy (harness/policy.py, by the API helper): refused again at run time -------------------
@@ -135,6 +143,19 @@ def resolve_api(tf, path, version=""):
     return check_object(obj, full)
 
 
+def resolve_builtin(name):
+    """`len` -> the Python builtin, when the policy's allowlist has it."""
+    policy = _policy()
+    reason = policy.refused_builtin(name) if policy is not None else "no policy"
+    if reason:
+        raise Refused("py.%s is refused: %s" % (name, reason))
+    try:
+        import builtins
+    except ImportError:  # pragma: no cover - Python 2
+        import __builtin__ as builtins
+    return check_object(getattr(builtins, name), "py." + name)
+
+
 def resolve_ref(refs, path):
     label, steps = parse_path(path)
     return walk(refs, label, steps)
@@ -178,7 +199,81 @@ def evaluate(tf, value, refs):
         return tuple(evaluate(tf, a, refs) for a in arg)
     if key == "dict":
         return dict((k, evaluate(tf, v, refs)) for k, v in arg.items())
+    if key == "py":
+        return resolve_builtin(arg)
+    if key == "comp":
+        return comprehension(tf, value, refs)
     return Ellipsis
+
+
+def target_names(target):
+    """The labels a loop or comprehension target binds, in order."""
+    if isinstance(target, list):
+        return [n for t in target for n in target_names(t)]
+    return [target]
+
+
+def unpack(target, value, bind):
+    """Bind `value` to `target` as Python's assignment does (`i, (a, b) = value`): bind(label,
+    object) for each label; the errors are Python's own."""
+    if not isinstance(target, list):
+        bind(target, value)
+        return
+    try:
+        it = iter(value)
+    except TypeError:
+        raise TypeError("cannot unpack non-iterable %s object" % type(value).__name__) from None
+    items = []
+    for _ in target:
+        try:
+            items.append(next(it))
+        except StopIteration:
+            raise ValueError("not enough values to unpack (expected %d, got %d)"
+                             % (len(target), len(items))) from None
+    try:
+        next(it)
+    except StopIteration:
+        pass
+    else:
+        raise ValueError("too many values to unpack (expected %d)" % len(target))
+    for t, item in zip(target, items):
+        unpack(t, item, bind)
+
+
+def comprehension(tf, value, refs):
+    """[COMP for FOR in IN if IF...] (or a set, a generator, a dict): the targets are bound as
+    labels while it runs, and unbound after, as a comprehension's own scope. A generator's values
+    are computed here, at once."""
+    iterable = evaluate(tf, value["in"], refs)
+    names = target_names(value["for"])
+    saved = dict((n, refs.get(n, _MISSING)) for n in names)
+    kind = value.get("kind", "list")
+    out = []
+
+    def bind(label, obj):
+        refs[label] = obj
+    try:
+        for item in iterable:
+            unpack(value["for"], item, bind)
+            if all(evaluate(tf, c, refs) for c in value.get("if") or []):
+                if kind == "dict":
+                    key = evaluate(tf, value["key"], refs)
+                    out.append((key, evaluate(tf, value["comp"], refs)))
+                else:
+                    out.append(evaluate(tf, value["comp"], refs))
+    finally:
+        for k, v in saved.items():
+            if v is _MISSING:
+                refs.pop(k, None)
+            else:
+                refs[k] = v
+    if kind == "set":
+        return set(out)
+    if kind == "dict":
+        return dict(out)
+    if kind == "gen":
+        return (x for x in out)
+    return out
 
 
 def arguments(tf, args, kwargs, refs):
@@ -334,7 +429,36 @@ def render(value, nested=False):
         return "(" + ", ".join(render(a) for a in arg) + ")"
     if key == "dict":
         return "{" + ", ".join("%r: %s" % (k, render(v)) for k, v in arg.items()) + "}"
+    if key == "py":
+        return arg
+    if key == "comp":
+        return render_comprehension(value)
     return "..."
+
+
+def render_target(target, nested=False):
+    """`i`, `i, dtype`, `i, (a, b)`."""
+    if not isinstance(target, list):
+        return target
+    inner = ", ".join(render_target(t, True) for t in target)
+    if len(target) == 1:
+        inner += ","
+    return "(%s)" % inner if nested else inner
+
+
+def render_comprehension(value):
+    kind = value.get("kind", "list")
+    head = render(value["comp"])
+    if kind == "dict":
+        head = "%s: %s" % (render(value["key"]), head)
+    elif isinstance(value["comp"], dict) and "comp" in value["comp"] and \
+            value["comp"].get("kind") == "gen":
+        head = "(%s)" % head
+    body = "%s for %s in %s" % (head, render_target(value["for"]), render(value["in"]))
+    for cond in value.get("if") or []:
+        body += " if %s" % render(cond)
+    opening, closing = {"list": "[]", "set": "{}", "dict": "{}", "gen": "()"}[kind]
+    return opening + body + closing
 
 
 def render_index(value):
@@ -351,12 +475,17 @@ def render_index(value):
 
 
 def render_callee(callee):
-    if isinstance(callee, dict) and ("tf" in callee or "ref" in callee or "call" in callee):
+    if isinstance(callee, dict) and ("tf" in callee or "ref" in callee or "call" in callee
+                                     or "py" in callee):
         return render(callee)
     return "(%s)" % render(callee)
 
 
 def render_call(callee, args, kwargs):
+    if len(args or []) == 1 and not kwargs and isinstance(args[0], dict) and \
+            args[0].get("kind") == "gen" and "comp" in args[0]:
+        # `sorted(v.name for v in vs)`: a generator, the only argument, needs no parentheses
+        return "%s(%s)" % (render_callee(callee), render_comprehension(args[0])[1:-1])
     parts = []
     for a in args or []:
         parts.append("*" + render(a["*"], True) if isinstance(a, dict) and "*" in a
@@ -404,6 +533,12 @@ def render_step(step):
         return "class %s(%s):" % (args["name"], bases) if bases else "class %s:" % args["name"]
     if kind == "snapshot":
         return "%s = tfscope_snapshot(tf)" % label if label else "tfscope_snapshot(tf)"
+    if kind == "for":
+        target = step.get("target")
+        return "for %s in %s:" % (render_target(target) if target is not None else "_",
+                                  render(args["in"]))
+    if kind == "if":
+        return "if %s:" % render(args["test"])
     raise ValueError("not a generic step: %s" % kind)
 
 
@@ -423,6 +558,8 @@ _ONE_KEY_FORM = {
     "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": False,
     "properties": {
         "ref": {"type": "string"}, "tf": {"type": "string"},
+        "py": {"type": "string", "pattern": "^[a-z]+$",
+               "description": "a Python builtin of the allowlist (len, sorted, ...)"},
         "slice": {"type": "array", "minItems": 1, "maxItems": 3,
                   "items": {"$ref": "#/$defs/value"}},
         "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}},
@@ -432,6 +569,15 @@ _OP_FORM = {"type": "object", "required": ["op", "args"], "additionalProperties"
             "properties": {"op": {"enum": list(OPERATORS)},
                            "args": {"type": "array", "minItems": 1, "maxItems": 2,
                                     "items": {"$ref": "#/$defs/value"}}}}
+_TARGET = {"anyOf": [{"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"},
+                    {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/target"}}]}
+_COMP_FORM = {"type": "object", "required": ["comp", "for", "in"], "additionalProperties": False,
+              "properties": {"comp": {"$ref": "#/$defs/value"},
+                             "for": {"$ref": "#/$defs/target"},
+                             "in": {"$ref": "#/$defs/value"},
+                             "if": {"$ref": "#/$defs/value"},
+                             "key": {"$ref": "#/$defs/value"},
+                             "kind": {"enum": list(COMP_KINDS)}}}
 _CALL_FORM = {"type": "object", "required": ["call"], "properties": {
     "call": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/value"}]},
     "args": {"$ref": "#/$defs/call_args"},
@@ -442,7 +588,8 @@ SCHEMA_DEFS = {
     "value": {"description": "a literal, a list, or one of {ref: PATH}, {tf: API_PATH}, "
                              "{call: CALLEE, args, kwargs, ...}, {op: OPERATOR, args}, "
                              "{slice: [a, b, c]}, {tuple: [...]}, {dict: {...}}, "
-                             "{ellipsis: null}",
+                             "{ellipsis: null}, {py: BUILTIN}, "
+                             "{comp: VALUE, for: TARGET, in: VALUE, if: VALUE}",
               "anyOf": [
                   {"type": ["null", "boolean", "number", "string"]},
                   {"type": "array", "items": {"$ref": "#/$defs/value"}},
@@ -450,10 +597,15 @@ SCHEMA_DEFS = {
                   # then `op`; an anyOf would validate nested calls once per form.
                   {"type": "object", "allOf": [
                       {"if": {"required": ["call"]}, "then": _CALL_FORM},
-                      {"if": {"not": {"required": ["call"]}, "required": ["op"]},
+                      {"if": {"not": {"required": ["call"]}, "required": ["comp"]},
+                       "then": _COMP_FORM},
+                      {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["comp"]}]},
+                              "required": ["op"]},
                        "then": _OP_FORM},
-                      {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["op"]}]}},
+                      {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["op"]},
+                                                {"required": ["comp"]}]}},
                        "then": _ONE_KEY_FORM}]}]},
+    "target": dict(_TARGET, description="a label, or a list of targets (unpacked)"),
     "call_args": {"type": "array", "items": {
         "if": {"type": "object", "required": ["*"]},
         "then": {"additionalProperties": False, "properties": {"*": {"$ref": "#/$defs/value"}}},
@@ -527,7 +679,25 @@ STEPS = {s.kind: s for s in [
                 required=("name",), body=True),
     GenericStep("snapshot", [], "LABEL = the graph's facts at this point",
                 label_required=True, captures="snapshot"),
+    GenericStep("for", [("in", VALUE_ANY)],
+                "for TARGET in VALUE: BODY (as: TARGET, a label or a list of labels, unpacked; "
+                "each label is captured once per iteration, as inside repeat)",
+                required=("in",), body=True),
+    GenericStep("if", [("test", VALUE_ANY)],
+                "if VALUE: BODY, then elif: [{if: VALUE, do: [...]}, ...] and else: [...] "
+                "beside do:", required=("test",), body=True, captures=None),
 ]}
+# Keys beside `if:` and its `do:` (`for` and the other steps take only `do:`).
+BRANCH_KEYS = ("elif", "else")
+
+
+def bodies(step):
+    """Every list of steps directly inside a normalised step: do, each elif's do, else."""
+    out = [step.get("do") or []]
+    out += [branch.get("do") or [] for branch in step.get("elif") or []]
+    if "else" in step:
+        out.append(step["else"] or [])
+    return out
 
 # Facts of a snapshot, recorded when it is taken (facts.py's getters), and of a `catch` label.
 FACTS = {

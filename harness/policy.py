@@ -614,6 +614,10 @@ def refused_object(obj):
                 return "%s (str.%s reads attributes)" % (OUTSIDE, method)
             return None
         # Any other builtin method: numpy's tofile/dump, a C object's: not TF's API.
+    if type(obj).__name__ == "method_descriptor" and \
+            getattr(obj, "__name__", "") in ("format", "format_map"):
+        # str.format unbound (reached from the builtin str, {py: str}): the same as bound
+        return "%s (str.%s reads attributes)" % (OUTSIDE, obj.__name__)
     if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
         module = getattr(obj, "__module__", "") or ""
         name = getattr(obj, "__name__", "") or ""
@@ -765,3 +769,26 @@ PLAIN_TYPES = (list, dict, tuple, set, frozenset, str, bytes, int, float, bool, 
 
 # What a public API path may look like (validator side): dotted identifiers.
 PATH_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+
+
+# --- Python builtins a case may use ({py: NAME}, `py.NAME:`) ------------------------------------
+# Plain data, iteration and arithmetic over what the program already holds. Left out: whatever
+# reads files or the terminal (open, input, print), runs source text (eval, exec, compile),
+# imports, or reaches attributes by a computed name (getattr, setattr, vars, dir, type with three
+# arguments, globals, locals): those would pass the attribute policy by.
+BUILTINS = frozenset([
+    "abs", "all", "any", "bool", "dict", "enumerate", "filter", "float", "frozenset", "int",
+    "isinstance", "issubclass", "iter", "len", "list", "map", "max", "min", "next", "range",
+    "reversed", "round", "set", "sorted", "str", "sum", "tuple", "zip",
+])
+
+
+def refused_builtin(name):
+    """Why the Python builtin `name` may not be used from a case file; None when it may."""
+    name = str(name)
+    if name in BUILTINS:
+        return None
+    if name in DANGEROUS_BUILTINS or name.startswith("__"):
+        return "%s (builtin %s runs code, reads files or reaches attributes by name)" % (
+            OUTSIDE, name)
+    return "not one of the builtins a case may use (%s)" % ", ".join(sorted(BUILTINS))

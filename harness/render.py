@@ -72,6 +72,15 @@ def _step_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, di
         return _template_lines(step, hook, depth)
     if step["kind"] in ("def", "class"):
         return _definition_lines(step, hook, depth)
+    if step["kind"] == "if":
+        return _if_lines(step, hook, depth)
+    if step["kind"] == "for" and step.get("target") is not None:
+        # each iteration captures the target's labels first, as the worker does
+        out = [(pad + statement(step), step)]
+        extra = [(pad + INDENT + line, step) for name in generic.target_names(step["target"])
+                 for line in (hook(step, name) if hook else [])]
+        body = extra + program_lines(step.get("do", []), hook, depth + 1)
+        return out + (body or [(pad + INDENT + "pass", step)])
     out = [((pad + line) if line else "", step) for line in statement(step).split("\n")]
     extra = [(pad + (INDENT if has_body(step) else "") + line, step)
              for line in (hook(step, label) if hook and label else [])]
@@ -80,6 +89,20 @@ def _step_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, di
         out += body or [(pad + INDENT + "pass", step)]
     else:
         out += extra
+    return out
+
+
+def _if_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, dict | None]]:
+    """`if TEST:` BODY, `elif TEST:` BODY ..., `else:` BODY (the test lines are the step's)."""
+    pad = INDENT * depth
+    out: list[tuple[str, dict | None]] = [(pad + statement(step), step)]
+    out += program_lines(step.get("do", []), hook, depth + 1) or [(pad + INDENT + "pass", step)]
+    for branch in step.get("elif") or []:
+        out.append((pad + f"elif {generic.render(branch['test'])}:", step))
+        out += program_lines(branch["do"], hook, depth + 1) or [(pad + INDENT + "pass", step)]
+    if "else" in step:
+        out.append((pad + "else:", step))
+        out += program_lines(step["else"], hook, depth + 1) or [(pad + INDENT + "pass", step)]
     return out
 
 

@@ -48,16 +48,28 @@ def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
     """A program as block YAML: one flow mapping of arguments per step, `do:` bodies nested."""
     lines: list[str] = []
     for item in program:
-        (kind, args), = [(k, v) for k, v in item.items() if k != "do"]
+        (kind, args), = [(k, v) for k, v in item.items()
+                         if k not in ("do",) + vocabulary.BRANCH_KEYS]
         spec = vocabulary.STEPS.get(kind)  # None: a generic `tf.PATH:` / `LABEL.PATH:` step
         first = spec.args[0][0] if spec and spec.args else None
         if isinstance(args, dict) and list(args) == [first] and \
                 not isinstance(args[first], (dict, type(None))):
             args = args[first]  # the shorthand: `name_scope: bar`
         lines.append(f"{indent}- {kind}: {inline(args)}")
+        if kind == "if":  # the test is the value itself
+            lines[-1] = f"{indent}- if: {inline(item['if'])}"
         if "do" in item:
             body = step_lines(item["do"], indent + "    ")
             lines += [f"{indent}  do:"] + body if body else [f"{indent}  do: []"]
+        if item.get("elif"):
+            lines.append(f"{indent}  elif:")
+            for branch in item["elif"]:
+                lines.append(f"{indent}    - if: {inline(branch['if'])}")
+                body = step_lines(branch.get("do") or [], indent + "        ")
+                lines += [f"{indent}      do:"] + body if body else [f"{indent}      do: []"]
+        if "else" in item:
+            body = step_lines(item["else"], indent + "    ")
+            lines += [f"{indent}  else:"] + body if body else [f"{indent}  else: []"]
     return lines
 
 

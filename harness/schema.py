@@ -65,12 +65,42 @@ def argument_schema(step: vocabulary.Step) -> dict:
 
 
 def step_schema(step: vocabulary.Step) -> dict:
+    if step.kind in CONTROL_FLOW:
+        return CONTROL_FLOW[step.kind](step)
     properties: dict[str, Any] = {step.kind: argument_schema(step)}
     if step.body:
         properties["do"] = {"type": "array", "items": ref("step"),
                             "description": "the steps run inside (a loop body for repeat)"}
     return {"type": "object", "additionalProperties": False, "required": [step.kind],
             "properties": properties, "description": step.doc}
+
+
+def for_schema(step: vocabulary.Step) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": ["for"],
+            "description": step.doc, "properties": {
+                "for": {"type": "object", "additionalProperties": False, "required": ["in"],
+                        "properties": {
+                            "in": dict(ref("value"), description="the value to loop over"),
+                            "as": dict(ref("target"), description="the loop variable: a "
+                                       "label, or a list of labels (unpacked)"),
+                            "catch": label_schema()}},
+                "do": {"type": "array", "items": ref("step"),
+                       "description": "the loop body, run once per item"}}}
+
+
+def if_schema(step: vocabulary.Step) -> dict:
+    body = {"type": "array", "items": ref("step")}
+    return {"type": "object", "additionalProperties": False, "required": ["if"],
+            "description": step.doc, "properties": {
+                "if": dict(ref("value"), description="the test"),
+                "do": dict(body, description="run when the test is true"),
+                "elif": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["if"],
+                    "properties": {"if": ref("value"), "do": body}}},
+                "else": dict(body, description="run when no test is true")}}
+
+
+CONTROL_FLOW = {"for": for_schema, "if": if_schema}
 
 
 def step_dispatch(kinds: list[str]) -> dict:
@@ -105,11 +135,17 @@ def call_step_schema() -> dict:
             "properties": {"do": {"type": "array", "items": ref("step")}},
             "patternProperties": {
                 r"^tf\.": call,
-                r"^[A-Za-z_][A-Za-z0-9_]*[.\[]": call},
+                r"^[A-Za-z_][A-Za-z0-9_]*[.\[]": call},  # py.NAME among them
             "additionalProperties": False,
             "not": {"propertyNames": {"const": "do"}},  # a callee besides `do`
-            "propertyNames": {"anyOf": [{"const": "do"}, api_key,
+            "propertyNames": {"anyOf": [{"const": "do"}, api_key, _builtin_keys(),
                                         {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*[.\[]"}]}}
+
+
+def _builtin_keys() -> dict:
+    """`py.len`, `py.sorted`, ...: offered for completion (the pattern above accepts them)."""
+    from . import policy
+    return {"enum": ["py." + name for name in sorted(policy.BUILTINS)]}
 
 
 def _api_names() -> list[str]:

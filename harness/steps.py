@@ -58,5 +58,6 @@ GRAPH_FACT_PREFIXES = ("collection.",)
 
 FACTS.update(generic.FACTS)
 
-# Keys of a step mapping besides the step key.
+# Keys of a step mapping besides the step key (`if` also takes generic.BRANCH_KEYS).
 STEP_KEYS = ("do",)
+BRANCH_KEYS = generic.BRANCH_KEYS

@@ -222,6 +222,10 @@ class Run(object):
     def run_generic(self, step):
         """A step of the generic language (generic.py evaluates its values)."""
         tf, kind, args = self.tf, step["kind"], step.get("args", {})
+        if kind == "for":
+            return self.run_for(step)
+        if kind == "if":
+            return self.run_if(step)
         value = None
         if kind == "invoke":
             value = generic.invoke(tf, args["fn"], args.get("args"), args.get("kwargs"),
@@ -266,6 +270,38 @@ class Run(object):
             self.capture(step, "snapshot", value)
             return
         self.capture(step, step.get("captures", "generic"), value)
+
+    def run_for(self, step):
+        """`for TARGET in VALUE:` the body per item, the target's labels bound and captured
+        (one value per iteration) first; what the iteration itself raises is the for step's."""
+        iterator = iter(generic.evaluate(self.tf, step["args"]["in"], self.refs))
+        target = step.get("target")
+        bound = []  # an iteration's labels, captured once the whole target is bound (the export)
+        while True:
+            self.step = step
+            try:
+                item = next(iterator)
+            except StopIteration:
+                break
+            if target is not None:
+                del bound[:]
+                generic.unpack(target, item, lambda label, obj: bound.append((label, obj)))
+                for label, obj in bound:
+                    self.capture({"as": label, "multi": True, "path": step.get("path")},
+                                 "generic", obj)
+            self.run_steps(step.get("do", []))
+        self.step = step
+
+    def run_if(self, step):
+        """`if` / `elif` / `else`: the first branch whose test is true (tests are the step's)."""
+        branches = [(step["args"]["test"], step.get("do", []))]
+        branches += [(b["test"], b.get("do", [])) for b in step.get("elif") or []]
+        for test, body in branches:
+            self.step = step
+            if generic.evaluate(self.tf, test, self.refs):
+                self.run_steps(body)
+                return
+        self.run_steps(step.get("else") or [])
 
     def function(self, step, qualname):
         """A `def` step as a Python function: each call runs its body with the parameters bound

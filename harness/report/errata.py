@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import generic
 from ..cases import Case
 from ..compare import DEVIATES, FAIL, list_diff
 from ..render import statement
@@ -192,7 +193,8 @@ def find_step(steps: list[dict], ref: str) -> dict | None:
     for step in steps:
         if step.get("path") == ref or step.get("as") == ref:
             return step
-        inner = find_step(step.get("do") or [], ref)
-        if inner:
-            return inner
+        for body in generic.bodies(step):
+            inner = find_step(body, ref)
+            if inner:
+                return inner
     return None
