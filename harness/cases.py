@@ -523,7 +523,11 @@ class _GenericSteps:
         if reason and name in getattr(policy, "DANGEROUS_BUILTINS", ()):
             raise self.fail(f"`py.{name}` is refused: {reason}", line, POLICY_HINT)
         if reason:
-            raise self.fail(f"`py.{name}` is not a builtin a case may use", line,
+            import builtins
+            if hasattr(builtins, name):  # a real builtin, not on the allowlist
+                raise self.fail(f"`py.{name}` is not a builtin a case may use", line,
+                                "builtins: " + ", ".join(allowed))
+            raise self.fail(f"unknown builtin `py.{name}`", line,
                             did_you_mean(name, allowed) or "builtins: " + ", ".join(allowed))
         self.builtins_used.setdefault(name, line)
         return name
@@ -934,12 +938,12 @@ class _GenericSteps:
             out.append(entry)
         return out
 
-    def exclusive(self, info: dict) -> bool:
+    def exclusive(self, label: str) -> bool:
         """Whether every place the label is captured so far is in another branch of an `if`
         than the current place (so that at most one of them runs)."""
         here = dict(self.branches)
         return all(any(here.get(path, branch) != branch for path, branch in place)
-                   for place in info.get("places", [()]))
+                   for place in self.places.get(label, [()]))
 
     def new_label(self, value: Any, line: int) -> str:
         if not isinstance(value, str) or not vocabulary.LABEL_RE.fullmatch(value) or \
@@ -969,12 +973,13 @@ class _GenericSteps:
             if info["kind"] != kind:
                 raise self.fail(f"label `{label}` is captured twice, as a {info['kind']} and a "
                                 f"{kind}", step["line"], "give each capture its own label")
-            if step.get("multi") or not self.exclusive(info):
+            if step.get("multi") or not self.exclusive(label):
                 info["multi"] = True
-            info.setdefault("places", []).append(tuple(self.branches))
+            self.places.setdefault(label, []).append(tuple(self.branches))
             return
         self.labels[label] = {"kind": kind, "multi": bool(step.get("multi")),
-                              "path": step["path"], "places": [tuple(self.branches)]}
+                              "path": step["path"]}
+        self.places[label] = [tuple(self.branches)]
         if self.templates:  # type: ignore[attr-defined]
             self.labels[label]["template"] = self.templates[-1]  # type: ignore[attr-defined]
 
@@ -1022,6 +1027,7 @@ class _Validator(_GenericSteps):
         # The `if` branches being validated, (if step's path, branch number): captures in two
         # branches of one `if` are one place (only one runs), not a label captured twice.
         self.branches: list[tuple[str, int]] = []
+        self.places: dict[str, list[tuple]] = {}  # label -> the branches of each capture
         self.bound: dict[str, int] = {}  # every name the program binds -> its first line
         self.builtins_used: dict[str, int] = {}  # py.NAME -> the first line using it
         self.repeat_line: int | None = None  # the first `repeat` (it renders `for i in ...`)
@@ -1357,15 +1363,16 @@ class _Validator(_GenericSteps):
         self.bound.setdefault(label, step["line"])
         info = self.labels.get(label)
         if info is not None:
-            if info["kind"] == spec.captures and self.branches and self.exclusive(info):
+            if info["kind"] == spec.captures and self.branches and self.exclusive(label):
                 # `if ...: x = A` / `else: x = B`: one value, whichever branch ran
                 info["multi"] = info["multi"] or bool(step.get("multi"))
-                info.setdefault("places", []).append(tuple(self.branches))
+                self.places.setdefault(label, []).append(tuple(self.branches))
                 return
             raise self.fail(f"label `{label}` is captured twice", step["line"],
                             "give each capture its own label")
         self.labels[label] = {"kind": spec.captures, "multi": bool(step.get("multi")),
-                              "path": step["path"], "places": [tuple(self.branches)]}
+                              "path": step["path"]}
+        self.places[label] = [tuple(self.branches)]
         if self.templates:  # referable only inside that template's body
             self.labels[label]["template"] = self.templates[-1]
 

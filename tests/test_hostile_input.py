@@ -314,10 +314,11 @@ def test_no_shell_no_eval_no_unsafe_yaml_in_the_harness():
 
 GENERIC_KEYS = ["ref", "tf", "call", "op", "args", "kwargs", "slice", "tuple", "dict", "ellipsis",
                 "*", "**", "fn", "value", "target", "name", "params", "bases", "as", "catch",
-                "default"]
+                "default", "py", "comp", "for", "in", "if", "key", "kind", "elif", "else"]
 GENERIC_STRINGS = ["w", "w.name", "w[0]", "w['k']", "w.__class__", "w.__globals__", "tf",
                    "tf.gfile.Open", "tf.py_func", "tf.get_variable", "tf.", "tf..x", "a b",
-                   "f_globals", "gi_frame", "+", "getitem", "is_not", "*args", "**kw", "", "1a"]
+                   "f_globals", "gi_frame", "+", "getitem", "is_not", "*args", "**kw", "", "1a",
+                   "len", "open", "py.len", "py.open", "py.getattr", "i", "list", "gen", "dict"]
 GENERIC_DATA = st.recursive(
     st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.sampled_from(GENERIC_STRINGS)),
     lambda inner: st.one_of(st.lists(inner, max_size=3),
@@ -325,7 +326,8 @@ GENERIC_DATA = st.recursive(
     max_leaves=12)
 GENERIC_STEP_KEYS = ["invoke", "let", "with", "enter", "exit", "set", "def", "return", "class",
                      "snapshot", "tf.get_variable", "tf.gfile.GFile", "tf.py_func",
-                     "tf.train.Saver", "w.name", "w.__class__", "w[0].op", "tf.summary.FileWriter"]
+                     "tf.train.Saver", "w.name", "w.__class__", "w[0].op", "tf.summary.FileWriter",
+                     "for", "if", "py.len", "py.open", "py.eval", "py.sorted"]
 
 
 @st.composite
@@ -335,6 +337,9 @@ def generic_programs(draw) -> str:
         step = {draw(st.sampled_from(GENERIC_STEP_KEYS)): draw(GENERIC_DATA)}
         if draw(st.booleans()):
             step["do"] = draw(st.one_of(GENERIC_DATA, st.just([{"return": {"value": 1}}])))
+        for key in ("elif", "else"):  # an `if` step's branches (refused beside other steps)
+            if draw(st.integers(0, 3)) == 0:
+                step[key] = draw(GENERIC_DATA)
         steps_.append(step)
     expect = draw(st.dictionaries(st.sampled_from(["w.name", "w[0].name", "w.__class__",
                                                    "w.error", "x.y", "w.op.f_globals"]),
@@ -364,12 +369,54 @@ def test_random_generic_steps(text):
     ("let: {value: {call: tf.compat.v1.py_func, args: [1, [], []]}}", "runs Python code"),
     ("invoke: {fn: tf.gfile.Remove, args: [/tmp/x]}", "file IO"),
     ("class: {name: C, bases: [tf.summary.FileWriter]}", "summary"),
+    # Python builtins: only those of the allowlist (policy.BUILTINS)
+    ("py.open: {args: [/etc/passwd]}", "builtin open"),
+    ("let: {value: {call: py.eval, args: ['1']}}", "builtin eval"),
+    ("let: {value: {py: exec}}", "builtin exec"),
+    ("invoke: {fn: py.getattr, args: [{ref: scope}, __class__]}", "builtin getattr"),
+    ("py.__import__: {args: [os]}", "builtin __import__"),
+    ("py.compile: {args: ['1', f, eval]}", "builtin compile"),
+    ("let: {value: {comp: {call: py.vars, args: [{ref: x}]}, for: x, in: [1]}}", "builtin vars"),
+    ("for: {in: {call: py.globals}, as: g}", "builtin globals"),
+    ("if: {call: py.input}", "builtin input"),
 ])
 def test_refused_namespaces_are_refused_before_tf_starts(step, reason):
     text = VALID.replace("  - constant: {value: 1, as: c}\n", f"  - {step}\n")
     errors = check_load(text)
     assert len(errors) == 1 and "is refused" in str(errors[0]) and reason in str(errors[0]), \
         errors
+
+
+@pytest.mark.parametrize("step", [
+    "py.print: {args: [x]}", "let: {value: {py: type}}", "py.hasattr: {args: [1, x]}",
+    "py.breakpoint: null", "py.dir: {args: [1]}"])
+def test_builtins_off_the_allowlist_are_refused_with_the_allowed_ones(step):
+    text = VALID.replace("  - constant: {value: 1, as: c}\n", f"  - {step}\n")
+    errors = check_load(text)
+    assert len(errors) == 1 and "is not a builtin a case may use" in str(errors[0]) or \
+        "is refused" in str(errors[0]), errors
+    assert "sorted" in str(errors[0]) or "docs/case-format.md" in str(errors[0]), errors
+
+
+def test_a_misspelt_builtin_is_refused_with_did_you_mean():
+    text = VALID.replace("  - constant: {value: 1, as: c}\n", "  - py.lne: {args: [[1]]}\n")
+    errors = check_load(text)
+    assert len(errors) == 1 and "unknown builtin `py.lne`" in str(errors[0]) and \
+        "did you mean `len`?" in str(errors[0]), errors
+
+
+def test_the_worker_refuses_builtins_and_str_format_again():
+    """What validation refuses, the worker refuses by name and by object (real policy)."""
+    from harness import generic
+    for name in ("open", "eval", "getattr", "__import__", "print", "type"):
+        with pytest.raises(generic.Refused, match="py." + name):
+            generic.evaluate(None, {"py": name}, {})
+    assert generic.evaluate(None, {"py": "len"}, {}) is len
+    # str.format reads attributes by its replacement fields: refused unbound too
+    with pytest.raises(generic.Refused, match="reads attributes"):
+        generic.resolve_ref({"s": str}, "s.format")
+    with pytest.raises(generic.Refused, match="reads attributes"):
+        generic.resolve_ref({"s": str}, "s.format_map")
 
 
 @pytest.mark.parametrize("ref", ["scope.__class__", "scope.__init__.__globals__",

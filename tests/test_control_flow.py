@@ -1,0 +1,345 @@
+"""Control flow and Python in the generic step language: `for` (any iterable, unpacking targets),
+`if`/`elif`/`else`, builtins of the allowlist ({py: NAME}, `py.NAME:`) and comprehensions
+({comp: ...}). Validation before TF starts (file:line, did you mean), rendering as Python, the
+schema's agreement with the validator, runs on real TF 1.15 and TF 2, and exported scripts that
+observe exactly what the worker observed.
+
+Expected values are what TF's documentation (and Python's) says, not TF's output.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import cases as caselib
+from harness import generic
+from harness.render import export_script, python_code
+from harness.runner import run_cases
+
+from .test_export import run_exported
+from .test_generic import case, error_of, load
+
+# --- programs, with what the documentation says they give ----------------------------------------
+
+PROGRAMS = {
+    # tf.Variable(name=...) names the variable NAME:0; `'a%d' % i` is Python's; get_variable
+    # under reuse=AUTO_REUSE "creates variables if they do not exist, and returns them otherwise";
+    # global_variables/trainable_variables list variables in creation order.
+    "loops": ("""\
+  - for: {in: {call: py.enumerate, args: [[{tf: float16}, {tf: float32}]]}, as: [i, dtype]}
+    do:
+      - tf.Variable: {args: [[1.0, 2.0]], dtype: {ref: dtype}, name: {op: '%', args: [a%d, {ref: i}]}, as: var0}
+  - for: {in: {call: py.range, args: [2]}, as: k}
+    do:
+      - tf.variable_scope: {args: [s], reuse: {tf: AUTO_REUSE}}
+        do:
+          - tf.get_variable: {name: w, shape: [1], as: w}
+  - let: {value: {comp: {ref: v.name}, for: v, in: {call: tf.global_variables}}, as: names}
+  - let: {value: {comp: {ref: v}, key: {ref: v.op.name}, for: v, in: {call: tf.global_variables}}, as: by_name}
+  - py.sorted: {args: [{comp: {ref: v.name}, for: v, in: {call: tf.trainable_variables}, kind: gen}], reverse: true, as: rev}
+  - py.len: {args: [{ref: names}], as: n}
+  - let: {value: {comp: {ref: b}, for: [a, b], in: {call: py.zip, args: [[1, 2], [x, y]]}, if: {op: '>', args: [{ref: a}, 1]}}, as: zipped}
+  - let: {value: {call: py.isinstance, args: [{ref: names}, {py: list}]}, as: is_list}
+  - let: {value: {comp: {tuple: [{ref: j}, {ref: c}]}, for: [j, [c, d]], in: {call: py.enumerate, args: [[[p, q]]]}}, as: nested}
+""", """
+  i.value: [0, 1]
+  dtype.name: [float16, float32]
+  var0.name: ["a0:0", "a1:0"]
+  var0.dtype: [float16, float32]
+  k.value: [0, 1]
+  w.name: ["s/w:0", "s/w:0"]
+  names.value: ["a0:0", "a1:0", "s/w:0"]
+  by_name['s/w'].name: "s/w:0"
+  rev.value: ["s/w:0", "a1:0", "a0:0"]
+  n.value: 3
+  zipped.value: [y]
+  is_list.value: true
+  nested.value: [[0, p]]
+"""),
+    # tf.constant(name=N) names the op N (a tensor N:0), unnamed constants `Const`; only the
+    # branch whose test holds runs, so `kind` is captured once and is one value.
+    "branches": ("""\
+  - for: {in: [0, 1, 2], as: j}
+    do:
+      - if: {op: '==', args: [{ref: j}, 0]}
+        do:
+          - tf.constant: {args: [0], name: zero, as: c}
+        elif:
+          - if: {op: '==', args: [{ref: j}, 1]}
+            do:
+              - tf.constant: {args: [1], name: one, as: c}
+        else:
+          - tf.constant: {args: [2], name: other, as: c}
+  - tf.constant: {args: [5], as: five}
+  - if: {call: py.isinstance, args: [{ref: five}, {tf: Tensor}]}
+    do:
+      - let: {value: tensor, as: kind}
+    else:
+      - let: {value: other, as: kind}
+  - if: false
+    do:
+      - tf.constant: {args: [3], name: never, as: never}
+  - tf.get_default_graph: {as: g}
+  - if: {op: not, args: [{call: py.any, args: [{comp: {op: '==', args: [{ref: o.name}, never]}, for: o, in: {call: g.get_operations}, kind: gen}]}]}
+    do:
+      - let: {value: true, as: none_named_never}
+""", """
+  c.name: ["zero:0", "one:0", "other:0"]
+  kind.value: tensor
+  none_named_never.value: true
+  graph.ops: [zero, one, other, Const]
+"""),
+    # Python's own errors: iterating an int, unpacking three values into two names; a loop
+    # whose second iteration raises stops the program there (get_variable: "Variable v already
+    # exists, disallowed").
+    "errors": ("""\
+  - for: {in: 3, as: x, catch: not_iterable}
+  - for: {in: [[1, 2, 3]], as: [a, b], catch: too_many}
+  - for: {in: [[1]], as: [a, b], catch: too_few}
+  - for: {in: [1, 2], as: r}
+    do:
+      - tf.get_variable: {name: v, shape: [1], as: v}
+""", """
+  not_iterable.error: {type: TypeError, message: "'int' object is not iterable"}
+  too_many.error: {type: ValueError, message: "too many values to unpack (expected 2)"}
+  too_few.error: {type: ValueError, message: "not enough values to unpack (expected 2, got 1)"}
+  r.value: [1, 2]
+  v.name: ["v:0"]
+  error: {type: ValueError, message: already exists, step: "program[3].do[0]"}
+"""),
+}
+
+
+def program_case(name: str) -> caselib.Case:
+    program, expect = PROGRAMS[name]
+    return load(case(program, "\n" + expect.strip("\n"), name))
+
+
+# --- validation --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("program, message, line", [
+    ("  - for: {as: x}\n", "`for` needs `in`", 5),
+    ("  - for: 3\n", "`for` takes a mapping", 5),
+    ("  - for: {in: [1], as: x, over: 2}\n", "unknown key `over` in `for`", 5),
+    ("  - for: {in: [1], as: [x, x]}\n", "`x` appears twice in the target", 5),
+    ("  - for: {in: [1], as: [x, 1y]}\n", "bad label `1y`", 5),
+    ("  - for: {in: [1], as: []}\n", "a target list needs at least one label", 5),
+    ("  - for: {in: [1], as: x}\n    do: 3\n", "`do:` of `for` must be a list", 6),
+    ("  - for: {in: {ref: nope}, as: x}\n", "refers to `nope`", 5),
+    ("  - tf.constant: {args: [1], as: a}\n    else: []\n",
+     "`else:` belongs to an `if` step", 6),
+    ("  - if: true\n    elif: [{do: []}]\n", "an `elif` entry is `{if: VALUE", 6),
+    ("  - if: true\n    elif: [{if: true, then: []}]\n", "unknown key `then` in an `elif`", 6),
+    ("  - if: {ref: nope}\n", "refers to `nope`", 5),
+    ("  - py.lne: {args: [[1]]}\n", "did you mean `len`?", 5),
+    ("  - let: {value: {py: py.len}}\n", "repeats the prefix", 5),
+    ("  - let: {value: {py: open}}\n", "`py.open` is refused", 5),
+    ("  - let: {value: {comp: 1, in: [1]}}\n", "a comprehension needs `for`", 5),
+    ("  - let: {value: {comp: 1, for: x, in: [1], kind: tuple}}\n",
+     "unknown comprehension kind `tuple`", 5),
+    ("  - let: {value: {comp: 1, for: x, in: [1], kind: dict}}\n", "has `key:`", 5),
+    ("  - let: {value: {comp: 1, for: x, in: [1], where: 2}}\n",
+     "unknown key `where` in a comprehension", 5),
+    # a comprehension's target is its own: unknown after it (Python 3's scope)
+    ("  - let: {value: {comp: {ref: x}, for: x, in: [1]}}\n  - let: {value: {ref: x}}\n",
+     "`x` refers to `x`, which no earlier step captures", 6),
+    # the target is not known in its own `in`
+    ("  - let: {value: {comp: 1, for: x, in: {ref: x}}}\n", "refers to `x`", 5),
+    ("  - tf.constant: {args: [1], as: len}\n  - py.len: {args: [[1]]}\n",
+     "`len` is bound by the program (line 5) and called as the builtin py.len", 5),
+    ("  - tf.constant: {args: [1], as: i}\n  - repeat: 2\n",
+     "`repeat` renders as `for i in range(N):`", 5),
+    ("  - tf.constant: {args: [1], as: py}\n", "bad label `py`", 5),
+])
+def test_bad_control_flow_is_refused_with_its_line(program, message, line):
+    err = error_of(case(program))
+    assert message in err, err
+    assert f"g.yaml:{line}:" in err, err
+
+
+def test_every_problem_of_the_branches_is_reported_at_once():
+    text = case("""\
+  - if: {ref: nope1}
+    do:
+      - let: {value: {ref: nope2}}
+    elif:
+      - if: {ref: nope3}
+        do:
+          - let: {value: {ref: nope4}}
+    else:
+      - let: {value: {ref: nope5}}
+""")
+    found, errors = caselib.load_text(text, "g.yaml")
+    assert not found
+    assert [e.line for e in errors] == [5, 7, 9, 11, 13], errors
+
+
+def test_a_loop_variable_and_captures_in_a_loop_are_lists():
+    err = error_of(case("  - for: {in: [1, 2], as: x}\n", "{x.value: 1}"))
+    assert "`x` is captured inside a loop (`repeat`, `for`)" in err and "write a list" in err
+
+
+def test_captures_in_exclusive_branches_are_one_value_and_elsewhere_several():
+    one = load(case("""\
+  - if: true
+    do:
+      - get_variable: {name: a, shape: [1], as: v}
+    else:
+      - get_variable: {name: b, shape: [1], as: v}
+""", "{v.name: a:0}"))
+    assert one.labels["v"]["multi"] is False
+    # the same label before the `if` and in a branch: two captures can both run
+    err = error_of(case("""\
+  - get_variable: {name: a, shape: [1], as: v}
+  - if: true
+    do:
+      - get_variable: {name: b, shape: [1], as: v}
+"""))
+    assert "label `v` is captured twice" in err
+    several = load(case("""\
+  - tf.constant: {args: [1], as: c}
+  - if: true
+    do:
+      - tf.constant: {args: [2], as: c}
+""", "{c.name: [Const:0, Const_1:0]}"))
+    assert several.labels["c"]["multi"] is True
+    # nested: the inner if's branches exclude each other, and both exclude the outer else
+    nested = load(case("""\
+  - if: true
+    do:
+      - if: false
+        do:
+          - tf.constant: {args: [1], as: c}
+        else:
+          - tf.constant: {args: [2], as: c}
+    else:
+      - tf.constant: {args: [3], as: c}
+"""))
+    assert nested.labels["c"]["multi"] is False
+
+
+def test_i_is_a_label_when_no_repeat_renders_its_loop():
+    c = load(case("  - for: {in: {call: py.range, args: [2]}, as: i}\n", "{i.value: [0, 1]}"))
+    assert "for i in range(2):" in python_code(c)
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+def test_control_flow_renders_as_python():
+    code = "".join(python_code(program_case(name)) for name in sorted(PROGRAMS))
+    for line in ("for i, dtype in enumerate([tf.float16, tf.float32]):",
+                 "    var0 = tf.Variable([1.0, 2.0], dtype=dtype, name='a%d' % i)",
+                 "for k in range(2):",
+                 "names = [v.name for v in tf.global_variables()]",
+                 "by_name = {v.op.name: v for v in tf.global_variables()}",
+                 "rev = sorted((v.name for v in tf.trainable_variables()), reverse=True)",
+                 "n = len(names)",
+                 "zipped = [b for a, b in zip([1, 2], ['x', 'y']) if a > 1]",
+                 "is_list = isinstance(names, list)",
+                 "nested = [(j, c) for j, (c, d) in enumerate([['p', 'q']])]",
+                 "    if j == 0:", "    elif j == 1:", "    else:",
+                 "if isinstance(five, tf.Tensor):", "if False:",
+                 "for x in 3:", "for a, b in [[1, 2, 3]]:"):
+        assert line in code, line
+    compile(code, "program", "exec")
+    for name in PROGRAMS:
+        compile(export_script(program_case(name)), "script", "exec")
+
+
+def test_a_generator_alone_in_a_call_needs_no_parentheses():
+    value = {"call": {"py": "sorted"}, "args": [{"comp": {"ref": "v"}, "for": "v",
+                                                 "in": [1], "kind": "gen"}], "kwargs": {}}
+    assert generic.render(value) == "sorted(v for v in [1])"
+    value["comp"] = 1
+    assert generic.render({"comp": {"ref": "v"}, "for": "v", "in": [1], "kind": "set"}) == \
+        "{v for v in [1]}"
+
+
+def test_the_export_captures_loop_variables_first_in_each_iteration():
+    script = export_script(program_case("loops"))
+    assert "for i, dtype in enumerate([tf.float16, tf.float32]):\n" \
+           "        capture('i', i)\n        capture('dtype', dtype)\n" in script
+
+
+# --- evaluation without TF: Python's semantics -------------------------------------------------
+
+def test_unpacking_is_pythons():
+    got = []
+    generic.unpack(["a", ["b", "c"]], (1, (2, 3)), lambda k, v: got.append((k, v)))
+    assert got == [("a", 1), ("b", 2), ("c", 3)]
+    for target, value, message in [
+            (["a", "b"], [1], "not enough values to unpack (expected 2, got 1)"),
+            (["a", "b"], iter([1, 2, 3]), "too many values to unpack (expected 2)"),
+            (["a"], 5, "cannot unpack non-iterable int object")]:
+        with pytest.raises((ValueError, TypeError), match=message.replace("(", r"\(")
+                           .replace(")", r"\)")):
+            generic.unpack(target, value, lambda k, v: None)
+
+
+def test_comprehensions_bind_their_targets_only_while_they_run():
+    refs = {"v": "outer"}
+    value = {"comp": {"op": "*", "args": [{"ref": "v"}, 2]}, "for": "v", "in": [1, 2, 3],
+             "if": [{"op": ">", "args": [{"ref": "v"}, 1]}], "kind": "list"}
+    assert generic.evaluate(None, value, refs) == [4, 6]
+    assert refs == {"v": "outer"}
+    value.update(kind="dict", key={"ref": "v"})
+    assert generic.evaluate(None, value, {}) == {2: 4, 3: 6}
+    value.update(kind="set")
+    assert generic.evaluate(None, value, {}) == {4, 6}
+    value.update(kind="gen")
+    assert list(generic.evaluate(None, value, {})) == [4, 6]
+
+
+# --- the schema agrees with the validator ------------------------------------------------------
+
+@pytest.mark.parametrize("program, valid", [
+    ("  - for: {in: [1, 2], as: [i, [a, b]]}\n    do: []\n", True),
+    ("  - for: {in: [1, 2], as: x, catch: e}\n", True),
+    ("  - for: {as: x}\n", False),
+    ("  - for: {in: [1], as: x, over: 1}\n", False),
+    ("  - if: true\n    do: []\n    elif: [{if: false, do: []}]\n    else: []\n", True),
+    ("  - if: true\n    elif: [{if: false, then: []}]\n", False),
+    ("  - py.len: {args: [[1]], as: n}\n", True),
+    ("  - let: {value: {py: len}}\n", True),
+    ("  - let: {value: {comp: 1, for: x, in: [1], if: true, kind: set}}\n", True),
+    ("  - let: {value: {comp: 1, for: x, in: [1], why: 1}}\n", False),
+])
+def test_schema_and_validator_agree_on_control_flow(program, valid):
+    from .test_schema import VALIDATOR
+    text = case(program)
+    found, errors = caselib.load_text(text, "g.yaml")
+    data = caselib.parse_yaml(text, "g.yaml")
+    assert (not errors, VALIDATOR.is_valid(data)) == (valid, valid), errors
+
+
+# --- on real TensorFlow --------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tf2(pytestconfig):
+    from .conftest import provision
+    return provision(pytestconfig, "tf2")
+
+
+def check_programs(runtime, names):
+    from harness.compare import Outcome, diff
+    chosen = [program_case(n) for n in names]
+    results = run_cases(chosen, [runtime])
+    for r in results.results:
+        assert r.outcome.problem is None, r.outcome.problem
+        mismatches = diff(r.case.expect, Outcome(facts=r.outcome.facts, error=r.outcome.error))
+        assert not mismatches, (r.case.id, mismatches)
+    return chosen, results
+
+
+@pytest.mark.parametrize("runtime", ["tf115", "tf2"])
+def test_control_flow_observes_what_the_docs_say_and_the_export_agrees(runtime, request,
+                                                                        tmp_path):
+    rt = request.getfixturevalue(runtime)
+    chosen, results = check_programs(rt, sorted(PROGRAMS))
+    scripts = run_exported(rt.python, chosen, tmp_path)
+    for r in results.results:
+        got = scripts[r.case.id]
+        assert got == {"facts": r.outcome.facts, "error": r.outcome.error}, (
+            r.case.id, got.get("script failed"),
+            sorted(k for k in set(got.get("facts", {})) | set(r.outcome.facts)
+                   if got.get("facts", {}).get(k) != r.outcome.facts.get(k)))
