@@ -343,3 +343,15 @@ def test_control_flow_observes_what_the_docs_say_and_the_export_agrees(runtime, 
             r.case.id, got.get("script failed"),
             sorted(k for k in set(got.get("facts", {})) | set(r.outcome.facts)
                    if got.get("facts", {}).get(k) != r.outcome.facts.get(k)))
+
+
+def test_the_documented_builtins_are_the_policys():
+    import re
+
+    from harness import policy
+
+    from .conftest import ROOT
+    text = (ROOT / "docs" / "case-format.md").read_text(encoding="utf-8")
+    block = text[text.index("**Python builtins**"):]
+    block = block[:block.index(". Nothing")]
+    assert set(re.findall(r"`(\w+)`", block)) - {"BUILTINS"} == set(policy.BUILTINS)
