@@ -133,9 +133,12 @@ step names and arguments and underline mistakes as you type. Already have the TF
 `x = tf.get_variable(...)` (positional arguments too, named by the API index), optimizers and
 `.minimize(...)` into the program (below), and any other TF call, method or operator into a
 generic step. Python that only computes names is resolved: module
-constants, `'layer%d' % i`, `.format` and f-strings, loops over `range(N)` or a list (unrolled),
-helper functions (inlined at each call). It lists every line it cannot express, each with a way
-out, in one run; for code that needs running, trace it (`--trace`).
+constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined at each call);
+loops become `for` steps (`repeat` when the body does not use the variable; unrolled when an
+iteration carries a value to the next, `h = dense(h)`), an `if` on a value known only at run
+time an `if` step, builtins (`len`, `sorted`, ...) `py.NAME` calls and comprehensions `{comp:
+...}` values. It lists every line it cannot express, each with a way out, in one run; for code
+that needs running, trace it (`--trace`).
 
 **2. Write the source.** `doc` names the document, `quote` holds its exact words, `where` says
 where in it; when the words can be read in more than one way, `reading` says which reading this

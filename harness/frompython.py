@@ -14,9 +14,13 @@ The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `
 name) and `.minimize(...)`; values that are literals, earlier `as`/assignment names, `tf.X`
 constants and calls the argument types render. Python that only computes names is resolved
 statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over known values,
-`if` on a known value, loops over known values unrolled (`for _ in range(N)` whose body does not
-use the variable stays a `repeat`), helper functions (`def`) inlined at each call with their
-parameters bound; a name assigned again gets a fresh label (`y`, `y_1`, ...).
+`if` on a known value (the branch taken), loops that carry a value from one iteration to the
+next (`h = dense(h)`) over known values unrolled, helper functions (`def`) inlined at each call
+with their parameters bound; a name assigned again gets a fresh label (`y`, `y_1`, ...).
+Python that decides at run time stays Python: other loops are `for` steps (`for _ in range(N)`
+whose body does not use the variable, `repeat`), an `if` on a value known only at run time an
+`if` step (a name assigned in its branches gets one label), builtins of the allowlist `py.NAME`
+calls and comprehensions `{comp: ...}` values.
 
 Every problem of the file is reported in one run, each with its line and a way out. A call a
 curated step says becomes that step; what no curated step says becomes a step of the generic
@@ -136,6 +140,7 @@ class Converter:
                         if not s.test_only and "." not in s.call and s.kind != "repeat"}
         self.repeat = next((s for s in vocabulary.STEPS.values() if s.call == "range"), None)
         self.heads = _rendered_heads()
+        self.branching = 0  # inside the branches of an `if` step
 
     def refuse(self, node: ast.AST, what: str, hint: str | None = None) -> Refused:
         return Refused(f"cannot express {what}", self.path, getattr(node, "lineno", None), hint)
@@ -254,6 +259,29 @@ class Converter:
 
     # -- steps --
 
+    def branches(self, bodies: list[list[ast.stmt]]) -> list[list[dict]]:
+        """The steps of exclusive bodies (an `if`'s branches): each converted from the state
+        before the `if`, so that a name assigned in two branches gets one label (the validator
+        takes captures in exclusive branches as one place); afterwards every branch's labels
+        are known, and each name stands for its label in the last branch that assigns it."""
+        labels, kinds, names = set(self.labels), dict(self.kinds), dict(self.known.names)
+        all_labels, all_kinds, after = set(labels), dict(kinds), dict(names)
+        out = []
+        self.branching += 1  # which branch runs is known only then: constants become `let`s
+        try:
+            for body in bodies:
+                self.labels, self.kinds = set(labels), dict(kinds)
+                self.known.names = dict(names)
+                out.append(self.statements(body))
+                all_labels |= self.labels
+                all_kinds.update(self.kinds)
+                after.update({k: v for k, v in self.known.names.items()
+                              if names.get(k) is not v})
+        finally:
+            self.branching -= 1
+        self.labels, self.kinds, self.known.names = all_labels, all_kinds, after
+        return out
+
     def label(self, node: ast.AST | None) -> str | None:
         """The label for an assignment target: the Python name, or, when that name is taken
         (assigned again, in an unrolled loop or an inlined function) or cannot be a label, the
@@ -265,7 +293,7 @@ class Converter:
         name = base = node.id
         n = 1
         while name in self.labels or not vocabulary.LABEL_RE.match(name) or \
-                name in vocabulary.PY_KEYWORDS or name in ("graph", "i", "tf"):
+                name in vocabulary.PY_KEYWORDS or name in ("graph", "tf"):
             name = f"{base}_{n}"
             n += 1
         self.known.bind(base, ast.Name(id=name, ctx=ast.Load()))
@@ -576,6 +604,8 @@ class Converter:
             try:
                 test = self.known.value(stmt.test)
             except Unknown:
+                if generic_available():
+                    return [if_step(self, stmt)]
                 raise self.refuse(stmt, f"`if {ast.unparse(stmt.test)}:` on a value known only "
                                   "when the code runs", "trace the script (--trace)") from None
             return self.statements(stmt.body if test else stmt.orelse)
@@ -602,7 +632,7 @@ class Converter:
                 return self.unpack(target, value)
             self.bind_target(target, known)
             return []
-        if isinstance(target, ast.Name):
+        if isinstance(target, ast.Name) and not self.branching:
             try:  # a constant (module level, or local): known from now on
                 self.known.bind(target.id, literal(self.known.value(value)))
                 return []
@@ -712,23 +742,30 @@ class Converter:
         return step
 
     def loop(self, stmt: ast.For) -> list[dict]:
-        """`for _ in range(N)` whose body does not use the variable: `repeat`; a loop over
-        known values (range(...), a list or tuple of literals): unrolled, the variable bound
-        to each value in turn (its names, `'layer%d' % i`, are then known)."""
+        """`for _ in range(N)` whose body does not use the variable: `repeat`; any other loop
+        whose body carries no value from one iteration to the next: a `for` step over the same
+        iterable (its target's labels bound per iteration); a loop that carries one, over known
+        values (range(...), a list or tuple of literals): unrolled, the variable bound to each
+        value in turn (its names, `'layer%d' % i`, are then known)."""
         if stmt.orelse:
             raise self.refuse(stmt, "a `for ... else`", "move the `else` body after the loop")
+        names = [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)]
+        used = any(isinstance(n, ast.Name) and n.id in names
+                   for s in stmt.body for n in ast.walk(s))
+        # A name the body assigns and reads carries a value from one iteration to the next
+        # (`h = dense(h)`): a `repeat` or `for` step would run every iteration on the first
+        # value (the body's assignment gets a label of its own); unroll.
+        carried = _carried(stmt.body)
+        it = stmt.iter
+        if generic_available() and not carried and (used or not (
+                self.repeat is not None and isinstance(stmt.target, ast.Name) and
+                isinstance(it, ast.Call) and dotted(it.func) == "range" and len(it.args) == 1)):
+            return [for_step(self, stmt)]
         try:
             values = self.loop_values(stmt.iter)
         except Unknown:
             raise self.refuse(stmt, f"a loop over `{ast.unparse(stmt.iter)}`",
                               "loop over range(N) or a list of literals") from None
-        names = [n.id for n in ast.walk(stmt.target) if isinstance(n, ast.Name)]
-        used = any(isinstance(n, ast.Name) and n.id in names
-                   for s in stmt.body for n in ast.walk(s))
-        # A name the body assigns and reads carries a value from one iteration to the next
-        # (`h = dense(h)`): a `repeat` would run every iteration on the first value; unroll.
-        carried = _carried(stmt.body)
-        it = stmt.iter
         if self.repeat is not None and not used and not carried and \
                 isinstance(stmt.target, ast.Name) and \
                 isinstance(it, ast.Call) and dotted(it.func) == "range" and len(it.args) == 1:
@@ -819,9 +856,14 @@ def _kinded(program: list[dict]) -> list[dict]:
     helpers read ({kind: KIND, as: L, do: [...]})."""
     out = []
     for step in program:
-        kind = next(k for k in step if k != "do")
+        kind = next(k for k in step if k not in ("do",) + vocabulary.BRANCH_KEYS)
         args = step[kind] if isinstance(step[kind], dict) else {}
-        out.append({"kind": kind, "as": args.get("as"), "do": _kinded(step.get("do", []))})
+        item = {"kind": kind, "as": args.get("as"), "do": _kinded(step.get("do", []))}
+        if step.get("elif"):
+            item["elif"] = [{"do": _kinded(b.get("do", []))} for b in step["elif"]]
+        if "else" in step:
+            item["else"] = _kinded(step["else"])
+        out.append(item)
     return out
 
 
@@ -891,8 +933,9 @@ def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
             raise converter.refuse(node, f"a call of `{name}` ({reason})")
     what = "a method call" if not name.startswith("tf.") and "." in name else "a call"
     root = name.split(".")[0].split("(")[0]
+    builtin = isinstance(node.func, ast.Name) and _values(converter).builtin(node.func)
     if root != "tf" and root not in converter.labels and name != "tfscope_snapshot" and \
-            isinstance(node.func, (ast.Name, ast.Attribute)):
+            not builtin and isinstance(node.func, (ast.Name, ast.Attribute)):
         what = "a call"
         raise converter.refuse(node, f"{what} of `{name}`: `{root}` is neither TensorFlow (`tf`) "
                                "nor captured by an earlier step",
@@ -916,6 +959,79 @@ def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
         converter.labels.add(label)
         converter.kinds[label] = "generic"
     return step
+
+
+def for_step(converter: Converter, stmt: ast.For) -> dict:
+    """`for TARGET in ITER: BODY` as a `for` step: the target's names are labels (captured per
+    iteration) that the body's values refer to."""
+    values = _values(converter)
+    iterable = converter.known.substitute(stmt.iter)
+    try:
+        over = values.value(iterable)
+    except NotAValue as e:
+        raise converter.refuse(stmt, f"a loop over `{ast.unparse(stmt.iter)}` ({e.what})",
+                               e.hint or "loop over range(N), a list or a captured value"
+                               ) from None
+
+    def target(node: ast.AST) -> Any:
+        if isinstance(node, ast.Name):
+            label = converter.label(node)
+            converter.labels.add(label)  # type: ignore[arg-type]
+            converter.kinds[label] = "generic"  # type: ignore[index]
+            return label
+        if isinstance(node, (ast.Tuple, ast.List)) and node.elts:
+            return [target(e) for e in node.elts]
+        raise converter.refuse(node, f"the loop target `{ast.unparse(node)}`",
+                               "loop over names: `for i, x in ...`")
+    args: dict[str, Any] = {"in": over, "as": target(stmt.target)}
+    return {"for": args, "do": converter.statements(stmt.body)}
+
+
+def if_step(converter: Converter, stmt: ast.If) -> dict:
+    """`if TEST: ... elif TEST: ... else: ...` on values known only when the code runs: an `if`
+    step (each test a value; the branches exclusive)."""
+    values = _values(converter)
+    tests, bodies = [], []
+    node: ast.stmt = stmt
+    while True:
+        try:
+            tests.append(values.value(converter.known.substitute(node.test)))  # type: ignore
+        except NotAValue as e:
+            raise converter.refuse(node, f"`if {ast.unparse(node.test)}:` on {e.what}",  # type: ignore
+                                   e.hint) from None
+        bodies.append(node.body)  # type: ignore[attr-defined]
+        orelse = node.orelse  # type: ignore[attr-defined]
+        if len(orelse) == 1 and isinstance(orelse[0], ast.If):
+            node = orelse[0]
+            continue
+        break
+    has_else = bool(orelse)
+    converted = converter.branches(bodies + ([orelse] if has_else else []))
+    step: dict[str, Any] = {"if": tests[0], "do": converted[0]}
+    if len(tests) > 1:
+        step["elif"] = [{"if": t, "do": b} for t, b in zip(tests[1:], converted[1:])]
+    if has_else:
+        step["else"] = converted[-1]
+    return step
+
+
+def _repeat_without_i(program: list[dict], repeat: str) -> list[dict]:
+    """`repeat` renders as `for i in range(N):`: beside a label `i`, the same loop is a `for`
+    step without a target (`for _ in range(N):`)."""
+    out = []
+    for step in program:
+        step = dict(step)
+        for key in ("do", "else"):
+            if key in step:
+                step[key] = _repeat_without_i(step[key], repeat)
+        if step.get("elif"):
+            step["elif"] = [dict(b, do=_repeat_without_i(b.get("do", []), repeat))
+                            for b in step["elif"]]
+        if repeat in step:
+            step = {"for": {"in": {"call": "py.range", "args": [step[repeat]]}},
+                    "do": step.get("do", [])}
+        out.append(step)
+    return out
 
 
 def _refuse_value(converter: Converter, node: ast.AST, what: str) -> dict:
@@ -991,4 +1107,6 @@ def convert(source: str, path: str) -> list[dict]:
     if not program:
         raise Refused("no TensorFlow calls to turn into steps", path, None,
                       "write e.g. `v = tf.get_variable('v', shape=[1])`")
+    if "i" in converter.labels and converter.repeat is not None:
+        program = _repeat_without_i(program, converter.repeat.kind)
     return program

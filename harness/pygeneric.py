@@ -11,6 +11,8 @@ import ast
 from collections.abc import Callable
 from typing import Any
 
+from .policy import BUILTINS
+
 BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//",
           ast.Mod: "%", ast.Pow: "**", ast.MatMult: "@", ast.BitAnd: "&", ast.BitOr: "|",
           ast.BitXor: "^"}
@@ -36,11 +38,60 @@ def dotted_name(node: ast.AST) -> str | None:
     return None
 
 
+COMPREHENSIONS = {ast.ListComp: "list", ast.SetComp: "set", ast.GeneratorExp: "gen",
+                  ast.DictComp: "dict"}
+
+
 class Values:
     """AST -> generic value, given which names are captured labels."""
 
     def __init__(self, is_label: Callable[[str], bool]) -> None:
-        self.is_label = is_label
+        self.outer = is_label
+        self.scoped: list[set[str]] = []  # targets of the comprehensions being converted
+
+    def is_label(self, name: str) -> bool:
+        return any(name in s for s in self.scoped) or self.outer(name)
+
+    def builtin(self, node: ast.AST) -> str | None:
+        """`len` for the builtin `len` (a name of the allowlist that no label shadows)."""
+        if isinstance(node, ast.Name) and node.id in BUILTINS and not self.is_label(node.id):
+            return node.id
+        return None
+
+    def target(self, node: ast.AST) -> Any:
+        """A comprehension's or loop's target: a name, or a (nested) list of them."""
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Tuple, ast.List)) and node.elts:
+            return [self.target(e) for e in node.elts]
+        raise NotAValue(node, f"the target `{ast.unparse(node)}`", "loop over names")
+
+    def comprehension(self, node: ast.expr) -> dict:
+        """[ELT for T in ITER if C ...] (one `for`): {comp, for, in, if, kind (, key)}."""
+        gens = node.generators  # type: ignore[attr-defined]
+        if len(gens) != 1 or gens[0].is_async:
+            raise NotAValue(node, f"the comprehension `{ast.unparse(node)}` with "
+                            f"{len(gens)} `for` clauses", "write one `for` per comprehension")
+        gen = gens[0]
+        out: dict[str, Any] = {"in": self.value(gen.iter)}
+        target = self.target(gen.target)
+        names = set(_names(target))
+        self.scoped.append(names)
+        try:
+            if isinstance(node, ast.DictComp):
+                out["comp"], out["key"] = self.value(node.value), self.value(node.key)
+            else:
+                out["comp"] = self.value(node.elt)  # type: ignore[attr-defined]
+            conditions = [self.value(c) for c in gen.ifs]
+        finally:
+            self.scoped.pop()
+        out["for"] = target
+        if conditions:
+            out["if"] = conditions[0] if len(conditions) == 1 else conditions
+        kind = COMPREHENSIONS[type(node)]
+        if kind not in ("list", "dict"):
+            out["kind"] = kind
+        return out
 
     def ref_path(self, node: ast.AST) -> str | None:
         """`w`, `layer.kernel`, `parts[0]`, `kw['x']` when the root is a label, else None."""
@@ -60,6 +111,8 @@ class Values:
         name = dotted_name(node)
         if name and name.startswith("tf."):
             return name
+        if self.builtin(node):
+            return "py." + node.id  # type: ignore[attr-defined]
         ref = self.ref_path(node)
         if ref:
             return ref
@@ -93,6 +146,10 @@ class Values:
         ref = self.ref_path(node)
         if ref:
             return {"ref": ref}
+        if self.builtin(node):
+            return {"py": node.id}  # type: ignore[attr-defined]
+        if type(node) in COMPREHENSIONS:
+            return self.comprehension(node)  # type: ignore[arg-type]
         if isinstance(node, ast.Name):
             raise NotAValue(node, f"the name `{node.id}`",
                             "it is not captured by an earlier step (`NAME = ...` or `as NAME`)"
@@ -143,6 +200,10 @@ class Values:
         for k in node.keywords:
             kwargs["**" if k.arg is None else k.arg] = self.value(k.value)
         return args, kwargs
+
+
+def _names(target: Any) -> list[str]:
+    return [n for t in target for n in _names(t)] if isinstance(target, list) else [target]
 
 
 def call_step(values: Values, node: ast.Call, label: str | None) -> dict:

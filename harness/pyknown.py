@@ -189,6 +189,26 @@ class _Substitute(ast.NodeTransformer):
             return self._try(node, lambda: _bounded(function, _plain(node.args[0])))
         return node
 
+    def visit_comprehension_node(self, node: ast.expr) -> ast.expr:
+        """A comprehension's targets are its own names (Python 3): what they shadow is not
+        substituted inside it; its first iterable belongs to the enclosing scope."""
+        gens = node.generators  # type: ignore[attr-defined]
+        gens[0].iter = self.visit(gens[0].iter)
+        names = {n.id for g in gens for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+        inner = _Substitute(Known({k: v for k, v in self.known.names.items()
+                                   if k not in names}))
+        for i, gen in enumerate(gens):
+            if i:
+                gen.iter = inner.visit(gen.iter)
+            gen.ifs = [inner.visit(c) for c in gen.ifs]
+        for field in ("elt", "key", "value"):
+            if hasattr(node, field):
+                setattr(node, field, inner.visit(getattr(node, field)))
+        return node
+
+    visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = \
+        visit_comprehension_node
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         return self._try(node, lambda: _bounded(operator.getitem, _plain(node.value),

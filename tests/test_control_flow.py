@@ -355,3 +355,75 @@ def test_the_documented_builtins_are_the_policys():
     block = text[text.index("**Python builtins**"):]
     block = block[:block.index(". Nothing")]
     assert set(re.findall(r"`(\w+)`", block)) - {"BUILTINS"} == set(policy.BUILTINS)
+
+
+# --- the static converter: Python's for, if, builtins and comprehensions as these steps -------
+
+TF_TEST = """\
+import tensorflow as tf
+
+for i, dtype in enumerate([tf.half, tf.float32, tf.float64]):
+    var0 = tf.Variable([1.0, 2.0], dtype=dtype, name='a%d' % i)
+    if dtype == tf.half:
+        kind = 'half'
+    elif i == 1:
+        kind = 'one'
+    else:
+        kind = 'other'
+names = [v.name for v in tf.global_variables() if v.dtype != tf.half]
+by_name = {v.op.name: v for v in tf.global_variables()}
+n = len(names)
+first = sorted(v.name for v in tf.global_variables())[0]
+for _ in range(2):
+    tf.constant(1.0)
+"""
+
+
+def test_the_converter_writes_for_if_builtins_and_comprehensions():
+    from harness.frompython import convert
+
+    from .test_author import as_case
+    program = convert(TF_TEST, "t.py")
+    assert program[0]["for"] == {"in": {"call": "py.enumerate", "args": [
+        [{"tf": "half"}, {"tf": "float32"}, {"tf": "float64"}]]}, "as": ["i", "dtype"]}
+    branch = program[0]["do"][1]
+    assert branch["if"] == {"op": "==", "args": [{"ref": "dtype"}, {"tf": "half"}]}
+    assert [b["if"] for b in branch["elif"]] == [{"op": "==", "args": [{"ref": "i"}, 1]}]
+    # the same name in exclusive branches: one label
+    assert [s["let"]["as"] for s in branch["do"] + branch["elif"][0]["do"] + branch["else"]] \
+        == ["kind", "kind", "kind"]
+    assert program[1] == {"let": {"value": {
+        "comp": {"ref": "v.name"}, "for": "v", "in": {"call": "tf.global_variables"},
+        "if": {"op": "!=", "args": [{"ref": "v.dtype"}, {"tf": "half"}]}}, "as": "names"}}
+    assert program[2]["let"]["value"]["key"] == {"ref": "v.op.name"}
+    assert program[3] == {"py.len": {"args": [{"ref": "names"}], "as": "n"}}
+    assert program[4]["let"]["value"]["args"][0]["args"][0]["kind"] == "gen"
+    # `repeat` beside a label `i` would rebind it: the same loop as a `for` without a target
+    assert program[5] == {"for": {"in": {"call": "py.range", "args": [2]}},
+                          "do": [{"constant": {"value": 1.0}}]}
+    case = as_case(program)
+    code = python_code(case)
+    for line in ("for i, dtype in enumerate([tf.half, tf.float32, tf.float64]):",
+                 "    if dtype == tf.half:", "    elif i == 1:", "    else:",
+                 "names = [v.name for v in tf.global_variables() if v.dtype != tf.half]",
+                 "by_name = {v.op.name: v for v in tf.global_variables()}",
+                 "n = len(names)",
+                 "first = sorted(v.name for v in tf.global_variables())[0]",
+                 "for _ in range(2):"):
+        assert line in code, line
+    # and back: the rendered code converts to the same program
+    assert convert(code, "back.py") == program
+
+
+def test_the_converter_still_reports_every_problem_at_once():
+    from harness.frompython import Refused, convert
+    source = ("for x in xs:\n    tf.constant(1.0)\n"
+              "if flag:\n    tf.constant(2.0)\n"
+              "y = [a for a in b for c in a]\n"
+              "z = getattr(tf, 'zeros')\n")
+    with pytest.raises(Refused) as info:
+        convert(source, "s.py")
+    problems = [str(p) for p in info.value.problems]
+    assert [p.split(":")[1] for p in problems] == ["1", "3", "5", "6"], problems
+    assert "a loop over `xs`" in problems[0] and "`if flag:` on the name `flag`" in problems[1]
+    assert "2 `for` clauses" in problems[2] and "`getattr`" in problems[3]

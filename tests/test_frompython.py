@@ -76,7 +76,7 @@ for name in ['a', 'b']:
 """
 
 
-def test_helpers_are_inlined_and_loops_unrolled_with_known_names():
+def test_helpers_are_inlined_and_carrying_loops_unrolled_with_known_names():
     program = convert(HELPERS, "s.py")
     got = steps(program)
     assert [args.get("name") or args.get("name_or_scope") for _, args in got
@@ -86,8 +86,9 @@ def test_helpers_are_inlined_and_loops_unrolled_with_known_names():
     # each call's `x` is the previous call's result: rebinding gets a fresh label
     assert [a["x"] for a in adds] == [{"ref": "h"}, {"ref": "y"}, {"ref": "y_1"}]
     assert [a["as"] for a in adds] == ["y", "y_1", "y_2"]
-    assert [args["name"] for kind, args in got if kind == "get_variable"][-2:] == \
-        ["a_bias", "b_bias"]
+    # a loop that carries no value is a `for` step over the same list
+    assert got[-2:] == [("for", {"in": ["a", "b"], "as": "name"}), ("tf.get_variable", {
+        "args": [{"op": "+", "args": [{"ref": "name"}, "_bias"]}], "kwargs": {"shape": [1]}})]
     as_case(program)
 
 
@@ -161,10 +162,23 @@ def test_huge_values_stay_unknown_rather_than_computed(expression):
         assert len(json.dumps(program)) < 12_000 and '"op"' in json.dumps(program), program
 
 
-def test_nested_unrolling_and_inlining_is_bounded():
+def test_nested_loops_are_for_steps_not_unrolled():
     source = ("def f(n):\n    for a in range(40):\n"
               "        tf.constant(1.0, name='c%d_%d' % (n, a))\n"
               "for b in range(40):\n    f(b)\n")
+    program = convert(source, "s.py")
+    assert program == [{"for": {"in": {"call": "py.range", "args": [40]}, "as": "b"}, "do": [
+        {"for": {"in": {"call": "py.range", "args": [40]}, "as": "a"}, "do": [
+            {"tf.constant": {"args": [1.0], "kwargs": {"name": {"op": "%", "args": [
+                "c%d_%d", {"tuple": [{"ref": "b"}, {"ref": "a"}]}]}}}}]}]}]
+    as_case(program)
+
+
+def test_nested_unrolling_and_inlining_is_bounded():
+    # loops that carry a value (`h = f(h)`) are unrolled: 40 x 40 is over the bound
+    source = ("def f(h):\n    for a in range(40):\n"
+              "        h = tf.add(h, 1.0, name='c%d' % a)\n    return h\n"
+              "h = tf.constant(1.0)\nfor b in range(40):\n    h = f(h)\n")
     with pytest.raises(Refused) as info:
         convert(source, "s.py")
     assert "this much unrolling and inlining" in str(info.value)
