@@ -28,19 +28,24 @@ PROGRAMS = {
     "loops": ("""\
   - for: {in: {call: py.enumerate, args: [[{tf: float16}, {tf: float32}]]}, as: [i, dtype]}
     do:
-      - tf.Variable: {args: [[1.0, 2.0]], dtype: {ref: dtype}, name: {op: '%', args: [a%d, {ref: i}]}, as: var0}
+      - tf.Variable: {args: [[1.0, 2.0]], dtype: {ref: dtype},
+                      name: {op: '%', args: [a%d, {ref: i}]}, as: var0}
   - for: {in: {call: py.range, args: [2]}, as: k}
     do:
       - tf.variable_scope: {args: [s], reuse: {tf: AUTO_REUSE}}
         do:
           - tf.get_variable: {name: w, shape: [1], as: w}
   - let: {value: {comp: {ref: v.name}, for: v, in: {call: tf.global_variables}}, as: names}
-  - let: {value: {comp: {ref: v}, key: {ref: v.op.name}, for: v, in: {call: tf.global_variables}}, as: by_name}
-  - py.sorted: {args: [{comp: {ref: v.name}, for: v, in: {call: tf.trainable_variables}, kind: gen}], reverse: true, as: rev}
+  - let: {value: {comp: {ref: v}, key: {ref: v.op.name}, for: v,
+                   in: {call: tf.global_variables}}, as: by_name}
+  - py.sorted: {args: [{comp: {ref: v.name}, for: v, in: {call: tf.trainable_variables},
+                        kind: gen}], reverse: true, as: rev}
   - py.len: {args: [{ref: names}], as: n}
-  - let: {value: {comp: {ref: b}, for: [a, b], in: {call: py.zip, args: [[1, 2], [x, y]]}, if: {op: '>', args: [{ref: a}, 1]}}, as: zipped}
+  - let: {value: {comp: {ref: b}, for: [a, b], in: {call: py.zip, args: [[1, 2], [x, y]]},
+                   if: {op: '>', args: [{ref: a}, 1]}}, as: zipped}
   - let: {value: {call: py.isinstance, args: [{ref: names}, {py: list}]}, as: is_list}
-  - let: {value: {comp: {tuple: [{ref: j}, {ref: c}]}, for: [j, [c, d]], in: {call: py.enumerate, args: [[[p, q]]]}}, as: nested}
+  - let: {value: {comp: {tuple: [{ref: j}, {ref: c}]}, for: [j, [c, d]],
+                   in: {call: py.enumerate, args: [[[p, q]]]}}, as: nested}
 """, """
   i.value: [0, 1]
   dtype.name: [float16, float32]
@@ -80,7 +85,9 @@ PROGRAMS = {
     do:
       - tf.constant: {args: [3], name: never, as: never}
   - tf.get_default_graph: {as: g}
-  - if: {op: not, args: [{call: py.any, args: [{comp: {op: '==', args: [{ref: o.name}, never]}, for: o, in: {call: g.get_operations}, kind: gen}]}]}
+  - if: {op: not, args: [{call: py.any, args: [{comp: {op: '==', args: [{ref: o.name}, never]},
+                                                 for: o, in: {call: g.get_operations},
+                                                 kind: gen}]}]}
     do:
       - let: {value: true, as: none_named_never}
 """, """
