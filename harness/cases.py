@@ -503,6 +503,13 @@ class _GenericSteps:
                 n = " or ".join(map(str, generic.arities(op)))
                 raise self.fail(f"operator `{op}` takes {n} argument(s) in `args: [...]`",
                                 line_of(raw, "args", line))
+            if op == "attr":  # VALUE.NAME: the name is a literal, under the attribute policy
+                name = args[1]
+                if not (isinstance(name, str) and generic.IDENT_RE.match(name)):
+                    raise self.fail(f"`{{op: attr}}` takes [VALUE, NAME], NAME an identifier, "
+                                    f"not `{name}`", line_of(raw, "args", line))
+                self.attribute(name, line, "." + name)
+                return {"op": op, "args": [self.value(args[0], line_of(args, 0, line)), name]}
             return {"op": op, "args": [self.value(x, line_of(args, i, line))
                                        for i, x in enumerate(args)]}
         hint = "did you mean {dict: {...}}?" if keys else "write null for None"
@@ -731,11 +738,9 @@ class _GenericSteps:
             if not isinstance(body, list):
                 raise self.fail(f"`do:` of `{key}` must be a list of steps",
                                 line_of(item, "do", line))
-            if out["kind"] != "def":
-                self.register_generic(label, out)
+            # before the body: a def's body may call it (recursion), as Python allows
+            self.register_generic(label, out)
             out["do"] = self.generic_body(out, body, path, multi)
-            if out["kind"] == "def":
-                self.register_generic(label, out)
         else:
             self.register_generic(label, out)
         if "catch" in out:
@@ -1403,8 +1408,8 @@ class _Validator(_GenericSteps):
         label = str(key).split(".", 1)[0]
         if label in self.labels and self.labels[label]["multi"] and not (
                 isinstance(value, list) or _is_matcher(value)):
-            raise self.fail(f"`{label}` is captured inside a loop (`repeat`, `for`), a `def` "
-                            f"or `template`, or in several places, so `{key}` is a list "
+            raise self.fail(f"`{label}` is captured inside `repeat` or `for`, a `def` or "
+                            f"`template`, or in several places, so `{key}` is a list "
                             "with one value per execution", line, "write a list")
         if _is_matcher(value):
             self.matcher(value, line)

@@ -45,6 +45,9 @@ BINARY = {
     "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
     "!=": operator.ne, "is": operator.is_, "is_not": operator.is_not,
     "in": lambda a, b: a in b, "not_in": lambda a, b: a not in b, "getitem": operator.getitem,
+    # `{op: attr, args: [VALUE, NAME]}` is VALUE.NAME (NAME a literal identifier): an attribute
+    # of any value (`slices[i]._save_slice_info`), read under the attribute policy (evaluate)
+    "attr": None,
 }
 BINARY_PY = {"is_not": "is not", "not_in": "not in"}
 UNARY = {"~": operator.invert, "neg": operator.neg, "pos": operator.pos, "abs": abs,
@@ -189,6 +192,10 @@ def evaluate(tf, value, refs):
     if key == "call":
         return call(tf, value, refs)
     if key == "op":
+        if arg == "attr":
+            owner, name = evaluate(tf, value["args"][0], refs), value["args"][1]
+            check_attribute(owner, name)
+            return check_object(getattr(owner, name), "." + name)
         args = [evaluate(tf, a, refs) for a in value["args"]]
         if len(args) == 1:
             return UNARY[arg](args[0])
@@ -419,6 +426,8 @@ def render(value, nested=False):
             return "(%s)" % out if nested and arg != "abs" else out
         if arg == "getitem":
             return "%s[%s]" % (render(args[0], True), render_index(args[1]))
+        if arg == "attr":
+            return "%s.%s" % (render(args[0], True), args[1])
         out = "%s %s %s" % (render(args[0], True), BINARY_PY.get(arg, arg), render(args[1], True))
         return "(%s)" % out if nested else out
     if key == "slice":

@@ -179,9 +179,10 @@ class Values:
                         "compute it in a step of its own, or trace the script (--trace)")
 
     def _attribute(self, node: ast.Attribute) -> Any:
-        raise NotAValue(node, f"the attribute `{ast.unparse(node)}` of a value that is not "
-                        "captured", "capture the object first (`x = ...`), then use x."
-                        f"{node.attr}")
+        """`slices[i].spec`: an attribute of a value that is no ref path."""
+        if node.attr.startswith("__"):
+            raise NotAValue(node, f"the attribute `{ast.unparse(node)}`", "no dunder attributes")
+        return {"op": "attr", "args": [self.value(node.value), node.attr]}
 
     def index(self, node: ast.AST) -> Any:
         if isinstance(node, ast.Slice):

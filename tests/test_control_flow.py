@@ -183,7 +183,7 @@ def test_every_problem_of_the_branches_is_reported_at_once():
 
 def test_a_loop_variable_and_captures_in_a_loop_are_lists():
     err = error_of(case("  - for: {in: [1, 2], as: x}\n", "{x.value: 1}"))
-    assert "`x` is captured inside a loop (`repeat`, `for`)" in err and "write a list" in err
+    assert "`x` is captured inside `repeat` or `for`" in err and "write a list" in err
 
 
 def test_captures_in_exclusive_branches_are_one_value_and_elsewhere_several():
@@ -434,3 +434,20 @@ def test_the_converter_still_reports_every_problem_at_once():
     assert [p.split(":")[1] for p in problems] == ["1", "3", "5", "6"], problems
     assert "a loop over `xs`" in problems[0] and "`if flag:` on the name `flag`" in problems[1]
     assert "2 `for` clauses" in problems[2] and "`getattr`" in problems[3]
+
+
+def test_an_attribute_of_any_value_is_the_attr_operator():
+    c = load(case("""\
+  - tf.constant: {args: [[1, 2]], as: a}
+  - for: {in: {call: py.range, args: [2]}, as: i}
+    do:
+      - let: {value: {op: attr, args: [{op: getitem, args: [[{ref: a}], 0]}, name]}, as: n}
+"""))
+    assert "    n = [a][0].name" in python_code(c)
+    for bad, message in [("__class__", "is refused"), ("f_globals", "refused"),
+                         ("1x", "NAME an identifier")]:
+        err = error_of(case(f"  - let: {{value: {{op: attr, args: [1, '{bad}']}}}}\n"))
+        assert message in err, err
+    with pytest.raises(generic.Refused):
+        generic.evaluate(None, {"op": "attr", "args": [1, "__class__"]}, {})
+    assert generic.evaluate(None, {"op": "attr", "args": [1, "real"]}, {}) == 1
