@@ -27,7 +27,7 @@ def describe_value(value):
         return [[describe_value(k), describe_value(v)] for k, v in value.items()]
     if isinstance(value, (set, frozenset)):
         return sorted((describe_value(v) for v in value), key=repr)
-    if isinstance(value, (list, tuple)) or type(value).__name__ in (
+    if isinstance(value, (list, tuple, range)) or type(value).__name__ in (
             "dict_keys", "dict_values", "dict_items"):
         return [describe_value(v) for v in value]
     if value is None or isinstance(value, (str, bool, int, float)):
@@ -539,6 +539,8 @@ def _plain(obj, depth=0):
     if isinstance(obj, (list, tuple, set, frozenset)) or type(obj).__name__ in (
             "dict_keys", "dict_values", "dict_items"):
         return all(_plain(v, depth + 1) for v in obj)
+    if isinstance(obj, range):  # what py.range gives: plain numbers
+        return True
     return False
 
 
