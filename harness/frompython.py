@@ -596,6 +596,12 @@ class Converter:
             if len(stmt.targets) != 1:
                 raise self.refuse(stmt, "a chained assignment", "assign to one name")
             return self.assign(stmt.targets[0], stmt.value)
+        if isinstance(stmt, ast.AugAssign) and isinstance(stmt.target, ast.Name):
+            # `x += y` as `x = x + y` (the same for the values TF tests accumulate: names, lists
+            # built in place), so `expected_names += [...]` converts
+            value = ast.copy_location(ast.BinOp(left=ast.Name(id=stmt.target.id, ctx=ast.Load()),
+                                                op=stmt.op, right=stmt.value), stmt)
+            return self.assign(ast.Name(id=stmt.target.id, ctx=ast.Store()), value)
         if isinstance(stmt, ast.With):
             return [self.with_items(stmt.items, stmt.body)]
         if isinstance(stmt, ast.For):

@@ -451,3 +451,12 @@ def test_an_attribute_of_any_value_is_the_attr_operator():
     with pytest.raises(generic.Refused):
         generic.evaluate(None, {"op": "attr", "args": [1, "__class__"]}, {})
     assert generic.evaluate(None, {"op": "attr", "args": [1, "real"]}, {}) == 1
+
+
+def test_the_converter_reads_augmented_assignment_as_an_operator():
+    from harness.frompython import convert
+    program = convert("names = [v.name for v in tf.global_variables()]\n"
+                      "names += ['extra']\nn = 2\nn += 1\nc = tf.constant(n)\n", "s.py")
+    assert program[1] == {"let": {"value": {"op": "+", "args": [{"ref": "names"}, ["extra"]]},
+                                  "as": "names_1"}}
+    assert program[2] == {"constant": {"value": 3, "as": "c"}}  # a known value stays known
