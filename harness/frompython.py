@@ -981,6 +981,9 @@ def for_step(converter: Converter, stmt: ast.For) -> dict:
 
     def target(node: ast.AST) -> Any:
         if isinstance(node, ast.Name):
+            bound = converter.known.names.get(node.id)
+            if isinstance(bound, ast.Name) and converter.kinds.get(bound.id) == "generic":
+                return bound.id  # a loop variable again (`for v in a: ...`, `for v in b: ...`)
             label = converter.label(node)
             converter.labels.add(label)  # type: ignore[arg-type]
             converter.kinds[label] = "generic"  # type: ignore[index]
@@ -989,7 +992,11 @@ def for_step(converter: Converter, stmt: ast.For) -> dict:
             return [target(e) for e in node.elts]
         raise converter.refuse(node, f"the loop target `{ast.unparse(node)}`",
                                "loop over names: `for i, x in ...`")
-    args: dict[str, Any] = {"in": over, "as": target(stmt.target)}
+    args: dict[str, Any] = {"in": over}
+    throwaway = isinstance(stmt.target, ast.Name) and stmt.target.id == "_" and not any(
+        isinstance(n, ast.Name) and n.id == "_" for s in stmt.body for n in ast.walk(s))
+    if not throwaway:  # `for _ in ...` whose body never reads `_`: no target to capture
+        args["as"] = target(stmt.target)
     return {"for": args, "do": converter.statements(stmt.body)}
 
 
