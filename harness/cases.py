@@ -1418,13 +1418,16 @@ class _Validator(_GenericSteps):
         if "." not in key and "[" not in key:
             raise self.fail(f"unknown fact `{key}`", line,
                             "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
-        label, fact = key.split(".", 1)
         head = _LABEL_HEAD.match(key)
         if head and key[head.end():head.end() + 1] == "[" and head.group(0) in self.labels:
-            label, fact = head.group(0), key[head.end():]  # `parts[0].name`
+            label, fact = head.group(0), key[head.end():]  # `parts[0].name`, `called[0]`
             if self.labels[label]["kind"] != "generic":
                 raise self.fail(f"`{key}`: indexing is for generic captures", line)
             return self.path_fact(key, label, line)
+        if "." not in key:  # `x[0]` of a label no step captures
+            raise self.fail(f"`{key}` names `{key.split('[')[0]}`, which no step captures", line,
+                            did_you_mean(key.split("[")[0], self.labels) or
+                            "write LABEL.FACT (e.g. `v1.name`), graph.FACT or `error`")
         label, fact = key.split(".", 1)
         if label == "graph":
             if any(fact.startswith(p) and len(fact) > len(p)

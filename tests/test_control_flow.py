@@ -460,3 +460,13 @@ def test_the_converter_reads_augmented_assignment_as_an_operator():
     assert program[1] == {"let": {"value": {"op": "+", "args": [{"ref": "names"}, ["extra"]]},
                                   "as": "names_1"}}
     assert program[2] == {"constant": {"value": 3, "as": "c"}}  # a known value stays known
+
+
+def test_an_indexed_fact_without_an_attribute_is_read_and_a_bad_one_refused():
+    # `called[0]` (TF's tests count calls in a list) crashed the validator (a str.split unpacked
+    # into two names) instead of being read as a path of the capture
+    c = load(case("  - let: {value: [0], as: called}\n", "{'called[0]': 0}"))
+    assert c.path_facts() == ["called[0]"]
+    err = error_of(case("  - let: {value: [0], as: called}\n", "{'calld[0]': 0}"))
+    assert "`calld[0]` names `calld`, which no step captures" in err and \
+        "did you mean `called`?" in err

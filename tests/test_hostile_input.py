@@ -342,7 +342,8 @@ def generic_programs(draw) -> str:
                 step[key] = draw(GENERIC_DATA)
         steps_.append(step)
     expect = draw(st.dictionaries(st.sampled_from(["w.name", "w[0].name", "w.__class__",
-                                                   "w.error", "x.y", "w.op.f_globals"]),
+                                                   "w.error", "x.y", "w.op.f_globals", "w[0]",
+                                                   "nope[1]", "w['k']"]),
                                   GENERIC_DATA, max_size=2))
     doc = {"id": "fuzz.generic", "title": "t", "source": {"doc": "a", "quote": "q"},
            "program": steps_, "expect": expect}
