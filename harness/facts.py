@@ -307,7 +307,8 @@ class Checkpoint(object):
 
 def tfscope_checkpoint(tf, saver):
     """Run the initializers, save with `saver` to a fresh temporary directory (removed after)
-    and list what the checkpoint holds (tf.train.list_variables)."""
+    and list what the checkpoint holds (tf.train.list_variables; before TF 1.3, which lacks it,
+    the checkpoint reader it wraps)."""
     import os
     import shutil
     import tempfile
@@ -320,9 +321,17 @@ def tfscope_checkpoint(tf, saver):
         with tf.Session() as sess:
             sess.run(tf.variables_initializer(variables))
             path = saver.save(sess, os.path.join(directory, "ckpt"), write_meta_graph=False)
-        return Checkpoint(tf.train.list_variables(path))
+        return Checkpoint(_list_checkpoint(tf, path))
     finally:
         shutil.rmtree(directory, ignore_errors=True)
+
+
+def _list_checkpoint(tf, path):
+    if hasattr(tf.train, "list_variables"):
+        return tf.train.list_variables(path)
+    # TF 1.0-1.2: what list_variables does from 1.3 on, so a case's keys are comparable there
+    shapes = tf.train.NewCheckpointReader(path).get_variable_to_shape_map()
+    return sorted(shapes.items())
 
 
 def _saved_variables(var_list):

@@ -5,6 +5,9 @@ located errors, rendering, and each step on real TensorFlow 1.15."""
 from __future__ import annotations
 
 import ast
+import json
+import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +15,8 @@ from harness import cases, steps
 from harness.compare import CONFORMS
 from harness.render import python_code
 from harness.runner import Pool
+
+ROOT = Path(__file__).resolve().parent.parent
 
 HEAD = """
 id: t.a
@@ -360,6 +365,49 @@ def test_saver_keys_on_tf(pool, write_case):
     assert facts["everything.shapes"] == {"p/w": [4, 3], "plain": [1]}
     assert facts["mapped.keys"] == ["hidden", "parted", "renamed"]
     assert facts["listed.keys"] == ["p/w"]
+
+
+LISTED_WITHOUT_LIST_VARIABLES = """\
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import facts
+import tensorflow as tf
+
+class TrainOfTF12(object):
+    # tf.train as TF 1.0-1.2 have it: no list_variables
+    def __getattr__(self, name):
+        if name == "list_variables":
+            raise AttributeError(name)
+        return getattr(tf.train, name)
+
+class TF12(object):
+    train = TrainOfTF12()
+    def __getattr__(self, name):
+        return getattr(tf, name)
+
+def listed(tf_):
+    with tf.Graph().as_default():
+        with tf.variable_scope("p", partitioner=tf.fixed_size_partitioner(2)):
+            tf.get_variable("w", [4, 3])
+        tf.Variable([1.0], name="plain")
+        ck = facts.tfscope_checkpoint(tf_, tf.train.Saver())
+        return [ck.keys, ck.shapes]
+
+print(json.dumps([listed(tf), listed(TF12())]))
+"""
+
+
+def test_saver_lists_keys_where_tf_has_no_list_variables(tf115, tmp_path):
+    # TF 1.0-1.2 have no tf.train.list_variables: the step read nothing there (an AttributeError);
+    # shown on 1.15 with the attribute hidden, the keys and shapes must be those 1.15 lists
+    script = tmp_path / "listed.py"
+    script.write_text(LISTED_WITHOUT_LIST_VARIABLES)
+    done = subprocess.run([tf115.python, "-I", str(script), str(ROOT / "harness")],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    with_it, without = json.loads(done.stdout.strip().splitlines()[-1])
+    assert with_it == [["p/w", "plain"], {"p/w": [4, 3], "plain": [1]}]
+    assert without == with_it
 
 
 def test_set_random_seed_makes_initial_values_repeat(pool, write_case):
