@@ -191,10 +191,19 @@ def index_path(runtime: str) -> Path:
     return DIR / f"{runtime}.json"
 
 
+INTERNAL_DIR = DIR / "internal"
+
+
+def internal_index_path(runtime: str) -> Path:
+    return INTERNAL_DIR / f"{runtime}.json"
+
+
 @functools.cache
-def load(runtime: str) -> Index | None:
-    """The committed index of a runtime, read once; None when it has none."""
-    path = index_path(runtime)
+def load(runtime: str, internal: bool = False) -> Index | None:
+    """The committed index of a runtime, read once; None when it has none. `internal`: the
+    index of the internal modules a case may import (harness/internals.py), keyed by module
+    name (`tensorflow.python.ops.state_ops.assign`)."""
+    path = internal_index_path(runtime) if internal else index_path(runtime)
     try:
         text = path.read_text()
     except OSError:
@@ -211,18 +220,19 @@ def load(runtime: str) -> Index | None:
 
 
 @functools.cache
-def runtimes() -> list[str]:
-    """The runtimes with a committed index, oldest TensorFlow first."""
+def runtimes(internal: bool = False) -> list[str]:
+    """The runtimes with a committed index (`internal`: of the internal modules), oldest
+    TensorFlow first."""
     from .runtimes import in_version_order
-    return in_version_order(p.stem for p in DIR.glob("*.json"))
+    return in_version_order(p.stem for p in (INTERNAL_DIR if internal else DIR).glob("*.json"))
 
 
-def _chosen(among: Iterable[str] | None) -> list[str]:
+def _chosen(among: Iterable[str] | None, internal: bool = False) -> list[str]:
     """The indexed runtimes, or those of `among` that have an index (in version order)."""
     if among is None:
-        return runtimes()
+        return runtimes(internal)
     wanted = set(among)
-    return [r for r in runtimes() if r in wanted]
+    return [r for r in runtimes(internal) if r in wanted]
 
 
 def lookup(path: str, among: Iterable[str] | None = None) -> dict[str, dict]:
@@ -237,6 +247,40 @@ def lookup(path: str, among: Iterable[str] | None = None) -> dict[str, dict]:
         if entry is not None:
             out[runtime] = entry
     return out
+
+
+def internal_lookup(path: str, among: Iterable[str] | None = None) -> dict[str, dict]:
+    """lookup for a path under an internal module (`tensorflow.python.ops.state_ops.assign`,
+    the module's name as a test imports it): runtime -> Entry of the internal index. A module
+    a runtime cannot import (tensorflow.python.layers.base on tf2) is its "unavailable" entry
+    there, for the module and every name under it."""
+    out = {}
+    for runtime in _chosen(among, internal=True):
+        index = load(runtime, internal=True)
+        entry = index.resolve(path) if index else None
+        if entry is not None:
+            out[runtime] = entry
+    return out
+
+
+def internal_suggest(path: str, limit: int = 3, among: Iterable[str] | None = None
+                     ) -> list[str]:
+    """Close spellings of the last component of an internal path that no runtime has, under
+    its parent (a module's names, a class's members), as full internal paths."""
+    parent, _, name = path.rpartition(".")
+    choices: set[str] = set()
+    for runtime in _chosen(among, internal=True):
+        index = load(runtime, internal=True)
+        head = index.resolve(parent) if index else None
+        if head is None:
+            continue
+        if head.get("kind") == "class":
+            choices.update(head.get("methods", {}), head.get("attributes", []))
+        elif head.get("kind") == "module":
+            target = head.get("alias", parent)
+            choices.update(index.children(target))
+    return [f"{parent}.{c}" for c in difflib.get_close_matches(name, sorted(choices), n=limit,
+                                                               cutoff=0.6)]
 
 
 def refused(path: str, among: Iterable[str] | None = None) -> str | None:
@@ -319,14 +363,15 @@ def did_you_mean(path: str, among: Iterable[str] | None = None) -> str | None:
 # --- checking calls -----------------------------------------------------------------------------
 
 def check_params(path: str, params: list | None, n_positional: int | None,
-                 keywords: list[str] | tuple[str, ...], more_keywords: bool = False) -> list[str]:
+                 keywords: list[str] | tuple[str, ...], more_keywords: bool = False,
+                 shown: str | None = None) -> list[str]:
     """Problems of calling a callable with these parameters (PARAMS of the index) with
     `n_positional` positional arguments (None: unknown, a `*` splat) and these keyword names
     (`more_keywords`: a `**` splat adds unknown ones). Empty when fine or when the signature is
     unknown."""
     if params is None:
         return []
-    name = written(path)
+    name = shown or written(path)
     kinds = {kind for _, kind, _ in params}
     positional = [p for p in params if p[1] in ("pos", "arg")]
     by_keyword = {p[0]: p for p in params if p[1] in ("arg", "kw")}
@@ -385,6 +430,22 @@ def check_call(path: str, n_positional: int | None, keywords, more_keywords: boo
     that runtime's outcome, not a mistake in the case); otherwise the reference runtime's
     problems. Empty for unknown names (lookup reports those) and unknown signatures."""
     results = check_call_by_runtime(path, n_positional, keywords, more_keywords, among)
+    if not results or any(not problems for problems in results.values()):
+        return []
+    return results.get(REFERENCE) or next(iter(results.values()))
+
+
+def internal_check_call(path: str, n_positional: int | None, keywords,
+                        more_keywords: bool = False, among: Iterable[str] | None = None,
+                        shown: str | None = None) -> list[str]:
+    """check_call for a callable under an internal module (`path` as internal_lookup takes it;
+    `shown`: how the case writes it, `state_ops.assign`, for the messages)."""
+    keywords = list(keywords or ())
+    results = {}
+    for runtime, entry in internal_lookup(path, among).items():
+        if entry.get("kind") in ("function", "class", "method"):
+            results[runtime] = check_params(path, entry.get("params"), n_positional, keywords,
+                                            more_keywords, shown=shown or path)
     if not results or any(not problems for problems in results.values()):
         return []
     return results.get(REFERENCE) or next(iter(results.values()))
@@ -513,6 +574,13 @@ def dumps(runtime: str, scanned: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def dumps_internal(runtime: str, scanned: dict) -> str:
+    """The internal modules' index file (harness/api/internal/RUNTIME.json): the same layout,
+    its root the package the module names start with."""
+    return dumps(runtime, {**scanned, "root": "tensorflow.python",
+                           "entries": scanned.get("internal", {})})
+
+
 def build(selector: str, out_dir: Path = DIR) -> Path:
     """Scan a runtime (a name, or NAME=PYTHON) and write out_dir/NAME.json."""
     from .files import write_atomic
@@ -521,10 +589,14 @@ def build(selector: str, out_dir: Path = DIR) -> Path:
     started = time.monotonic()
     scanned = scan(runtime.python)
     text = dumps(runtime.name, scanned)
+    internal = dumps_internal(runtime.name, scanned)
     out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / INTERNAL_DIR.name).mkdir(exist_ok=True)
     path = out_dir / f"{runtime.name}.json"
     write_atomic(path, text)
-    print(f"{path}: {len(scanned['entries'])} names, {len(text) // 1024} KiB "
+    write_atomic(out_dir / INTERNAL_DIR.name / f"{runtime.name}.json", internal)
+    print(f"{path}: {len(scanned['entries'])} names, {len(text) // 1024} KiB; internal "
+          f"modules: {len(scanned.get('internal', {}))} names, {len(internal) // 1024} KiB "
           f"({time.monotonic() - started:.0f} s)", file=sys.stderr)
     return path
 

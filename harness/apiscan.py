@@ -44,6 +44,7 @@ import sys
 import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import internals  # noqa: E402
 import worker  # noqa: E402  (beside this file: its import_tf)
 
 FORMAT = 1
@@ -290,6 +291,55 @@ def scan(root):
     return entries
 
 
+def scan_internal():
+    """The index of the internal modules a case may import (internals.MODULES): entries keyed
+    by the module's name as a test imports it and the names under it
+    (`tensorflow.python.ops.state_ops.assign`), of the same kinds as scan's. A module this
+    TensorFlow cannot import is "unavailable" with the error; a module reached as an attribute
+    is an alias of an allowed one (`tensorflow.python.ops.variable_scope.ops`), else "internal"
+    (not importable by a case) or "external" (numpy, six). Public names only, and the private
+    names of internals.PRIVATE."""
+    entries, classes = {}, []
+    for modname in sorted(internals.MODULES):
+        try:
+            module = internals.load(modname)
+        except Exception as e:
+            entries[modname] = {"kind": "unavailable",
+                                "error": "%s: %s" % (type(e).__name__, clean(e))}
+            continue
+        entries[modname] = {"kind": "module"}
+        for name in sorted(dir(module)):
+            if internals.refused_name(modname, name):
+                continue
+            path = modname + "." + name
+            try:
+                obj = getattr(module, name)
+            except Exception as e:
+                entries[path] = {"kind": "unavailable",
+                                 "error": "%s: %s" % (type(e).__name__, clean(e))}
+                continue
+            if is_future_feature(obj):
+                continue
+            if inspect.isclass(obj):
+                # The class's own module first, so an imported class is an alias of it.
+                home = internals.canonical(getattr(obj, "__module__", ""))
+                classes.append((home != modname, path, obj))
+                continue
+            if isinstance(obj, types.ModuleType):
+                other = internals.canonical(getattr(obj, "__name__", "") or "")
+                if internals.allowed(other):
+                    entries[path] = {"kind": "module", "alias": other}
+                elif package(obj) in WALKED:
+                    entries[path] = {"kind": "module", "internal": other}
+                else:
+                    entries[path] = {"kind": "module", "external": other}
+                continue
+            entries[path] = describe(obj)
+    entries.update(describe_classes([(p, c) for _, p, c in sorted(
+        classes, key=lambda item: (item[0], item[1]))]))
+    return entries
+
+
 def main():
     # Keep a private copy of stdout for the JSON; whatever TF prints goes to stderr.
     out = os.fdopen(os.dup(1), "w")
@@ -304,6 +354,7 @@ def main():
         "platform": platform.system(),
         "root": "tf" if version.split(".")[0] == "1" else "tf.compat.v1",
         "entries": entries,
+        "internal": scan_internal(),
     }, sort_keys=True))
     out.write("\n")
     out.flush()

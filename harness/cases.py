@@ -24,7 +24,7 @@ try:  # libyaml, when PyYAML was built with it
 except ImportError:  # pragma: no cover
     _CParser = None
 
-from . import generic
+from . import generic, internals
 from . import steps as vocabulary
 from .errors import CaseError, did_you_mean
 from .versions import is_range, parse_range
@@ -34,8 +34,8 @@ MAX_BYTES = 2 * 1024 * 1024
 MAX_NODES = 100_000
 MAX_DEPTH = 60
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,119}$")
-CASE_KEYS = ("id", "title", "source", "tags", "program", "expect", "deviations", "timeout",
-             "format", "observed")
+CASE_KEYS = ("id", "title", "source", "tags", "imports", "program", "expect", "deviations",
+             "timeout", "format", "observed")
 SOURCE_KEYS = ("doc", "quote", "reading", "reading_kind", "reading_why", "covers", "stated",
                "where", "url")
 # How a case reads its quote (docs/case-format.md, "Readings"): `plain`, the sentence's most
@@ -277,6 +277,8 @@ class Case:
     labels: dict[str, dict] = field(default_factory=dict)  # label -> {kind, multi, step path}
     # What `tfscope record` wrote, per runtime: TF's output, not a claim (nothing compares it).
     observed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # alias -> internal module (harness/internals.py), bound before the program runs.
+    imports: dict[str, str] = field(default_factory=dict)
 
     @property
     def location(self) -> str:
@@ -318,9 +320,12 @@ class Case:
                       and info["kind"] not in ("caught", "snapshot")]
 
     def request(self, test_steps: bool = False) -> dict:
-        return {"op": "run", "id": self.id, "program": self.program,
-                "values": self.value_labels(), "paths": self.path_facts(),
-                "test_steps": test_steps}
+        request = {"op": "run", "id": self.id, "program": self.program,
+                   "values": self.value_labels(), "paths": self.path_facts(),
+                   "test_steps": test_steps}
+        if self.imports:
+            request["imports"] = self.imports
+        return request
 
 
 class _Noted(Exception):
@@ -363,6 +368,7 @@ class _GenericSteps:
     labels: dict[str, dict]
     scopes: list[set[str]]
     in_def: int
+    imports: dict[str, str]
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         raise NotImplementedError
@@ -370,10 +376,11 @@ class _GenericSteps:
     # -- names --
 
     def known_label(self, label: str) -> bool:
-        return label in self.labels or any(label in s for s in self.scopes)
+        return label in self.labels or label in self.imports or \
+            any(label in s for s in self.scopes)
 
     def unknown_label(self, label: str, line: int, what: str) -> CaseError:
-        names = sorted(set(self.labels) | {p for s in self.scopes for p in s})
+        names = sorted(set(self.labels) | set(self.imports) | {p for s in self.scopes for p in s})
         return self.fail(f"{what} refers to `{label}`, which no earlier step captures", line,
                          did_you_mean(label, names) or f"capture it earlier with `as: {label}`")
 
@@ -400,7 +407,81 @@ class _GenericSteps:
         for kind, key in steps:
             if kind == "attr":
                 self.attribute(key, line, text)
+        if label in self.imports:
+            self.internal_path(label, steps, text, line)
         return text
+
+    # -- internal modules (`imports:`, harness/internals.py) --
+
+    def import_table(self, raw: Any, line: int) -> dict[str, str]:
+        """`imports: {ALIAS: MODULE}`: the internal modules the program names, as a test's
+        `from tensorflow.python.ops import state_ops` binds them."""
+        if raw is None:
+            return {}
+        if not isinstance(raw, dict):
+            raise self.fail("`imports` must be a mapping `ALIAS: MODULE`", line,
+                            "e.g. imports: {state_ops: tensorflow.python.ops.state_ops}")
+        out: dict[str, str] = {}
+        for alias, module in raw.items():
+            alias_line = line_of(raw, alias, line)
+            with self.part():  # type: ignore[attr-defined]
+                if not (isinstance(alias, str) and vocabulary.LABEL_RE.fullmatch(alias)) or \
+                        alias in vocabulary.PY_KEYWORDS or alias == "graph":
+                    raise self.fail(f"bad import alias `{alias}`", alias_line,
+                                    "a Python identifier, not a keyword, `tf`, `i` or `graph`")
+                if not isinstance(module, str):
+                    raise self.fail(f"the module of `{alias}` must be a module name, not "
+                                    f"{_type_name(module)}", alias_line)
+                reason = internals.refused_module(module)
+                if reason:
+                    raise self.fail(f"`{module}` cannot be imported: {reason}", alias_line,
+                                    did_you_mean(module, internals.MODULES)
+                                    or "the modules a case may import: docs/case-format.md, "
+                                    "\"Internal modules\"")
+                out[alias] = module
+        return out
+
+    def not_an_import(self, label: str, line: int) -> None:
+        if label in self.imports:
+            raise self.fail(f"label `{label}` is the import of {self.imports[label]}", line,
+                            "give the capture another label")
+
+    def internal_path(self, label: str, steps: list, text: str, line: int) -> None:
+        """A ref path from an import alias (`state_ops.assign`, `ops.GraphKeys.VARIABLES`),
+        checked against the internal modules' index of the runtimes: private names (but
+        internals.PRIVATE's), names no runtime has (did you mean), modules a case may not
+        import. What follows a function, a constant or a class member is the object's, not
+        the index's, and is checked by the policy only."""
+        api = _api()
+        indexed = api is not None and bool(api.runtimes(internal=True))
+        path, shown, module = self.imports[label], label, self.imports[label]
+        for kind, key in steps:
+            if kind != "attr":
+                return
+            if module is not None:
+                reason = internals.refused_name(module, key)
+                if reason:
+                    raise self.fail(f"`{text}` is refused: {reason}", line, POLICY_HINT)
+            if not indexed:
+                return
+            found = api.internal_lookup(f"{path}.{key}")
+            if not found:
+                here = {e.get("kind") for e in api.internal_lookup(path).values()}
+                if here and here <= {"module", "class"}:
+                    close = [c.rpartition(".")[2] for c in api.internal_suggest(f"{path}.{key}")]
+                    raise self.fail(f"unknown name `{shown}.{key}` ({path}.{key})", line,
+                                    f"did you mean `{shown}.{close[0]}`?" if close else
+                                    f"see the names of {self.imports[label]}")
+                return
+            modules = [e for e in found.values() if e.get("kind") == "module"]
+            outside = [e.get("internal") or e.get("external") for e in modules]
+            if modules and len(modules) == len(found) and all(outside):
+                raise self.fail(f"`{shown}.{key}` is refused: "
+                                f"{internals.refused_module(sorted(outside)[0])}", line,
+                                POLICY_HINT)
+            aliases = sorted({e["alias"] for e in modules if "alias" in e})
+            module = aliases[0] if aliases else None
+            path, shown = f"{path}.{key}", f"{shown}.{key}"
 
     def check_template_scope(self, label: str, line: int, text: str) -> None:
         info = self.labels.get(label)
@@ -439,15 +520,25 @@ class _GenericSteps:
 
     def check_call(self, path: str, args: list, kwargs: dict, line: int) -> None:
         api = _api()
-        if api is None or not api.runtimes():
+        internal = not path.startswith("tf.")  # from an import alias: `state_ops.assign`
+        if api is None or not (api.runtimes(internal=True) if internal else api.runtimes()):
             return
         if any(isinstance(a, dict) and "*" in a for a in args) or "**" in kwargs:
             return  # splats: counted at run time
         n = len(args)
-        kinds = {e.get("kind") for e in api.lookup(path).values()} - {"unavailable"}
+        if internal:
+            alias, _, rest = path.partition(".")
+            full = f"{self.imports[alias]}.{rest}" if rest else self.imports[alias]
+            found = api.internal_lookup(full)
+        else:
+            found = api.lookup(path)
+        kinds = {e.get("kind") for e in found.values()} - {"unavailable"}
         if kinds == {"method"}:  # `tf.layers.Layer.build` called unbound: `self` comes first
             n = max(0, n - 1)
-        problems = api.check_call(path, n, [k for k in kwargs])
+        if internal:
+            problems = api.internal_check_call(full, n, [k for k in kwargs], shown=path)
+        else:
+            problems = api.check_call(path, n, [k for k in kwargs])
         if problems:
             raise self.fail(problems[0], line, "see the signature in TF's API docs")
 
@@ -589,18 +680,28 @@ class _GenericSteps:
         return out
 
     def callee(self, raw: Any, line: int) -> tuple[Any, str | None]:
-        """A callee: an API path, a builtin, a ref path or a value; and the API path, if it is
-        one."""
+        """A callee: an API path, a builtin, a ref path or a value; and the API path (or the
+        path from an import alias, `state_ops.assign`), if it is one."""
         if isinstance(raw, str):
             if raw.startswith("tf.") or raw == "tf":
                 return {"tf": self.api_path(raw, line)}, raw
             if raw.startswith("py."):
                 return {"py": self.builtin(raw[3:], line)}, None
-            return {"ref": self.ref_path(raw, line)}, None
+            return {"ref": self.ref_path(raw, line)}, self.imported(raw)
         value = self.value(raw, line)
         if isinstance(value, dict) and "tf" in value:
             return value, "tf." + value["tf"]
+        if isinstance(value, dict) and "ref" in value:
+            return value, self.imported(value["ref"])
         return value, None
+
+    def imported(self, ref: str) -> str | None:
+        """A ref path that starts at an import alias (`state_ops.assign`), else None."""
+        head = _LABEL_HEAD.match(ref)
+        if head and head.group(0) in self.imports and \
+                not any(head.group(0) in s for s in self.scopes):
+            return ref
+        return None
 
     def call_arguments(self, raw: dict, line: int, skip: tuple[str, ...]) -> tuple[list, dict]:
         """`args:`, `kwargs:` and the other keys (keyword arguments) of a call mapping."""
@@ -670,7 +771,7 @@ class _GenericSteps:
             elif key.startswith("py."):
                 fn, api_path = {"py": self.builtin(key[3:], key_line)}, None
             else:
-                fn, api_path = {"ref": self.ref_path(key, key_line)}, None
+                fn, api_path = {"ref": self.ref_path(key, key_line)}, self.imported(key)
             if raw is None:
                 args, kwargs = [], {}
             elif not isinstance(raw, dict):
@@ -892,6 +993,9 @@ class _GenericSteps:
                 raise self.fail(f"`set` needs an attribute or item to set, not `{target}`",
                                 line_of(raw, "target", line),
                                 "e.g. target: layer.trainable; `let` binds a label")
+            if self.imported(target):
+                raise self.fail(f"`set` of `{target}` changes TensorFlow's module for every "
+                                "later case", line_of(raw, "target", line), POLICY_HINT)
             out["target"] = target
             out["value"] = self.value(raw["value"], line_of(raw, "value", line))
         if key in ("def", "class"):
@@ -932,6 +1036,9 @@ class _GenericSteps:
                 raise self.fail("a parameter is NAME, '*NAME', '**NAME' or {name, default}",
                                 p_line)
             name = entry["name"]
+            if name in self.imports:
+                raise self.fail(f"parameter `{name}` is the import of {self.imports[name]}",
+                                p_line, "give the parameter another name")
             if not (isinstance(name, str) and generic.IDENT_RE.match(name)) or \
                     name in vocabulary.PY_KEYWORDS or entry.get("star", 0) > 2:
                 raise self.fail(f"bad parameter `{p}`", p_line,
@@ -969,6 +1076,7 @@ class _GenericSteps:
     def register_kind(self, label: str, kind: str, step: dict) -> None:
         """A label captured again (in several places) gets one value per capture; places in
         different branches of one `if` are one place."""
+        self.not_an_import(label, step["line"])
         if any(label in s for s in self.scopes):
             raise self.fail(f"label `{label}` is a parameter of the enclosing def", step["line"],
                             "give the capture another label")
@@ -1036,6 +1144,7 @@ class _Validator(_GenericSteps):
         self.bound: dict[str, int] = {}  # every name the program binds -> its first line
         self.builtins_used: dict[str, int] = {}  # py.NAME -> the first line using it
         self.repeat_line: int | None = None  # the first `repeat` (it renders `for i in ...`)
+        self.imports: dict[str, str] = {}  # alias -> internal module (`imports:`)
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
@@ -1123,6 +1232,8 @@ class _Validator(_GenericSteps):
         tags = data.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
             self.note(f"`tags` of {what} must be a list of words", line_of(data, "tags"))
+        with self.part():
+            self.imports = self.import_table(data.get("imports"), line_of(data, "imports"))
         program = data.get("program")
         steps: list[dict] = []
         if not isinstance(program, Seq) or not program:
@@ -1158,7 +1269,7 @@ class _Validator(_GenericSteps):
                     else {}, tags=list(tags) if isinstance(tags, list) else [],
                     program=steps, expect=_plain(expect) if isinstance(expect, Map) else {},
                     deviations=deviations, timeout=timeout, path=self.path, line=data.line,
-                    labels=self.labels, observed=observed)
+                    labels=self.labels, observed=observed, imports=dict(self.imports))
 
     # -- program --
 
@@ -1365,6 +1476,7 @@ class _Validator(_GenericSteps):
     def register(self, label: str | None, spec: vocabulary.Step, step: dict) -> None:
         if label is None:
             return
+        self.not_an_import(label, step["line"])
         self.bound.setdefault(label, step["line"])
         info = self.labels.get(label)
         if info is not None:

@@ -24,12 +24,15 @@ Loop and comprehension targets T: a label, or a (nested) list of them, unpacked 
 import inspect
 import operator
 import re
+import types
 
 try:
     from . import facts as _factlib
+    from . import internals as _internals
     from .argtypes import ArgType
 except ImportError:  # no parent package: the worker's copies, beside it
     import facts as _factlib
+    import internals as _internals
     from argtypes import ArgType
 
 IDENT_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -172,10 +175,50 @@ def walk(refs, label, steps):
     for kind, key in steps:
         if kind == "attr":
             check_attribute(obj, key)
+            if isinstance(obj, types.ModuleType):
+                check_module_attribute(obj, key)
             obj = getattr(obj, key)
+            if isinstance(obj, types.ModuleType):
+                check_module(obj, render_path_steps(label, steps))
         else:
             obj = obj[key]
     return check_object(obj, render_path_steps(label, steps)) if steps else obj
+
+
+def check_module_attribute(module, name):
+    """A module's private names are not API: refused, but for the few of internals.PRIVATE
+    that TF's tests call (`variable_scope._get_default_variable_store`)."""
+    reason = _internals.refused_name(getattr(module, "__name__", ""), name)
+    if reason:
+        raise Refused("attribute `%s` is refused: %s" % (name, reason))
+
+
+def check_module(module, what):
+    """A module reached through an attribute (`variable_scope.ops`): one of TF's implementation
+    modules only when a case could import it (internals.MODULES)."""
+    name = getattr(module, "__name__", "") or ""
+    if _internals.implementation(name) and not _internals.allowed(name):
+        raise Refused("%s is refused: %s" % (what, _internals.refused_module(name)))
+
+
+def check_settable(owner, what):
+    """`set` may change captured objects, not TensorFlow itself: a module's attribute or a TF
+    class's would change what every later case in the worker runs."""
+    if isinstance(owner, types.ModuleType) or (
+            isinstance(owner, type) and str(getattr(owner, "__module__", "")).split(".")[0]
+            in ("tensorflow", "tensorflow_core", "keras", "tf_keras", "tensorflow_estimator")):
+        raise Refused("setting `%s` is refused: it would change TensorFlow for every later "
+                      "case" % what)
+
+
+def import_modules(imports, refs):
+    """The case's `imports:` (alias -> module name), in the written order, bound as labels:
+    only the modules of internals.MODULES. A module this TensorFlow does not have raises what
+    `from PACKAGE import MODULE` raises (ImportError): the runtime's outcome."""
+    for alias, name in imports.items():
+        module = _internals.load(name)
+        check_object(module, name)
+        refs[alias] = module
 
 
 def evaluate(tf, value, refs):
@@ -394,6 +437,12 @@ def make_class(name, bases, methods, qualname=None):
 
 
 # --- rendering (report, show, export) ------------------------------------------------------------
+
+def render_imports(imports):
+    """The `imports:` of a case as Python statements (`from tensorflow.python.ops import
+    state_ops`)."""
+    return [_internals.import_line(alias, name) for alias, name in imports.items()]
+
 
 def render_path(path):
     return render_path_steps(*parse_path(path))

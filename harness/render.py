@@ -165,7 +165,8 @@ HELPERS = ("tfscope_getter", "tfscope_checkpoint", "tfscope_snapshot")
 def python_code(case: Case) -> str:
     """The case's program as TF 1.x code a reader can paste (for the report)."""
     body = [text for text, _ in program_lines(case.program)]
-    lines = ["import tensorflow as tf  # TensorFlow 1.x", ""]
+    lines = ["import tensorflow as tf  # TensorFlow 1.x", *generic.render_imports(case.imports),
+             ""]
     helpers = sorted({h for h in HELPERS for text in body if h + "(" in text})
     if helpers:  # declarative steps without a one-line TF spelling: say where they are defined
         lines[1:1] = [f"# {', '.join(helpers)}: defined in the script that `tfscope export` "
@@ -301,7 +302,10 @@ def _capture_hook(step: dict, label: str) -> list[str]:
 def export_script(case: Case) -> str:
     """A standalone Python script reproducing `case` with plain TensorFlow 1.x: the program, and
     only the parts of facts.py that it needs to record what the worker records."""
-    lines = program_lines(case.program, _capture_hook, depth=1)
+    # The imports come first in program(): a module a runtime lacks is the program's error
+    # there (ImportError, at no step), as in the worker.
+    lines = [(INDENT + line, None) for line in generic.render_imports(case.imports)]
+    lines += program_lines(case.program, _capture_hook, depth=1)
     # Offsets count from the `def program` line; the docstring takes the first one.
     step_lines = {i + 2: [s["path"], s.get("as"), s["line"]]
                   for i, (_, s) in enumerate(lines) if s is not None}

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import cases
+from . import cases, internals
 from . import steps as vocabulary
 
 PATH = Path("schema") / "case.schema.json"
@@ -206,6 +206,11 @@ def build() -> dict:
         "source": {"type": "object", "additionalProperties": False,
                    "required": ["doc", "quote"], "properties": source},
         "tags": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "imports": {"type": "object", "description": "TF's internal modules the program "
+                    "names, as the test imports them: ALIAS: MODULE (`state_ops: "
+                    "tensorflow.python.ops.state_ops`); then `state_ops.assign:` is a step",
+                    "propertyNames": {"pattern": r"^[A-Za-z_][A-Za-z0-9_]*$"},
+                    "additionalProperties": {"enum": sorted(internals.MODULES)}},
         "program": {"type": "array", "minItems": 1, "items": ref("step"),
                     "description": "steps run in order in a fresh tf.Graph()"},
         "expect": dict(ref("facts"), description="what the source says: LABEL.FACT: VALUE, "

@@ -246,6 +246,7 @@ class Run(object):
         elif kind == "set":
             label, path = generic.parse_path(args["target"])
             owner = generic.walk(self.refs, label, path[:-1])
+            generic.check_settable(owner, args["target"])
             new = generic.evaluate(tf, args["value"], self.refs)
             what, key = path[-1]
             if what == "attr":
@@ -359,6 +360,7 @@ def run_case(tf, request):
         run = Run(tf, request)
         error = None
         try:
+            generic.import_modules(request.get("imports") or {}, run.refs)
             run.run_steps(request["program"])
         except Exception as e:
             if is_out_of_memory(e):

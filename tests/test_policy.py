@@ -314,7 +314,7 @@ def test_resolved_objects_are_refused_in_tf2(pytestconfig: pytest.Config) -> Non
 
 # The files that run inside the runtimes' interpreters (worker, tracer, scanner).
 IN_RUNTIME = ["policy.py", "apiscan.py", "worker.py", "tracer.py", "steps.py", "argtypes.py",
-              "curated.py", "generic.py", "facts.py"]
+              "curated.py", "generic.py", "facts.py", "internals.py"]
 
 
 @pytest.mark.parametrize("module", IN_RUNTIME)

@@ -1,0 +1,263 @@
+"""TF's internal modules as data (harness/internals.py, `imports:`): the allowlist, validation of
+paths from an import alias against the internal modules' index, hostile imports refused before
+anything is imported, the worker's checks of what a path from a module reaches, rendering the
+imports as the test's own lines, and running and exporting such programs on real TF 1.15 and tf2.
+
+Expected values come from TF's documentation and tests (quoted beside them), not from TF's output.
+"""
+
+from __future__ import annotations
+
+import importlib
+import types
+
+import pytest
+
+from harness import api, generic, internals, policy
+from harness import cases as caselib
+from harness.render import export_script, python_code
+
+HEAD = """\
+id: i.{id}
+title: internal modules
+source: {{doc: tf-tests, quote: "see the test"}}
+"""
+
+
+def case(program: str, expect: str = "{}", imports: str = "", case_id: str = "c") -> str:
+    return (HEAD.format(id=case_id) + (f"imports:\n{imports}" if imports else "")
+            + "program:\n" + program + "expect: " + expect + "\n")
+
+
+def load(text: str) -> caselib.Case:
+    found, errors = caselib.load_text(text, "i.yaml")
+    assert not errors, [str(e) for e in errors]
+    return found[0]
+
+
+def errors_of(text: str) -> list[str]:
+    found, errors = caselib.load_text(text, "i.yaml")
+    assert not found and errors, found
+    return [str(e) for e in errors]
+
+
+# --- the allowlist ------------------------------------------------------------------------------
+
+def test_the_allowlist_holds_only_tf_modules_the_policy_allows() -> None:
+    assert list(internals.MODULES) == sorted(set(internals.MODULES))
+    for name in internals.MODULES:
+        assert name.startswith(("tensorflow.python.", "tensorflow.contrib.")), name
+        assert internals.implementation(name), name
+        assert policy._module_reason(name) is None, name
+        assert internals.refused_module(name) is None
+        # as TF 1.15 names its modules (tensorflow_core.python....)
+        assert internals.allowed("tensorflow_core" + name[len("tensorflow"):])
+    assert set(internals.PRIVATE) <= set(internals.MODULES)
+    assert all(n.startswith("_") for names in internals.PRIVATE.values() for n in names)
+
+
+@pytest.mark.parametrize("alias, module", [
+    ("state_ops", "tensorflow.python.ops.state_ops"),
+    ("variables_lib", "tensorflow.python.ops.variables"),
+])
+def test_an_import_renders_as_the_tests_own_line(alias: str, module: str) -> None:
+    line = internals.import_line(alias, module)
+    assert line == {"state_ops": "from tensorflow.python.ops import state_ops",
+                    "variables_lib": "from tensorflow.python.ops import variables as "
+                                     "variables_lib"}[alias]
+
+
+# --- hostile imports, refused before anything is imported --------------------------------------
+
+HOSTILE_MODULES = [
+    "os", "subprocess", "socket", "importlib", "builtins", "tensorflow", "tensorflow.python",
+    "tensorflow.python.platform.gfile", "tensorflow.python.lib.io.file_io",
+    "tensorflow.python.ops.script_ops", "tensorflow.python.summary.summary",
+    "tensorflow.python.ops.summary_ops_v2", "tensorflow.python.saved_model.loader",
+    "tensorflow.python.saved_model.builder", "tensorflow.python.training.saver",
+    "tensorflow.python.training.checkpoint_management", "tensorflow.python.framework.load_library",
+    "tensorflow.python.pywrap_tensorflow", "tensorflow.python.platform.test",
+    "tensorflow.python.debug.lib.debug_utils", "tensorflow.python.ops.io_ops",
+    "tensorflow.python.ops.state_ops.os", "tensorflow.python.ops..state_ops",
+    "tensorflow.python.ops.state_ops; import os", "__import__('os')",
+    "tensorflow_core.python.platform.gfile",
+]
+
+
+@pytest.mark.parametrize("module", HOSTILE_MODULES)
+def test_hostile_imports_are_refused_by_the_validator(module: str) -> None:
+    text = case("  - tf.constant: {args: [1]}\n", imports=f"  m: {module!r}\n")
+    (err,) = errors_of(text)
+    assert err.startswith("i.yaml:5: ") and "cannot be imported" in err, err
+
+
+@pytest.mark.parametrize("module", HOSTILE_MODULES)
+def test_hostile_imports_are_refused_by_the_worker_before_importing(module: str, monkeypatch
+                                                                    ) -> None:
+    def no_import(name, *args, **kwargs):
+        raise AssertionError(f"imported {name}")
+    monkeypatch.setattr(importlib, "import_module", no_import)
+    refs: dict = {}
+    with pytest.raises(PermissionError, match="import refused"):
+        generic.import_modules({"m": module}, refs)
+    assert refs == {}
+
+
+@pytest.mark.parametrize("imports, message", [
+    ("  tf: tensorflow.python.ops.state_ops\n", "bad import alias `tf`"),
+    ("  class: tensorflow.python.ops.state_ops\n", "bad import alias `class`"),
+    ("  bad-name: tensorflow.python.ops.state_ops\n", "bad import alias `bad-name`"),
+    ("  m: 42\n", "the module of `m` must be a module name, not a number"),
+    ("  m: tensorflow.python.ops.state_opz\n", "did you mean `tensorflow.python.ops.state_ops`"),
+    ("  - tensorflow.python.ops.state_ops\n", "`imports` must be a mapping `ALIAS: MODULE`"),
+])
+def test_bad_import_tables_are_refused_with_their_line(imports: str, message: str) -> None:
+    (err,) = errors_of(case("  - tf.constant: {args: [1]}\n", imports=imports))
+    assert err.startswith("i.yaml:") and message in err, err
+
+
+IMPORTS = """\
+  state_ops: tensorflow.python.ops.state_ops
+  variable_scope: tensorflow.python.ops.variable_scope
+  variables: tensorflow.python.ops.variables
+"""
+
+
+@pytest.mark.parametrize("program, message", [
+    ("  - state_ops._internal_thing: {args: [1]}\n",
+     "`state_ops._internal_thing` is refused: private name `_internal_thing` of "
+     "tensorflow.python.ops.state_ops"),
+    ("  - let: {value: {ref: variable_scope._VariableScopeStore}}\n",
+     "private name `_VariableScopeStore`"),
+    ("  - set: {target: state_ops.assign, value: 1}\n",
+     "`set` of `state_ops.assign` changes TensorFlow's module for every later case"),
+    ("  - tf.constant: {args: [1], as: state_ops}\n",
+     "label `state_ops` is the import of tensorflow.python.ops.state_ops"),
+    ("  - constant: {value: 1, as: variables}\n",
+     "label `variables` is the import of tensorflow.python.ops.variables"),
+    ("  - def: {name: f, params: [state_ops]}\n",
+     "parameter `state_ops` is the import of tensorflow.python.ops.state_ops"),
+    ("  - let: {value: {ref: state_ops.__dict__}}\n", "no dunder attributes (`__dict__`)"),
+    ("  - let: {value: {ref: state_ops.py_func}}\n", "runs Python code from inside the graph"),
+])
+def test_hostile_paths_from_an_import_are_refused(program: str, message: str) -> None:
+    errs = errors_of(case(program, imports=IMPORTS))
+    assert any(message in e for e in errs), errs
+
+
+def fake_module(name: str, **attrs) -> types.ModuleType:
+    module = types.ModuleType(name)
+    for key, value in attrs.items():
+        setattr(module, key, value)
+    return module
+
+
+def test_the_worker_refuses_private_names_and_other_modules_reached_from_a_module() -> None:
+    logging = fake_module("tensorflow.python.platform.tf_logging")
+    ops = fake_module("tensorflow_core.python.framework.ops", Graph=type("Graph", (), {}))
+    def store():
+        return "store"
+    store.__module__ = "tensorflow_core.python.ops.variable_scope"
+    vs = fake_module("tensorflow_core.python.ops.variable_scope", tf_logging=logging, ops=ops,
+                     _secret=1, _get_default_variable_store=store)
+    refs = {"variable_scope": vs}
+    with pytest.raises(generic.Refused, match="private name `_secret`"):
+        generic.resolve_ref(refs, "variable_scope._secret")
+    with pytest.raises(generic.Refused, match="not among the internal modules"):
+        generic.resolve_ref(refs, "variable_scope.tf_logging")
+    assert generic.resolve_ref(refs, "variable_scope._get_default_variable_store")() == "store"
+    assert generic.resolve_ref(refs, "variable_scope.ops") is ops
+    with pytest.raises(generic.Refused, match="would change TensorFlow"):
+        generic.check_settable(vs, "variable_scope.x")
+    tf_class = type("VariableScope", (), {"__module__": "tensorflow.python.ops.variable_scope"})
+    with pytest.raises(generic.Refused, match="would change TensorFlow"):
+        generic.check_settable(tf_class, "VariableScope.name")
+    generic.check_settable(type("Mine", (), {"__module__": "__main__"}), "Mine.x")
+
+
+# --- validation against the internal modules' index ---------------------------------------------
+
+needs_index = pytest.mark.skipif(not api.runtimes(internal=True),
+                                 reason="no internal modules' index committed")
+
+
+@needs_index
+def test_the_committed_runtimes_have_an_internal_index() -> None:
+    assert api.runtimes(internal=True) == api.runtimes()
+    for runtime in api.runtimes(internal=True):
+        index = api.load(runtime, internal=True)
+        assert set(internals.MODULES) <= set(index.entries), runtime
+        assert index.root == "tensorflow.python"
+
+
+@needs_index
+def test_internal_names_resolve_per_runtime() -> None:
+    found = api.internal_lookup("tensorflow.python.ops.state_ops.assign")
+    assert set(found) == set(api.runtimes(internal=True))
+    assert [p[0] for p in found["tf1.15"]["params"][:2]] == ["ref", "value"]
+    # a module reached through another is an alias of the allowed one
+    graph = api.internal_lookup("tensorflow.python.ops.variable_scope.ops.Graph")
+    assert graph["tf1.15"]["kind"] == "class"
+    assert api.internal_lookup("tensorflow.python.framework.ops.GraphKeys.GLOBAL_VARIABLES")[
+        "tf1.15"] == {"kind": "attribute"}
+    # the v1 layers are gone from TF 2.21 (Keras 3): that runtime's outcome
+    layer = api.internal_lookup("tensorflow.python.layers.base.Layer")
+    assert layer["tf1.15"]["kind"] == "class"
+    assert layer["tf2"]["kind"] == "unavailable"
+    assert "_get_default_variable_store" in api.load("tf1.15", internal=True).children(
+        "tensorflow.python.ops.variable_scope")
+    assert not [p for p in api.load("tf1.15", internal=True).entries
+                if p.rpartition(".")[2].startswith("_")
+                and p.rpartition(".")[2] not in internals.PRIVATE.get(p.rpartition(".")[0], ())]
+
+
+@needs_index
+@pytest.mark.parametrize("program, message", [
+    ("  - state_ops.asign: {args: [1, 2]}\n",
+     "unknown name `state_ops.asign` (tensorflow.python.ops.state_ops.asign)"
+     " (did you mean `state_ops.assign`?)"),
+    ("  - state_ops.assign: {args: [1, 2], use_lockng: true}\n",
+     "state_ops.assign has no argument 'use_lockng'; did you mean 'use_locking'?"),
+    ("  - variable_scope.get_variable: {shape: [1]}\n",
+     "variable_scope.get_variable is missing required argument 'name'"),
+    ("  - let: {value: {call: variables.Variable, args: [1.0], nmae: v}}\n",
+     "variables.Variable has no argument 'nmae'; did you mean 'name'?"),
+    ("  - let: {value: {ref: variable_scope.tf_logging}}\n",
+     "`variable_scope.tf_logging` is refused: not among the internal modules a case may import "
+     "(tensorflow.python.platform.tf_logging)"),
+    ("  - let: {value: {ref: variable_scope.ops.Grpah}}\n",
+     "did you mean `variable_scope.ops.Graph`?"),
+])
+def test_paths_from_an_import_are_checked_against_the_index(program: str, message: str) -> None:
+    errs = errors_of(case(program, imports=IMPORTS))
+    assert any(message in e for e in errs), errs
+    assert all(e.startswith("i.yaml:") for e in errs)
+
+
+@needs_index
+def test_a_tests_program_validates_as_written() -> None:
+    found = load(case("""\
+  - variable_scope.variable_scope: {args: [scope]}
+    do:
+      - variables.Variable: {args: [[1.0, 2.5]], name: var, as: v}
+      - variable_scope.get_variable: {args: [w, [1]], as: w}
+      - state_ops.assign: {args: [{ref: v}, [2.0, 3.0]], as: a}
+      - let: {value: {ref: variable_scope._get_default_variable_store}, as: getter}
+      - let: {value: {ref: variable_scope.ops.GraphKeys.GLOBAL_VARIABLES}, as: key}
+""", imports=IMPORTS))
+    assert found.imports == {"state_ops": "tensorflow.python.ops.state_ops",
+                             "variable_scope": "tensorflow.python.ops.variable_scope",
+                             "variables": "tensorflow.python.ops.variables"}
+    assert found.request()["imports"] == found.imports
+    code = python_code(found)
+    for line in ("from tensorflow.python.ops import state_ops",
+                 "with variable_scope.variable_scope('scope'):",
+                 "    v = variables.Variable([1.0, 2.5], name='var')",
+                 "    a = state_ops.assign(v, [2.0, 3.0])"):
+        assert line in code.splitlines(), code
+    script = export_script(found)
+    head = script[script.index("def program(capture):"):]
+    assert head.splitlines()[2:5] == [
+        "    from tensorflow.python.ops import state_ops",
+        "    from tensorflow.python.ops import variable_scope",
+        "    from tensorflow.python.ops import variables"]
