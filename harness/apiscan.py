@@ -40,6 +40,7 @@ import inspect
 import json
 import os
 import platform
+import re
 import sys
 import types
 
@@ -304,8 +305,11 @@ def scan_internal():
         try:
             module = internals.load(modname)
         except Exception as e:
+            # "cannot import name 'base' from 'tensorflow.python.layers' (/path/__init__.py)":
+            # without the path, which is this machine's.
+            error = re.sub(r" \([^()]*<prefix>[^()]*\)", "", clean(e))
             entries[modname] = {"kind": "unavailable",
-                                "error": "%s: %s" % (type(e).__name__, clean(e))}
+                                "error": "%s: %s" % (type(e).__name__, error)}
             continue
         entries[modname] = {"kind": "module"}
         for name in sorted(dir(module)):

@@ -23,6 +23,10 @@ import re
 # averages, templates and the v1 layers. Nothing that reads or writes files, summaries, saved
 # models, runs Python from the graph, or starts processes (a test checks each against policy.py).
 MODULES = (
+    # TF 1.x only (tf2 has no contrib: a case importing them records that as tf2's outcome):
+    # slim's variables (model_variable, get_variables_to_restore) and arg_scope.
+    "tensorflow.contrib.framework.python.ops.arg_scope",
+    "tensorflow.contrib.framework.python.ops.variables",
     "tensorflow.python.framework.constant_op",
     "tensorflow.python.framework.dtypes",
     "tensorflow.python.framework.errors",

@@ -13,6 +13,7 @@ from harness.runtimes import SPECS, Runtime
 from tests.conftest import provision
 
 FILES = sorted(api.DIR.glob("*.json"))
+INTERNAL_FILES = sorted(api.INTERNAL_DIR.glob("*.json"))
 KINDS = {"module", "function", "class", "constant", "unavailable"}
 PARAM_KINDS = {"pos", "arg", "*", "kw", "**"}
 
@@ -63,6 +64,33 @@ def test_every_committed_index_is_well_formed(path) -> None:
             assert entry["error"] and "/" not in entry["error"].split(":")[0], name
     # Nothing machine-specific: no home directory or interpreter prefix.
     assert "/root/" not in text and "/home/" not in text and "site-packages" not in text
+
+
+@pytest.mark.parametrize("path", INTERNAL_FILES, ids=[p.stem for p in INTERNAL_FILES])
+def test_every_internal_index_is_well_formed_and_bounded(path) -> None:
+    """The internal modules' index: the same layout, every allowed module (or why it cannot be
+    imported there), no private name but internals.PRIVATE's, and small."""
+    from harness import internals
+    text = path.read_text()
+    data = json.loads(text)
+    assert data["runtime"] == path.stem and data["root"] == "tensorflow.python"
+    assert text == api.dumps(path.stem, {**data, "format": api.FORMAT})
+    entries = data["entries"]
+    for module in internals.MODULES:
+        assert entries[module]["kind"] in ("module", "unavailable"), module
+    for name, entry in entries.items():
+        module, _, last = name.rpartition(".")
+        assert name in internals.MODULES or any(name.startswith(m + ".")
+                                                for m in internals.MODULES), name
+        assert entry["kind"] in KINDS, name
+        if last.startswith("_") and name not in internals.MODULES:
+            assert last in internals.PRIVATE.get(module, ()), name
+        if entry["kind"] == "module" and "alias" in entry:
+            assert internals.allowed(entry["alias"]), name
+        if entry["kind"] in ("function", "class") and "alias" not in entry:
+            assert valid_params(entry["params"]), name
+    assert "/root/" not in text and "/home/" not in text and "site-packages" not in text
+    assert len(text) < 1_500_000, f"{path.name}: {len(text)} bytes"
 
 
 def test_lookup_gives_one_entry_per_runtime_that_has_the_name() -> None:
@@ -276,13 +304,18 @@ def test_the_build_command_refuses_an_unknown_runtime(capsys) -> None:
 
 def test_the_tf115_index_is_what_the_generator_makes(tf115: Runtime) -> None:
     """Re-running apiscan.py on real TF 1.15 gives the committed bytes: deterministic, and the
-    committed index is not stale."""
-    assert api.dumps("tf1.15", api.scan(tf115.python)) == (api.DIR / "tf1.15.json").read_text()
+    committed index is not stale (the internal modules' index too)."""
+    scanned = api.scan(tf115.python)
+    assert api.dumps("tf1.15", scanned) == (api.DIR / "tf1.15.json").read_text()
+    assert api.dumps_internal("tf1.15", scanned) == \
+        api.internal_index_path("tf1.15").read_text()
 
 
 def test_the_tf2_index_is_what_the_generator_makes(pytestconfig: pytest.Config) -> None:
     runtime = provision(pytestconfig, "tf2")
-    assert api.dumps("tf2", api.scan(runtime.python)) == (api.DIR / "tf2.json").read_text()
+    scanned = api.scan(runtime.python)
+    assert api.dumps("tf2", scanned) == (api.DIR / "tf2.json").read_text()
+    assert api.dumps_internal("tf2", scanned) == api.internal_index_path("tf2").read_text()
 
 
 def test_a_history_runtime_scans_with_its_contrib_when_installed() -> None:

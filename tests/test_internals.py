@@ -200,10 +200,13 @@ def test_internal_names_resolve_per_runtime() -> None:
     assert graph["tf1.15"]["kind"] == "class"
     assert api.internal_lookup("tensorflow.python.framework.ops.GraphKeys.GLOBAL_VARIABLES")[
         "tf1.15"] == {"kind": "attribute"}
-    # the v1 layers are gone from TF 2.21 (Keras 3): that runtime's outcome
-    layer = api.internal_lookup("tensorflow.python.layers.base.Layer")
-    assert layer["tf1.15"]["kind"] == "class"
-    assert layer["tf2"]["kind"] == "unavailable"
+    # contrib is gone from TF 2: that runtime's outcome
+    slim = api.internal_lookup("tensorflow.contrib.framework.python.ops.variables."
+                               "model_variable")
+    assert slim["tf1.15"]["kind"] == "function"
+    assert slim["tf2"]["kind"] == "unavailable"
+    assert slim["tf2"]["error"].startswith("ModuleNotFoundError: No module named "
+                                           "'tensorflow.contrib'")
     assert "_get_default_variable_store" in api.load("tf1.15", internal=True).children(
         "tensorflow.python.ops.variable_scope")
     assert not [p for p in api.load("tf1.15", internal=True).entries
@@ -261,3 +264,143 @@ def test_a_tests_program_validates_as_written() -> None:
         "    from tensorflow.python.ops import state_ops",
         "    from tensorflow.python.ops import variable_scope",
         "    from tensorflow.python.ops import variables"]
+
+
+# --- on real TensorFlow -------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def tf2(pytestconfig):
+    from .conftest import provision
+    return provision(pytestconfig, "tf2")
+
+
+# What TF's documentation and tests say: get_variable and Variable are prefixed with the
+# variable scope ("scope/w:0"; variable_scope's docstring); GraphKeys.GLOBAL_VARIABLES is
+# "variables"; the default store's get_variable makes "v1:0" at the top level
+# (variable_scope_test.py, testNamelessStore); a slot of "var" is "var/slot"
+# (slot_creator_test.py).
+RUNS = case("""\
+  - variable_scope.variable_scope: {args: [scope], as: vs}
+    do:
+      - variable_scope.get_variable: {args: [w, [1]], as: w}
+      - variables.Variable: {args: [[1.0, 2.5]], name: var, as: v}
+      - state_ops.assign: {args: [{ref: v}, [2.0, 3.0]], as: a}
+  - let: {value: {ref: ops.GraphKeys.GLOBAL_VARIABLES}, as: key}
+  - variable_scope._get_default_variable_store: {as: store}
+  - store.get_variable: {args: [v1, [2]], as: sv}
+  - variables.Variable: {args: [[1.0, 2.5]], name: var, as: top}
+  - slot_creator.create_zeros_slot:
+      {args: [{ref: top}], name: slot, dtype: {ref: dtypes.float64}, as: slot}
+""", """
+  vs.name: scope
+  w.name: scope/w:0
+  v.name: scope/var:0
+  key.value: variables
+  sv.name: v1:0
+  slot.op.name: var/slot
+  slot.dtype.base_dtype: float64
+  slot.value: [0.0, 0.0]
+""", IMPORTS + """\
+  ops: tensorflow.python.framework.ops
+  dtypes: tensorflow.python.framework.dtypes
+  slot_creator: tensorflow.python.training.slot_creator
+""", "runs")
+
+# slim's model_variable is in contrib (TF 1.x): on tf2 the import is the program's error.
+CONTRIB = case("""\
+  - slim_variables.model_variable: {args: [mv, [1]], as: mv}
+""", "\n  mv.name: mv:0\n", "  slim_variables: tensorflow.contrib.framework.python.ops.variables\n",
+    "contrib")
+
+
+def outcomes(runtime, texts):
+    from harness.compare import Outcome, diff
+    from harness.runner import run_cases
+    chosen = [load(t) for t in texts]
+    out = {}
+    for r in run_cases(chosen, [runtime]).results:
+        assert r.outcome.problem is None, r.outcome.problem
+        out[r.case.id] = (r.outcome, diff(r.case.expect, Outcome(facts=r.outcome.facts,
+                                                                   error=r.outcome.error)))
+    return chosen, out
+
+
+def test_a_program_of_internal_modules_runs_as_tf_documents_on_tf115(tf115):
+    _, out = outcomes(tf115, [RUNS, CONTRIB])
+    for case_id, (outcome, mismatches) in out.items():
+        assert outcome.error is None, (case_id, outcome.error)
+        assert not mismatches, (case_id, mismatches)
+
+
+def test_the_same_modules_run_on_tf2_and_a_missing_one_is_its_outcome(tf2):
+    _, out = outcomes(tf2, [RUNS, CONTRIB])
+    outcome, mismatches = out["i.runs"]
+    assert outcome.error is None and not mismatches, (outcome.error, mismatches)
+    outcome, _ = out["i.contrib"]
+    assert outcome.error["type"] == "ModuleNotFoundError"
+    assert outcome.error["message"] == "No module named 'tensorflow.contrib'"
+    assert outcome.error["step"] is None
+
+
+@pytest.mark.parametrize("name", ["tf1.15", "tf2"])
+def test_exported_scripts_import_the_modules_and_observe_what_the_worker_did(
+        name, pytestconfig, tmp_path):
+    from harness.runner import run_cases
+
+    from .conftest import provision
+    from .test_export import run_exported
+    runtime = provision(pytestconfig, name)
+    chosen = [load(RUNS), load(CONTRIB)]
+    worker = run_cases(chosen, [runtime])
+    scripts = run_exported(runtime.python, chosen, tmp_path)
+    for r in worker.results:
+        got = scripts[r.case.id]
+        assert got == {"facts": r.outcome.facts, "error": r.outcome.error}, (
+            r.case.id, got.get("script failed"), got.get("error"), r.outcome.error)
+
+
+CONSISTENT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import generic, internals, policy, worker
+tf, _ = worker.import_tf()
+out = {}
+for path in json.loads(sys.stdin.read()):
+    module = next(m for m in sorted(internals.MODULES, key=len, reverse=True)
+                  if path == m or path.startswith(m + "."))
+    try:
+        obj = internals.load(module)
+        for part in path[len(module):].split(".")[1:]:
+            obj = getattr(obj, part)
+    except Exception:
+        continue
+    try:
+        generic.check_object(obj, path)
+        out[path] = None
+    except generic.Refused as e:
+        out[path] = str(e)
+sys.stdout.write(json.dumps(out))
+"""
+
+
+@pytest.mark.parametrize("name", ["tf1.15", "tf2"])
+def test_the_worker_refuses_no_internal_object_the_validator_allows(name, pytestconfig):
+    """Every function, class and module of the internal index that validation allows (the
+    policy's names) resolves, in real TF, to an object the worker's check allows too."""
+    import json
+    import subprocess
+
+    from .conftest import provision
+    runtime = provision(pytestconfig, name)
+    index = api.load(name, internal=True)
+    paths = [p for p, e in index.entries.items()
+             if e.get("kind") in ("function", "class", "module") and "internal" not in e
+             and "external" not in e and not any(
+                 policy.refused_attribute(part) for part in p.split("."))]
+    assert len(paths) > 1000
+    proc = subprocess.run([runtime.python, "-c", CONSISTENT, str(api.SCANNER.parent)],
+                          input=json.dumps(paths), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout)
+    assert len(result) > 0.9 * len(paths)
+    assert {p: r for p, r in result.items() if r} == {}
