@@ -426,9 +426,10 @@ class _GenericSteps:
             alias_line = line_of(raw, alias, line)
             with self.part():  # type: ignore[attr-defined]
                 if not (isinstance(alias, str) and vocabulary.LABEL_RE.fullmatch(alias)) or \
-                        alias in vocabulary.PY_KEYWORDS or alias == "graph":
+                        alias in vocabulary.PY_KEYWORDS or alias in ("graph", "py"):
                     raise self.fail(f"bad import alias `{alias}`", alias_line,
-                                    "a Python identifier, not a keyword, `tf`, `i` or `graph`")
+                                    "a Python identifier, not a keyword, `tf`, `py`, `i` or "
+                                    "`graph`")
                 if not isinstance(module, str):
                     raise self.fail(f"the module of `{alias}` must be a module name, not "
                                     f"{_type_name(module)}", alias_line)

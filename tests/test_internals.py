@@ -106,6 +106,7 @@ def test_hostile_imports_are_refused_by_the_worker_before_importing(module: str,
 @pytest.mark.parametrize("imports, message", [
     ("  tf: tensorflow.python.ops.state_ops\n", "bad import alias `tf`"),
     ("  class: tensorflow.python.ops.state_ops\n", "bad import alias `class`"),
+    ("  py: tensorflow.python.ops.state_ops\n", "bad import alias `py`"),
     ("  bad-name: tensorflow.python.ops.state_ops\n", "bad import alias `bad-name`"),
     ("  m: 42\n", "the module of `m` must be a module name, not a number"),
     ("  m: tensorflow.python.ops.state_opz\n", "did you mean `tensorflow.python.ops.state_ops`"),
@@ -383,6 +384,7 @@ sys.stdout.write(json.dumps(out))
 """
 
 
+@needs_index
 @pytest.mark.parametrize("name", ["tf1.15", "tf2"])
 def test_the_worker_refuses_no_internal_object_the_validator_allows(name, pytestconfig):
     """Every function, class and module of the internal index that validation allows (the
