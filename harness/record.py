@@ -115,8 +115,9 @@ def _render(first: str, indent: str, observed: dict[str, dict[str, Any]], eol: s
 
 def _claims(case: Case) -> tuple:
     """What a case claims, without where it stands in the file (lines move as blocks grow)."""
-    return (case.id, case.title, case.source, _unplaced(case.program), case.expect, case.tags,
-            case.timeout, [(d.runtimes, d.observed, d.reason) for d in case.deviations])
+    return (case.id, case.title, case.source, case.imports, _unplaced(case.program),
+            case.expect, case.tags, case.timeout,
+            [(d.runtimes, d.observed, d.reason) for d in case.deviations])
 
 
 def _unplaced(value: Any) -> Any:

@@ -79,6 +79,8 @@ LAST_RUN = Path(".tfscope") / "last-run.json"
 def fingerprint(case: Case) -> str:
     claim = {"program": case.program, "expect": case.expect,
              "deviations": [[d.runtimes, d.observed, d.reason] for d in case.deviations]}
+    if case.imports:  # only then: the fingerprints of cases without imports stay as they were
+        claim["imports"] = case.imports
     return hashlib.sha256(json.dumps(claim, sort_keys=True).encode()).hexdigest()[:16]
 
 
