@@ -466,17 +466,19 @@ class _GenericSteps:
             if not indexed:
                 return
             found = api.internal_lookup(f"{path}.{key}")
-            if not found:
+            available = [e for e in found.values() if e.get("kind") != "unavailable"]
+            # Unknown where the module is there (a runtime that cannot import it says nothing).
+            if not available:
                 here = {e.get("kind") for e in api.internal_lookup(path).values()}
-                if here and here <= {"module", "class"}:
+                if here & {"module", "class"} and here <= {"module", "class", "unavailable"}:
                     close = [c.rpartition(".")[2] for c in api.internal_suggest(f"{path}.{key}")]
                     raise self.fail(f"unknown name `{shown}.{key}` ({path}.{key})", line,
                                     f"did you mean `{shown}.{close[0]}`?" if close else
                                     f"see the names of {self.imports[label]}")
                 return
-            modules = [e for e in found.values() if e.get("kind") == "module"]
+            modules = [e for e in available if e.get("kind") == "module"]
             outside = [e.get("internal") or e.get("external") for e in modules]
-            if modules and len(modules) == len(found) and all(outside):
+            if modules and len(modules) == len(available) and all(outside):
                 raise self.fail(f"`{shown}.{key}` is refused: "
                                 f"{internals.refused_module(sorted(outside)[0])}", line,
                                 POLICY_HINT)
