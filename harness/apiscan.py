@@ -46,6 +46,7 @@ import types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import internals  # noqa: E402
+import policy  # noqa: E402
 import worker  # noqa: E402  (beside this file: its import_tf)
 
 FORMAT = 1
@@ -323,6 +324,14 @@ def scan_internal():
                                  "error": "%s: %s" % (type(e).__name__, clean(e))}
                 continue
             if is_future_feature(obj):
+                continue
+            reason = None if isinstance(obj, types.ModuleType) else policy.refused_object(obj)
+            if reason:
+                # What the worker would refuse (typing.cast imported into ops, six's helpers):
+                # the validator refuses it by this entry, with the same reason.
+                entries[path] = {"kind": "class" if inspect.isclass(obj) else
+                                 "function" if callable(obj) else "constant",
+                                 "params": None, "refused": reason}
                 continue
             if inspect.isclass(obj):
                 # The class's own module first, so an imported class is an alias of it.

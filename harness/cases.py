@@ -476,12 +476,16 @@ class _GenericSteps:
                                     f"did you mean `{shown}.{close[0]}`?" if close else
                                     f"see the names of {self.imports[label]}")
                 return
+            refused = sorted(e["refused"] for e in available if e.get("refused"))
+            if refused and len(refused) == len(available):
+                raise self.fail(f"`{shown}.{key}` is refused: {refused[0]}", line, POLICY_HINT)
             modules = [e for e in available if e.get("kind") == "module"]
             outside = [e.get("internal") or e.get("external") for e in modules]
             if modules and len(modules) == len(available) and all(outside):
-                raise self.fail(f"`{shown}.{key}` is refused: "
-                                f"{internals.refused_module(sorted(outside)[0])}", line,
-                                POLICY_HINT)
+                external = sorted(e["external"] for e in modules if e.get("external"))
+                reason = f"not TensorFlow's API (module {external[0]})" if external else \
+                    internals.refused_module(sorted(outside)[0])
+                raise self.fail(f"`{shown}.{key}` is refused: {reason}", line, POLICY_HINT)
             aliases = sorted({e["alias"] for e in modules if "alias" in e})
             module = aliases[0] if aliases else None
             path, shown = f"{path}.{key}", f"{shown}.{key}"

@@ -80,7 +80,7 @@ HOSTILE_MODULES = [
     "tensorflow.python.debug.lib.debug_utils", "tensorflow.python.ops.io_ops",
     "tensorflow.python.ops.state_ops.os", "tensorflow.python.ops..state_ops",
     "tensorflow.python.ops.state_ops; import os", "__import__('os')",
-    "tensorflow_core.python.platform.gfile",
+    "tensorflow_core.python.platform.gfile", "tensorflow_core.python.ops.state_ops",
 ]
 
 
@@ -226,9 +226,14 @@ def test_internal_names_resolve_per_runtime() -> None:
      "variable_scope.get_variable is missing required argument 'name'"),
     ("  - let: {value: {call: variables.Variable, args: [1.0], nmae: v}}\n",
      "variables.Variable has no argument 'nmae'; did you mean 'name'?"),
-    ("  - let: {value: {ref: variable_scope.tf_logging}}\n",
-     "`variable_scope.tf_logging` is refused: not among the internal modules a case may import "
+    ("  - let: {value: {ref: variable_scope.logging}}\n",
+     "`variable_scope.logging` is refused: not among the internal modules a case may import "
      "(tensorflow.python.platform.tf_logging)"),
+    ("  - let: {value: {ref: variable_scope.context.eager_mode}}\n",
+     "`variable_scope.context` is refused: not among the internal modules a case may import "
+     "(tensorflow.python.eager.context)"),
+    ("  - let: {value: {ref: variable_scope.copy.deepcopy}}\n",
+     "`variable_scope.copy` is refused: not TensorFlow's API (module copy)"),
     ("  - let: {value: {ref: variable_scope.ops.Grpah}}\n",
      "did you mean `variable_scope.ops.Graph`?"),
 ])
@@ -285,7 +290,7 @@ RUNS = case("""\
     do:
       - variable_scope.get_variable: {args: [w, [1]], as: w}
       - variables.Variable: {args: [[1.0, 2.5]], name: var, as: v}
-      - state_ops.assign: {args: [{ref: v}, [2.0, 3.0]], as: a}
+      - state_ops.assign: {args: [{ref: v}, [2.0, 3.0]]}
   - let: {value: {ref: ops.GraphKeys.GLOBAL_VARIABLES}, as: key}
   - variable_scope._get_default_variable_store: {as: store}
   - store.get_variable: {args: [v1, [2]], as: sv}
@@ -397,7 +402,7 @@ def test_the_worker_refuses_no_internal_object_the_validator_allows(name, pytest
     index = api.load(name, internal=True)
     paths = [p for p, e in index.entries.items()
              if e.get("kind") in ("function", "class", "module") and "internal" not in e
-             and "external" not in e and not any(
+             and "external" not in e and "refused" not in e and not any(
                  policy.refused_attribute(part) for part in p.split("."))]
     assert len(paths) > 1000
     proc = subprocess.run([runtime.python, "-c", CONSISTENT, str(api.SCANNER.parent)],
