@@ -33,17 +33,27 @@ def observation(case: Case, result: Result) -> dict[str, Any] | None:
         return None
     facts = result.outcome.facts
     out: dict[str, Any] = {k: facts[k] for k in case.watched_facts() if k in facts}
+    for key, value in out.items():
+        label = key[:-len(".error")] if key.endswith(".error") else None
+        if label and case.labels.get(label, {}).get("kind") == "caught" and \
+                isinstance(value, dict):
+            # A `catch` label's error, as its expectation reads it (no `bases`).
+            out[key] = _error(value)
     error = result.outcome.error
     if error is None:
         out["error"] = None
     else:
-        message = (error.get("message") or "").strip().splitlines()
-        out["error"] = {"type": error["type"], "message": (message[0] if message else "")[
-            :MESSAGE_CUT]}
+        out["error"] = _error(error)
         where = error.get("label") or error.get("step")
         if where:
             out["error"]["step"] = where
     return out
+
+
+def _error(error: dict) -> dict:
+    """An error as `tfscope record` writes it: its type and the first line of its message."""
+    message = (error.get("message") or "").strip().splitlines()
+    return {"type": error.get("type"), "message": (message[0] if message else "")[:MESSAGE_CUT]}
 
 
 # --- the text of a file, as YAML events with their places -----------------------------------------

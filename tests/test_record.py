@@ -177,3 +177,33 @@ def test_record_refuses_invalid_files_before_running_anything(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "unknown key `shap`" in err and "nothing recorded" in err
     assert path.read_text() == broken
+
+
+CAUGHT = """\
+- id: t.caught
+  title: caught
+  source: {doc: d, quote: q}
+  program:
+    - tf.get_variable: {name: v, shape: [1], as: v}
+    - tf.get_variable: {name: v, shape: [1], catch: clash}
+  expect:
+    clash.error: {type: ValueError}
+"""
+
+
+def test_record_writes_a_caught_error_as_the_error_matcher_reads_it():
+    """A `catch` label's error as the worker records it has `bases` (and a message of several
+    lines): recorded as written in an expectation, {type, message}, so the file stays valid.
+    Recording a case with `catch:` failed ("unknown key `bases` in `error`")."""
+    (case,), errors = caselib.load_text(CAUGHT, "c.yaml")
+    assert not errors
+    outcome = Outcome(facts={"clash.error": {
+        "type": "ValueError", "bases": ["Exception", "BaseException"],
+        "message": MESSAGE + "\n\nOriginally defined at: ..."}, "v.name": "v:0"})
+    result = Result(case, "tf1.15", outcome, judge(case, "tf1.15", outcome))
+    updates, missing = record.updates_for([result])
+    assert not missing
+    new = record.edit(CAUGHT, "c.yaml", updates["c.yaml"])
+    assert f'      clash.error: {{type: ValueError, message: "{MESSAGE}"}}' in new.splitlines()
+    cases, errors = caselib.load_text(new, "c.yaml")
+    assert not errors, errors
