@@ -565,6 +565,8 @@ class _GenericSteps:
             return self.call_value(raw, line)
         if "comp" in raw:
             return self.comprehension(raw, line)
+        if "lambda" in raw:
+            return self.lambda_value(raw, line)
         if len(keys) == 1 and keys[0] in ("ref", "tf", "slice", "tuple", "dict", "ellipsis",
                                           "py"):
             key, arg = keys[0], raw[keys[0]]
@@ -613,7 +615,8 @@ class _GenericSteps:
         hint = "did you mean {dict: {...}}?" if keys else "write null for None"
         raise self.fail(f"a mapping with keys {', '.join(map(str, keys)) or '(none)'} is no "
                         "value", line, hint + " Values are literals, lists, {ref}, {tf}, "
-                        "{py}, {call}, {op}, {comp}, {slice}, {tuple}, {dict}, {ellipsis}")
+                        "{py}, {call}, {op}, {comp}, {lambda}, {slice}, {tuple}, {dict}, "
+                        "{ellipsis}")
 
     def builtin(self, name: Any, line: int) -> str:
         """A Python builtin of the policy's allowlist (`len`, `sorted`)."""
@@ -650,6 +653,17 @@ class _GenericSteps:
                 raise self.fail(f"`{twice[0]}` appears twice in the target", line)
             return out
         return self.new_label(raw, line)
+
+    def lambda_value(self, raw: dict, line: int) -> dict:
+        """{lambda: VALUE, params: [...]}: the parameters (a def's) are known inside VALUE."""
+        self.keys(raw, ("lambda", "params"), "a lambda")  # type: ignore[attr-defined]
+        params = self.params(raw.get("params") or [], line_of(raw, "params", line))
+        self.scopes.append({p["name"] for p in params})
+        try:
+            body = self.value(raw["lambda"], line_of(raw, "lambda", line))
+        finally:
+            self.scopes.pop()
+        return {"lambda": body, "params": params} if params else {"lambda": body}
 
     def comprehension(self, raw: dict, line: int) -> dict:
         """{comp: V, for: T, in: V, if: V or [V...], key: V, kind: list|set|gen|dict}: the

@@ -18,6 +18,7 @@ Normalised values (what validation produces, what the worker and the renderer re
   {"comp": V, "for": T, "in": V, "if": [V...], "kind": "list", "key": V}
                                           a comprehension (kind list, set, gen or dict; key:
                                           the dict's key); T a label or a list of targets
+  {"lambda": V, "params": [P...]}         `lambda PARAMS: V` (params as a def's)
 Loop and comprehension targets T: a label, or a (nested) list of them, unpacked as Python does.
 """
 
@@ -66,7 +67,8 @@ def arities(op):
 
 
 # The keys of the special value mappings, and of a nested call.
-VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis", "py", "comp")
+VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis", "py", "comp",
+              "lambda")
 COMP_KEYS = ("comp", "for", "in", "if", "key", "kind")
 COMP_KINDS = ("list", "set", "gen", "dict")
 CALL_KEYS = ("call", "args", "kwargs")
@@ -119,6 +121,8 @@ def check_attribute(owner, name):
 
 
 def check_object(obj, what):
+    if _made_here(obj):
+        return obj  # the case's own def, lambda or class, reached again (v.constraint)
     policy = _policy()
     refused_object = getattr(policy, "refused_object", None)
     reason = refused_object(obj) if refused_object is not None else None
@@ -253,7 +257,18 @@ def evaluate(tf, value, refs):
         return resolve_builtin(arg)
     if key == "comp":
         return comprehension(tf, value, refs)
+    if key == "lambda":
+        return make_lambda(tf, value, refs)
     return Ellipsis
+
+
+def make_lambda(tf, value, refs):
+    """`lambda PARAMS: VALUE`: a function whose call binds the parameters as labels (as a def's
+    do) and returns the value."""
+    def run_body():
+        raise Return(evaluate(tf, value["lambda"], refs))
+    return make_function(tf, "<lambda>", value.get("params") or [], refs, run_body,
+                         "program.<locals>.<lambda>")
 
 
 def target_names(target):
@@ -423,17 +438,36 @@ def make_function(tf, name, params, refs, run_body, qualname=None):
     # it, the harness's own code: the written body has no Python control flow for it to change.
     experimental = getattr(getattr(tf, "autograph", None), "experimental", None)
     do_not_convert = getattr(experimental, "do_not_convert", None)
-    return do_not_convert(function) if do_not_convert is not None else function
+    made = do_not_convert(function) if do_not_convert is not None else function
+    _MADE.add(function)
+    _MADE.add(made)
+    return made
 
 
 _MISSING = object()
+# The functions and classes the case's own steps made (def, lambda, class): the policy judges what
+# TF and Python give, not these, which run only the case's steps.
+try:
+    import weakref
+    _MADE = weakref.WeakSet()
+except ImportError:  # pragma: no cover
+    _MADE = set()
+
+
+def _made_here(obj):
+    try:
+        return obj in _MADE
+    except TypeError:  # unhashable
+        return False
 
 
 def make_class(name, bases, methods, qualname=None):
     namespace = dict(methods)
     namespace["__module__"] = "__main__"  # as the exported script's class
     namespace["__qualname__"] = qualname or name
-    return type(name, tuple(bases), namespace)
+    cls = type(name, tuple(bases), namespace)
+    _MADE.add(cls)
+    return cls
 
 
 # --- rendering (report, show, export) ------------------------------------------------------------
@@ -491,6 +525,11 @@ def render(value, nested=False):
         return arg
     if key == "comp":
         return render_comprehension(value)
+    if key == "lambda":
+        params = render_params(value.get("params") or [])
+        out = "lambda %s: %s" % (params, render(value["lambda"])) if params else \
+            "lambda: %s" % render(value["lambda"])
+        return "(%s)" % out if nested else out
     return "..."
 
 
@@ -534,7 +573,7 @@ def render_index(value):
 
 def render_callee(callee):
     if isinstance(callee, dict) and ("tf" in callee or "ref" in callee or "call" in callee
-                                     or "py" in callee):
+                                     or "py" in callee):  # a lambda: parenthesised below
         return render(callee)
     return "(%s)" % render(callee)
 
@@ -636,6 +675,9 @@ _COMP_FORM = {"type": "object", "required": ["comp", "for", "in"], "additionalPr
                              "if": {"$ref": "#/$defs/value"},
                              "key": {"$ref": "#/$defs/value"},
                              "kind": {"enum": list(COMP_KINDS)}}}
+_LAMBDA_FORM = {"type": "object", "required": ["lambda"], "additionalProperties": False,
+                "properties": {"lambda": {"$ref": "#/$defs/value"},
+                               "params": {"$ref": "#/$defs/params"}}}
 _CALL_FORM = {"type": "object", "required": ["call"], "properties": {
     "call": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/value"}]},
     "args": {"$ref": "#/$defs/call_args"},
@@ -647,7 +689,8 @@ SCHEMA_DEFS = {
                              "{call: CALLEE, args, kwargs, ...}, {op: OPERATOR, args}, "
                              "{slice: [a, b, c]}, {tuple: [...]}, {dict: {...}}, "
                              "{ellipsis: null}, {py: BUILTIN}, "
-                             "{comp: VALUE, for: TARGET, in: VALUE, if: VALUE}",
+                             "{comp: VALUE, for: TARGET, in: VALUE, if: VALUE}, "
+                             "{lambda: VALUE, params: [...]}",
               "anyOf": [
                   {"type": ["null", "boolean", "number", "string"]},
                   {"type": "array", "items": {"$ref": "#/$defs/value"}},
@@ -658,10 +701,15 @@ SCHEMA_DEFS = {
                       {"if": {"not": {"required": ["call"]}, "required": ["comp"]},
                        "then": _COMP_FORM},
                       {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["comp"]}]},
+                              "required": ["lambda"]},
+                       "then": _LAMBDA_FORM},
+                      {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["comp"]},
+                                                {"required": ["lambda"]}]},
                               "required": ["op"]},
                        "then": _OP_FORM},
                       {"if": {"not": {"anyOf": [{"required": ["call"]}, {"required": ["op"]},
-                                                {"required": ["comp"]}]}},
+                                                {"required": ["comp"]},
+                                                {"required": ["lambda"]}]}},
                        "then": _ONE_KEY_FORM}]}]},
     "target": dict(_TARGET, description="a label, or a list of targets (unpacked)"),
     "call_args": {"type": "array", "items": {
@@ -669,6 +717,11 @@ SCHEMA_DEFS = {
         "then": {"additionalProperties": False, "properties": {"*": {"$ref": "#/$defs/value"}}},
         "else": {"$ref": "#/$defs/value"}}},
     "call_kwargs": {"type": "object", "additionalProperties": {"$ref": "#/$defs/value"}},
+    # a def's or a lambda's parameters: NAME, '*NAME', '**NAME' or {name, default}
+    "params": {"type": "array", "items": {"anyOf": [
+        {"type": "string", "pattern": r"^\*{0,2}[A-Za-z_][A-Za-z0-9_]*$"},
+        {"type": "object", "required": ["name"], "additionalProperties": False,
+         "properties": {"name": {"type": "string"}, "default": {"$ref": "#/$defs/value"}}}]}},
 }
 _V = {"$ref": "#/$defs/value"}
 VALUE_ANY = ArgType("value", _no_check, _any_tf, render, refs=True, schema=_V)
@@ -682,11 +735,8 @@ KWARGS = ArgType("keyword arguments", _no_check, _any_tf, render,
                  schema={"$ref": "#/$defs/call_kwargs"})
 NAME = ArgType("Python name", _no_check, _any_tf, repr,
                schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
-PARAMS = ArgType("parameters", _no_check, _any_tf, render_params, schema={
-    "type": "array", "items": {"anyOf": [
-        {"type": "string", "pattern": r"^\*{0,2}[A-Za-z_][A-Za-z0-9_]*$"},
-        {"type": "object", "required": ["name"], "additionalProperties": False,
-         "properties": {"name": {"type": "string"}, "default": _V}}]}})
+PARAMS = ArgType("parameters", _no_check, _any_tf, render_params,
+                 schema={"$ref": "#/$defs/params"})
 BASES = ArgType("base classes", _no_check, _any_tf, render, schema={
     "type": "array", "items": {"type": "string"}})
 

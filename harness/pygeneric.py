@@ -66,6 +66,29 @@ class Values:
             return [self.target(e) for e in node.elts]
         raise NotAValue(node, f"the target `{ast.unparse(node)}`", "loop over names")
 
+    def lambda_value(self, node: ast.Lambda) -> dict:
+        """`lambda PARAMS: BODY` as {lambda: BODY, params: [...]} (the params are known in it)."""
+        a = node.args
+        if a.posonlyargs or a.kwonlyargs:
+            raise NotAValue(node, f"the lambda `{ast.unparse(node)}`",
+                            "plain parameters, *args and **kwargs only")
+        params: list[Any] = []
+        firsts = len(a.args) - len(a.defaults)
+        for i, arg in enumerate(a.args):
+            params.append(arg.arg if i < firsts else
+                          {"name": arg.arg, "default": self.value(a.defaults[i - firsts])})
+        if a.vararg:
+            params.append("*" + a.vararg.arg)
+        if a.kwarg:
+            params.append("**" + a.kwarg.arg)
+        names = {p if isinstance(p, str) else p["name"] for p in params}
+        self.scoped.append({n.lstrip("*") for n in names})
+        try:
+            body = self.value(node.body)
+        finally:
+            self.scoped.pop()
+        return {"lambda": body, "params": params} if params else {"lambda": body}
+
     def comprehension(self, node: ast.expr) -> dict:
         """[ELT for T in ITER if C ...] (one `for`): {comp, for, in, if, kind (, key)}."""
         gens = node.generators  # type: ignore[attr-defined]
@@ -150,6 +173,8 @@ class Values:
             return {"py": node.id}  # type: ignore[attr-defined]
         if type(node) in COMPREHENSIONS:
             return self.comprehension(node)  # type: ignore[arg-type]
+        if isinstance(node, ast.Lambda):
+            return self.lambda_value(node)
         if isinstance(node, ast.Name):
             raise NotAValue(node, f"the name `{node.id}`",
                             "it is not captured by an earlier step (`NAME = ...` or `as NAME`)"

@@ -209,6 +209,17 @@ class _Substitute(ast.NodeTransformer):
     visit_ListComp = visit_SetComp = visit_GeneratorExp = visit_DictComp = \
         visit_comprehension_node
 
+    def visit_Lambda(self, node: ast.Lambda) -> ast.expr:
+        """A lambda's parameters shadow known names inside it; its defaults are the enclosing
+        scope's."""
+        a = node.args
+        a.defaults = [self.visit(d) for d in a.defaults]
+        names = {x.arg for x in a.args + a.kwonlyargs + a.posonlyargs}
+        names |= {x.arg for x in (a.vararg, a.kwarg) if x is not None}
+        inner = _Substitute(Known({k: v for k, v in self.known.names.items() if k not in names}))
+        node.body = inner.visit(node.body)
+        return node
+
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
         self.generic_visit(node)
         return self._try(node, lambda: _bounded(operator.getitem, _plain(node.value),

@@ -265,11 +265,18 @@ def describe_error(exc):
             "message": error_message(exc), "step": path, "label": label, "line": line}
 
 
+def unjsonable(obj):
+    """What JSON cannot hold (a function as a caching device) by its class, as the worker sends
+    it."""
+    return "<%s>" % type(obj).__name__
+
+
 def readable(facts, error):
     """One fact per line, `label.fact = value` (values as JSON): the captures' facts, then the
     graph's, then the error."""
     keys = sorted(facts, key=lambda k: (k.startswith("graph."), k))
-    lines = ["%s = %s" % (k, json.dumps(facts[k], sort_keys=True)) for k in keys]
+    lines = ["%s = %s" % (k, json.dumps(facts[k], sort_keys=True, default=unjsonable))
+             for k in keys]
     if error is None:
         return lines + ["error = null"]
     return lines + ["error.%s = %s" % (k, json.dumps(error[k])) for k in sorted(error)]
@@ -285,7 +292,8 @@ def main(argv):
         recorder.graph_facts()
         recorder.values()
     if "--json" in argv or os.environ.get("TFSCOPE_JSON") == "1":
-        print(json.dumps({"facts": recorder.facts, "error": error}, sort_keys=True))
+        print(json.dumps({"facts": recorder.facts, "error": error}, sort_keys=True,
+                         default=unjsonable))
     else:
         print("\\n".join(readable(recorder.facts, error)))
 

@@ -310,6 +310,9 @@ def test_comprehensions_bind_their_targets_only_while_they_run():
     ("  - let: {value: {py: len}}\n", True),
     ("  - let: {value: {comp: 1, for: x, in: [1], if: true, kind: set}}\n", True),
     ("  - let: {value: {comp: 1, for: x, in: [1], why: 1}}\n", False),
+    ("  - let: {value: {lambda: 1, params: [x, '*a', {name: b, default: 2}]}}\n", True),
+    ("  - let: {value: {lambda: 1, params: [{nam: b}]}}\n", False),
+    ("  - let: {value: {lambda: 1, args: [x]}}\n", False),
 ])
 def test_schema_and_validator_agree_on_control_flow(program, valid):
     from .test_schema import VALIDATOR
@@ -470,3 +473,61 @@ def test_an_indexed_fact_without_an_attribute_is_read_and_a_bad_one_refused():
     err = error_of(case("  - let: {value: [0], as: called}\n", "{'calld[0]': 0}"))
     assert "`calld[0]` names `calld`, which no step captures" in err and \
         "did you mean `called`?" in err
+
+
+# --- lambda ------------------------------------------------------------------------------------
+
+LAMBDAS = ("""\
+  - let: {value: {lambda: {op: '*', args: [0.0, {ref: x}]}, params: [x]}, as: constraint}
+  - tf.get_variable: {args: [v, []], constraint: {ref: constraint}, as: v}
+  - let: {value: {op: '==', args: [{ref: v.constraint}, {ref: constraint}]}, as: same}
+  - tf.get_variable: {args: [foo], initializer: {lambda: [2]}, as: w}
+  - tf.get_variable: {args: [bar], initializer: {lambda: [2], params: [{name: x, default: true}]},
+                      as: u}
+  - py.sorted: {args: [{call: tf.global_variables}], key: {lambda: {ref: v.name}, params: [v]},
+                reverse: true, as: by_name}
+  - tf.get_variable: {args: [vv, [1]], caching_device: {lambda: {ref: op.device}, params: [op]},
+                      as: cached}
+""", """
+  same.value: true
+  w.name: "foo:0"
+  u.name: "bar:0"
+  by_name.name: ["v:0", "foo:0", "bar:0"]
+  cached.name: "vv:0"
+""")
+
+
+def test_lambdas_validate_render_and_run_on_tf115_and_tf2(tf115, tmp_path, request):
+    # get_variable's docs: a callable initializer with no arguments (or only defaults) is called
+    # for the initial value; sorted with a key orders by it (Python)
+    c = load(case(LAMBDAS[0], "\n" + LAMBDAS[1].strip("\n"), "lambdas"))
+    code = python_code(c)
+    for line in ("constraint = lambda x: 0.0 * x",
+                 "w = tf.get_variable('foo', initializer=lambda: [2])",
+                 "u = tf.get_variable('bar', initializer=lambda x=True: [2])",
+                 "by_name = sorted(tf.global_variables(), key=lambda v: v.name, reverse=True)",
+                 "caching_device=lambda op: op.device"):
+        assert line in code, line
+    err = error_of(case("  - let: {value: {lambda: {ref: y}, params: [x]}}\n"))
+    assert "refers to `y`" in err
+    err = error_of(case("  - let: {value: {lambda: {ref: x}, params: [x]}}\n"
+                        "  - let: {value: {ref: x}}\n"))
+    assert "`x` refers to `x`" in err  # a lambda's parameter is its own
+    from harness.compare import Outcome, diff
+    for runtime in (tf115, request.getfixturevalue("tf2")):
+        (r,) = run_cases([c], [runtime]).results
+        assert r.outcome.problem is None and r.outcome.error is None, r.outcome
+        assert not diff(c.expect, Outcome(facts=r.outcome.facts, error=None))
+        (tmp_path / runtime.name).mkdir()
+        got = run_exported(runtime.python, [c], tmp_path / runtime.name)[c.id]
+        assert got == {"facts": r.outcome.facts, "error": r.outcome.error}
+
+
+def test_the_converter_writes_lambdas_as_values():
+    from harness.frompython import convert
+    program = convert("v = tf.get_variable('v', [], constraint=lambda x: 0. * x)\n"
+                      "n = sorted(tf.global_variables(), key=lambda v, k=1: v.name)\n", "s.py")
+    assert program[0]["tf.get_variable"]["kwargs"]["constraint"] == {
+        "lambda": {"op": "*", "args": [0.0, {"ref": "x"}]}, "params": ["x"]}
+    assert program[1]["py.sorted"]["kwargs"]["key"] == {
+        "lambda": {"ref": "v.name"}, "params": ["v", {"name": "k", "default": 1}]}

@@ -314,7 +314,8 @@ def test_no_shell_no_eval_no_unsafe_yaml_in_the_harness():
 
 GENERIC_KEYS = ["ref", "tf", "call", "op", "args", "kwargs", "slice", "tuple", "dict", "ellipsis",
                 "*", "**", "fn", "value", "target", "name", "params", "bases", "as", "catch",
-                "default", "py", "comp", "for", "in", "if", "key", "kind", "elif", "else"]
+                "default", "py", "comp", "for", "in", "if", "key", "kind", "elif", "else",
+                "lambda"]
 GENERIC_STRINGS = ["w", "w.name", "w[0]", "w['k']", "w.__class__", "w.__globals__", "tf",
                    "tf.gfile.Open", "tf.py_func", "tf.get_variable", "tf.", "tf..x", "a b",
                    "f_globals", "gi_frame", "+", "getitem", "is_not", "*args", "**kw", "", "1a",
