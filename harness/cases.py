@@ -782,7 +782,9 @@ class _GenericSteps:
         reserved: dict[str, Any] = {}
         if isinstance(raw, dict):
             for r in generic.RESERVED:
-                if r in raw:
+                if r == "as" and isinstance(raw.get(r), list):  # `a, b = ...`
+                    reserved["unpack"] = self.target(raw[r], line_of(raw, r, key_line))
+                elif r in raw:
                     reserved[r] = self.new_label(raw[r], line_of(raw, r, key_line))
         out: dict[str, Any] = {"kind": key, "args": {}, "path": path, "line": line}
         if key.startswith(("tf.", "py.")) or key not in generic.STEPS:  # `tf.PATH:` ...
@@ -851,6 +853,11 @@ class _GenericSteps:
                             "a Python identifier, not a keyword or a name the export uses")
         if label is not None:
             out["as"] = label
+        if "unpack" in reserved:
+            if out["kind"] not in ("invoke", "let") or "do" in item:
+                raise self.fail(f"`as: [...]` unpacks what a call or `let` gives, not `{key}`",
+                                key_line, "write one label, or unpack in a `let`")
+            out["unpack"] = reserved["unpack"]
         if multi:
             out["multi"] = True
         if "catch" in reserved:
@@ -865,6 +872,8 @@ class _GenericSteps:
             out["do"] = self.generic_body(out, body, path, multi)
         else:
             self.register_generic(label, out)
+            for name in generic.target_names(out.get("unpack", [])):
+                self.register_kind(name, "generic", out)
         if "catch" in out:
             self.register_catch(out)
         self.paths.add(path)  # type: ignore[attr-defined]
@@ -1136,6 +1145,9 @@ def mark_multi(steps: list[dict], labels: dict[str, dict]) -> None:
             step["multi"] = True
         if step.get("catch") in labels and labels[step["catch"]]["multi"]:
             step["catch_multi"] = True
+        if "unpack" in step:
+            step["unpack_multi"] = [n for n in generic.target_names(step["unpack"])
+                                    if labels.get(n, {}).get("multi")]
         for body in generic.bodies(step):
             mark_multi(body, labels)
 

@@ -668,22 +668,32 @@ class Converter:
                               "per file; trace the script (--trace)")
 
     def unpack(self, target: ast.Tuple | ast.List, value: ast.expr) -> list[dict]:
-        """`outputs, state = tf.nn.dynamic_rnn(...)`: the result captured whole (as
-        `outputs_state`), each name then standing for its element (`outputs_state[0]`)."""
-        names = [e.id for e in target.elts if isinstance(e, ast.Name)]
-        if len(names) != len(target.elts) or not isinstance(value, ast.Call) or \
-                self.helper(value):
+        """`outputs, state = tf.nn.dynamic_rnn(...)`: the step's `as:` is the target list, each
+        name a label bound to its item, as Python unpacks."""
+        def names(node: ast.AST) -> bool:
+            return isinstance(node, ast.Name) or isinstance(node, (ast.Tuple, ast.List)) and \
+                bool(node.elts) and all(names(e) for e in node.elts)
+        if not names(target) or self.helper(value) or not generic_available():
             raise self.refuse(target, f"the target `{ast.unparse(target)}` of a value known "
                               "only when the code runs", "assign to one name")
-        whole = ast.Name(id="_".join(names), ctx=ast.Store())
-        steps = self.assign(whole, value)
-        label = self.known.names.get(whole.id)
-        if not isinstance(label, ast.Name):
-            raise self.refuse(target, f"the target `{ast.unparse(target)}`", "assign to one name")
-        for i, name in enumerate(names):
-            self.known.bind(name, ast.Subscript(value=ast.Name(id=label.id, ctx=ast.Load()),
-                                                slice=ast.Constant(i), ctx=ast.Load()))
-        return steps
+        resolved = self.known.substitute(value)
+        values = _values(self)
+        try:  # the value first: it reads the names as they were (`a, b = b, a`)
+            step = call_step(values, resolved, None) if isinstance(resolved, ast.Call) else \
+                {"let": {"value": values.value(resolved)}}
+        except NotAValue as e:
+            raise self.refuse(e.node, f"{e.what} in `{ast.unparse(value)}`", e.hint) from None
+
+        def labels(node: ast.AST) -> Any:
+            if isinstance(node, ast.Name):
+                label = self.label(node)
+                self.labels.add(label)  # type: ignore[arg-type]
+                self.kinds[label] = "generic"  # type: ignore[index]
+                return label
+            return [labels(e) for e in node.elts]  # type: ignore[attr-defined]
+        key = next(iter(step))
+        step[key] = dict(step[key] or {}, **{"as": labels(target)})
+        return [step]
 
     # -- helper functions, inlined at each call --
 

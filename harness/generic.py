@@ -604,6 +604,8 @@ def render_step(step):
     """One generic step's head as Python: a statement, or the `with`/`def`/`class` line
     (render.py lays out bodies, captures and `catch`)."""
     kind, args, label = step["kind"], step.get("args", {}), step.get("as")
+    if "unpack" in step:
+        label = render_target(step["unpack"])
     if kind == "invoke":
         code = render_call(args["fn"], args.get("args"), args.get("kwargs"))
         if "do" in step:

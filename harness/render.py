@@ -82,8 +82,10 @@ def _step_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, di
         body = extra + program_lines(step.get("do", []), hook, depth + 1)
         return out + (body or [(pad + INDENT + "pass", step)])
     out = [((pad + line) if line else "", step) for line in statement(step).split("\n")]
+    names = generic.target_names(step["unpack"]) if "unpack" in step else \
+        [label] if label else []  # `a, b = ...` captures each
     extra = [(pad + (INDENT if has_body(step) else "") + line, step)
-             for line in (hook(step, label) if hook and label else [])]
+             for name in names for line in (hook(step, name) if hook else [])]
     if has_body(step):
         body = extra + program_lines(step.get("do", []), hook, depth + 1)
         out += body or [(pad + INDENT + "pass", step)]

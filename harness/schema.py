@@ -46,6 +46,8 @@ def argument_schema(step: vocabulary.Step) -> dict:
         properties[name] = dict(argtype.schema, description=argtype.name)
     if step.captures:
         properties["as"] = label_schema()
+    if step.kind in ("let", "invoke"):  # `as: [a, b]` unpacks
+        properties["as"] = {"anyOf": [label_schema(), ref("target")]}
     properties["catch"] = dict(label_schema(), description="go on after an exception of the "
                                "step; LABEL.error is it ({type, message, bases}) or null")
     mapping = {"type": "object", "properties": properties,
@@ -119,7 +121,8 @@ def call_step_schema() -> dict:
     call = {
         "if": {"type": "object"},
         "then": {"properties": {
-            "args": ref("call_args"), "kwargs": ref("call_kwargs"), "as": label_schema(),
+            "args": ref("call_args"), "kwargs": ref("call_kwargs"),
+            "as": {"anyOf": [label_schema(), ref("target")]},
             "catch": label_schema()},
             "additionalProperties": ref("value"),
             "description": "args, kwargs, and any other key: a keyword argument"},

@@ -270,6 +270,14 @@ class Run(object):
             value = factlib.Snapshot(tf)
             self.capture(step, "snapshot", value)
             return
+        if "unpack" in step:  # `a, b = VALUE`: each label its item, as Python unpacks
+            bound = []
+            generic.unpack(step["unpack"], value, lambda label, obj: bound.append((label, obj)))
+            many = step.get("unpack_multi") or []
+            for label, obj in bound:
+                self.capture({"as": label, "multi": label in many, "path": step.get("path")},
+                             "generic", obj)
+            return
         self.capture(step, step.get("captures", "generic"), value)
 
     def run_for(self, step):

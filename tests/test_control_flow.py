@@ -313,6 +313,9 @@ def test_comprehensions_bind_their_targets_only_while_they_run():
     ("  - let: {value: {lambda: 1, params: [x, '*a', {name: b, default: 2}]}}\n", True),
     ("  - let: {value: {lambda: 1, params: [{nam: b}]}}\n", False),
     ("  - let: {value: {lambda: 1, args: [x]}}\n", False),
+    ("  - let: {value: [1, 2], as: [a, b]}\n", True),
+    ("  - tf.split: {args: [[1, 2], 2], as: [a, [b]]}\n", True),
+    ("  - let: {value: [1, 2], as: [a, 1]}\n", False),
 ])
 def test_schema_and_validator_agree_on_control_flow(program, valid):
     from .test_schema import VALIDATOR
@@ -531,3 +534,41 @@ def test_the_converter_writes_lambdas_as_values():
         "lambda": {"op": "*", "args": [0.0, {"ref": "x"}]}, "params": ["x"]}
     assert program[1]["py.sorted"]["kwargs"]["key"] == {
         "lambda": {"ref": "v.name"}, "params": ["v", {"name": "k", "default": 1}]}
+
+
+# --- unpacking assignment ----------------------------------------------------------------------
+
+UNPACK = ("""\
+  - tf.split: {args: [{call: tf.constant, args: [[1.0, 2.0]]}, 2], as: [q, r]}
+  - let: {value: {tuple: [1, [2, 3]]}, as: [a, [b, c]]}
+  - for: {in: [1, 2], as: k}
+    do:
+      - let: {value: {tuple: [{ref: k}, 0]}, as: [x, y]}
+  - let: {value: [1, 2, 3], as: [one, two], catch: too_many}
+""", """
+  q.name: "split:0"
+  r.name: "split:1"
+  b.value: 2
+  x.value: [1, 2]
+  too_many.error: {type: ValueError, message: "too many values to unpack (expected 2)"}
+""")
+
+
+def test_as_a_target_list_unpacks_a_value_on_tf115_and_tf2(tf115, tmp_path, request):
+    # tf.split(value, 2) gives two tensors, named split:0 and split:1 (an op's outputs)
+    c = load(case(UNPACK[0], "\n" + UNPACK[1].strip("\n"), "unpack"))
+    code = python_code(c)
+    for line in ("q, r = tf.split(tf.constant([1.0, 2.0]), 2)", "a, (b, c) = (1, [2, 3])",
+                 "    x, y = (k, 0)"):
+        assert line in code, line
+    assert c.labels["x"]["multi"] and not c.labels["q"]["multi"]
+    err = error_of(case("  - tf.name_scope: {args: [n], as: [a, b]}\n    do: []\n"))
+    assert "`as: [...]` unpacks what a call or `let` gives" in err
+    from harness.compare import Outcome, diff
+    for runtime in (tf115, request.getfixturevalue("tf2")):
+        (r,) = run_cases([c], [runtime]).results
+        assert r.outcome.problem is None and r.outcome.error is None, r.outcome
+        assert not diff(c.expect, Outcome(facts=r.outcome.facts, error=None))
+        (tmp_path / runtime.name).mkdir()
+        got = run_exported(runtime.python, [c], tmp_path / runtime.name)[c.id]
+        assert got == {"facts": r.outcome.facts, "error": r.outcome.error}
