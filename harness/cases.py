@@ -839,9 +839,12 @@ class _GenericSteps:
                 out["captures"] = same[0].captures
         if out["kind"] == "snapshot" and "as" not in reserved:
             raise self.fail("`snapshot` needs `as: LABEL`", key_line, "its facts are LABEL.FACT")
+        if out["kind"] == "try" and "catch" not in reserved:
+            raise self.fail("`try` needs `catch: LABEL`", key_line,
+                            "LABEL.error is what a step of its body raised, or null")
         if out["kind"] == "return" and not self.in_def:
             raise self.fail("`return` outside a `def` body", key_line)
-        body_kinds = ("def", "class", "with")
+        body_kinds = ("def", "class", "with", "try")
         takes_body = out["kind"] in body_kinds or out["kind"] == "invoke"
         if "do" in item and not takes_body:
             raise self.fail(f"`{key}` takes no `do:` body", line_of(item, "do"))

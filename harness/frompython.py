@@ -1083,7 +1083,7 @@ def generic_let(converter: Converter, value: ast.expr, target: ast.expr) -> dict
 def catch_step(converter: Converter, stmt: ast.Try) -> list[dict]:
     """`try: STEP  except Exception as e: L = e  else: L = None`: STEP with `catch: L`."""
     handler = stmt.handlers[0] if len(stmt.handlers) == 1 else None
-    ok = generic_available() and handler is not None and len(stmt.body) == 1 and \
+    ok = generic_available() and handler is not None and len(stmt.body) >= 1 and \
         not stmt.finalbody and dotted(handler.type) == "Exception" and handler.name and \
         len(handler.body) == 1 and isinstance(handler.body[0], ast.Assign) and \
         isinstance(handler.body[0].value, ast.Name) and \
@@ -1095,9 +1095,9 @@ def catch_step(converter: Converter, stmt: ast.Try) -> list[dict]:
         raise converter.refuse(stmt, "this `try`", "write `try: STEP` / `except Exception as "
                                "e: L = e` / `else: L = None` (a step with `catch: L`), or trace "
                                "the script (--trace)")
-    steps = converter.statement(stmt.body[0])
-    if len(steps) != 1:
-        raise converter.refuse(stmt.body[0], "a `try` body that is not one step")
+    steps = converter.statement(stmt.body[0]) if len(stmt.body) == 1 else []
+    if len(steps) != 1:  # several statements (or one that is several steps): a `try` step
+        steps = [{"try": {}, "do": converter.statements(stmt.body)}]
     label = converter.label(handler.body[0].targets[0])  # type: ignore[union-attr]
     step = steps[0]
     key = next(k for k in step if k != "do")

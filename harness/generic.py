@@ -76,7 +76,7 @@ CALL_KEYS = ("call", "args", "kwargs")
 RESERVED = ("as", "catch")
 # The generic steps' kinds (the step key itself, or `tf.PATH` / `LABEL.PATH` for `invoke`).
 KINDS = ("invoke", "let", "with", "enter", "exit", "set", "def", "return", "class", "snapshot",
-         "for", "if")
+         "for", "if", "try")
 
 
 # --- policy (harness/policy.py, by the API helper): refused again at run time -------------------
@@ -638,6 +638,8 @@ def render_step(step):
                                   render(args["in"]))
     if kind == "if":
         return "if %s:" % render(args["test"])
+    if kind == "try":
+        return "try:"
     raise ValueError("not a generic step: %s" % kind)
 
 
@@ -796,6 +798,9 @@ STEPS = {s.kind: s for s in [
     GenericStep("if", [("test", VALUE_ANY)],
                 "if VALUE: BODY, then elif: [{if: VALUE, do: [...]}, ...] and else: [...] "
                 "beside do:", required=("test",), body=True, captures=None),
+    # `with self.assertRaises(E):` around several statements: their try, its error caught as L
+    GenericStep("try", [], "try: BODY, the error of any step in it caught as LABEL "
+                "(catch: LABEL, required)", body=True, captures=None),
 ]}
 # Keys beside `if:` and its `do:` (`for` and the other steps take only `do:`).
 BRANCH_KEYS = ("elif", "else")

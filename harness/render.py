@@ -125,7 +125,11 @@ def _catch_lines(step: dict, hook: Hook | None, depth: int) -> list[tuple[str, d
     """`catch: L`: the step inside `try:`; L is the exception, or None when there was none."""
     pad, caught = INDENT * depth, step["catch"]
     out = [(pad + "try:", step)]
-    out += _step_lines(step, hook, depth + 1)
+    if step["kind"] == "try":  # its body is the try's
+        out += program_lines(step.get("do", []), hook, depth + 1) or \
+            [(pad + INDENT + "pass", step)]
+    else:
+        out += _step_lines(step, hook, depth + 1)
     out += [(pad + "except Exception as tfscope_error:", step),
             (pad + INDENT + f"{caught} = tfscope_error", step),
             (pad + "else:", step),

@@ -102,7 +102,16 @@ def if_schema(step: vocabulary.Step) -> dict:
                 "else": dict(body, description="run when no test is true")}}
 
 
-CONTROL_FLOW = {"for": for_schema, "if": if_schema}
+def try_schema(step: vocabulary.Step) -> dict:
+    return {"type": "object", "additionalProperties": False, "required": ["try"],
+            "description": step.doc, "properties": {
+                "try": {"type": "object", "additionalProperties": False, "required": ["catch"],
+                        "properties": {"catch": label_schema()}},
+                "do": {"type": "array", "items": ref("step"),
+                       "description": "the steps whose error is caught"}}}
+
+
+CONTROL_FLOW = {"for": for_schema, "if": if_schema, "try": try_schema}
 
 
 def step_dispatch(kinds: list[str]) -> dict:

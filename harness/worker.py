@@ -226,6 +226,8 @@ class Run(object):
             return self.run_for(step)
         if kind == "if":
             return self.run_if(step)
+        if kind == "try":  # run_step catches what its body raises
+            return self.run_steps(step.get("do", []))
         value = None
         if kind == "invoke":
             value = generic.invoke(tf, args["fn"], args.get("args"), args.get("kwargs"),

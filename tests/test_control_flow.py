@@ -316,6 +316,9 @@ def test_comprehensions_bind_their_targets_only_while_they_run():
     ("  - let: {value: [1, 2], as: [a, b]}\n", True),
     ("  - tf.split: {args: [[1, 2], 2], as: [a, [b]]}\n", True),
     ("  - let: {value: [1, 2], as: [a, 1]}\n", False),
+    ("  - try: {catch: e}\n    do: [{let: {value: 1}}]\n", True),
+    ("  - try: null\n    do: []\n", False),
+    ("  - try: {catch: e, as: x}\n", False),
 ])
 def test_schema_and_validator_agree_on_control_flow(program, valid):
     from .test_schema import VALIDATOR
@@ -572,3 +575,43 @@ def test_as_a_target_list_unpacks_a_value_on_tf115_and_tf2(tf115, tmp_path, requ
         (tmp_path / runtime.name).mkdir()
         got = run_exported(runtime.python, [c], tmp_path / runtime.name)[c.id]
         assert got == {"facts": r.outcome.facts, "error": r.outcome.error}
+
+
+# --- try: a catch around several steps (assertRaises around a block) ---------------------------
+
+TRY = ("""\
+  - try: {catch: clash}
+    do:
+      - tf.get_variable: {args: [v, [1]], as: v}
+      - tf.get_variable: {args: [v, [1]], as: again}
+  - try: {catch: fine}
+    do:
+      - tf.constant: {args: [1.0], as: c}
+""", """
+  v.name: "v:0"
+  clash.error: {type: ValueError, message: already exists}
+  fine.error: null
+  c.name: "Const:0"
+""")
+
+
+def test_try_catches_what_any_step_of_its_body_raises_on_tf115_and_tf2(tf115, tmp_path, request):
+    # get_variable's docs: a second get_variable of an existing name without reuse raises
+    # ValueError ("Variable v already exists")
+    c = load(case(TRY[0], "\n" + TRY[1].strip("\n"), "try"))
+    code = python_code(c)
+    assert "try:\n    v = tf.get_variable('v', [1])\n    again = tf.get_variable('v', [1])\n" \
+           "except Exception as tfscope_error:\n    clash = tfscope_error\n" in code, code
+    assert "`try` needs `catch: LABEL`" in error_of(case("  - try: null\n    do: []\n"))
+    from harness.compare import Outcome, diff
+    for runtime in (tf115, request.getfixturevalue("tf2")):
+        (r,) = run_cases([c], [runtime]).results
+        assert r.outcome.problem is None and r.outcome.error is None, r.outcome
+        assert not diff(c.expect, Outcome(facts=r.outcome.facts, error=None))
+        (tmp_path / runtime.name).mkdir()
+        got = run_exported(runtime.python, [c], tmp_path / runtime.name)[c.id]
+        assert got == {"facts": r.outcome.facts, "error": r.outcome.error}
+    from harness.frompython import convert
+    assert convert(code, "back.py")[0] == {"try": {"catch": "clash"}, "do": [
+        {"get_variable": {"name": "v", "shape": [1], "as": "v"}},
+        {"get_variable": {"name": "v", "shape": [1], "as": "again"}}]}
