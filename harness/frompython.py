@@ -39,7 +39,7 @@ import itertools
 from collections.abc import Sequence
 from typing import Any
 
-from . import api, generic
+from . import api, generic, internals
 from . import steps as vocabulary
 from .errors import UserError
 from .pygeneric import NotAValue, Values, call_step
@@ -141,6 +141,10 @@ class Converter:
         self.repeat = next((s for s in vocabulary.STEPS.values() if s.call == "range"), None)
         self.heads = _rendered_heads()
         self.branching = 0  # inside the branches of an `if` step
+        # `from tensorflow.python.ops import state_ops`: alias -> module (the case's imports:),
+        # and the imports a case may not make, with why (said when the code uses them).
+        self.imports: dict[str, str] = {}
+        self.refused_imports: dict[str, str] = {}
 
     def refuse(self, node: ast.AST, what: str, hint: str | None = None) -> Refused:
         return Refused(f"cannot express {what}", self.path, getattr(node, "lineno", None), hint)
@@ -468,6 +472,12 @@ class Converter:
                 continue
             if rendered == normal(node):
                 return self.step(spec, args, self.label(target))
+        if self.kinds.get(owner) == "generic" and generic_available():
+            # `dense(inputs)` of an object a generic step made (core_layers.Dense(...)):
+            # `invoke: {fn: dense, ...}`, as the step key `dense:` would be no step
+            step = generic_call(self, node, target, False)
+            key = next(iter(step))
+            return {"invoke": dict(fn=key, **(step[key] or {}))} if key == owner else step
         raise self.refuse(node, f"the call `{ast.unparse(node)}` of a capture",
                           "the curated steps call layers (L(x)) and templates (T())")
 
@@ -574,8 +584,27 @@ class Converter:
             self.pending = []
         return out
 
+    def import_from(self, stmt: ast.ImportFrom) -> None:
+        """`from tensorflow.python.X import M [as A]`: A names the internal module the case
+        imports (harness/internals.py); other imports are left to the code that uses them."""
+        if stmt.level or not stmt.module or not stmt.module.startswith("tensorflow."):
+            return
+        for alias in stmt.names:
+            name = alias.asname or alias.name
+            module = f"{stmt.module}.{alias.name}"
+            reason = internals.refused_module(module)
+            if reason is None and name not in vocabulary.PY_KEYWORDS and \
+                    name not in ("graph", "py", "tf"):
+                self.imports[name] = module
+                self.labels.add(name)
+            else:
+                self.refused_imports[name] = reason or f"`{name}` cannot be a label"
+
     def statement(self, stmt: ast.stmt) -> list[dict]:
-        if isinstance(stmt, (ast.Import, ast.ImportFrom, ast.Pass)):
+        if isinstance(stmt, ast.ImportFrom):
+            self.import_from(stmt)
+            return []
+        if isinstance(stmt, (ast.Import, ast.Pass)):
             return []
         if isinstance(stmt, ast.FunctionDef):
             if stmt.decorator_list:
@@ -949,6 +978,11 @@ def generic_call(converter: Converter, node: ast.Call, target: ast.expr | None,
             raise converter.refuse(node, f"a call of `{name}` ({reason})")
     what = "a method call" if not name.startswith("tf.") and "." in name else "a call"
     root = name.split(".")[0].split("(")[0]
+    if root in converter.refused_imports:
+        raise converter.refuse(node, f"a call of `{name}`: the module `{root}` cannot be "
+                               f"imported by a case ({converter.refused_imports[root]})",
+                               "the modules a case may import: docs/case-format.md, "
+                               "\"Internal modules\"")
     builtin = isinstance(node.func, ast.Name) and _values(converter).builtin(node.func)
     if root != "tf" and root not in converter.labels and name != "tfscope_snapshot" and \
             not builtin and isinstance(node.func, (ast.Name, ast.Attribute)):
@@ -1111,6 +1145,12 @@ def convert(source: str, path: str) -> list[dict]:
     """The program (a list of step mappings, plain data) for TF1 code in the subset. Every
     problem of the file is reported at once: the Refused raised is the first, and its
     `problems` lists them all (in line order)."""
+    return convert_case(source, path)[1]
+
+
+def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
+    """The case's `imports:` (the internal modules the code imports and uses, as written) and
+    its program (convert)."""
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
@@ -1132,4 +1172,6 @@ def convert(source: str, path: str) -> list[dict]:
                       "write e.g. `v = tf.get_variable('v', shape=[1])`")
     if "i" in converter.labels and converter.repeat is not None:
         program = _repeat_without_i(program, converter.repeat.kind)
-    return program
+    # Every module the code imports that a case may import, used or not: the test's imports
+    # as written.
+    return dict(converter.imports), program

@@ -10,7 +10,7 @@ from . import cases as caselib
 from . import steps as vocabulary
 from .config import Config
 from .errors import UserError
-from .frompython import convert
+from .frompython import convert_case
 from .schema import PATH as SCHEMA_PATH
 from .yamltext import inline
 
@@ -42,6 +42,16 @@ expect: {{}}
 #   - observed: {{v.name: foo_1/v:0}}
 #     reason: One sentence on what TensorFlow really does.
 """
+
+
+def with_imports(text: str, imports: dict[str, str]) -> str:
+    """A case text from TEMPLATE with an `imports:` block (the internal modules its code
+    imports) before its program, when there are any."""
+    if not imports:
+        return text
+    block = "".join(f"  {alias}: {module}\n" for alias, module in imports.items())
+    return text.replace("\nprogram:", "\nimports:              # the internal modules the code "
+                        "imports\n" + block + "program:", 1)
 
 
 def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
@@ -110,18 +120,19 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
              from_python: str | None = None, force: bool = False) -> tuple[Path, str]:
     """Where the new case goes, and its text (checked to be a valid case)."""
     path = new_path(case_id, config, directory, force)
-    program = EXAMPLE_PROGRAM
+    program, imports = EXAMPLE_PROGRAM, {}
     if from_python:
         try:
             source = Path(from_python).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read: {getattr(e, 'strerror', None) or e}",
                             from_python) from None
-        program = convert(source, from_python)
+        imports, program = convert_case(source, from_python)
     note = (f"from {Path(from_python).name}" if from_python else
             "an example: replace it with yours") + " (docs/writing-cases.md lists the steps)"
     text = TEMPLATE.format(schema=schema_ref(config, path), id=case_id, program_note=note,
                            program="\n".join(step_lines(program)))
+    text = with_imports(text, imports)
     cases, errors = caselib.load_text(text, caselib.display_path(path))
     if errors:  # e.g. a converted program that refers to something it never captured
         raise UserError(f"the converted program is not a valid case: {errors[0].message}",

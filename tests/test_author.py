@@ -12,16 +12,16 @@ import pytest
 from harness import api, cli
 from harness import cases as caselib
 from harness import steps as vocabulary
-from harness.frompython import Refused, convert, dotted
+from harness.frompython import Refused, convert, convert_case, dotted
 from harness.render import python_code
-from harness.scaffold import TEMPLATE, step_lines
+from harness.scaffold import TEMPLATE, step_lines, with_imports
 
 from .conftest import ROOT
 
 
-def as_case(program: list[dict]) -> caselib.Case:
-    text = TEMPLATE.format(schema="s.json", id="t.x", program_note="",
-                           program="\n".join(step_lines(program)))
+def as_case(program: list[dict], imports: dict[str, str] | None = None) -> caselib.Case:
+    text = with_imports(TEMPLATE.format(schema="s.json", id="t.x", program_note="",
+                                        program="\n".join(step_lines(program))), imports or {})
     cases, errors = caselib.load_text(text, "t.yaml")
     assert not errors, (errors, text)
     return cases[0]
@@ -107,7 +107,7 @@ def test_every_case_round_trips_through_its_tf_code():
             continue  # a function or class passed to TF as a value: --trace writes those
         code = python_code(case)
         try:
-            back = as_case(convert(code, case.id))
+            back = as_case(*reversed(convert_case(code, case.id)))
         except Refused as e:
             wrong.append(f"{case.id}: {e}")
             continue

@@ -411,3 +411,29 @@ def test_the_worker_refuses_no_internal_object_the_validator_allows(name, pytest
     result = json.loads(proc.stdout)
     assert len(result) > 0.9 * len(paths)
     assert {p: r for p, r in result.items() if r} == {}
+
+
+# --- tfscope new --from-python: the test's imports become the case's ------------------------------
+
+def test_a_tests_code_converts_with_its_internal_imports() -> None:
+    from harness.frompython import Refused, convert_case
+    code = (
+        "import tensorflow as tf\n"
+        "from tensorflow.python.framework import dtypes\n"
+        "from tensorflow.python.ops import variables as variables_lib\n"
+        "from tensorflow.python.ops import array_ops\n"            # imported, never used
+        "from tensorflow.python.platform import test\n"            # not importable, unused
+        "from tensorflow.python.training import slot_creator\n"
+        "v = variables_lib.Variable([1.0, 2.5], name='var')\n"
+        "slot = slot_creator.create_zeros_slot(v, name='slot', dtype=dtypes.float64)\n")
+    imports, program = convert_case(code, "t.py")
+    assert imports == {"dtypes": "tensorflow.python.framework.dtypes",
+                       "variables_lib": "tensorflow.python.ops.variables",
+                       "array_ops": "tensorflow.python.ops.array_ops",
+                       "slot_creator": "tensorflow.python.training.slot_creator"}
+    assert program[1] == {"slot_creator.create_zeros_slot": {
+        "args": [{"ref": "v"}], "kwargs": {"name": "slot", "dtype": {"ref": "dtypes.float64"}},
+        "as": "slot"}}
+    bad = "from tensorflow.python.platform import gfile\nf = gfile.Open('x')\n"
+    with pytest.raises(Refused, match="the module `gfile` cannot be imported by a case"):
+        convert_case(bad, "t.py")
