@@ -114,7 +114,8 @@ class Values:
         kind = COMPREHENSIONS[type(node)]
         if kind not in ("list", "dict"):
             out["kind"] = kind
-        return out
+        order = ("comp", "key", "for", "in", "if", "kind")  # as one reads [COMP for T in IN]
+        return {k: out[k] for k in order if k in out}
 
     def ref_path(self, node: ast.AST) -> str | None:
         """`w`, `layer.kernel`, `parts[0]`, `kw['x']` when the root is a label, else None."""
