@@ -419,6 +419,14 @@ def test_the_worker_refuses_builtins_and_str_format_again():
         generic.resolve_ref({"s": str}, "s.format")
     with pytest.raises(generic.Refused, match="reads attributes"):
         generic.resolve_ref({"s": str}, "s.format_map")
+    # and through the attribute operator, of a string or of the builtin
+    for owner in ("{0.__class__}", {"py": "str"}):
+        with pytest.raises(generic.Refused, match="reads attributes"):
+            generic.evaluate(None, {"op": "attr", "args": [owner, "format"]}, {})
+    # a case-made class deriving from a refused one still has its refused methods refused
+    made = generic.make_class("S", [type("Saver", (), {"save": lambda self: None})], {})
+    with pytest.raises(generic.Refused):
+        generic.evaluate(None, {"op": "attr", "args": [{"ref": "s"}, "save"]}, {"s": made()})
 
 
 @pytest.mark.parametrize("ref", ["scope.__class__", "scope.__init__.__globals__",
