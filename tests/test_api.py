@@ -89,6 +89,8 @@ def test_every_internal_index_is_well_formed_and_bounded(path) -> None:
             assert internals.allowed(entry["alias"]), name
         if entry["kind"] in ("function", "class") and "alias" not in entry:
             assert valid_params(entry["params"]), name
+    for module, only in internals.ONLY.items():  # the eager context: executing_eagerly only
+        assert {n[len(module) + 1:] for n in entries if n.startswith(module + ".")} <= set(only)
     assert "/root/" not in text and "/home/" not in text and "site-packages" not in text
     assert len(text) < 1_500_000, f"{path.name}: {len(text)} bytes"
 

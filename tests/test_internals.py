@@ -153,6 +153,17 @@ def fake_module(name: str, **attrs) -> types.ModuleType:
     return module
 
 
+@pytest.mark.parametrize("path", ["context.eager_mode", "context.graph_mode",
+                                  "context.context", "context._context"])
+def test_the_eager_context_gives_only_executing_eagerly(path: str) -> None:
+    imports = "  context: tensorflow.python.eager.context\n"
+    errs = errors_of(case(f"  - let: {{value: {{ref: {path}}}}}\n", imports=imports))
+    assert any("(only executing_eagerly)" in e for e in errs), errs
+    context = fake_module("tensorflow.python.eager.context", eager_mode=lambda: None)
+    with pytest.raises(generic.Refused, match="only executing_eagerly"):
+        generic.resolve_ref({"context": context}, "context.eager_mode")
+
+
 def test_the_worker_refuses_private_names_and_other_modules_reached_from_a_module() -> None:
     logging = fake_module("tensorflow.python.platform.tf_logging")
     ops = fake_module("tensorflow_core.python.framework.ops", Graph=type("Graph", (), {}))
@@ -230,8 +241,11 @@ def test_internal_names_resolve_per_runtime() -> None:
      "`variable_scope.logging` is refused: not among the internal modules a case may import "
      "(tensorflow.python.platform.tf_logging)"),
     ("  - let: {value: {ref: variable_scope.context.eager_mode}}\n",
-     "`variable_scope.context` is refused: not among the internal modules a case may import "
-     "(tensorflow.python.eager.context)"),
+     "`variable_scope.context.eager_mode` is refused: `eager_mode` of "
+     "tensorflow.python.eager.context (only executing_eagerly)"),
+    ("  - variable_scope.function_utils.get_func_name: {args: [1]}\n",
+     "`variable_scope.function_utils` is refused: not among the internal modules a case may "
+     "import (tensorflow.python.util.function_utils)"),
     ("  - let: {value: {ref: variable_scope.copy.deepcopy}}\n",
      "`variable_scope.copy` is refused: not TensorFlow's API (module copy)"),
     ("  - let: {value: {ref: variable_scope.ops.Grpah}}\n",
