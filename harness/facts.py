@@ -539,7 +539,7 @@ def _value(tf, sess, obj, max_value, claims):
 
 def _plain(obj, depth=0):
     """Python data with nothing of TF in it (what `.value` reads without a session)."""
-    if obj is None or isinstance(obj, (str, bool, int, float)):
+    if obj is None or isinstance(obj, (str, bytes, bool, int, float)):
         return True
     if depth > 8:
         return False

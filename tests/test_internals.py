@@ -451,3 +451,12 @@ def test_a_tests_code_converts_with_its_internal_imports() -> None:
     bad = "from tensorflow.python.platform import gfile\nf = gfile.Open('x')\n"
     with pytest.raises(Refused, match="the module `gfile` cannot be imported by a case"):
         convert_case(bad, "t.py")
+
+
+def test_bytes_are_plain_values_read_without_a_session() -> None:
+    """op.colocation_groups() is [b"loc:@v1"]: plain data, so its `.value` needs no session (a
+    graph placed on /job:dev_v0 cannot run its initializers here). It was
+    `<unavailable: InvalidArgumentError>` translating moving_averages_test."""
+    from harness import facts
+    out = facts.values(None, {"c": [b"loc:@v1"]}, {"c": "generic"}, ["c"])
+    assert out == {"c.value": ["loc:@v1"]}
