@@ -1328,9 +1328,13 @@ class _Validator(_GenericSteps):
         if not isinstance(item, Map):
             return
         for value in item.values():
-            label = _raw_label(value)
-            if label is not None and label not in self.labels:
-                self.labels[label] = {"kind": None, "multi": multi, "path": path}
+            targets = value.get("as") if isinstance(value, Map) else None
+            names = generic.target_names(targets) if isinstance(targets, list) else \
+                [_raw_label(value)]  # `as: [a, b]` (a loop's, an unpacking's) names each
+            for label in names:
+                if isinstance(label, str) and vocabulary.LABEL_RE.fullmatch(label) and \
+                        label not in self.labels:
+                    self.labels[label] = {"kind": None, "multi": multi, "path": path}
 
     def step(self, item: Any, path: str, line: int, multi: bool) -> dict:
         if not isinstance(item, Map):

@@ -615,3 +615,14 @@ def test_try_catches_what_any_step_of_its_body_raises_on_tf115_and_tf2(tf115, tm
     assert convert(code, "back.py")[0] == {"try": {"catch": "clash"}, "do": [
         {"get_variable": {"name": "v", "shape": [1], "as": "v"}},
         {"get_variable": {"name": "v", "shape": [1], "as": "again"}}]}
+
+
+def test_a_broken_loop_still_defines_its_targets():
+    # the loop has no `in` (or an unpacking call a wrong name); what follows and the
+    # expectations say of its labels is not reported a second time
+    text = case("  - for: {as: [i, x]}\n  - let: {value: {ref: x}, as: y}\n", "{i.value: [0]}")
+    found, errors = caselib.load_text(text, "g.yaml")
+    assert len(errors) == 1 and "`for` needs `in`" in str(errors[0]), errors
+    text = case("  - tf.splt: {args: [1, 2], as: [a, b]}\n  - let: {value: {ref: b}}\n")
+    found, errors = caselib.load_text(text, "g.yaml")
+    assert len(errors) == 1 and "tf.splt" in str(errors[0]), errors
