@@ -407,7 +407,7 @@ class _GenericSteps:
         for kind, key in steps:
             if kind == "attr":
                 self.attribute(key, line, text)
-        if label in self.imports:
+        if self.imported(text):  # not when a def parameter or a comprehension's target
             self.internal_path(label, steps, text, line)
         return text
 

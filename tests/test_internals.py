@@ -460,3 +460,13 @@ def test_bytes_are_plain_values_read_without_a_session() -> None:
     from harness import facts
     out = facts.values(None, {"c": [b"loc:@v1"]}, {"c": "generic"}, ["c"])
     assert out == {"c.value": ["loc:@v1"]}
+
+
+def test_a_comprehension_target_named_like_an_import_shadows_it_inside() -> None:
+    """As in Python: inside `[state_ops.real for state_ops in [1, 2]]` the name is the target,
+    not the module, so its path is not looked up in the module's index."""
+    found = load(case("  - let: {value: {comp: {ref: state_ops.real}, for: state_ops, "
+                      "in: [1, 2]}, as: x}\n", imports=IMPORTS))
+    assert found.imports["state_ops"] == "tensorflow.python.ops.state_ops"
+    errs = errors_of(case("  - let: {value: {ref: state_ops.real}}\n", imports=IMPORTS))
+    assert any("unknown name `state_ops.real`" in e for e in errs), errs
