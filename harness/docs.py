@@ -137,8 +137,11 @@ constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined a
 loops become `for` steps (`repeat` when the body does not use the variable; unrolled when an
 iteration carries a value to the next, `h = dense(h)`), an `if` on a value known only at run
 time an `if` step, builtins (`len`, `sorted`, ...) `py.NAME` calls and comprehensions `{comp:
-...}` values. It lists every line it cannot express, each with a way out, in one run; for code
-that needs running, trace it (`--trace`).
+...}` values. TF's own tests import its internal modules (`from tensorflow.python.ops import
+state_ops`): those a case may import become its `imports:` and their calls are written as the
+test writes them (`state_ops.assign:`; [case-format.md](case-format.md), "Internal modules"). It
+lists every line it cannot express, each with a way out, in one run; for code that needs
+running, trace it (`--trace`).
 
 **2. Write the source.** `doc` names the document, `quote` holds its exact words, `where` says
 where in it; when the words can be read in more than one way, `reading` says which reading this
