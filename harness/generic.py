@@ -25,6 +25,7 @@ Loop and comprehension targets T: a label, or a (nested) list of them, unpacked 
 import inspect
 import operator
 import re
+import weakref
 import types
 
 try:
@@ -159,10 +160,7 @@ def resolve_builtin(name):
     reason = policy.refused_builtin(name) if policy is not None else "no policy"
     if reason:
         raise Refused("py.%s is refused: %s" % (name, reason))
-    try:
-        import builtins
-    except ImportError:  # pragma: no cover - Python 2
-        import __builtin__ as builtins
+    import builtins
     return check_object(getattr(builtins, name), "py." + name)
 
 
@@ -447,11 +445,7 @@ def make_function(tf, name, params, refs, run_body, qualname=None):
 _MISSING = object()
 # The functions and classes the case's own steps made (def, lambda, class): the policy judges what
 # TF and Python give, not these, which run only the case's steps.
-try:
-    import weakref
-    _MADE = weakref.WeakSet()
-except ImportError:  # pragma: no cover
-    _MADE = set()
+_MADE = weakref.WeakSet()
 
 
 def _made_here(obj):
