@@ -25,8 +25,8 @@ Loop and comprehension targets T: a label, or a (nested) list of them, unpacked 
 import inspect
 import operator
 import re
-import weakref
 import types
+import weakref
 
 try:
     from . import facts as _factlib
