@@ -48,39 +48,66 @@ class Trace:
     problems: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     error: dict | None = None
+    suspects: list[dict] = field(default_factory=list)  # named if the case's names differ
+
+
+def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float,
+                    subject: str) -> Any:
+    """Run tracer.py with `args` (the last is where it writes its JSON) and read that back."""
+    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
+    out = Path(args[-1])
+    command = [runtime.python, "-I", str(TRACER)] + args
+    try:
+        proc = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              timeout=timeout, encoding="utf-8", errors="replace",
+                              start_new_session=True)
+    except subprocess.TimeoutExpired:
+        raise UserError(f"the script ran past {timeout:g} s on {runtime.name}", subject,
+                        hint="give --timeout SECONDS, or trim it to the part that builds "
+                        "the graph") from None
+    if proc.returncode != 0 or not out.exists():
+        tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:]
+        raise UserError(f"the tracer failed on {runtime.name} (exit {proc.returncode})"
+                        + (f": {tail[0].strip()}" if tail else ""), subject,
+                        hint="does `python SCRIPT` run in this runtime?")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _trace(data: dict[str, Any], script: Path, runtime: Runtime) -> Trace:
+    return Trace(script, runtime.name, data["tensorflow"], data["program"], data["graph"],
+                 data["problems"], data["notes"], data["error"], data.get("suspects", []))
 
 
 def run_tracer(script: str | Path, runtime: Runtime, timeout: float | None = None,
                mode: str | None = None) -> Trace:
     """Run `script` under the tracer in `runtime` (mode: None records the program, "keys" only
-    runs it, "program" calls an exported case's program() in a fresh graph)."""
+    runs it, "program" calls an exported case's program() in a fresh graph, "case" records
+    that program())."""
     script = Path(script)
     if not script.is_file():
         raise UserError("no such script", str(script), hint="give the path of a Python file")
-    timeout = timeout or DEFAULT_TIMEOUT
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
-    env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
     with tempfile.TemporaryDirectory(prefix="tfscope-trace-") as tmp:
-        out = Path(tmp) / "trace.json"
-        command = [runtime.python, "-I", str(TRACER)] + ([f"--{mode}"] if mode else []) + [
-            str(script.resolve()), str(out)]
-        try:
-            proc = subprocess.run(command, cwd=script.resolve().parent, env=env,
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, timeout=timeout, encoding="utf-8",
-                                  errors="replace", start_new_session=True)
-        except subprocess.TimeoutExpired:
-            raise UserError(f"the script ran past {timeout:g} s on {runtime.name}", str(script),
-                            hint="give --timeout SECONDS, or trim it to the part that builds "
-                            "the graph") from None
-        if proc.returncode != 0 or not out.exists():
-            tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:]
-            raise UserError(f"the tracer failed on {runtime.name} (exit {proc.returncode})"
-                            + (f": {tail[0].strip()}" if tail else ""), str(script),
-                            hint="does `python SCRIPT` run in this runtime?")
-        data = json.loads(out.read_text(encoding="utf-8"))
-    return Trace(script, runtime.name, data["tensorflow"], data["program"], data["graph"],
-                 data["problems"], data["notes"], data["error"])
+        args = ([f"--{mode}"] if mode else []) + [str(script.resolve()),
+                                                  str(Path(tmp) / "trace.json")]
+        data = _tracer_process(args, script.resolve().parent, runtime,
+                               timeout or DEFAULT_TIMEOUT, str(script))
+    return _trace(data, script, runtime)
+
+
+def run_tracer_batch(scripts: list[Path], runtime: Runtime, timeout: float | None = None,
+                     mode: str | None = None) -> list[Trace]:
+    """Several scripts traced in one TF process (one import of TensorFlow), each in a fresh
+    default graph and its own directory as cwd: the traces, in order."""
+    with tempfile.TemporaryDirectory(prefix="tfscope-trace-") as tmp:
+        jobs = Path(tmp) / "jobs.json"
+        jobs.write_text(json.dumps([[mode, str(Path(s).resolve())] for s in scripts]),
+                        encoding="utf-8")
+        data = _tracer_process(["--batch", str(jobs), str(Path(tmp) / "traces.json")],
+                               Path(tmp), runtime, timeout or DEFAULT_TIMEOUT * len(scripts),
+                               f"{len(scripts)} scripts")
+    return [_trace(d, Path(s), runtime) for d, s in zip(data, scripts)]
 
 
 # --- the case file --------------------------------------------------------------------------------
@@ -125,10 +152,10 @@ def case_text(case_id: str, trace: Trace, schema: str) -> str:
                            program="\n".join(program_lines(trace.program)))
 
 
-def problems_of(trace: Trace) -> list[UserError]:
+def problems_of(trace: Trace, what: str = "problems") -> list[UserError]:
     base = trace.script.resolve().parent
     return [UserError(p["message"], str(base / p["file"]) if not os.path.isabs(p["file"])
-                      else p["file"], p["line"], p.get("hint")) for p in trace.problems]
+                      else p["file"], p["line"], p.get("hint")) for p in getattr(trace, what)]
 
 
 def differences(script: dict[str, Any], case: dict[str, Any]) -> list[str]:
@@ -158,34 +185,58 @@ def traced_case(case_id: str, path: Path, trace: Trace, schema: str, runtime: Ru
                 timeout: float | None = None) -> str:
     """The case file's text for `trace`, checked: valid, run on `runtime` with the same names as
     the script, `observed:` recorded. Refused (TraceRefused) otherwise, with every reason."""
+    (text, refused), = traced_cases([(case_id, path, trace)], schema, runtime, timeout)
+    if refused is not None:
+        raise refused
+    return text
+
+
+def traced_cases(items: list[tuple[str, Path, Trace]], schema: str, runtime: Runtime,
+                 timeout: float | None = None) -> list[tuple[str, TraceRefused | None]]:
+    """traced_case for many traces, their cases run together (one TF worker): for each, the
+    checked case text, or the refusal."""
     from .runner import run_cases
-    problems = problems_of(trace)
-    if problems:
-        raise TraceRefused(f"{trace.script} cannot become a case: {len(problems)} problem(s)",
-                           problems)
-    text = case_text(case_id, trace, schema)
-    shown = caselib.display_path(path)
-    cases, errors = caselib.load_text(text, shown)
-    if errors:
-        raise TraceRefused(f"the traced program of {trace.script} is not a valid case",
-                           [UserError(f"the case traced from it: {e}", str(trace.script),
-                                      hint="please report it: the tracer wrote this")
-                            for e in errors])
-    run = run_cases(cases, [runtime], timeout=timeout)
-    result = run.results[0]
-    facts = result.outcome.facts or {}
-    if result.outcome.problem is not None:
-        raise TraceRefused("the traced case did not run", [UserError(
-            f"on {runtime.name}: {result.verdict.verdict}: {result.verdict.reason}",
-            str(trace.script))])
-    diffs = differences(trace.graph, facts)
-    if diffs:
-        raise TraceRefused(f"the case traced from {trace.script} does not give the script's "
-                           f"names on {runtime.name}",
-                           [UserError(d, str(trace.script), hint="trim the script, or report "
-                                      "it with the script") for d in diffs])
-    observed = recordlib.observation(cases[0], result)
-    return recordlib.edit(text, shown, {case_id: {runtime.name: observed}})
+    out: list[tuple[str, TraceRefused | None]] = []
+    todo: list[tuple[int, str, str, caselib.Case]] = []
+    for case_id, path, trace in items:
+        problems = problems_of(trace)
+        if problems:
+            out.append(("", TraceRefused(f"{trace.script} cannot become a case: "
+                                         f"{len(problems)} problem(s)", problems)))
+            continue
+        text = case_text(case_id, trace, schema)
+        shown = caselib.display_path(path)
+        cases, errors = caselib.load_text(text, shown)
+        if errors:
+            out.append(("", TraceRefused(
+                f"the traced program of {trace.script} is not a valid case",
+                [UserError(f"the case traced from it: {e}", str(trace.script),
+                           hint="please report it: the tracer wrote this") for e in errors])))
+            continue
+        todo.append((len(out), text, shown, cases[0]))
+        out.append(("", None))
+    if not todo:
+        return out
+    run = run_cases([case for _, _, _, case in todo], [runtime], timeout=timeout)
+    for (index, text, shown, case), result in zip(todo, run.results):
+        trace = items[index][2]
+        facts = result.outcome.facts or {}
+        if result.outcome.problem is not None:
+            out[index] = ("", TraceRefused("the traced case did not run", [UserError(
+                f"on {runtime.name}: {result.verdict.verdict}: {result.verdict.reason}",
+                str(trace.script))]))
+            continue
+        diffs = differences(trace.graph, facts)
+        if diffs:
+            out[index] = ("", TraceRefused(
+                f"the case traced from {trace.script} does not give the script's names on "
+                f"{runtime.name}", [UserError(d, str(trace.script), hint="trim the script, or "
+                                              "report it with the script") for d in diffs]
+                + problems_of(trace, "suspects")))
+            continue
+        observed = recordlib.observation(case, result)
+        out[index] = (recordlib.edit(text, shown, {case.id: {runtime.name: observed}}), None)
+    return out
 
 
 # --- keys: the migration question ---------------------------------------------------------------

@@ -56,7 +56,14 @@ ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists;
 PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
                "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
-               "tf.summary")
+               "tf.summary", "tf.Graph")
+# Why a passthrough call changes no name of the case (the default: "no graph names change").
+PASSTHROUGH_WHY = {"tf.Graph": "the case builds in a graph of its own (`with tf.Graph()."
+                               "as_default():` is left out)"}
+# Iterators TF takes as lists (apply_gradients(zip(...)), tf.group(*map(...))): consumed once, so
+# the tracer lists them and hands TF the list.
+ITERATORS = (zip, map, filter, enumerate, reversed, types.GeneratorType, type({}.keys()),
+             type({}.values()), type({}.items()))
 # They change the graph in ways a program cannot say; trimmed scripts stop before them.
 REFUSED = {"tf.train.MonitoredTrainingSession": "it adds the Scaffold's ops when it starts",
            "tf.train.Supervisor": "it adds its own ops when it starts",
@@ -147,6 +154,36 @@ def matches(node, step):
     return False
 
 
+def first_difference(first, later):
+    """Where the values a later run of a def body passes differ from the first run's (the
+    calls being the same), or None: (file, line) of the later run's step."""
+    def flat(steps, out):
+        for step in steps:
+            if step.key != "def":
+                out.append(step)
+                flat(step.do or [], out)
+        return out
+    a, b = flat(first, []), flat(later, [])
+    pos_a = dict((id(s), i) for i, s in enumerate(a))
+    pos_b = dict((id(s), i) for i, s in enumerate(b))
+
+    def norm(v, pos):
+        if isinstance(v, Ref):
+            if v.step.key == "param":
+                return ("param", v.step.label, v.path)
+            return ("step", pos.get(id(v.step), id(v.step)), v.path)
+        if isinstance(v, list):
+            return [norm(x, pos) for x in v]
+        if isinstance(v, dict):
+            return dict((k, norm(x, pos)) for k, x in v.items())
+        return v
+    for x, y in zip(a, b):
+        if (norm(x.args, pos_a), norm(x.kwargs, pos_a), norm(x.fn, pos_a)) != \
+                (norm(y.args, pos_b), norm(y.kwargs, pos_b), norm(y.fn, pos_b)):
+            return y.where
+    return None
+
+
 def body_shape(steps):
     """What a recorded body calls, in order (nested bodies too), without its labels. Functions
     it hands to TF are left out: each is written once, where the first call met it."""
@@ -167,7 +204,6 @@ class Tracer(object):
         self.depth = 0
         self.problems = []
         self.notes = {}
-        self.patched = set()
         self.user_files = {}
         self.statements = {}            # file -> sorted [(line, node)]
         self.last = None                # (frame id, statement line, lasti, step)
@@ -179,6 +215,10 @@ class Tracer(object):
         self.root_proxy = None
         self.defs = {}                  # id(function) -> its `def` step
         self.reserved = set()           # def parameter names: no capture may take them
+        self.splats = []                # (param, dict, snapshot): a def's **kwargs parameters
+        self.graphs = []                # the graphs recorded calls ran in (a case has one)
+        self.inline = None              # a def wrapper to run as the script's code (once)
+        self.suspects = []              # what may make the case differ (see suspect)
 
     # -- where a call comes from --
 
@@ -204,6 +244,13 @@ class Tracer(object):
                  "hint": hint}
         if entry not in self.problems:
             self.problems.append(entry)
+
+    def suspect(self, where, message, hint):
+        """Not a problem by itself: named with the refusal if the case's names then differ."""
+        entry = {"file": self.shown(where[0]), "line": where[1], "message": message,
+                 "hint": hint}
+        if entry not in self.suspects:
+            self.suspects.append(entry)
 
     def note(self, text, frame=None):
         where = "%s:%d" % (self.shown(frame.f_code.co_filename), frame.f_lineno) if frame \
@@ -272,6 +319,11 @@ class Tracer(object):
             return None
 
     def convert(self, obj, frame, keyword=None, index=False):
+        if isinstance(obj, TracedStr):  # a def's string parameter, or made from one
+            expr = obj._tfexpr
+            if isinstance(expr, Ref):
+                return expr
+            return {"op": expr[0], "args": [self.value(a, frame) for a in expr[1:]]}
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int) and not isinstance(obj, bool):
@@ -350,25 +402,31 @@ class Tracer(object):
         """A function of the script that TF will call (an activation, a template's function, a
         cond branch) as a `def` step before the call that gets it. Its body is what the function
         does the first time TF calls it; None (and the caller reports it) when its signature
-        cannot be written: *args/**kwargs forwarded (custom getters) or keyword-only params."""
+        cannot be written (keyword-only parameters without a `*args` before them)."""
         if id(fn) in self.defs:
             return self.defs[id(fn)]
         try:
             signature = inspect.signature(fn)
         except (TypeError, ValueError):
             return None
-        params = []
+        params, star = [], False
         for p in signature.parameters.values():
-            if p.kind not in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
-                return None
-            if p.default is p.empty:
+            if p.kind == p.VAR_POSITIONAL:
+                params.append("*" + p.name)
+                star = True
+            elif p.kind == p.VAR_KEYWORD:
+                params.append("**" + p.name)
+            elif p.kind == p.KEYWORD_ONLY and not star:
+                return None  # `def f(a, *, b)`: a def step has no bare `*`
+            elif p.default is p.empty:
                 params.append(p.name)
             else:
                 params.append({"name": p.name, "default": self.value(p.default, frame)})
         step = Step("def", where=(frame.f_code.co_filename, frame.f_lineno))
         step.base = fn.__name__ if LABEL_RE.match(fn.__name__) else "fn"
         step.params, step.do, step.captures = params, [], True
-        self.reserved.update(p if isinstance(p, str) else p["name"] for p in params)
+        self.reserved.update(p.lstrip("*") if isinstance(p, str) else p["name"]
+                             for p in params)
         self.body.append(step)
         self.defs[id(fn)] = step
         self.keep.append(fn)
@@ -380,6 +438,11 @@ class Tracer(object):
 
         @functools.wraps(fn)
         def traced(*args, **kwargs):
+            if tracer.inline is traced:
+                # The script called TF's wrapper of this function (slim.add_arg_scope's) and
+                # TF calls it right away: its body is the script's own code at that call.
+                tracer.inline = None
+                return fn(*args, **kwargs)
             if not recorded:
                 recorded.append(True)
                 return tracer.run_def(fn, step, signature, args, kwargs)
@@ -395,30 +458,106 @@ class Tracer(object):
                                "make the function do the same TF calls on every call (branch "
                                "outside it), or write the case by hand with one `def` per "
                                "variant")
+            else:
+                where = first_difference(step.do, again.do)
+                if where is not None:
+                    tracer.suspect(where, "TF calls %s again and this call passes other values "
+                                   "than its first call did, which its `def` step repeats "
+                                   "(a Python value computed from its arguments)" % fn.__name__,
+                                   "compute it with TF ops, or pass it as an argument of the "
+                                   "TF call")
             return result
         return traced
 
     def run_def(self, fn, step, signature, args, kwargs):
         """Record the body of a `def` while TF calls the function (its parameters as labels)."""
-        saved = (self.depth, self.body, self.last, dict(self.known))
+        saved = (self.depth, self.body, self.last, dict(self.known), list(self.splats))
         self.depth, self.body, self.last = 0, step.do, None
         try:
             bound = signature.bind(*args, **kwargs)
-            for name, value in bound.arguments.items():
-                if value is not None and not isinstance(value, (bool, int, float, str)):
-                    param = Step("param")
-                    param.label = name
+            for name, value in list(bound.arguments.items()):
+                kind = signature.parameters[name].kind
+                param = Step("param")
+                param.label = name
+                if type(value) is str:
+                    # `getter(name + "_x", ...)`: the parameter, and strings made from it by `+`
+                    # and `%`, are written as expressions of it (TF gets plain strings: unwrap)
+                    bound.arguments[name] = TracedStr(value, param)
+                elif value is None or isinstance(value, (bool, int, float)) or \
+                        (type(value) is tuple and not value):
+                    continue
+                elif kind == inspect.Parameter.VAR_KEYWORD:
+                    self.splats.insert(0, (param, value, dict(value)))
                     self.known[id(value)] = param
                     self.keep_by_id[id(value)] = value
-            result = fn(*args, **kwargs)
+                elif self.forwardable(value):
+                    # A function TF hands the def (a custom getter's `getter`): calling it from
+                    # the body is a step, `invoke: {fn: {ref: getter}}`.
+                    wrapper = self.recording_callable(value, param)
+                    bound.arguments[name] = wrapper
+                    self.known[id(wrapper)] = param
+                    self.keep_by_id[id(wrapper)] = wrapper
+                else:
+                    self.known[id(value)] = param
+                    self.keep_by_id[id(value)] = value
+            result = fn(*bound.args, **bound.kwargs)
             done = Step("return")
             done.args = [self.value(result, sys._getframe(0))]
             self.body.append(done)
             return result
         finally:
-            self.depth, self.body, self.last, known = saved
+            self.depth, self.body, self.last, known, self.splats = saved
             self.known.clear()
             self.known.update(known)
+
+    def forwardable(self, value):
+        """A callable of TF's (not the script's, not an API object) that a def may call."""
+        if isinstance(value, (ApiProxy, ModuleProxy, type)) or id(value) in self.api:
+            return False
+        if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)):
+            return not self.is_user_code(value)
+        return False
+
+    def recording_callable(self, real, step, path=""):
+        """`real` as the script gets it: calling it from the script's code records `invoke`
+        with `fn: {ref: LABEL}` (a def's callable parameter, or a function a TF call returned:
+        slim.add_arg_scope's, l2_regularizer's); TF gets `real` back (unwrap)."""
+        tracer = self
+
+        def called(*args, **kwargs):
+            frame = sys._getframe(1)
+            if CURRENT[0] is not tracer or not tracer.recording(frame):
+                return real(*unwrap(args), **unwrap(kwargs))
+            inner = wrapped_substitute(real)
+            if inner is not None:  # a decorator of the script's function: run as its code
+                saved, tracer.inline = tracer.inline, inner
+                try:
+                    return real(*unwrap(args), **unwrap(kwargs))
+                finally:
+                    tracer.inline = saved
+            args, kwargs = listed(args), listed(kwargs)
+            made = tracer.record("invoke", args, kwargs, frame, fn=Ref(step, path))
+            result = tracer.run(made, real, args, kwargs)
+            tracer.bind(made, result)
+            return tracer.callable_result(result, made)
+        try:
+            functools.update_wrapper(called, real)
+        except (AttributeError, TypeError):  # a partial has no __name__: nothing to copy
+            pass
+        WRAPPED[id(called)] = real
+        self.keep.append(called)
+        return called
+
+    def callable_result(self, result, step):
+        """A plain function a recorded call returned (slim.add_arg_scope(f), a regularizer) is
+        given to the script as a recording wrapper, so that calling it is a step too."""
+        if type(result) is types.FunctionType and not self.is_user_code(result) and \
+                id(result) not in self.api and self.known.get(id(result)) is step:
+            wrapper = self.recording_callable(result, step)
+            self.known[id(wrapper)] = step
+            self.keep_by_id[id(wrapper)] = wrapper
+            return wrapper
+        return result
 
     def is_user_code(self, fn):
         code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None),
@@ -463,10 +602,42 @@ class Tracer(object):
         step = Step(key, where=(frame.f_code.co_filename, frame.f_lineno))
         step.fn, step.method = fn, method
         step.args = [self.value(a, frame) for a in args]
-        step.kwargs = {k: self.value(v, frame, keyword=k) for k, v in kwargs.items()}
+        forwarded = self.forwarded(kwargs, frame)
+        step.kwargs = {k: self.value(v, frame, keyword=k) for k, v in kwargs.items()
+                       if k not in forwarded}
+        if forwarded:
+            step.kwargs = dict([("**", forwarded[None])] + list(step.kwargs.items()))
         self.body.append(step)
         self.named(frame, step)
         return step
+
+    def forwarded(self, kwargs, frame):
+        """A def's `**kwargs` passed on (`getter(*args, **kwargs)`): its keys (and None: the
+        ref). What the body changed in the dict since the call began is written first as steps
+        (`kwargs['trainable'] = False` a `set`, `kwargs.pop('x')` an `invoke`)."""
+        for param, forwarded, snapshot in self.splats:
+            if not forwarded or any(k not in kwargs or kwargs[k] is not v
+                                    for k, v in forwarded.items()):
+                continue
+            where = (frame.f_code.co_filename, frame.f_lineno)
+            for k in list(snapshot):
+                if k not in forwarded:
+                    pop = Step("invoke", [k], where=where)
+                    pop.fn = Ref(param, ".pop")
+                    self.body.append(pop)
+                    del snapshot[k]
+            for k, v in forwarded.items():
+                if k not in snapshot or snapshot[k] is not v:
+                    if not isinstance(k, str) or "'" in k:
+                        continue
+                    change = Step("set", where=where)
+                    change.args = [Ref(param, "['%s']" % k), self.value(v, frame, keyword=k)]
+                    self.body.append(change)
+                    snapshot[k] = v
+            out = dict((k, True) for k in forwarded)
+            out[None] = Ref(param)
+            return out
+        return {}
 
     def named(self, frame, step):
         try:
@@ -486,6 +657,14 @@ class Tracer(object):
         self.patch_results(result)
 
     def run(self, step, fn, args, kwargs):
+        graph = self.tf.get_default_graph()
+        if not any(g is graph for g in self.graphs):
+            self.graphs.append(graph)
+            if len(self.graphs) == 2 and step.where:
+                self.problem(step.where, "the script builds in a second graph from here (a new "
+                             "tf.Graph, or tf.reset_default_graph after recorded calls): a case "
+                             "builds in one graph", "trim the script to the part that builds "
+                             "one graph")
         self.depth += 1
         try:
             return fn(*unwrap(args), **unwrap(kwargs))
@@ -506,11 +685,13 @@ class Tracer(object):
             passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
             why = policy.refused(path) if policy else None
             if passthrough or why:
+                why = why or [PASSTHROUGH_WHY.get(p) for p in passthrough][0]
                 return self.unrecorded(path, why, fn, args, kwargs, frame)
+        args, kwargs = listed(args), listed(kwargs)
         step = self.record(path, args, kwargs, frame)
         result = self.run(step, fn, args, kwargs)
         self.bind(step, result)
-        return result
+        return self.callable_result(result, step)
 
     def unrecorded(self, path, why, fn, args, kwargs, frame):
         """Run a call the case leaves out (flags, logging, sessions, summaries, names the policy
@@ -554,13 +735,15 @@ class Tracer(object):
             step.args = [self.value(v, frame, index=symbol == "getitem") for v in operands]
             self.body.append(step)
             self.named(frame, step)
-        elif name == "__call__":
-            step = self.record("invoke", args, kwargs, frame, fn=receiver)
         else:
-            step = self.record("method", args, kwargs, frame, fn=receiver, method=name)
+            args, kwargs = listed(args), listed(kwargs)
+            if name == "__call__":
+                step = self.record("invoke", args, kwargs, frame, fn=receiver)
+            else:
+                step = self.record("method", args, kwargs, frame, fn=receiver, method=name)
         result = self.run(step, lambda *a, **k: fn(obj, *a, **k), args, kwargs)
         self.bind(step, result)
-        return result
+        return self.callable_result(result, step)
 
     def value_or_none(self, obj):
         step = self.known.get(id(obj))
@@ -616,9 +799,9 @@ class Tracer(object):
 
     def patch_class(self, cls):
         for klass in getattr(cls, "__mro__", ()):
-            if klass in self.patched or klass is object:
+            if klass in PATCHED or klass is object:
                 continue
-            self.patched.add(klass)
+            PATCHED.add(klass)
             tf_class = klass.__module__.split(".")[0] in ("tensorflow", "keras", "tf_keras")
             for name, attr in list(vars(klass).items()):
                 if not (isinstance(attr, types.FunctionType) or
@@ -630,24 +813,24 @@ class Tracer(object):
                                    or not (name.startswith("_") or name in UNPATCHED)):
                     setattr(klass, name, self.method_wrapper(attr, name))
 
-    def method_wrapper(self, fn, name):
-        tracer = self
-
+    @staticmethod
+    def method_wrapper(fn, name):
         @functools.wraps(fn)
         def traced(obj, *args, **kwargs):
             frame = sys._getframe(1)
-            if not tracer.recording(frame):
+            tracer = CURRENT[0]
+            if tracer is None or not tracer.recording(frame):
                 return fn(obj, *args, **kwargs)
             return tracer.call_method(obj, name, fn, args, kwargs, frame)
         return traced
 
-    def context_wrapper(self, fn, name):
-        tracer = self
-
+    @staticmethod
+    def context_wrapper(fn, name):
         @functools.wraps(fn)
         def traced(obj, *args):
             frame = sys._getframe(1)
-            if not tracer.recording(frame):
+            tracer = CURRENT[0]
+            if tracer is None or not tracer.recording(frame):
                 return fn(obj, *args)
             if name == "__enter__":
                 return tracer.enter(obj, fn, frame)
@@ -704,6 +887,9 @@ class Tracer(object):
                 return item
             if step.key == "return":
                 return {"return": {"value": val(step.args[0])}}
+            if step.key == "set":
+                return {"set": {"target": val(step.args[0])["ref"],
+                                "value": val(step.args[1])}}
             args = {}
             if step.args:
                 args["args"] = val(step.args)
@@ -729,7 +915,7 @@ class Tracer(object):
                 else:
                     key = step.key
                 clash = [k for k in kwargs if k in ("args", "kwargs", "as", "catch", "do",
-                                                     "fn")]
+                                                     "fn", "**")]
                 if clash:
                     args["kwargs"] = kwargs
                 else:
@@ -774,13 +960,72 @@ CALLABLE_HINTS = {
 
 
 SUBSTITUTES = {}  # id(a function of the script) -> the wrapper TF gets, recording its body
+WRAPPED = {}      # id(a recording wrapper the script got) -> the TF callable it wraps
+PATCHED = set()   # classes whose methods are patched (once per process, for every script)
+CURRENT = [None]  # the tracer of the script running now: the patched methods record for it
+
+
+class TracedStr(str):
+    """A def's string parameter inside its body, and what `+` and `%` make of it: a str (TF and
+    the script see a string), with its expression for the case (a Ref, or (op, a, b))."""
+
+    def __new__(cls, value, expr):
+        made = str.__new__(cls, value)
+        made._tfexpr = expr
+        return made
+
+    def __add__(self, other):
+        if not isinstance(other, str):
+            return NotImplemented
+        return TracedStr(str.__add__(self, other), ("+", self, other))
+
+    def __radd__(self, other):
+        if not isinstance(other, str):
+            return NotImplemented
+        return TracedStr(str.__add__(other, self), ("+", other, self))
+
+    def __mod__(self, other):
+        return TracedStr(str.__mod__(self, unwrap(other)), ("%", self, other))
+
+    def __rmod__(self, other):
+        if not isinstance(other, str):
+            return NotImplemented
+        return TracedStr(str.__mod__(other, str.__str__(self)), ("%", other, self))
+
+    def __str__(self):
+        return str.__str__(self)
+
+
+def wrapped_substitute(fn):
+    """The def wrapper of a script function that `fn` wraps (`__wrapped__`, as TF's
+    decorators set it), or None."""
+    substitutes = set(id(v) for v in SUBSTITUTES.values())
+    for _ in range(5):
+        fn = getattr(fn, "__wrapped__", None)
+        if fn is None:
+            return None
+        if id(fn) in substitutes:
+            return fn
+    return None
+
+
+def listed(values):
+    """Iterators among a call's arguments as lists: the step language writes lists, and the
+    iterator the script made is consumed once (by the tracer, then TF would get nothing)."""
+    if isinstance(values, dict):
+        return dict((k, list(v) if isinstance(v, ITERATORS) else v) for k, v in values.items())
+    return tuple(list(v) if isinstance(v, ITERATORS) else v for v in values)
 
 
 def unwrap(value):
     if isinstance(value, (ApiProxy, ModuleProxy)):
         return value._tfreal
+    if type(value) is TracedStr:
+        return str.__str__(value)
     if type(value) is types.FunctionType and id(value) in SUBSTITUTES:
         return SUBSTITUTES[id(value)]
+    if type(value) is types.FunctionType and id(value) in WRAPPED:
+        return WRAPPED[id(value)]
     if type(value) is list:
         return [unwrap(v) for v in value]
     if type(value) is tuple:
@@ -951,26 +1196,31 @@ def last_user_frame(tracer, tb):
     return where
 
 
-def main(argv):
-    mode = argv[0][2:] if argv[0] in ("--keys", "--program") else None
-    script, out = argv[1:] if mode else argv
+MODES = ("keys", "program", "case")
+
+
+def trace_one(tf, version, script, mode):
+    """Run one script under a new Tracer; mode None records it, "keys" only runs it, "program"
+    runs an exported case's program() unrecorded in a fresh graph, "case" records it (a case's
+    exported script traced back into a case: its program(), not the facts it prints)."""
     script = os.path.abspath(script)
-    tf, version = worker.import_tf()
     tracer = Tracer(tf, script)
     install(tracer, tf)
-    if mode:  # the TF1 API, nothing recorded
+    CURRENT[0] = tracer
+    if mode in ("keys", "program"):  # the TF1 API, nothing recorded
         tracer.recording = lambda frame: False
+    saved_argv, saved_path = sys.argv, list(sys.path)
     sys.argv = [script]
     sys.path.insert(0, os.path.dirname(script))
-    globs = {"__name__": "__main__" if mode != "program" else "tfscope_case",
+    globs = {"__name__": "__main__" if mode not in ("program", "case") else "tfscope_case",
              "__file__": script, "__builtins__": builtins}
     uncaught = None
-    result = {"tensorflow": version}
+    result = {"tensorflow": version, "script": script}
     graph = tf.Graph() if mode == "program" else tf.get_default_graph()
     try:
         # The user's own script, run as they asked (`python SCRIPT`): runpy, as `python` does.
         globs = runpy.run_path(script, init_globals=globs, run_name=globs["__name__"])
-        if mode == "program":  # a case's exported script: its program in a fresh graph
+        if mode in ("program", "case"):  # a case's exported script: its program()
             with graph.as_default():
                 globs["program"](lambda *args: None)
     except SystemExit as e:
@@ -982,24 +1232,77 @@ def main(argv):
             where = last_user_frame(tracer, sys.exc_info()[2]) or (script, 1)
             tracer.problem(where, "the script raised %s: %s" % (type(e).__name__, first_line(e)),
                            "the script must run to its end with `python SCRIPT` in this runtime")
-    builtins.__import__ = tracer.real_import
+    finally:
+        builtins.__import__ = tracer.real_import
+        sys.argv, sys.path[:] = saved_argv, saved_path
     tracer.depth = 1  # the tracer's own TF calls below are not the script's
-    program = [] if mode else tracer.finish(uncaught)
+    program = [] if mode in ("keys", "program") else tracer.finish(uncaught)
     error = None
     if uncaught is not None and id(uncaught) in tracer.raised:
         error = {"type": type(uncaught).__name__, "message": first_line(uncaught)}
     if mode != "program":
-        graph = tf.get_default_graph()  # the script may have reset it
+        # The graph the recorded calls ran in (`with tf.Graph().as_default():` is left out of
+        # the case), else the default one (the script may have reset it).
+        graph = tracer.graphs[0] if tracer.graphs else tf.get_default_graph()
     with graph.as_default():
         facts = graph_facts(tf)
     facts["unrecorded_ops"] = tracer.unrecorded_ops
     result.update({"program": program, "problems": tracer.problems, "error": error,
+                   "suspects": tracer.suspects,
                    "notes": ["%s%s (%d time%s)" % (where + ": " if where else "", n, c,
                                                      "" if c == 1 else "s")
                              for n, (where, c) in sorted(tracer.notes.items())],
                    "graph": facts})
+    CURRENT[0] = None
+    SUBSTITUTES.clear()
+    WRAPPED.clear()
+    return result
+
+
+def flag_names(tf):
+    try:
+        return set(tf.flags.FLAGS)
+    except Exception:  # noqa: BLE001 - a runtime without tf.flags: nothing to reset
+        return set()
+
+
+def main(argv):
+    """`tracer.py [--keys|--program|--case] SCRIPT OUT.json`, or `tracer.py --batch LIST.json
+    OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result per script, in order):
+    many scripts in one TF process, each in a fresh default graph, with its own flags."""
+    tf, version = worker.import_tf()
+    if argv[0] == "--batch":
+        with open(argv[1]) as handle:
+            jobs = json.load(handle)
+        out, results = argv[2], []
+        flags = flag_names(tf)
+        cwd = os.getcwd()
+        for mode, script in jobs:
+            tf.reset_default_graph()
+            os.chdir(os.path.dirname(os.path.abspath(script)))
+            try:
+                results.append(trace_one(tf, version, script, mode))
+            except Exception as e:  # noqa: BLE001 - the tracer's own failure, for this script
+                results.append({"tensorflow": version, "script": script, "program": [],
+                                "error": None, "notes": [], "graph": {},
+                                "problems": [{"file": script, "line": 1, "hint": "please report "
+                                              "it with the script", "message": "the tracer "
+                                              "failed: %s: %s" % (type(e).__name__,
+                                                                  first_line(e))}]})
+            finally:
+                CURRENT[0] = None
+                os.chdir(cwd)
+            for name in flag_names(tf) - flags:  # the next script defines its own
+                try:
+                    delattr(tf.flags.FLAGS, name)
+                except Exception:  # noqa: BLE001
+                    pass
+    else:
+        mode = argv[0][2:] if argv[0][2:] in MODES and argv[0].startswith("--") else None
+        script, out = argv[1:] if mode else argv
+        results = trace_one(tf, version, script, mode)
     with open(out, "w") as handle:
-        json.dump(result, handle, sort_keys=True)
+        json.dump(results, handle, sort_keys=True)
     return 0
 
 
