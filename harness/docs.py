@@ -65,9 +65,16 @@ v2 behaviour disabled. It records the TF calls that your own files make (not TF'
 functions and classes by their API path, methods of what TF returned, Python operators on
 tensors (`x + 1.0`, `x[0]`), `with` blocks, and exceptions your script catches. Your Python
 (helper functions, loops, `if`, classes, argparse and `tf.flags` defaults, numpy constants) is
-resolved by running it: the loop is unrolled, `int(x.shape[1])` is `3`. A function TF calls back
-(an activation, a `make_template` function, a `tf.cond` branch) becomes a `def` step with the
-body it ran. The case is written as the generic steps of [case-format.md](case-format.md):
+resolved by running it: the loop is unrolled, `int(x.shape[1])` is `3`; iterators handed to TF
+(`apply_gradients(zip(grads, tvars))`) are written as lists. A function TF calls back (an
+activation, a `make_template` function, a `tf.cond` or `tf.while_loop` body, an initializer, a
+custom getter) becomes a `def` step with the body it ran, its signature as written
+(`*args, **kwargs` too): a getter's `getter(name, *args, **kwargs)` is an `invoke` of its
+parameter with `'**': {ref: kwargs}`, `kwargs["trainable"] = False` a `set` step, and
+`name + "_ema"` an expression of the parameter. A function of yours that TF wraps and you call
+(`@slim.add_arg_scope`) runs as your code where you call it. `with tf.Graph().as_default():`
+is left out (a case builds in a graph of its own). The case is written as the generic steps of
+[case-format.md](case-format.md):
 
 ```yaml
 tags: [traced]
@@ -94,12 +101,23 @@ observed:  # written by `tfscope record`: what TF did, not a claim
 Labels come from your assignments (`w`), else from the call (`matmul_1`). Before writing, tfscope
 runs the case on the same runtime and compares: the file is written only when the case gives
 exactly the variables and ops your script gave, with `observed:` filled in. Otherwise nothing is
-written and every reason is listed with its FILE:LINE and a way out: a function TF calls with
-`*args, **kwargs` (a custom getter: say it with a curated `custom_getter` spec, or a `def`
-step), a class deriving from a TF class, `tf.py_func`, TF's internals (`tensorflow.python`),
-names the API policy refuses, a numpy array over 1000 elements, a script that fails. Sessions,
-`tf.flags`, `tf.app.run` and logging run as your script says but are not recorded: running a
+written and every reason is listed with its FILE:LINE and a way out: a function TF calls
+several times that makes other TF calls on a later call (its `def` is written once), a class
+deriving from a TF class, `tf.py_func`, TF's internals (`tensorflow.python`), names the API
+policy refuses, a numpy array over 1000 elements, a script that builds in two graphs, a script
+that fails. When the names differ because a function TF calls again passed other Python values
+(a name computed from its arguments), that place is named too. Sessions, `tf.flags`,
+`tf.app.run`, summaries and logging run as your script says but are not recorded: running a
 graph does not change its names (the case's header lists them).
+
+How far this goes is tested: the scripts of
+[tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
+(DCGAN, pix2pix, NMT with attention, a Transformer, slim ResNet and Inception, multi-GPU
+towers, DQN, A3C, PPO, EMA and mixed-precision custom getters, `make_template` VAEs,
+`tf.while_loop`, `tf.map_fn`, Keras layers in TF1 code, ...), each traced unchanged on TF 1.15
+(tests/test_trace_cases.py): RESULTS. And every case of the corpus, exported
+(`tfscope export`) and traced back, gives the same variables and ops as the original
+(tests/test_trace_roundtrip.py): ROUNDTRIP.
 
 **Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
 `title` and `source` (where the claim comes from: your project, a docstring, an answer), and

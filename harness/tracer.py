@@ -56,7 +56,8 @@ ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists;
 PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
                "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
-               "tf.summary", "tf.Graph")
+               "tf.summary", "tf.Graph", "tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions",
+               "tf.RunMetadata", "tf.GraphOptions", "tf.OptimizerOptions")
 # Why a passthrough call changes no name of the case (the default: "no graph names change").
 PASSTHROUGH_WHY = {"tf.Graph": "the case builds in a graph of its own (`with tf.Graph()."
                                "as_default():` is left out)"}
@@ -658,7 +659,9 @@ class Tracer(object):
 
     def run(self, step, fn, args, kwargs):
         graph = self.tf.get_default_graph()
-        if not any(g is graph for g in self.graphs):
+        # A function's graph (Dataset.map's) belongs to the graph that calls it: not another one
+        if not getattr(graph, "building_function", False) and \
+                not any(g is graph for g in self.graphs):
             self.graphs.append(graph)
             if len(self.graphs) == 2 and step.where:
                 self.problem(step.where, "the script builds in a second graph from here (a new "
@@ -1095,7 +1098,12 @@ class ApiProxy(object):
         return self._tftracer.call_api(self._tfpath, self._tfreal, args, kwargs, frame)
 
     def __getattr__(self, name):
-        return getattr(self._tfreal, name)
+        value = getattr(self._tfreal, name)
+        if isinstance(self._tfreal, type) and not name.startswith("_") and callable(value) \
+                and not isinstance(value, self._tftracer.tf.DType):
+            # A class's static and class methods (tf.data.Dataset.from_tensor_slices): API calls
+            return proxy_for(self._tftracer, value, self._tfpath + "." + name, ApiProxy)
+        return value
 
     def __instancecheck__(self, obj):
         return isinstance(obj, self._tfreal)

@@ -512,3 +512,43 @@ def test_a_script_building_in_its_own_graph(tf115, tmp_path):
     problems = run_tracer(two, tf115).problems
     assert [(p["line"], p["message"].split(" (")[0]) for p in problems] == [
         (4, "the script builds in a second graph from here")]
+
+
+def test_names_a_getter_computes_from_its_parameter_are_expressions(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def rename(getter, name, *args, **kwargs):
+            return getter("%s_x" % name + "_y", *args, **kwargs)
+
+
+        with tf.variable_scope("s", custom_getter=rename):
+            a = tf.get_variable("a", [1])
+            b = tf.get_variable("b", [1])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    (rename,) = [item for item in trace.program if "def" in item]
+    assert rename["do"][0]["invoke"]["args"] == [
+        {"op": "+", "args": [{"op": "%", "args": ["%s_x", {"ref": "name"}]}, "_y"]}]
+    assert trace.graph["global_variables"] == ["s/a_x_y:0", "s/b_x_y:0"]
+
+
+def test_a_later_call_with_other_python_values_is_named(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def rename(getter, name, *args, **kwargs):
+            return getter(name.upper(), *args, **kwargs)
+
+
+        with tf.variable_scope("s", custom_getter=rename):
+            a = tf.get_variable("a", [1])
+            b = tf.get_variable("b", [1])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    assert [(s["line"], s["message"].split(" and ")[0]) for s in trace.suspects] == [
+        (5, "TF calls rename again")]
