@@ -57,7 +57,10 @@ PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
                "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
                "tf.summary", "tf.Graph", "tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions",
-               "tf.RunMetadata", "tf.GraphOptions", "tf.OptimizerOptions")
+               "tf.RunMetadata", "tf.GraphOptions", "tf.OptimizerOptions",
+               "tf.get_default_session", "tf.keras.backend.set_session",
+               "tf.keras.backend.get_session", "tf.train.Coordinator",
+               "tf.train.start_queue_runners")
 # Why a passthrough call changes no name of the case (the default: "no graph names change").
 PASSTHROUGH_WHY = {"tf.Graph": "the case builds in a graph of its own (`with tf.Graph()."
                                "as_default():` is left out)"}
@@ -216,7 +219,7 @@ class Tracer(object):
         self.root_proxy = None
         self.defs = {}                  # id(function) -> its `def` step
         self.reserved = set()           # def parameter names: no capture may take them
-        self.splats = []                # (param, dict, snapshot): a def's **kwargs parameters
+        self.splats = []                # (param, dict, what the case's copy holds): **kwargs
         self.graphs = []                # the graphs recorded calls ran in (a case has one)
         self.inline = None              # a def wrapper to run as the script's code (once)
         self.suspects = []              # what may make the case differ (see suspect)
@@ -613,29 +616,28 @@ class Tracer(object):
         return step
 
     def forwarded(self, kwargs, frame):
-        """A def's `**kwargs` passed on (`getter(*args, **kwargs)`): its keys (and None: the
-        ref). What the body changed in the dict since the call began is written first as steps
-        (`kwargs['trainable'] = False` a `set`, `kwargs.pop('x')` an `invoke`)."""
-        for param, forwarded, snapshot in self.splats:
-            if not forwarded or any(k not in kwargs or kwargs[k] is not v
-                                    for k, v in forwarded.items()):
+        """A def's `**kwargs` passed on (`getter(*args, **kwargs)`, also by a nested function
+        of the script that got a copy of it): its keys (and None: the ref). The call's values
+        that differ from what the case's dict holds are written first as steps on it
+        (`kwargs['trainable'] = False` a `set`, a key the call lacks `kwargs.pop('x')`)."""
+        for param, _, written in self.splats:
+            same = [k for k in written if k in kwargs and kwargs[k] is written[k]]
+            if not written or 2 * len(same) < len(written):
                 continue
             where = (frame.f_code.co_filename, frame.f_lineno)
-            for k in list(snapshot):
-                if k not in forwarded:
+            for k in list(written):
+                if k not in kwargs:
                     pop = Step("invoke", [k], where=where)
                     pop.fn = Ref(param, ".pop")
                     self.body.append(pop)
-                    del snapshot[k]
-            for k, v in forwarded.items():
-                if k not in snapshot or snapshot[k] is not v:
-                    if not isinstance(k, str) or "'" in k:
-                        continue
+                    del written[k]
+            for k, v in kwargs.items():
+                if k in written and written[k] is not v and isinstance(k, str) and "'" not in k:
                     change = Step("set", where=where)
                     change.args = [Ref(param, "['%s']" % k), self.value(v, frame, keyword=k)]
                     self.body.append(change)
-                    snapshot[k] = v
-            out = dict((k, True) for k in forwarded)
+                    written[k] = v
+            out = dict((k, True) for k in written if kwargs.get(k, written) is written[k])
             out[None] = Ref(param)
             return out
         return {}

@@ -69,7 +69,7 @@ def multihead_attention(queries, keys, num_units=None, num_heads=8, dropout_rate
     return outputs
 
 
-def feedforward(inputs, num_units=[64, D_MODEL], scope="multihead_attention", reuse=None):
+def feedforward(inputs, num_units=[64, D_MODEL], scope="positionwise_feedforward", reuse=None):
     with tf.variable_scope(scope, reuse=reuse):
         params = {"inputs": inputs, "filters": num_units[0], "kernel_size": 1,
                   "activation": tf.nn.relu, "use_bias": True}
