@@ -540,12 +540,16 @@ class _GenericSteps:
         else:
             found = api.lookup(path)
         kinds = {e.get("kind") for e in found.values()} - {"unavailable"}
-        if kinds == {"method"}:  # `tf.layers.Layer.build` called unbound: `self` comes first
-            n = max(0, n - 1)
-        if internal:
-            problems = api.internal_check_call(full, n, [k for k in kwargs], shown=path)
-        else:
-            problems = api.check_call(path, n, [k for k in kwargs])
+
+        def check(count: int) -> list[str]:
+            if internal:
+                return api.internal_check_call(full, count, [k for k in kwargs], shown=path)
+            return api.check_call(path, count, [k for k in kwargs])
+        problems = check(n)
+        if kinds == {"method"} and n:
+            # `tf.layers.Layer.build` called unbound (`self` first), or a static or class
+            # method (`tf.data.Dataset.from_tensor_slices`): the index does not say which
+            problems = check(n - 1) if problems else []
         if problems:
             raise self.fail(problems[0], line, "see the signature in TF's API docs")
 

@@ -44,6 +44,7 @@ import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+import apiscan  # noqa: E402  (which modules are TF's API: the index's rule)
 import worker  # noqa: E402
 
 try:
@@ -223,6 +224,7 @@ class Tracer(object):
         self.graphs = []                # the graphs recorded calls ran in (a case has one)
         self.inline = None              # a def wrapper to run as the script's code (once)
         self.suspects = []              # what may make the case differ (see suspect)
+        self.api_strings = {}           # id(str) -> (API path, str): see api_string
 
     # -- where a call comes from --
 
@@ -322,7 +324,17 @@ class Tracer(object):
                 type(e).__name__, first_line(e)), "please report it with the script")
             return None
 
+    def api_string(self, value, path):
+        """A string constant of the API (tf.GraphKeys.UPDATE_OPS): TF compares some by identity
+        (contrib's batch_norm: `updates_collections is ops.GraphKeys.UPDATE_OPS`), so the case
+        names it, {tf: PATH}, rather than writing an equal string."""
+        if type(value) is str and not any(path.startswith(p + ".") for p in PASSTHROUGH):
+            self.api_strings.setdefault(id(value), (path, value))
+
     def convert(self, obj, frame, keyword=None, index=False):
+        if type(obj) is str and id(obj) in self.api_strings and \
+                self.api_strings[id(obj)][1] is obj:
+            return {"tf": self.api_strings[id(obj)][0][3:]}
         if isinstance(obj, TracedStr):  # a def's string parameter, or made from one
             expr = obj._tfexpr
             if isinstance(expr, Ref):
@@ -471,6 +483,9 @@ class Tracer(object):
                                    "compute it with TF ops, or pass it as an argument of the "
                                    "TF call")
             return result
+        # AutoGraph (Dataset.map, ...) would run a converted copy of the function, whose frames
+        # are not the script's: it runs as written, as the case's `def` does.
+        setattr(traced, "__ag_compiled", True)
         return traced
 
     def run_def(self, fn, step, signature, args, kwargs):
@@ -486,7 +501,7 @@ class Tracer(object):
                 if type(value) is str:
                     # `getter(name + "_x", ...)`: the parameter, and strings made from it by `+`
                     # and `%`, are written as expressions of it (TF gets plain strings: unwrap)
-                    bound.arguments[name] = TracedStr(value, param)
+                    bound.arguments[name] = TracedStr(value, Ref(param))
                 elif value is None or isinstance(value, (bool, int, float)) or \
                         (type(value) is tuple and not value):
                     continue
@@ -698,6 +713,25 @@ class Tracer(object):
         self.bind(step, result)
         return self.callable_result(result, step)
 
+    def call_internal(self, path, module, fn, args, kwargs, frame):
+        """A function of TF's implementation reached through an API module (slim.utils): no
+        case may call it, so it runs unrecorded; fine when it adds nothing to the graph
+        (last_dimension, collect_named_outputs), a problem when it does."""
+        graph = self.tf.get_default_graph()
+        version = graph.version
+        self.depth += 1
+        try:
+            result = fn(*unwrap(args), **unwrap(kwargs))
+        finally:
+            self.depth -= 1
+        if graph.version != version:
+            self.problem(frame, "%s is TensorFlow's internals (%s), not its API, and it adds "
+                         "to the graph" % (path, module), "use the tf.* API it calls")
+        else:
+            self.note("%s: run, not recorded: TensorFlow's internals (%s), adding nothing to "
+                      "the graph" % (path, module), frame)
+        return result
+
     def unrecorded(self, path, why, fn, args, kwargs, frame):
         """Run a call the case leaves out (flags, logging, sessions, summaries, names the policy
         refuses). A note says so, with the first place; ops it adds (a summary's) are listed so
@@ -799,6 +833,8 @@ class Tracer(object):
 
     def patch_results(self, result):
         items = result if isinstance(result, (list, tuple)) else [result]
+        if type(result) not in (list, tuple):  # a namedtuple of TF's has methods too (clone)
+            self.patch_class(type(result))
         for item in items:
             self.patch_class(type(item))
 
@@ -1050,6 +1086,7 @@ class ModuleProxy(types.ModuleType):
         object.__setattr__(self, "_tftracer", tracer)
         object.__setattr__(self, "_tfreal", real)
         object.__setattr__(self, "_tfpath", path)
+        object.__setattr__(self, "_tfinternal", None)  # TF's implementation module reached
 
     def __getattr__(self, name):
         tracer, real = self._tftracer, self._tfreal
@@ -1057,17 +1094,25 @@ class ModuleProxy(types.ModuleType):
         path = self._tfpath + "." + name
         if path.startswith("tf.compat.v1.") or path == "tf.compat.v1":
             path = "tf" + path[len("tf.compat.v1"):]
+        internal = self._tfinternal
         if isinstance(value, types.ModuleType):
             if path == "tf":
                 return tracer.root_proxy
-            return proxy_for(tracer, value, path, ModuleProxy)
+            proxy = proxy_for(tracer, value, path, ModuleProxy)
+            if internal is None:
+                internal = internal_module(value, real)
+            object.__setattr__(proxy, "_tfinternal", internal)
+            return proxy
         if name.startswith("_"):
             return value
         if callable(value) and not isinstance(value, tracer.tf.DType):
-            return proxy_for(tracer, value, path, ApiProxy)
+            proxy = proxy_for(tracer, value, path, ApiProxy)
+            proxy._tfinternal = internal
+            return proxy
         if not isinstance(value, (str, int, float, bool, type(None))):
             tracer.api.setdefault(id(value), path)
             tracer.api_objects.append(value)
+        tracer.api_string(value, path)
         return value
 
     def __setattr__(self, name, value):
@@ -1075,6 +1120,19 @@ class ModuleProxy(types.ModuleType):
 
     def __dir__(self):
         return dir(self._tfreal)
+
+
+def internal_module(module, parent):
+    """The name of `module` when it is TF's implementation, not its API, reached as an attribute
+    of `parent` (tf.contrib.slim.utils is tensorflow.contrib.layers.python.layers.utils), by the
+    API index's rule (apiscan.py); else None."""
+    name = str(getattr(module, "__name__", "") or "")
+    parent_name = str(getattr(parent, "__name__", "") or "")
+    if not name or apiscan.public_module(name) or (
+            name.startswith(parent_name + ".") and
+            name.rsplit(".", 1)[-1] not in apiscan.IMPLEMENTATION):
+        return None
+    return name
 
 
 def proxy_for(tracer, real, path, kind):
@@ -1090,6 +1148,7 @@ class ApiProxy(object):
 
     def __init__(self, tracer, real, path):
         self._tftracer, self._tfreal, self._tfpath = tracer, real, path
+        self._tfinternal = None
         tracer.api.setdefault(id(real), path)
         tracer.api_objects.append(real)
 
@@ -1097,6 +1156,9 @@ class ApiProxy(object):
         frame = sys._getframe(1)
         if not self._tftracer.recording(frame):
             return self._tfreal(*unwrap(args), **unwrap(kwargs))
+        if self._tfinternal:
+            return self._tftracer.call_internal(self._tfpath, self._tfinternal, self._tfreal,
+                                                args, kwargs, frame)
         return self._tftracer.call_api(self._tfpath, self._tfreal, args, kwargs, frame)
 
     def __getattr__(self, name):
@@ -1105,6 +1167,8 @@ class ApiProxy(object):
                 and not isinstance(value, self._tftracer.tf.DType):
             # A class's static and class methods (tf.data.Dataset.from_tensor_slices): API calls
             return proxy_for(self._tftracer, value, self._tfpath + "." + name, ApiProxy)
+        if isinstance(self._tfreal, type):  # a class's constant (tf.GraphKeys.UPDATE_OPS)
+            self._tftracer.api_string(value, self._tfpath + "." + name)
         return value
 
     def __instancecheck__(self, obj):
@@ -1148,10 +1212,13 @@ def install(tracer, tf):
             path = "tf" + path[len("tf.compat.v1"):]
         if path == "tf":
             return tracer.root_proxy
-        real = tf
+        real, internal = tf, None
         for part in path.split(".")[1:]:
-            real = getattr(real, part)
-        return proxy_for(tracer, real, path, ModuleProxy)
+            parent, real = real, getattr(real, part)
+            internal = internal or internal_module(real, parent)
+        proxy = proxy_for(tracer, real, path, ModuleProxy)
+        object.__setattr__(proxy, "_tfinternal", internal)
+        return proxy
     builtins.__import__ = traced_import
 
 
