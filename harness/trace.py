@@ -56,6 +56,9 @@ def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float
     """Run tracer.py with `args` (the last is where it writes its JSON) and read that back."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
+    index = TRACER.with_name("api") / f"{runtime.name}.json"
+    if index.is_file():  # which modules are TF's API, as case files are checked
+        env["TFSCOPE_API_INDEX"] = str(index)
     out = Path(args[-1])
     command = [runtime.python, "-I", str(TRACER)] + args
     try:

@@ -57,14 +57,11 @@ ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists;
 PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
                "tf.InteractiveSession", "tf.get_logger", "tf.test", "tf.gfile", "tf.io.gfile",
-               "tf.summary", "tf.Graph", "tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions",
+               "tf.summary", "tf.ConfigProto", "tf.GPUOptions", "tf.RunOptions",
                "tf.RunMetadata", "tf.GraphOptions", "tf.OptimizerOptions",
                "tf.get_default_session", "tf.keras.backend.set_session",
                "tf.keras.backend.get_session", "tf.train.Coordinator",
                "tf.train.start_queue_runners")
-# Why a passthrough call changes no name of the case (the default: "no graph names change").
-PASSTHROUGH_WHY = {"tf.Graph": "the case builds in a graph of its own (`with tf.Graph()."
-                               "as_default():` is left out)"}
 # Iterators TF takes as lists (apply_gradients(zip(...)), tf.group(*map(...))): consumed once, so
 # the tracer lists them and hands TF the list.
 ITERATORS = (zip, map, filter, enumerate, reversed, types.GeneratorType, type({}.keys()),
@@ -96,7 +93,8 @@ REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "train
          "non_trainable_variables", "op", "outputs", "inputs", "graph", "c", "h",
          "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope")
 LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-KEYWORDS = frozenset(("tf", "False", "None", "True", "and", "as", "assert", "async", "await",
+KEYWORDS = frozenset(("tf", "graph", "i", "False", "None", "True", "and", "as", "assert", "async",
+                      "await",
                       "break", "class", "continue", "def", "del", "elif", "else", "except",
                       "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
                       "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
@@ -156,6 +154,30 @@ def matches(node, step):
         return AST_OPERATORS.get(type(node.op).__name__) == step.op
     if isinstance(node, ast.Compare) and len(node.ops) == 1:
         return AST_OPERATORS.get(type(node.ops[0]).__name__) == step.op
+    return False
+
+
+def refers(steps, target):
+    """Whether any step of `steps` (bodies too) refers to the step `target`."""
+    def found(v):
+        if isinstance(v, Ref):
+            return v.step is target
+        if isinstance(v, (list, tuple)):
+            return any(found(x) for x in v)
+        if isinstance(v, dict):
+            return any(found(x) for x in v.values())
+        return False
+    return any(found(s.args) or found(s.kwargs) or found(s.fn) or found(getattr(s, "params", None))
+               or refers(s.do or [], target) for s in steps)
+
+
+def remove(steps, target):
+    for i, step in enumerate(steps):
+        if step is target:
+            del steps[i]
+            return True
+        if step.do and remove(step.do, target):
+            return True
     return False
 
 
@@ -225,6 +247,9 @@ class Tracer(object):
         self.inline = None              # a def wrapper to run as the script's code (once)
         self.suspects = []              # what may make the case differ (see suspect)
         self.api_strings = {}           # id(str) -> (API path, str): see api_string
+        self.graph_steps = {}           # id(graph) -> the step that made it (tf.Graph())
+        self.start_graph = tf.get_default_graph()
+        self.main = None                # see main_graph
 
     # -- where a call comes from --
 
@@ -670,30 +695,32 @@ class Tracer(object):
                 v is None or isinstance(v, (bool, int, float, str)) for v in result):
             return
         step.captures = True
+        if isinstance(result, self.tf.Graph):
+            self.graph_steps.setdefault(id(result), step)  # its maker, not a `with` of it
         self.known[id(result)] = step
         self.keep_by_id[id(result)] = result
         self.patch_results(result)
 
     def run(self, step, fn, args, kwargs):
         graph = self.tf.get_default_graph()
-        # A function's graph (Dataset.map's) belongs to the graph that calls it: not another one
-        if not getattr(graph, "building_function", False) and \
-                not any(g is graph for g in self.graphs):
-            self.graphs.append(graph)
-            if len(self.graphs) == 2 and step.where:
-                self.problem(step.where, "the script builds in a second graph from here (a new "
-                             "tf.Graph, or tf.reset_default_graph after recorded calls): a case "
-                             "builds in one graph", "trim the script to the part that builds "
-                             "one graph")
+        version = graph.version
         self.depth += 1
         try:
             return fn(*unwrap(args), **unwrap(kwargs))
         except Exception as e:
+            inner = self.raised.get(id(e))
+            if inner is not None and inner[1] is e:
+                inner[0].catch = None  # raised through this step: the outer one catches it
             step.catch = e
             self.raised[id(e)] = (step, e)
             raise
         finally:
             self.depth -= 1
+            # The script's graph is the first one a recorded call adds to (a function's graph,
+            # Dataset.map's, belongs to the graph that calls it)
+            if graph.version != version and not getattr(graph, "building_function", False) \
+                    and not any(g is graph for g in self.graphs):
+                self.graphs.append(graph)
 
     def call_api(self, path, fn, args, kwargs, frame):
         refused = [why for prefix, why in REFUSED.items()
@@ -705,7 +732,6 @@ class Tracer(object):
             passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
             why = policy.refused(path) if policy else None
             if passthrough or why:
-                why = why or [PASSTHROUGH_WHY.get(p) for p in passthrough][0]
                 return self.unrecorded(path, why, fn, args, kwargs, frame)
         args, kwargs = listed(args), listed(kwargs)
         step = self.record(path, args, kwargs, frame)
@@ -738,6 +764,11 @@ class Tracer(object):
         that the check leaves them out too. What it returns cannot be used by recorded calls."""
         graph = self.tf.get_default_graph()
         version, count = graph.version, None
+        if path == "tf.reset_default_graph" and any(g is self.tf.get_default_graph()
+                                                     for g in self.graphs):
+            self.problem(frame, "tf.reset_default_graph after the script built in its graph: a "
+                         "case builds in one graph", "trim the script to the part that builds "
+                         "one graph")
         if path != "tf.app.run":  # tf.app.run runs the script's main(): recorded, not left out
             count = len(graph.get_operations())
         result = fn(*unwrap(args), **unwrap(kwargs))
@@ -880,6 +911,50 @@ class Tracer(object):
 
     # -- the end --
 
+    def main_graph(self):
+        """The graph whose names the case must give: the default graph the script started
+        with; or, when the script builds only in a graph it made and entered (`with
+        tf.Graph().as_default():` around it all), that one; or the graph a
+        tf.reset_default_graph at the start gave it. Decided once (flattening changes the
+        program it is read from)."""
+        if self.main is None:
+            self.main = self.find_main_graph()
+        return self.main
+
+    def find_main_graph(self):
+        if not self.graphs or any(g is self.start_graph for g in self.graphs):
+            return self.start_graph
+        first = self.graphs[0]
+        if id(first) not in self.graph_steps:
+            return first  # the default graph after tf.reset_default_graph
+        return first if self.wrapper() else self.start_graph
+
+    def wrapper(self):
+        """The `with G.as_default():` steps around the whole program (G made by a recorded
+        tf.Graph() at the top level, nothing after them but more such), or None."""
+        made = self.graph_steps.get(id(self.graphs[0])) if self.graphs else None
+        if made is None or made not in self.program:
+            return None
+        after = self.program[self.program.index(made) + 1:]
+        if not after or not all(
+                step.key == "method" and step.method == "as_default" and step.do is not None
+                and step.fn is not None and step.fn.step is made
+                for step in after) or any(refers(self.program, step) for step in after):
+            return None
+        return made, after
+
+    def flatten_graph(self):
+        """`with tf.Graph().as_default():` around the script's graph is left out (its body
+        stays): a case builds in a graph of its own, and its facts describe that one."""
+        found = self.wrapper() if self.main_graph() is not self.start_graph else None
+        if found is None:
+            return
+        made, withs = found
+        index = self.program.index(made)
+        self.program[index + 1:] = [s for w in withs for s in w.do]
+        if not refers(self.program, made):
+            del self.program[index]
+
     def finish(self, uncaught):
         """Labels for the captures; the exception that ended the script is the case's error."""
         if uncaught is not None and id(uncaught) in self.raised:
@@ -978,6 +1053,7 @@ class Tracer(object):
                 walk(step.do, item["do"])
             return item
 
+        self.flatten_graph()
         # Labels in program order: give every step its label before any reference needs it.
         def pre(steps):
             for step in steps:
@@ -1100,7 +1176,7 @@ class ModuleProxy(types.ModuleType):
                 return tracer.root_proxy
             proxy = proxy_for(tracer, value, path, ModuleProxy)
             if internal is None:
-                internal = internal_module(value, real)
+                internal = internal_module(value, real, path)
             object.__setattr__(proxy, "_tfinternal", internal)
             return proxy
         if name.startswith("_"):
@@ -1122,11 +1198,28 @@ class ModuleProxy(types.ModuleType):
         return dir(self._tfreal)
 
 
-def internal_module(module, parent):
-    """The name of `module` when it is TF's implementation, not its API, reached as an attribute
-    of `parent` (tf.contrib.slim.utils is tensorflow.contrib.layers.python.layers.utils), by the
-    API index's rule (apiscan.py); else None."""
+INDEX = {}  # the runtime's API index entries (harness/api/RUNTIME.json), when trace.py names it
+
+
+def load_index():
+    path = os.environ.get("TFSCOPE_API_INDEX")
+    if path and not INDEX:
+        try:
+            with open(path) as handle:
+                INDEX.update(json.load(handle).get("entries", {}))
+        except (OSError, ValueError):
+            pass
+
+
+def internal_module(module, parent, path):
+    """The name of `module` (reached as `path`, an attribute of `parent`) when it is TF's
+    implementation, not its API (tf.contrib.slim.utils is tensorflow.contrib.layers.python.
+    layers.utils): as the API index says, which case files are checked against; for a path it
+    has not, by its rule (apiscan.py); else None."""
     name = str(getattr(module, "__name__", "") or "")
+    entry = INDEX.get(path[3:]) if path.startswith("tf.") else None
+    if entry is not None:
+        return entry.get("internal") or None
     parent_name = str(getattr(parent, "__name__", "") or "")
     if not name or apiscan.public_module(name) or (
             name.startswith(parent_name + ".") and
@@ -1212,10 +1305,10 @@ def install(tracer, tf):
             path = "tf" + path[len("tf.compat.v1"):]
         if path == "tf":
             return tracer.root_proxy
-        real, internal = tf, None
+        real, internal, reached = tf, None, "tf"
         for part in path.split(".")[1:]:
-            parent, real = real, getattr(real, part)
-            internal = internal or internal_module(real, parent)
+            parent, real, reached = real, getattr(real, part), reached + "." + part
+            internal = internal or internal_module(real, parent, reached)
         proxy = proxy_for(tracer, real, path, ModuleProxy)
         object.__setattr__(proxy, "_tfinternal", internal)
         return proxy
@@ -1320,7 +1413,7 @@ def trace_one(tf, version, script, mode):
     if mode != "program":
         # The graph the recorded calls ran in (`with tf.Graph().as_default():` is left out of
         # the case), else the default one (the script may have reset it).
-        graph = tracer.graphs[0] if tracer.graphs else tf.get_default_graph()
+        graph = tracer.main_graph()
     with graph.as_default():
         facts = graph_facts(tf)
     facts["unrecorded_ops"] = tracer.unrecorded_ops
@@ -1348,6 +1441,7 @@ def main(argv):
     OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result per script, in order):
     many scripts in one TF process, each in a fresh default graph, with its own flags."""
     tf, version = worker.import_tf()
+    load_index()
     if argv[0] == "--batch":
         with open(argv[1]) as handle:
             jobs = json.load(handle)

@@ -490,3 +490,14 @@ def test_values_of_dicts_and_of_plain_python_are_recorded(tf115):
     assert facts["keys.value"] == ["w/ExponentialMovingAverage"]
     assert facts["same.value"] is True
     assert results["g.far"].problem is None and results["g.far"].facts["named.value"] is True
+
+
+def test_a_classs_method_by_its_path_may_be_static_or_unbound():
+    # The API index does not say which: `tf.data.Dataset.from_tensor_slices(t)` (static) and
+    # `tf.layers.Layer.build(self, shape)` (unbound) are both fine; too many arguments are not.
+    load(case("  - tf.constant: {args: [[1, 2]], as: t}\n"
+              "  - tf.data.Dataset.from_tensor_slices: {args: [{ref: t}], as: ds}\n"))
+    load(case("  - tf.layers.Dense: {args: [2], as: layer}\n"
+              "  - invoke: {fn: tf.layers.Layer.build, args: [{ref: layer}, [null, 3]]}\n"))
+    err = error_of(case("  - tf.data.Dataset.from_tensor_slices: {args: [1, 2, 3, 4]}\n"))
+    assert "takes at most" in err

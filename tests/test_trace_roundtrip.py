@@ -18,7 +18,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Cases whose exported program cannot come back as a case, with the reason (the tracer's
 # refusal starts with it). Everything else must round-trip exactly.
-NOT_ROUND_TRIPPED: dict[str, str] = {}
+LAYER_CLASS = "a class deriving from tf.layers.Layer: TF calls its methods"
+NOT_ROUND_TRIPPED: dict[str, str] = {
+    "tf-docs.layers-layer-weights-trainable-first": LAYER_CLASS,
+    "tf-tests.layer-scope-naming": LAYER_CLASS,
+    "tf-tests.layer-name-scope-consistent-with-variable-scope": LAYER_CLASS,
+}
+# Traced, but the case differs, and the tracer names the place (a suspect): the getter's part
+# names are made by `"%s/%s%d" % (name, prefix, i)` (a tuple), which the trace cannot follow
+# back to the getter's `name` parameter, so its `def` repeats the first call's names.
+DIFFER: dict[str, str] = {
+    "tf-tests.nested-custom-getters-compose-outer-last": "TF calls combine again and this call "
+                                                         "passes other values",
+}
 
 
 def traced_id(case_id: str) -> str:
@@ -38,6 +50,8 @@ def round_trip(tf115, tmp_path_factory):
     traces = run_tracer_batch(scripts, tf115, mode="case")
     refused: dict[str, str] = {}
     traced: dict[str, caselib.Case] = {}
+    suspects = {case.id: [s["message"] for s in trace.suspects]
+                for case, trace in zip(cases, traces)}
     for case, trace in zip(cases, traces):
         problems = problems_of(trace)
         if problems:
@@ -51,14 +65,20 @@ def round_trip(tf115, tmp_path_factory):
         traced[case.id] = loaded[0]
     run = run_cases(cases + list(traced.values()), [tf115])
     results = {r.case.id: r for r in run.results}
-    return cases, traced, refused, results
+    return cases, traced, refused, results, suspects
 
 
 def test_every_case_round_trips_through_the_tracer(round_trip):
-    cases, traced, refused, results = round_trip
+    cases, traced, refused, results, suspects = round_trip
     differ = []
     for case in cases:
         if case.id not in traced:
+            continue
+        if case.id in DIFFER:
+            assert any(m.startswith(DIFFER[case.id]) for m in suspects[case.id])
+            want = results[case.id].outcome.facts.get("graph.global_variables")
+            assert results[traced_id(case.id)].outcome.facts.get(
+                "graph.global_variables") != want
             continue
         want = results[case.id].outcome
         got = results[traced_id(case.id)].outcome
@@ -77,4 +97,4 @@ def test_every_case_round_trips_through_the_tracer(round_trip):
     assert not unexpected, f"{len(unexpected)} cases refused:\n" + "\n".join(
         f"{k}: {v}" for k, v in sorted(unexpected.items()))
     assert set(refused) == set(NOT_ROUND_TRIPPED)
-    assert len(traced) >= 0.9 * len(cases)
+    assert len(traced) - len(DIFFER) >= 0.99 * len(cases)
