@@ -1349,7 +1349,11 @@ def checkpoint_keys(variables):
         from tensorflow.python.training import saver as saver_lib
         to_dict = saver_lib.BaseSaverBuilder.OpListToDict
     out = {}
-    for key, value in to_dict(list(variables)).items():
+    try:
+        saved = to_dict(list(variables))
+    except ValueError:  # two variables of one name (one made in another graph): no Saver
+        return {}
+    for key, value in saved.items():
         first = value[0] if isinstance(value, list) else value
         out[key] = shape(first) if hasattr(first, "get_shape") else None
     return dict(sorted(out.items()))
