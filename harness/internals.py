@@ -29,6 +29,7 @@ MODULES = (
     "tensorflow.contrib.framework.python.ops.variables",
     "tensorflow.python.eager.context",
     "tensorflow.python.framework.constant_op",
+    "tensorflow.python.framework.device",
     "tensorflow.python.framework.dtypes",
     "tensorflow.python.framework.errors",
     "tensorflow.python.framework.errors_impl",
@@ -36,6 +37,8 @@ MODULES = (
     "tensorflow.python.framework.random_seed",
     "tensorflow.python.framework.sparse_tensor",
     "tensorflow.python.framework.tensor_shape",
+    # ops_test's graph ops with no kernels to run (FloatOutput, ...): their op wrappers only
+    "tensorflow.python.framework.test_ops",
     "tensorflow.python.layers.base",
     "tensorflow.python.layers.convolutional",
     "tensorflow.python.layers.core",
@@ -69,9 +72,11 @@ MODULES = (
 )
 
 # Private names (module -> names) that TF's naming tests call, and that a case may therefore
-# reach: the default variable store and the scope that enters no name scope. Every other name
-# starting with `_` is refused.
+# reach: ops' NodeDef builder, the default variable store and the scope that enters no name
+# scope. Every other name starting with `_` is refused.
 PRIVATE = {
+    # ops_test builds its operations from node definitions (a NodeDef proto: data)
+    "tensorflow.python.framework.ops": ("_NodeDef",),
     "tensorflow.python.ops.variable_scope": (
         "_get_default_variable_store", "_pure_variable_scope", "_VariableStore",
         "_get_unique_variable_scope"),
