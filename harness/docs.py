@@ -119,11 +119,12 @@ towers, DQN, A3C, PPO, EMA and mixed-precision custom getters, `make_template` V
 and the two others are refused with their reason (a class deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
-the same variables and ops as the original (tests/test_trace_roundtrip.py): 429 of the 435
-that use only the API. Of the six others, three declare a `tf.layers.Layer` subclass and one a
-getter that makes other TF calls on its first call than on later ones (refused, as above), and
-two getters compute names the trace cannot follow back to their parameters (`"%s/%s%d" % (name,
-...)`, `if kwargs["reuse"]:`): their cases differ, and the refusal names that line. The 19 cases
+the same variables and ops as the original (tests/test_trace_roundtrip.py): 430 of the 437
+that use only the API. Of the seven others, three declare a `tf.layers.Layer` subclass, one a
+getter that makes other TF calls on its first call than on later ones, and one gives
+`layer.add_variable` (which the tracer leaves to TF) a regularizer (refused, as above); two
+getters compute names the trace cannot follow back to their parameters (`"%s/%s%d" % (name,
+...)`, `if kwargs["reuse"]:`): their cases differ, and the refusal names that line. The 20 cases
 that import TF's internal modules (`imports:`) are refused: the tracer does not write
 `imports:` yet.
 
