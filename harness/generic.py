@@ -415,20 +415,19 @@ def make_function(tf, name, params, refs, run_body, qualname=None):
     def function(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        saved = dict((p.name, refs.get(p.name, _MISSING)) for p in sig)
+        # The body's names are its own, as in Python: its parameters and what it captures
+        # shadow the program's labels during the call and are gone after it (objects it
+        # changes stay changed). What it captures is still recorded, per call.
+        saved = dict(refs)
         for p in sig:
-            value = bound.arguments[p.name]
-            refs[p.name] = value
+            refs[p.name] = bound.arguments[p.name]
         try:
             run_body()
         except Return as r:
             return r.value
         finally:
-            for k, v in saved.items():
-                if v is _MISSING:
-                    refs.pop(k, None)
-                else:
-                    refs[k] = v
+            refs.clear()
+            refs.update(saved)
         return None
     function.__name__, function.__qualname__ = name, qualname or name
     function.__signature__ = signature

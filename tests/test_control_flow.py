@@ -626,3 +626,17 @@ def test_a_broken_loop_still_defines_its_targets():
     text = case("  - tf.splt: {args: [1, 2], as: [a, b]}\n  - let: {value: {ref: b}}\n")
     found, errors = caselib.load_text(text, "g.yaml")
     assert len(errors) == 1 and "tf.splt" in str(errors[0]), errors
+
+
+def test_a_function_body_binds_its_own_names_as_in_python():
+    # A def (or lambda) body's captures shadowed the program's labels for good: after a call,
+    # `{ref: x}` was the body's x, where Python (and the export) still have the program's.
+    refs = {"x": "outer", "obj": []}
+
+    def run_body():
+        refs["x"] = "inner"
+        refs["obj"].append(1)  # an object it changes stays changed
+        raise generic.Return(refs["x"])
+    f = generic.make_function(None, "f", [{"name": "y", "default": 0}], refs, run_body)
+    assert f() == "inner"
+    assert refs == {"x": "outer", "obj": [1]}
