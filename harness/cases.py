@@ -7,6 +7,7 @@ deeply nested files) are refused with a clear error instead of eating the machin
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import errno
 import hashlib
@@ -430,6 +431,9 @@ class _GenericSteps:
                     raise self.fail(f"bad import alias `{alias}`", alias_line,
                                     "a Python identifier, not a keyword, `tf`, `py`, `i` or "
                                     "`graph`")
+                if alias in dir(builtins):  # `as len` would hide the builtin in the export
+                    raise self.fail(f"import alias `{alias}` is a Python builtin's name",
+                                    alias_line, "import it under another name")
                 if not isinstance(module, str):
                     raise self.fail(f"the module of `{alias}` must be a module name, not "
                                     f"{_type_name(module)}", alias_line)
