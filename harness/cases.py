@@ -907,12 +907,14 @@ class _GenericSteps:
         params = {p["name"] for p in step["args"].get("params", [])}
         self.scopes.append(params)
         self.in_def += 1
+        self.functions.append(step["args"]["name"])
         saved_class, self.in_class = self.in_class, 0
         try:
             return self.steps(body, path + ".do", True)  # type: ignore[attr-defined]
         finally:
             self.scopes.pop()
             self.in_def -= 1
+            self.functions.pop()
             self.in_class = saved_class
 
     # -- control flow: for, if --
@@ -1122,6 +1124,8 @@ class _GenericSteps:
             raise self.fail(f"label `{label}` is a parameter of the enclosing def", step["line"],
                             "give the capture another label")
         self.bound.setdefault(label, step["line"])
+        self.functions_of.setdefault(label, set()).add(
+            self.functions[-1] if self.functions else None)
         info = self.labels.get(label)
         if info is not None:
             if info["kind"] != kind:
@@ -1184,6 +1188,8 @@ class _Validator(_GenericSteps):
         # The `if` branches being validated, (if step's path, branch number): captures in two
         # branches of one `if` are one place (only one runs), not a label captured twice.
         self.branches: list[tuple[str, int]] = []
+        self.functions: list[str] = []  # the defs whose bodies are being validated
+        self.functions_of: dict[str, set] = {}  # label -> the defs capturing it (None: none)
         self.places: dict[str, list[tuple]] = {}  # label -> the branches of each capture
         self.bound: dict[str, int] = {}  # every name the program binds -> its first line
         self.builtins_used: dict[str, int] = {}  # py.NAME -> the first line using it
@@ -1526,6 +1532,8 @@ class _Validator(_GenericSteps):
             return
         self.not_an_import(label, step["line"])
         self.bound.setdefault(label, step["line"])
+        self.functions_of.setdefault(label, set()).add(
+            self.functions[-1] if self.functions else None)
         info = self.labels.get(label)
         if info is not None:
             if info["kind"] == spec.captures and self.branches and self.exclusive(label):
@@ -1566,6 +1574,13 @@ class _Validator(_GenericSteps):
                             f"({', '.join(MATCHERS)})", line,
                             "split it into one matcher per fact, or write the whole value")
         label = str(key).split(".", 1)[0]
+        places = self.functions_of.get(label, set())
+        if len(places) > 1:
+            # a def's names are its own (as in Python): one label for both mixes their facts
+            where = ", ".join(sorted(f"def {f}" if f else "the program" for f in places))
+            raise self.fail(f"`{key}` names `{label}`, captured both in {where}: in Python these "
+                            "are different variables, here one label with the facts of both",
+                            line, f"give one of them another label, e.g. `{label}_`")
         if label in self.labels and self.labels[label]["multi"] and not (
                 isinstance(value, list) or _is_matcher(value)):
             raise self.fail(f"`{label}` is captured inside `repeat` or `for`, a `def` or "

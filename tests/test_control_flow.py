@@ -640,3 +640,17 @@ def test_a_function_body_binds_its_own_names_as_in_python():
     f = generic.make_function(None, "f", [{"name": "y", "default": 0}], refs, run_body)
     assert f() == "inner"
     assert refs == {"x": "outer", "obj": [1]}
+
+
+def test_a_label_captured_in_a_def_and_outside_it_is_refused_where_a_fact_names_it():
+    program = """\
+  - def: {name: f, params: []}
+    do:
+      - let: {value: 1, as: val}
+      - return: {value: {ref: val}}
+  - invoke: {fn: f, as: r}
+  - let: {value: 2, as: val}
+"""
+    err = error_of(case(program, "{val.value: [1, 2]}"))
+    assert "`val.value` names `val`, captured both in def f, the program" in err, err
+    load(case(program, "{r.value: 1}"))  # no fact names it: the program is as the test's
