@@ -39,6 +39,11 @@ MODULES = (
     "tensorflow.python.framework.tensor_shape",
     # ops_test's graph ops with no kernels to run (FloatOutput, ...): their op wrappers only
     "tensorflow.python.framework.test_ops",
+    # TF 2.x's home of the v1 layers and their Keras base (base_test, core_test of TF 2.x)
+    "tensorflow.python.keras.engine.base_layer",
+    "tensorflow.python.keras.engine.input_spec",
+    "tensorflow.python.keras.legacy_tf_layers.base",
+    "tensorflow.python.keras.legacy_tf_layers.core",
     "tensorflow.python.layers.base",
     "tensorflow.python.layers.convolutional",
     "tensorflow.python.layers.core",
@@ -69,6 +74,7 @@ MODULES = (
     "tensorflow.python.training.rmsprop",
     "tensorflow.python.training.slot_creator",
     "tensorflow.python.training.training_util",
+    "tensorflow.python.util.compat",
 )
 
 # Private names (module -> names) that TF's naming tests call, and that a case may therefore
