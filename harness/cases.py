@@ -617,7 +617,11 @@ class _GenericSteps:
                     raise self.fail(f"`{{op: attr}}` takes [VALUE, NAME], NAME an identifier, "
                                     f"not `{name}`", line_of(raw, "args", line))
                 self.attribute(name, line, "." + name)
-                return {"op": op, "args": [self.value(args[0], line_of(args, 0, line)), name]}
+                owner = self.value(args[0], line_of(args, 0, line))
+                if isinstance(owner, dict) and list(owner) == ["ref"] and \
+                        self.imported(owner["ref"]):  # `state_ops.NAME` by another spelling
+                    self.ref_path(f"{owner['ref']}.{name}", line)
+                return {"op": op, "args": [owner, name]}
             return {"op": op, "args": [self.value(x, line_of(args, i, line))
                                        for i, x in enumerate(args)]}
         hint = "did you mean {dict: {...}}?" if keys else "write null for None"

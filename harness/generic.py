@@ -240,7 +240,12 @@ def evaluate(tf, value, refs):
         if arg == "attr":
             owner, name = evaluate(tf, value["args"][0], refs), value["args"][1]
             check_attribute(owner, name)
-            return check_object(getattr(owner, name), "." + name)
+            if isinstance(owner, types.ModuleType):  # as a ref path's step (walk)
+                check_module_attribute(owner, name)
+            got = getattr(owner, name)
+            if isinstance(got, types.ModuleType):
+                check_module(got, "." + name)
+            return check_object(got, "." + name)
         args = [evaluate(tf, a, refs) for a in value["args"]]
         if len(args) == 1:
             return UNARY[arg](args[0])

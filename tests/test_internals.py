@@ -140,6 +140,8 @@ IMPORTS = """\
     ("  - def: {name: f, params: [state_ops]}\n",
      "parameter `state_ops` is the import of tensorflow.python.ops.state_ops"),
     ("  - let: {value: {ref: state_ops.__dict__}}\n", "no dunder attributes (`__dict__`)"),
+    ("  - let: {value: {op: attr, args: [{ref: variable_scope}, _VariableScopeStore]}}\n",
+     "private name `_VariableScopeStore`"),
     ("  - let: {value: {ref: state_ops.py_func}}\n", "runs Python code from inside the graph"),
 ])
 def test_hostile_paths_from_an_import_are_refused(program: str, message: str) -> None:
@@ -471,3 +473,18 @@ def test_a_comprehension_target_named_like_an_import_shadows_it_inside() -> None
     assert found.imports["state_ops"] == "tensorflow.python.ops.state_ops"
     errs = errors_of(case("  - let: {value: {ref: state_ops.real}}\n", imports=IMPORTS))
     assert any("unknown name `state_ops.real`" in e for e in errs), errs
+
+
+def test_the_attribute_operator_reaches_no_more_of_a_module_than_a_ref_path() -> None:
+    """`{op: attr, args: [MODULE, NAME]}` is a ref path's attribute step by another spelling:
+    the same private-name and module checks (it reached variable_scope's privates and modules
+    no case may import)."""
+    logging = fake_module("tensorflow.python.platform.tf_logging")
+    vs = fake_module("tensorflow.python.ops.variable_scope", tf_logging=logging, _secret=1)
+    refs = {"variable_scope": vs}
+    with pytest.raises(generic.Refused, match="private name `_secret`"):
+        generic.evaluate(None, {"op": "attr", "args": [{"ref": "variable_scope"}, "_secret"]},
+                         refs)
+    with pytest.raises(generic.Refused, match="not among the internal modules"):
+        generic.evaluate(None, {"op": "attr", "args": [{"ref": "variable_scope"},
+                                                       "tf_logging"]}, refs)
