@@ -555,3 +555,29 @@ def test_a_later_call_with_other_python_values_is_named(tf115, tmp_path):
     assert trace.problems == []
     assert [(s["line"], s["message"].split(" and ")[0]) for s in trace.suspects] == [
         (5, "TF calls rename again")]
+
+
+def test_an_error_raised_through_a_def_is_caught_where_the_script_catches_it(tf115, tmp_path):
+    # The template's get_variable raises; the script catches the template call. The inner step
+    # must not catch too (the case would go on inside the def where the script did not).
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def body():
+            w = tf.get_variable("w", [1])
+            return tf.identity(w, name="out")
+
+
+        t = tf.make_template("t", body)
+        with tf.variable_scope("s", reuse=True):
+            try:
+                y = t()
+            except ValueError:
+                pass
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (body,) = [item for item in trace.program if "def" in item]
+    assert "catch" not in body["do"][0]["tf.get_variable"]
+    assert calls(trace.program, "invoke")[0]["catch"] == "error"
