@@ -49,6 +49,7 @@ class Trace:
     notes: list[str] = field(default_factory=list)
     error: dict | None = None
     suspects: list[dict] = field(default_factory=list)  # named if the case's names differ
+    imports: dict[str, str] = field(default_factory=dict)  # the case's `imports:`
 
 
 def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float,
@@ -80,7 +81,8 @@ def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float
 
 def _trace(data: dict[str, Any], script: Path, runtime: Runtime) -> Trace:
     return Trace(script, runtime.name, data["tensorflow"], data["program"], data["graph"],
-                 data["problems"], data["notes"], data["error"], data.get("suspects", []))
+                 data["problems"], data["notes"], data["error"], data.get("suspects", []),
+                 data.get("imports", {}))
 
 
 def run_tracer(script: str | Path, runtime: Runtime, timeout: float | None = None,
@@ -126,7 +128,7 @@ source:
 tags: [traced]
 # Traced from {script} on {runtime} (TensorFlow {tensorflow}) by `tfscope new --trace`:
 # the TF calls the script made, in order, loops unrolled{notes}.
-program:
+{imports}program:
 {program}
 # State the claim: what the SOURCE says TF gives, as LABEL.FACT: VALUE (never copied from
 # `observed` below, which is what TF did), e.g.  v.name: foo/v:0
@@ -150,7 +152,10 @@ def case_text(case_id: str, trace: Trace, schema: str) -> str:
     notes = "".join(f"\n# {n}" for n in trace.notes)
     if notes:
         notes = "; not recorded:" + notes
-    return TEMPLATE.format(schema=schema, id=case_id, script=trace.script.name,
+    imports = "".join(f"  {alias}: {module}\n" for alias, module in trace.imports.items())
+    if imports:
+        imports = "imports:\n" + imports
+    return TEMPLATE.format(schema=schema, id=case_id, script=trace.script.name, imports=imports,
                            runtime=trace.runtime, tensorflow=trace.tensorflow, notes=notes,
                            program="\n".join(program_lines(trace.program)))
 

@@ -51,6 +51,10 @@ try:
     import policy  # noqa: E402  (helper "api": refused namespaces)
 except ImportError:  # pragma: no cover - before policy.py lands
     policy = None
+try:
+    import internals  # noqa: E402  (the modules a case may import)
+except ImportError:  # pragma: no cover
+    internals = None
 
 ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists; larger: a problem
 # Run as the script says, never recorded: no graph names change (see the module docstring).
@@ -145,7 +149,7 @@ def matches(node, step):
             return name == step.method
         if step.key == "invoke":
             return True
-        return step.key.startswith("tf.") and name == step.key.rsplit(".", 1)[-1]
+        return "." in step.key and name == step.key.rsplit(".", 1)[-1]  # tf.X, ALIAS.X
     if step.key != "let":
         return False
     if isinstance(node, ast.Subscript):
@@ -248,6 +252,7 @@ class Tracer(object):
         self.suspects = []              # what may make the case differ (see suspect)
         self.api_strings = {}           # id(str) -> (API path, str): see api_string
         self.graph_steps = {}           # id(graph) -> the step that made it (tf.Graph())
+        self.imports = {}               # alias -> module: the case's `imports:`
         self.start_graph = tf.get_default_graph()
         self.main = None                # see main_graph
 
@@ -349,6 +354,14 @@ class Tracer(object):
                 type(e).__name__, first_line(e)), "please report it with the script")
             return None
 
+    def import_alias(self, frame, name):
+        """The name `from X import name [as alias]` binds, from the statement's source."""
+        _, node = self.statement(frame)
+        for alias in getattr(node, "names", None) or []:
+            if alias.name == name:
+                return alias.asname or name
+        return name
+
     def api_string(self, value, path):
         """A string constant of the API (tf.GraphKeys.UPDATE_OPS): TF compares some by identity
         (contrib's batch_norm: `updates_collections is ops.GraphKeys.UPDATE_OPS`), so the case
@@ -359,7 +372,7 @@ class Tracer(object):
     def convert(self, obj, frame, keyword=None, index=False):
         if type(obj) is str and id(obj) in self.api_strings and \
                 self.api_strings[id(obj)][1] is obj:
-            return {"tf": self.api_strings[id(obj)][0][3:]}
+            return api_value(self.api_strings[id(obj)][0])
         if isinstance(obj, TracedStr):  # a def's string parameter, or made from one
             expr = obj._tfexpr
             if isinstance(expr, Ref):
@@ -374,12 +387,12 @@ class Tracer(object):
                 self.problem(frame, "%r cannot be written as a YAML number here" % obj)
             return obj
         if isinstance(obj, (ApiProxy, ModuleProxy)):
-            return {"tf": obj._tfpath[3:]}
+            return api_value(obj._tfpath)
         step = self.known.get(id(obj))
         if step is not None:
             return Ref(step)
         if id(obj) in self.api:
-            return {"tf": self.api[id(obj)][3:]}
+            return api_value(self.api[id(obj)])
         if isinstance(obj, list):
             return [self.value(v, frame, keyword) for v in obj]
         if isinstance(obj, tuple) and type(obj) is tuple:
@@ -730,7 +743,7 @@ class Tracer(object):
                          "trim the script to the part that builds the graph")
         if not refused:
             passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
-            why = policy.refused(path) if policy else None
+            why = policy.refused(path) if policy and path.startswith("tf.") else None
             if passthrough or why:
                 return self.unrecorded(path, why, fn, args, kwargs, frame)
         args, kwargs = listed(args), listed(kwargs)
@@ -1179,8 +1192,10 @@ class ModuleProxy(types.ModuleType):
                 internal = internal_module(value, real, path)
             object.__setattr__(proxy, "_tfinternal", internal)
             return proxy
-        if name.startswith("_"):
-            return value
+        if name.startswith("_") and not (
+                internals is not None and not path.startswith("tf") and
+                name in internals.PRIVATE.get(internals.canonical(real.__name__), ())):
+            return value  # (the private names TF's tests call are a case's, from an import)
         if callable(value) and not isinstance(value, tracer.tf.DType):
             proxy = proxy_for(tracer, value, path, ApiProxy)
             proxy._tfinternal = internal
@@ -1211,13 +1226,21 @@ def load_index():
             pass
 
 
+def api_value(path):
+    """An API object as a value: {tf: PATH}, or {ref: ALIAS.PATH} reached through an import."""
+    return {"tf": path[3:]} if path.startswith("tf.") else {"ref": path}
+
+
 def internal_module(module, parent, path):
     """The name of `module` (reached as `path`, an attribute of `parent`) when it is TF's
     implementation, not its API (tf.contrib.slim.utils is tensorflow.contrib.layers.python.
     layers.utils): as the API index says, which case files are checked against; for a path it
     has not, by its rule (apiscan.py); else None."""
     name = str(getattr(module, "__name__", "") or "")
-    entry = INDEX.get(path[3:]) if path.startswith("tf.") else None
+    if not path.startswith("tf."):  # from an import: a module a case may import, or not
+        return None if internals is None or internals.allowed(name) else \
+            internals.canonical(name)
+    entry = INDEX.get(path[3:])
     if entry is not None:
         return entry.get("internal") or None
     parent_name = str(getattr(parent, "__name__", "") or "")
@@ -1282,6 +1305,30 @@ class ApiProxy(object):
         return repr(self._tfreal)
 
 
+class ImportFrom(object):
+    """`from tensorflow.python.ops import state_ops`: a module a case may import
+    (harness/internals.py) becomes the case's `imports:` entry, its alias a ModuleProxy whose
+    calls are `state_ops.assign` steps; anything else is refused where it is imported."""
+
+    def __init__(self, tracer, module, name, frame):
+        self._tracer, self._module, self._name = tracer, module, name
+        self._where = (frame.f_code.co_filename, frame.f_lineno)
+        self._frame = frame
+
+    def __getattr__(self, attr):
+        tracer, value = self._tracer, getattr(self._module, attr)
+        full = internals.canonical(self._name + "." + attr)
+        if isinstance(value, types.ModuleType) and internals.allowed(full):
+            alias = tracer.import_alias(self._frame, attr)
+            tracer.imports[alias] = full
+            tracer.reserved.add(alias)
+            return proxy_for(tracer, value, alias, ModuleProxy)
+        tracer.problem(self._where, "%s is TensorFlow's internals, not its API, nor a module a "
+                       "case may import (harness/internals.py)" % full,
+                       "use the tf.* name of what it imports")
+        return value
+
+
 def install(tracer, tf):
     """`import tensorflow` (and `tensorflow.X`) from the script's files gives the proxies."""
     real_import = tracer.real_import = builtins.__import__
@@ -1294,7 +1341,10 @@ def install(tracer, tf):
         caller = sys._getframe(1)
         if not tracer.is_user(caller):
             return module
-        if name.startswith("tensorflow.python") or name.startswith("tensorflow.core"):
+        if name.startswith(("tensorflow.python", "tensorflow.core")) or (
+                internals is not None and internals.implementation(name)):
+            if fromlist and internals is not None:
+                return ImportFrom(tracer, module, name, caller)
             tracer.problem(caller, "%s is TensorFlow's internals, not its API" % name,
                            "use the tf.* name of what it imports")
             return module
@@ -1422,7 +1472,7 @@ def trace_one(tf, version, script, mode):
         facts = graph_facts(tf)
     facts["unrecorded_ops"] = tracer.unrecorded_ops
     result.update({"program": program, "problems": tracer.problems, "error": error,
-                   "suspects": tracer.suspects,
+                   "suspects": tracer.suspects, "imports": tracer.imports,
                    "notes": ["%s%s (%d time%s)" % (where + ": " if where else "", n, c,
                                                      "" if c == 1 else "s")
                              for n, (where, c) in sorted(tracer.notes.items())],

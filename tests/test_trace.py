@@ -248,7 +248,7 @@ def test_exceptions_the_script_catches_and_the_one_that_ends_it(tf115, tmp_path)
 def test_what_cannot_be_data_is_reported_with_its_place(tf115, tmp_path):
     path = script(tmp_path, """
         import tensorflow as tf
-        from tensorflow.python.ops import variable_scope
+        from tensorflow.python.ops import script_ops
 
 
         def getter(getter, name, *args, **kwargs):
@@ -581,3 +581,24 @@ def test_an_error_raised_through_a_def_is_caught_where_the_script_catches_it(tf1
     (body,) = [item for item in trace.program if "def" in item]
     assert "catch" not in body["do"][0]["tf.get_variable"]
     assert calls(trace.program, "invoke")[0]["catch"] == "error"
+
+
+def test_internal_modules_a_case_may_import_become_its_imports(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+        from tensorflow.python.ops import state_ops, variables as variables_lib
+        from tensorflow.python.training import saver
+
+
+        v = variables_lib.Variable([1.0], name="v")
+        a = state_ops.assign(v, [2.0])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.imports == {"state_ops": "tensorflow.python.ops.state_ops",
+                             "variables_lib": "tensorflow.python.ops.variables"}
+    assert calls(trace.program, "variables_lib.Variable") == [
+        {"args": [[1.0]], "name": "v", "as": "v"}]
+    assert calls(trace.program, "state_ops.assign") == [
+        {"args": [{"ref": "v"}, [2.0]], "as": "a"}]
+    assert [(p["line"], p["message"].split(",")[0]) for p in trace.problems] == [
+        (3, "tensorflow.python.training.saver is TensorFlow's internals")]
