@@ -103,12 +103,14 @@ runs the case on the same runtime and compares: the file is written only when th
 exactly the variables and ops your script gave, with `observed:` filled in. Otherwise nothing is
 written and every reason is listed with its FILE:LINE and a way out: a function TF calls
 several times that makes other TF calls on a later call (its `def` is written once), a class
-deriving from a TF class, `tf.py_func`, TF's internals (`tensorflow.python`), names the API
-policy refuses, a numpy array over 1000 elements, a script that builds in two graphs, a script
-that fails. When the names differ because a function TF calls again passed other Python values
-(a name computed from its arguments), that place is named too. Sessions, `tf.flags`,
-`tf.app.run`, summaries and logging run as your script says but are not recorded: running a
-graph does not change its names (the case's header lists them).
+deriving from a TF class, `tf.py_func`, TF's internal modules other than those a case may
+import (`imports:`), names the API policy refuses, `tf.reset_default_graph` after the script
+built, a script that fails. When the names differ because a function TF calls again passed
+other Python values (a name computed from its arguments), that place is named too. Sessions,
+`tf.flags`, `tf.app.run`, summaries and logging run as your script says but are not recorded:
+running a graph does not change its names (the case's header lists them); so is a numpy array
+of more than 1000 elements written as zeros of its shape (`[[0.0] * 64] * 50`): its values
+change no name.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects

@@ -419,10 +419,7 @@ class Tracer(object):
                 return self.value(value, frame)
             if hasattr(obj, "tolist"):
                 if obj.size > ARRAY_CAP:
-                    self.problem(frame, "a numpy array of %d elements (more than %d) cannot be "
-                                 "written into a case" % (obj.size, ARRAY_CAP),
-                                 "make it in TF (tf.zeros, tf.random_normal, an initializer)")
-                    return None
+                    return self.large_array(obj, frame)
                 if obj.dtype.kind == "f":  # each element as short as its own dtype allows
                     return self.value([self.value(v, frame) for v in obj], frame)
                 return self.value(obj.tolist(), frame)
@@ -451,6 +448,23 @@ class Tracer(object):
         self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
                      type(obj).__name__, "make it with a TF call in the script")
         return None
+
+    def large_array(self, obj, frame):
+        """A numpy array over ARRAY_CAP elements (a positional-encoding table, an initializer's
+        random matrix) as zeros of its shape, `[[0.0] * C] * R`: its values change no name, and
+        the case stays small. Of a kind Python's numbers cannot stand for: a problem."""
+        zero = {"f": 0.0, "i": 0, "u": 0, "b": False}.get(obj.dtype.kind)
+        if zero is None or obj.ndim == 0:
+            self.problem(frame, "a numpy array of %d elements (more than %d) of %s cannot be "
+                         "written into a case" % (obj.size, ARRAY_CAP, obj.dtype),
+                         "make it in TF (tf.zeros, tf.random_normal, an initializer)")
+            return None
+        expr = zero
+        for dim in reversed(obj.shape):
+            expr = {"op": "*", "args": [[expr], int(dim)]}
+        self.note("a numpy array of more than %d elements is written as zeros of its shape "
+                  "(its values change no name)" % ARRAY_CAP, frame)
+        return expr
 
     def define(self, fn, frame):
         """A function of the script that TF will call (an activation, a template's function, a

@@ -602,3 +602,24 @@ def test_internal_modules_a_case_may_import_become_its_imports(tf115, tmp_path):
         {"args": [{"ref": "v"}, [2.0]], "as": "a"}]
     assert [(p["line"], p["message"].split(",")[0]) for p in trace.problems] == [
         (3, "tensorflow.python.training.saver is TensorFlow's internals")]
+
+
+def test_a_large_numpy_array_is_written_as_zeros_of_its_shape(tf115, tmp_path, capsys):
+    # A Transformer's sinusoidal table (50 x 64): its values change no name
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        table = np.array([[pos / np.power(10000, 2.0 * i / 64) for i in range(64)]
+                          for pos in range(50)])
+        table[:, 0::2] = np.sin(table[:, 0::2])
+        pe = tf.convert_to_tensor(table, dtype=tf.float32)
+        x = tf.nn.embedding_lookup(pe, tf.range(10), name="pe")
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (convert,) = calls(trace.program, "tf.convert_to_tensor")
+    assert convert["args"] == [{"op": "*", "args": [[{"op": "*", "args": [[0.0], 64]}], 50]}]
+    assert any("written as zeros of its shape" in n for n in trace.notes)
+    assert main(["new", "traced.big", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
