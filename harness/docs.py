@@ -108,9 +108,9 @@ import (`imports:`), names the API policy refuses, `tf.reset_default_graph` afte
 built, a script that fails. When the names differ because a function TF calls again passed
 other Python values (a name computed from its arguments), that place is named too. Sessions,
 `tf.flags`, `tf.app.run`, summaries and logging run as your script says but are not recorded:
-running a graph does not change its names (the case's header lists them); so is a numpy array
-of more than 1000 elements written as zeros of its shape (`[[0.0] * 64] * 50`): its values
-change no name.
+running a graph does not change its names (the case's header lists them). A numpy array of
+more than 1000 elements is written as zeros of its shape (`[[0.0] * 64] * 50`; the header says
+so too): its values change no name.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
