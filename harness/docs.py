@@ -114,10 +114,11 @@ so too): its values change no name.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
-(DCGAN, pix2pix, NMT with attention, a Transformer, slim ResNet and Inception, multi-GPU
-towers, DQN, A3C, PPO, EMA and mixed-precision custom getters, `make_template` VAEs,
-`tf.while_loop`, `tf.map_fn`, Keras layers in TF1 code, ...), each traced unchanged on TF 1.15
-(tests/test_trace_cases.py): 34 of the 36 give exactly the script's variable and op names,
+(DCGAN, pix2pix, NMT with attention, legacy seq2seq, a Transformer, BERT, slim ResNet and
+Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA and mixed-precision custom getters,
+`make_template` VAEs, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
+each traced unchanged on TF 1.15
+(tests/test_trace_cases.py): 36 of the 38 give exactly the script's variable and op names,
 and the two others are refused with their reason (a class deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
