@@ -432,7 +432,9 @@ class Tracer(object):
         found = self.reach(obj)
         if found is not None:
             return found
-        if isinstance(obj, types.FunctionType) and self.is_user_code(obj):
+        if isinstance(obj, (types.FunctionType, types.MethodType)) and self.is_user_code(obj):
+            # a method of the script's object (tf.make_template("net", self._build)) too: TF
+            # calls it bound, so its `def` has the parameters after `self`
             step = self.define(obj, frame)
             if step is not None:
                 return Ref(step)
@@ -1166,7 +1168,7 @@ def unwrap(value):
         return value._tfreal
     if type(value) is TracedStr:
         return str.__str__(value)
-    if type(value) is types.FunctionType and id(value) in SUBSTITUTES:
+    if type(value) in (types.FunctionType, types.MethodType) and id(value) in SUBSTITUTES:
         return SUBSTITUTES[id(value)]
     if type(value) is types.FunctionType and id(value) in WRAPPED:
         return WRAPPED[id(value)]

@@ -623,3 +623,29 @@ def test_a_large_numpy_array_is_written_as_zeros_of_its_shape(tf115, tmp_path, c
     assert any("written as zeros of its shape" in n for n in trace.notes)
     assert main(["new", "traced.big", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_method_of_the_scripts_object_tf_calls_is_a_def(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        class Policy(object):
+            def __init__(self, units):
+                self.units = units
+                self.net = tf.make_template("policy", self._build)
+
+            def _build(self, x):
+                return tf.layers.dense(x, self.units, name="fc")
+
+
+        p = Policy(4)
+        x = tf.placeholder(tf.float32, [None, 3])
+        a, b = p.net(x), p.net(x * 2.0)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (build,) = [item for item in trace.program if "def" in item]
+    assert build["def"] == {"name": "_build", "params": ["x"], "as": "_build"}
+    assert build["do"][0]["tf.layers.dense"]["args"] == [{"ref": "x"}, 4]
+    assert trace.graph["trainable_variables"] == ["policy/fc/kernel:0", "policy/fc/bias:0"]
