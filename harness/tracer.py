@@ -432,17 +432,22 @@ class Tracer(object):
         found = self.reach(obj)
         if found is not None:
             return found
-        if isinstance(obj, (types.FunctionType, types.MethodType)) and self.is_user_code(obj):
-            # a method of the script's object (tf.make_template("net", self._build)) too: TF
-            # calls it bound, so its `def` has the parameters after `self`
+        if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) and \
+                self.is_user_code(obj):
+            # a method of the script's object (tf.make_template("net", self._build)) or a
+            # functools.partial of a function of its too: TF calls it with what is not bound
+            # yet, so its `def` has those parameters (its body sees the bound values)
             step = self.define(obj, frame)
             if step is not None:
                 return Ref(step)
-        if callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType)) and \
-                self.is_user_code(obj):
-            code = getattr(obj, "__code__", None) or obj.__func__.__code__
+        if callable(obj) and isinstance(obj, (types.FunctionType, types.MethodType,
+                                              functools.partial)) and self.is_user_code(obj):
+            inner = obj
+            while isinstance(inner, functools.partial):
+                inner = inner.func
+            code = getattr(inner, "__code__", None) or inner.__func__.__code__
             self.problem(frame, "a Python function (%s, %s:%d) passed to TF cannot be data: TF "
-                         "calls it" % (obj.__name__, self.shown(code.co_filename),
+                         "calls it" % (inner.__name__, self.shown(code.co_filename),
                                        code.co_firstlineno), CALLABLE_HINTS.get(keyword, (
                                            "write its body as a `def` step and pass {ref: "
                                            "LABEL} (docs/case-format.md)")))
@@ -486,14 +491,16 @@ class Tracer(object):
                 star = True
             elif p.kind == p.VAR_KEYWORD:
                 params.append("**" + p.name)
-            elif p.kind == p.KEYWORD_ONLY and not star:
+            elif p.kind == p.KEYWORD_ONLY and not star and p.default is p.empty:
                 return None  # `def f(a, *, b)`: a def step has no bare `*`
             elif p.default is p.empty:
                 params.append(p.name)
             else:
                 params.append({"name": p.name, "default": self.value(p.default, frame)})
         step = Step("def", where=(frame.f_code.co_filename, frame.f_lineno))
-        step.base = fn.__name__ if LABEL_RE.match(fn.__name__) else "fn"
+        name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__",
+                                                        "fn")
+        step.base = name if LABEL_RE.match(name) else "fn"
         step.params, step.do, step.captures = params, [], True
         self.reserved.update(p.lstrip("*") if isinstance(p, str) else p["name"]
                              for p in params)
@@ -633,6 +640,8 @@ class Tracer(object):
         return result
 
     def is_user_code(self, fn):
+        while isinstance(fn, functools.partial):
+            fn = fn.func
         code = getattr(fn, "__code__", None) or getattr(getattr(fn, "__func__", None),
                                                         "__code__", None)
         return code is not None and os.path.abspath(code.co_filename).startswith(self.root)
@@ -1168,7 +1177,8 @@ def unwrap(value):
         return value._tfreal
     if type(value) is TracedStr:
         return str.__str__(value)
-    if type(value) in (types.FunctionType, types.MethodType) and id(value) in SUBSTITUTES:
+    if type(value) in (types.FunctionType, types.MethodType, functools.partial) and \
+            id(value) in SUBSTITUTES:
         return SUBSTITUTES[id(value)]
     if type(value) is types.FunctionType and id(value) in WRAPPED:
         return WRAPPED[id(value)]

@@ -649,3 +649,30 @@ def test_a_method_of_the_scripts_object_tf_calls_is_a_def(tf115, tmp_path):
     assert build["def"] == {"name": "_build", "params": ["x"], "as": "_build"}
     assert build["do"][0]["tf.layers.dense"]["args"] == [{"ref": "x"}, 4]
     assert trace.graph["trainable_variables"] == ["policy/fc/kernel:0", "policy/fc/bias:0"]
+
+
+def test_a_partial_of_a_scripts_function_tf_calls_is_a_def(tf115, tmp_path):
+    path = script(tmp_path, """
+        import functools
+
+        import tensorflow as tf
+
+
+        def mlp(x, units, activation=None):
+            return tf.layers.dense(x, units, activation=activation, name="fc")
+
+
+        net = tf.make_template("net", functools.partial(mlp, units=5, activation=tf.nn.relu))
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = net(x)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (fn,) = [item for item in trace.program if "def" in item]
+    assert fn["def"]["name"] == "mlp"
+    # the bound arguments are the def's defaults (keyword-only in the partial's signature)
+    assert fn["def"]["params"] == ["x", {"name": "units", "default": 5},
+                                   {"name": "activation", "default": {"tf": "nn.relu"}}]
+    assert fn["do"][0]["tf.layers.dense"] == {"args": [{"ref": "x"}, 5], "as": "dense",
+                                              "activation": {"tf": "nn.relu"}, "name": "fc"}
+    assert trace.graph["trainable_variables"] == ["net/fc/kernel:0", "net/fc/bias:0"]
