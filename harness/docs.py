@@ -122,15 +122,14 @@ each traced unchanged on TF 1.15
 and the two others are refused with their reason (a class deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
-the same variables and ops as the original (tests/test_trace_roundtrip.py): 449 of 458, those
+the same variables and ops as the original (tests/test_trace_roundtrip.py): 451 of 458, those
 that import TF's internal modules included (`from tensorflow.python.ops import state_ops` of a
 module a case may import becomes the case's `imports:`; any other is refused where it is
-imported). Of the nine others, three declare a `tf.layers.Layer` subclass, one a getter that
-makes other TF calls on its first call than on later ones, one gives `layer.add_variable`
-(which the tracer leaves to TF) a regularizer, and two iterate over a `PartitionedVariable`,
-whose parts have no path from it (refused, as above); two getters compute names the trace
-cannot follow back to their parameters (`"%s/%s%d" % (name, ...)`, `if kwargs["reuse"]:`): their
-cases differ, and the refusal names that line.
+imported). Of the seven others, three declare a `tf.layers.Layer` subclass, one a getter that
+makes other TF calls on its first call than on later ones, and one gives `layer.add_variable`
+(which the tracer leaves to TF) a regularizer (refused, as above); two getters compute names
+the trace cannot follow back to their parameters (`"%s/%s%d" % (name, ...)`,
+`if kwargs["reuse"]:`): their cases differ, and the refusal names that line.
 
 **Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
 `title` and `source` (where the claim comes from: your project, a docstring, an answer), and

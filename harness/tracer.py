@@ -429,7 +429,7 @@ class Tracer(object):
             return None if obj.ndims is None else [d for d in obj.as_list()]
         if type(obj).__name__ == "Dimension":
             return obj.value
-        found = self.reach(obj)
+        found = self.reach(obj) or self.part(obj, frame)
         if found is not None:
             return found
         if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) and \
@@ -472,6 +472,27 @@ class Tracer(object):
         self.note("a numpy array of more than %d elements is written as zeros of its shape "
                   "(its values change no name)" % ARRAY_CAP, frame)
         return expr
+
+    def part(self, obj, frame):
+        """A variable of a captured PartitionedVariable (`for v in p_v:`), which has no index:
+        its parts listed by a step, `py.list: {args: [{ref: p_v}], as: parts}`, then
+        `{ref: parts[1]}`."""
+        for key in reversed(list(self.known)):
+            holder = self.keep_by_id[key]
+            if not hasattr(holder, "_get_variable_list") or isinstance(holder, (list, tuple)):
+                continue
+            try:
+                parts = list(holder)
+            except Exception:  # noqa: BLE001 - not iterable after all
+                continue
+            for i, item in enumerate(parts):
+                if item is obj:
+                    step = Step("py.list", where=(frame.f_code.co_filename, frame.f_lineno))
+                    step.args, step.base = [Ref(self.known[key])], "parts"
+                    self.body.append(step)
+                    self.bind(step, parts)
+                    return Ref(step, "[%d]" % i)
+        return None
 
     def define(self, fn, frame):
         """A function of the script that TF will call (an activation, a template's function, a

@@ -676,3 +676,18 @@ def test_a_partial_of_a_scripts_function_tf_calls_is_a_def(tf115, tmp_path):
     assert fn["do"][0]["tf.layers.dense"] == {"args": [{"ref": "x"}, 5], "as": "dense",
                                               "activation": {"tf": "nn.relu"}, "name": "fc"}
     assert trace.graph["trainable_variables"] == ["net/fc/kernel:0", "net/fc/bias:0"]
+
+
+def test_the_parts_of_a_partitioned_variable_are_listed_by_a_step(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        p_v = tf.get_variable("var", shape=[4, 2], partitioner=tf.fixed_size_partitioner(2))
+        for i, v in enumerate(p_v):
+            tf.identity(v, name="part_%d" % i)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    assert calls(trace.program, "py.list") == [{"args": [{"ref": "p_v"}], "as": "parts"}]
+    assert [c["args"] for c in calls(trace.program, "tf.identity")] == [
+        [{"ref": "parts[0]"}], [{"ref": "parts[1]"}]]

@@ -31,11 +31,6 @@ NOT_ROUND_TRIPPED: dict[str, str] = {
     # calls them itself), so the regularizer TF calls from it sees variables no step made
     "tf-tests.layer-reuse-partitioned-variables-and-regularizers": "a RefVariable that no "
                                                                    "recorded TF call returned",
-    # `for i, v in enumerate(p_v)` over a PartitionedVariable: its parts have no ref path
-    "tf-tests.slot-creator-slot-from-first-m-dimension-variable": "a RefVariable that no "
-                                                                  "recorded TF call returned",
-    "tf-tests.slot-creator-slot-from-scalar-variable": "a RefVariable that no recorded TF call "
-                                                       "returned",
 }
 # Traced, but the case differs, and the tracer names the place (a suspect): the getter's part
 # names are made by `"%s/%s%d" % (name, prefix, i)` (a tuple), which the trace cannot follow
@@ -113,5 +108,5 @@ def test_every_case_round_trips_through_the_tracer(round_trip):
     assert not unexpected, f"{len(unexpected)} cases refused:\n" + "\n".join(
         f"{k}: {v}" for k, v in sorted(unexpected.items()))
     assert set(NOT_ROUND_TRIPPED) <= set(refused)
-    assert len(traced) - len(DIFFER) >= 0.97 * len(cases)
+    assert len(traced) - len(DIFFER) >= 0.98 * len(cases)
     assert any(traced[c.id].imports for c in cases if c.imports and c.id in traced)
