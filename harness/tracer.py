@@ -452,9 +452,25 @@ class Tracer(object):
                                            "write its body as a `def` step and pass {ref: "
                                            "LABEL} (docs/case-format.md)")))
             return None
-        self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
-                     type(obj).__name__, "make it with a TF call in the script")
+        if not self.of_script_class(obj):  # else its class's problem says it all
+            self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
+                         type(obj).__name__, "make it with a TF call in the script")
         return None
+
+    def of_script_class(self, obj):
+        """Whether `obj` is an instance of a class of the script deriving from a TF class."""
+        for klass in type(obj).__mro__[:-1]:
+            module = sys.modules.get(klass.__module__)
+            path = getattr(module, "__file__", None) or ""
+            if klass.__module__ == "__main__" or (path and self.is_user_file(path)):
+                return any(b.__module__.split(".")[0] in ("tensorflow", "tensorflow_core",
+                                                          "keras", "tf_keras")
+                           for b in type(obj).__mro__)
+        return False
+
+    def is_user_file(self, path):
+        path = os.path.abspath(path)
+        return path.startswith(self.root) and not path.startswith(HERE + os.sep)
 
     def large_array(self, obj, frame):
         """A numpy array over ARRAY_CAP elements (a positional-encoding table, an initializer's
