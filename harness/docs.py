@@ -68,8 +68,8 @@ tensors (`x + 1.0`, `x[0]`), `with` blocks, and exceptions your script catches. 
 resolved by running it: the loop is unrolled, `int(x.shape[1])` is `3`; iterators handed to TF
 (`apply_gradients(zip(grads, tvars))`) are written as lists. A function TF calls back (an
 activation, a `make_template` function, a `tf.cond` or `tf.while_loop` body, an initializer, a
-custom getter) becomes a `def` step with the body it ran, its signature as written
-(`*args, **kwargs` too): a getter's `getter(name, *args, **kwargs)` is an `invoke` of its
+custom getter; a method of your object, a `functools.partial`) becomes a `def` step with the
+body it ran, its signature as written (`*args, **kwargs` too): a getter's `getter(name, *args, **kwargs)` is an `invoke` of its
 parameter with `'**': {ref: kwargs}`, `kwargs["trainable"] = False` a `set` step, and
 `name + "_ema"` an expression of the parameter. A function of yours that TF wraps and you call
 (`@slim.add_arg_scope`) runs as your code where you call it. `with tf.Graph().as_default():`

@@ -429,7 +429,7 @@ class Tracer(object):
             return None if obj.ndims is None else [d for d in obj.as_list()]
         if type(obj).__name__ == "Dimension":
             return obj.value
-        found = self.reach(obj) or self.part(obj, frame)
+        found = self.reach(obj) or self.part(obj, frame) or self.api_partial(obj, frame)
         if found is not None:
             return found
         if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial)) and \
@@ -488,6 +488,33 @@ class Tracer(object):
         self.note("a numpy array of more than %d elements is written as zeros of its shape "
                   "(its values change no name)" % ARRAY_CAP, frame)
         return expr
+
+    def api_partial(self, obj, frame):
+        """functools.partial(tf.nn.leaky_relu, alpha=0.2) as a `def` that calls the API with
+        the bound arguments and passes the rest on (`*args, **kwargs`)."""
+        if not isinstance(obj, functools.partial) or not isinstance(obj.func, ApiProxy):
+            return None
+        if id(obj) in self.defs:
+            return Ref(self.defs[id(obj)])
+        where = (frame.f_code.co_filename, frame.f_lineno)
+        rest, more = Step("param"), Step("param")
+        rest.label, more.label = "args", "kwargs"
+        call = Step("invoke", where=where)
+        call.fn = api_value(obj.func._tfpath)
+        call.args = [self.value(a, frame) for a in obj.args] + [{"*": Ref(rest)}]
+        call.kwargs = dict([(k, self.value(v, frame, keyword=k))
+                            for k, v in (obj.keywords or {}).items()] + [("**", Ref(more))])
+        call.captures = True
+        done = Step("return")
+        done.args = [Ref(call)]
+        step = Step("def", where=where)
+        step.base = snake(obj.func._tfpath.rsplit(".", 1)[-1])
+        step.params, step.do, step.captures = ["*args", "**kwargs"], [call, done], True
+        self.reserved.update(("args", "kwargs"))
+        self.body.append(step)
+        self.defs[id(obj)] = step
+        self.keep.append(obj)
+        return Ref(step)
 
     def part(self, obj, frame):
         """A variable of a captured PartitionedVariable (`for v in p_v:`), which has no index:

@@ -691,3 +691,25 @@ def test_the_parts_of_a_partitioned_variable_are_listed_by_a_step(tf115, tmp_pat
     assert calls(trace.program, "py.list") == [{"args": [{"ref": "p_v"}], "as": "parts"}]
     assert [c["args"] for c in calls(trace.program, "tf.identity")] == [
         [{"ref": "parts[0]"}], [{"ref": "parts[1]"}]]
+
+
+def test_a_partial_of_an_api_function_is_a_def_that_calls_it(tf115, tmp_path):
+    path = script(tmp_path, """
+        import functools
+
+        import tensorflow as tf
+
+        lrelu = functools.partial(tf.nn.leaky_relu, alpha=0.2)
+        x = tf.placeholder(tf.float32, [None, 3])
+        h = tf.layers.dense(x, 4, activation=lrelu, name="h")
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (fn,) = [item for item in trace.program if "def" in item]
+    assert fn["def"] == {"name": "leaky_relu", "params": ["*args", "**kwargs"],
+                         "as": "leaky_relu"}
+    assert fn["do"][0] == {"invoke": {"fn": {"tf": "nn.leaky_relu"},
+                                      "args": [{"*": {"ref": "args"}}],
+                                      "kwargs": {"alpha": 0.2, "**": {"ref": "kwargs"}},
+                                      "as": "result"}}
+    assert calls(trace.program, "tf.layers.dense")[0]["activation"] == {"ref": "leaky_relu"}
