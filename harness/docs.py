@@ -69,9 +69,10 @@ resolved by running it: the loop is unrolled, `int(x.shape[1])` is `3`; iterator
 (`apply_gradients(zip(grads, tvars))`) are written as lists. A function TF calls back (an
 activation, a `make_template` function, a `tf.cond` or `tf.while_loop` body, an initializer, a
 custom getter; a method of your object, a `functools.partial`) becomes a `def` step with the
-body it ran, its signature as written (`*args, **kwargs` too): a getter's `getter(name, *args, **kwargs)` is an `invoke` of its
-parameter with `'**': {ref: kwargs}`, `kwargs["trainable"] = False` a `set` step, and
-`name + "_ema"` an expression of the parameter. A function of yours that TF wraps and you call
+body it ran, its signature as written (`*args, **kwargs` too): a getter's
+`getter(name, *args, **kwargs)` is an `invoke` of its parameter with `'**': {ref: kwargs}`,
+`kwargs["trainable"] = False` a `set` step, and `name + "_ema"` an expression of the
+parameter. A function of yours that TF wraps and you call
 (`@slim.add_arg_scope`) runs as your code where you call it. `with tf.Graph().as_default():`
 is left out (a case builds in a graph of its own). The case is written as the generic steps of
 [case-format.md](case-format.md):
@@ -117,9 +118,9 @@ How far this goes is tested: the scripts of
 (DCGAN, pix2pix, NMT with attention, legacy seq2seq, a Transformer, BERT, slim ResNet and
 Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA and mixed-precision custom getters,
 `make_template` VAEs, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
-each traced unchanged on TF 1.15
-(tests/test_trace_cases.py): 36 of the 38 give exactly the script's variable and op names,
-and the two others are refused with their reason (a class deriving from
+each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 36 of the 38 give exactly the
+script's variable and op names, and the two others are refused with their reason (a class
+deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
 the same variables and ops as the original (tests/test_trace_roundtrip.py): 451 of 458, those
