@@ -45,6 +45,7 @@ import types
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import apiscan  # noqa: E402  (which modules are TF's API: the index's rule)
+import argtypes  # noqa: E402
 import worker  # noqa: E402
 
 try:
@@ -97,12 +98,9 @@ REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "train
          "non_trainable_variables", "op", "outputs", "inputs", "graph", "c", "h",
          "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope")
 LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-KEYWORDS = frozenset(("tf", "graph", "i", "False", "None", "True", "and", "as", "assert", "async",
-                      "await",
-                      "break", "class", "continue", "def", "del", "elif", "else", "except",
-                      "finally", "for", "from", "global", "if", "import", "in", "is", "lambda",
-                      "nonlocal", "not", "or", "pass", "raise", "return", "try", "while", "with",
-                      "yield", "print"))
+# Names a label may not take: the validator's (argtypes.PY_KEYWORDS: Python's keywords, tf, py and
+# the export's own names), graph, and `i` and print, which the trace's own steps may use.
+KEYWORDS = argtypes.PY_KEYWORDS | frozenset(("graph", "i", "print"))
 
 
 def snake(name):
