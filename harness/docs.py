@@ -71,10 +71,11 @@ activation, a `make_template` function, a `tf.cond` or `tf.while_loop` body, an 
 custom getter; a method of your object, a `functools.partial`) becomes a `def` step with the
 body it ran, its signature as written (`*args, **kwargs` too): a getter's
 `getter(name, *args, **kwargs)` is an `invoke` of its parameter with `'**': {ref: kwargs}`,
-`kwargs["trainable"] = False` a `set` step, and `name + "_ema"` an expression of the
-parameter. A function of yours that TF wraps and you call
-(`@slim.add_arg_scope`) runs as your code where you call it. `with tf.Graph().as_default():`
-is left out (a case builds in a graph of its own). The case is written as the generic steps of
+`kwargs["trainable"] = False` a `set` step, and a string made from the parameter
+(`name + "_ema"`, `"{}/part".format(name)`) an expression of it. A function of yours that TF
+wraps and you call (`@slim.add_arg_scope`) runs as your code where you call it.
+`with tf.Graph().as_default():` is left out (a case builds in a graph of its own). The case is
+written as the generic steps of
 [case-format.md](case-format.md):
 
 ```yaml
@@ -123,14 +124,14 @@ script's variable and op names, and the two others are refused with their reason
 deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
-the same variables and ops as the original (tests/test_trace_roundtrip.py): 451 of 458, those
+the same variables and ops as the original (tests/test_trace_roundtrip.py): 452 of 458, those
 that import TF's internal modules included (`from tensorflow.python.ops import state_ops` of a
 module a case may import becomes the case's `imports:`; any other is refused where it is
-imported). Of the seven others, three declare a `tf.layers.Layer` subclass, one a getter that
+imported). Of the six others, three declare a `tf.layers.Layer` subclass, one a getter that
 makes other TF calls on its first call than on later ones, and one gives `layer.add_variable`
-(which the tracer leaves to TF) a regularizer (refused, as above); two getters compute names
-the trace cannot follow back to their parameters (`"%s/%s%d" % (name, ...)`,
-`if kwargs["reuse"]:`): their cases differ, and the refusal names that line.
+(which the tracer leaves to TF) a regularizer (refused, as above); one getter picks an op's
+name by `if kwargs["reuse"]:`, which its `def`, written once, cannot follow: its case differs,
+and the refusal names that line.
 
 **Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
 `title` and `source` (where the claim comes from: your project, a docstring, an answer), and

@@ -245,6 +245,7 @@ class Tracer(object):
         self.defs = {}                  # id(function) -> its `def` step
         self.reserved = set()           # def parameter names: no capture may take them
         self.splats = []                # (param, dict, what the case's copy holds): **kwargs
+        self.str_params = []            # (value, Ref): the running defs' string parameters
         self.graphs = []                # the graphs recorded calls ran in (a case has one)
         self.inline = None              # a def wrapper to run as the script's code (once)
         self.suspects = []              # what may make the case differ (see suspect)
@@ -376,6 +377,10 @@ class Tracer(object):
             if isinstance(expr, Ref):
                 return expr
             return {"op": expr[0], "args": [self.value(a, frame) for a in expr[1:]]}
+        if type(obj) is str and self.str_params:
+            made = self.made_from_param(obj)
+            if made is not None:
+                return made
         if obj is None or isinstance(obj, (bool, str)):
             return obj
         if isinstance(obj, int) and not isinstance(obj, bool):
@@ -486,6 +491,23 @@ class Tracer(object):
         self.note("a numpy array of more than %d elements is written as zeros of its shape "
                   "(its values change no name)" % ARRAY_CAP, frame)
         return expr
+
+    def made_from_param(self, text):
+        """A string of a def's body that holds one of its string parameters once (made by
+        `"{}/sum_0".format(name)`, an f-string, `"%s/%s%d" % (name, p, i)`): PREFIX + param +
+        SUFFIX, so that the def makes it from each call's value. (A later call that does not
+        fit is named by first_difference.)"""
+        for value, ref in self.str_params:
+            if len(value) < 3 or text == value or text.count(value) != 1:
+                continue
+            head, tail = text.split(value)
+            expr = ref
+            if head:
+                expr = {"op": "+", "args": [head, expr]}
+            if tail:
+                expr = {"op": "+", "args": [expr, tail]}
+            return expr
+        return None
 
     def api_partial(self, obj, frame):
         """functools.partial(tf.nn.leaky_relu, alpha=0.2) as a `def` that calls the API with
@@ -613,7 +635,8 @@ class Tracer(object):
 
     def run_def(self, fn, step, signature, args, kwargs):
         """Record the body of a `def` while TF calls the function (its parameters as labels)."""
-        saved = (self.depth, self.body, self.last, dict(self.known), list(self.splats))
+        saved = (self.depth, self.body, self.last, dict(self.known), list(self.splats),
+                 list(self.str_params))
         self.depth, self.body, self.last = 0, step.do, None
         try:
             bound = signature.bind(*args, **kwargs)
@@ -625,6 +648,7 @@ class Tracer(object):
                     # `getter(name + "_x", ...)`: the parameter, and strings made from it by `+`
                     # and `%`, are written as expressions of it (TF gets plain strings: unwrap)
                     bound.arguments[name] = TracedStr(value, Ref(param))
+                    self.str_params.insert(0, (value, Ref(param)))
                 elif value is None or isinstance(value, (bool, int, float)) or \
                         (type(value) is tuple and not value):
                     continue
@@ -648,7 +672,7 @@ class Tracer(object):
             self.body.append(done)
             return result
         finally:
-            self.depth, self.body, self.last, known, self.splats = saved
+            self.depth, self.body, self.last, known, self.splats, self.str_params = saved
             self.known.clear()
             self.known.update(known)
 

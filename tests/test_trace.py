@@ -713,3 +713,26 @@ def test_a_partial_of_an_api_function_is_a_def_that_calls_it(tf115, tmp_path):
                                       "kwargs": {"alpha": 0.2, "**": {"ref": "kwargs"}},
                                       "as": "result"}}
     assert calls(trace.program, "tf.layers.dense")[0]["activation"] == {"ref": "leaky_relu"}
+
+
+def test_a_string_a_getter_formats_from_its_parameter_is_an_expression(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def parts(getter, name, *args, **kwargs):
+            a = getter("{}/part_{}".format(name, 0), *args, **kwargs)
+            b = getter(f"{name}/part_1", *args, **kwargs)
+            return a + b
+
+
+        with tf.variable_scope("s", custom_getter=parts):
+            v = tf.get_variable("v", [1])
+            w = tf.get_variable("w", [1])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    (fn,) = [item for item in trace.program if "def" in item]
+    assert fn["do"][0]["invoke"]["args"] == [{"op": "+", "args": [{"ref": "name"}, "/part_0"]}]
+    assert trace.graph["global_variables"] == ["s/v/part_0:0", "s/v/part_1:0", "s/w/part_0:0",
+                                               "s/w/part_1:0"]

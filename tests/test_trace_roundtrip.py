@@ -32,13 +32,9 @@ NOT_ROUND_TRIPPED: dict[str, str] = {
     "tf-tests.layer-reuse-partitioned-variables-and-regularizers": "a RefVariable that no "
                                                                    "recorded TF call returned",
 }
-# Traced, but the case differs, and the tracer names the place (a suspect): the getter's part
-# names are made by `"%s/%s%d" % (name, prefix, i)` (a tuple), which the trace cannot follow
-# back to the getter's `name` parameter, so its `def` repeats the first call's names.
+# Traced, but the case differs, and the tracer names the place (a suspect): `if
+# kwargs['reuse']:` in the getter picks the op's name, and the body is written once.
 DIFFER: dict[str, str] = {
-    "tf-tests.nested-custom-getters-compose-outer-last": "TF calls combine again and this call "
-                                                         "passes other values",
-    # `if kwargs['reuse']:` in the getter picks the op's name: the body is written once
     "tf-tests.custom-getter-sees-reuse-as-written": "TF calls custom_getter again and this call "
                                                     "passes other values",
 }
