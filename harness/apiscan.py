@@ -98,6 +98,11 @@ def clean(text):
     return text[:200]
 
 
+def unavailable(e):
+    """The entry of a name whose getattr (or module import) failed."""
+    return {"kind": "unavailable", "error": "%s: %s" % (type(e).__name__, clean(e))}
+
+
 def params_of(fn, drop_first=False):
     """[[name, kind, has_default], ...] of a callable (following __wrapped__), or None."""
     try:
@@ -229,16 +234,14 @@ def scan(root):
             try:
                 names = sorted(n for n in dir(module) if not n.startswith("_"))
             except Exception as e:
-                entries[prefix] = {"kind": "unavailable",
-                                   "error": "%s: %s" % (type(e).__name__, clean(e))}
+                entries[prefix] = unavailable(e)
                 continue
             for name in names:
                 path = prefix + "." + name if prefix else name
                 try:
                     obj = getattr(module, name)
                 except Exception as e:
-                    entries[path] = {"kind": "unavailable",
-                                     "error": "%s: %s" % (type(e).__name__, clean(e))}
+                    entries[path] = unavailable(e)
                     continue
                 if is_future_feature(obj):
                     continue
@@ -249,8 +252,7 @@ def scan(root):
                         obj.__name__  # noqa: B018 -- the access is what loads it
                         obj = getattr(module, name)
                     except Exception as e:
-                        entries[path] = {"kind": "unavailable",
-                                         "error": "%s: %s" % (type(e).__name__, clean(e))}
+                        entries[path] = unavailable(e)
                         continue
                 if inspect.isclass(obj):
                     classes.append((path, obj))
@@ -320,8 +322,7 @@ def scan_internal():
             try:
                 obj = getattr(module, name)
             except Exception as e:
-                entries[path] = {"kind": "unavailable",
-                                 "error": "%s: %s" % (type(e).__name__, clean(e))}
+                entries[path] = unavailable(e)
                 continue
             if is_future_feature(obj):
                 continue
