@@ -689,3 +689,19 @@ def test_each_section_renders_alone_from_the_shared_model(run, tmp_path):
         "## Summary", "## Compatibility matrix", "## Changes between versions", "## Claims",
         "## Article errata", "## Name trees"]
     assert alone in pagelib.overview(model)
+
+
+def test_a_folded_change_table_lists_its_most_frequent_rows_and_counts_the_rest():
+    """Representation-only changes over many runtimes made the history page too big to show:
+    a folded table keeps its first FOLDED_ROWS changes, ranked, and says how many it leaves."""
+    from types import SimpleNamespace
+
+    from harness.report import changes as changelib
+    model = SimpleNamespace(known={f"c{i}": i for i in range(30)},
+                            link=lambda n: f"[{n}]")
+    found = {(f"old{i}", f"new{i}"): {f"c{i}": ["v.name"] * (30 - i)} for i in range(30)}
+    text = changelib.change_table(model, "tf1.0", "tf1.1", found, most=20)
+    assert "| old0 " in text and "| old19 " in text and "old20" not in text
+    assert text.endswith("… and 10 more distinct changes of this kind (55 facts in 10 cases), "
+                         "not listed here.")
+    assert "more distinct" not in changelib.change_table(model, "tf1.0", "tf1.1", found)

@@ -14,6 +14,9 @@ from .text import code, cut, error_actual_text, py, table, verdict_cell
 
 CHANGE_CUT = 100     # a value in "Changes between versions"
 DELTA_FROM = 4       # lists this long are shown there as what one side has and the other lacks
+# Rows of a folded table (representation-only changes): its most frequent changes. Over 17
+# runtimes those tables made the history page too big for GitHub to show (over 500 KB).
+FOLDED_ROWS = 20
 
 
 # Kinds of change. A change in behaviour (a name, an exception, a value) comes first; two kinds
@@ -88,7 +91,7 @@ def pair(model: RunModel, old: str, new: str) -> str:
         lines.append(f"<details><summary>{title} ({meaning}): {count(changes)}, "
                      f"{len(changes)} distinct changes, the most frequent {html(top[0])} → "
                      f"{html(top[1])}</summary>\n\n"
-                     + change_table(model, old, new, changes) + "\n\n</details>")
+                     + change_table(model, old, new, changes, FOLDED_ROWS) + "\n\n</details>")
     return "\n\n".join(lines)
 
 
@@ -116,14 +119,23 @@ def html(text: str) -> str:
 
 
 def change_table(model: RunModel, old: str, new: str,
-                 changes: dict[tuple[str, str], dict[str, list[str]]]) -> str:
+                 changes: dict[tuple[str, str], dict[str, list[str]]],
+                 most: int | None = None) -> str:
+    """One row per change, ranked; with `most`, only the first `most` rows and a line that
+    counts the rest."""
     rows = []
-    for left, right in rank(changes):
+    ranked = rank(changes)
+    for left, right in ranked[:most]:
         where = "; ".join(
             f"{model.link(model.known[case_id])} " + " ".join(code(f) for f in facts)
             for case_id, facts in changes[(left, right)].items())
         rows.append([left, right, where])
-    return table([old, new, "cases (facts)"], rows)
+    text = table([old, new, "cases (facts)"], rows)
+    rest = ranked[most:] if most is not None else []
+    if rest:
+        text += (f"\n\n… and {len(rest)} more distinct changes of this kind "
+                 f"({count({k: changes[k] for k in rest})}), not listed here.")
+    return text
 
 
 def changed_facts(a: Result, b: Result) -> list[Change]:
