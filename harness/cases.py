@@ -369,6 +369,8 @@ class _GenericSteps:
     labels: dict[str, dict]
     scopes: list[set[str]]
     in_def: int
+    in_class: int
+    in_method: list[int]
     imports: dict[str, str]
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
@@ -575,6 +577,8 @@ class _GenericSteps:
             return self.comprehension(raw, line)
         if "lambda" in raw:
             return self.lambda_value(raw, line)
+        if keys == ["super"]:
+            return {"super": self.super_name(raw["super"], line)}
         if len(keys) == 1 and keys[0] in ("ref", "tf", "slice", "tuple", "dict", "ellipsis",
                                           "py"):
             key, arg = keys[0], raw[keys[0]]
@@ -629,6 +633,19 @@ class _GenericSteps:
                         "value", line, hint + " Values are literals, lists, {ref}, {tf}, "
                         "{py}, {call}, {op}, {comp}, {lambda}, {slice}, {tuple}, {dict}, "
                         "{ellipsis}")
+
+    def super_name(self, name: Any, line: int) -> str:
+        """`{super: NAME}`: super().NAME, only in a method of a `class` step (Python's
+        zero-argument super needs the method's class and self)."""
+        if not self.in_method or self.in_method[-1] != self.in_def:
+            raise self.fail("`{super: ...}` outside a method of a `class` step", line,
+                            "super().NAME is written in a `def` directly in a class body")
+        if not (isinstance(name, str) and generic.IDENT_RE.match(name)):
+            raise self.fail(f"`{{super: NAME}}` takes an identifier, not `{name}`", line,
+                            "e.g. {super: __init__}, {super: build}")
+        if name not in generic.DUNDER_METHODS:
+            self.attribute(name, line, "super()." + name)
+        return name
 
     def builtin(self, name: Any, line: int) -> str:
         """A Python builtin of the policy's allowlist (`len`, `sorted`)."""
@@ -913,6 +930,8 @@ class _GenericSteps:
         self.in_def += 1
         self.functions.append(step["args"]["name"])
         saved_class, self.in_class = self.in_class, 0
+        if saved_class:  # a method: `{super: NAME}` may be written in its own body
+            self.in_method.append(self.in_def)
         try:
             return self.steps(body, path + ".do", True)  # type: ignore[attr-defined]
         finally:
@@ -920,6 +939,8 @@ class _GenericSteps:
             self.in_def -= 1
             self.functions.pop()
             self.in_class = saved_class
+            if saved_class:
+                self.in_method.pop()
 
     # -- control flow: for, if --
 
@@ -1053,6 +1074,7 @@ class _GenericSteps:
             out["name"] = name
         if key == "def":
             out["params"] = self.params(raw.get("params") or [], line_of(raw, "params", line))
+            self.method_signature(raw, out, line)
         if key == "class":
             bases = raw.get("bases") or []
             if not isinstance(bases, list):
@@ -1061,6 +1083,29 @@ class _GenericSteps:
             out["bases"] = [self.callee(b, line_of(bases, i, line))[0]
                             for i, b in enumerate(bases)]
         return out
+
+    def method_signature(self, raw: dict, out: dict, line: int) -> None:
+        """A method (a `def` directly in a class body) takes `self` first (any name, no star);
+        only methods may be properties or have the dunder names of generic.DUNDER_METHODS."""
+        name, params = out["name"], out["params"]
+        if self.in_class and (not params or params[0].get("star") or "default" in params[0]):
+            raise self.fail(f"method `{name}` needs a first parameter (self)",
+                            line_of(raw, "params", line), "e.g. params: [self, inputs]")
+        if name.startswith("__") and (not self.in_class or name not in generic.DUNDER_METHODS):
+            raise self.fail(f"`def {name}` is refused: no dunder names", line_of(raw, "name", line),
+                            "a class step's methods may be " + ", ".join(generic.DUNDER_METHODS))
+        if "property" in raw:
+            flag = raw["property"]
+            if not isinstance(flag, bool):
+                raise self.fail("`property` takes true or false", line_of(raw, "property", line))
+            if flag and not self.in_class:
+                raise self.fail("`property: true` outside a class body",
+                                line_of(raw, "property", line), "only a method is a property")
+            if flag and (len(params) != 1 or name in generic.DUNDER_METHODS):
+                raise self.fail(f"property `{name}` takes only self",
+                                line_of(raw, "params", line), "a property is read: self.NAME")
+            if flag:
+                out["property"] = True
 
     def params(self, raw: Any, line: int) -> list[dict]:
         if not isinstance(raw, list):
@@ -1189,6 +1234,7 @@ class _Validator(_GenericSteps):
         self.problems: list[CaseError] = []
         self.scopes: list[set[str]] = []  # parameters of the enclosing def bodies
         self.in_def = self.in_class = 0
+        self.in_method: list[int] = []  # in_def of the methods being validated (super)
         # The `if` branches being validated, (if step's path, branch number): captures in two
         # branches of one `if` are one place (only one runs), not a label captured twice.
         self.branches: list[tuple[str, int]] = []

@@ -19,6 +19,8 @@ Normalised values (what validation produces, what the worker and the renderer re
                                           a comprehension (kind list, set, gen or dict; key:
                                           the dict's key); T a label or a list of targets
   {"lambda": V, "params": [P...]}         `lambda PARAMS: V` (params as a def's)
+  {"super": "__init__"}                   `super().NAME`: the base classes' method or attribute,
+                                          in a method of a `class` step only
 Loop and comprehension targets T: a label, or a (nested) list of them, unpacked as Python does.
 """
 
@@ -69,12 +71,18 @@ def arities(op):
 
 # The keys of the special value mappings, and of a nested call.
 VALUE_KEYS = ("ref", "tf", "call", "op", "slice", "tuple", "dict", "ellipsis", "py", "comp",
-              "lambda")
+              "lambda", "super")
 COMP_KEYS = ("comp", "for", "in", "if", "key", "kind")
 COMP_KINDS = ("list", "set", "gen", "dict")
 CALL_KEYS = ("call", "args", "kwargs")
 # Keys of every step's mapping besides its arguments.
 RESERVED = ("as", "catch")
+# Dunder methods a `class` step may define (and reach through `{super: NAME}`): what TF's base
+# classes have subclasses override. No other name starting with `__` is a method or attribute.
+DUNDER_METHODS = ("__init__", "__call__")
+# Where the worker keeps a running method's (class, self) for `{super: NAME}`: not a label.
+SUPER = "super()"
+
 # The generic steps' kinds (the step key itself, or `tf.PATH` / `LABEL.PATH` for `invoke`).
 KINDS = ("invoke", "let", "with", "enter", "exit", "set", "def", "return", "class", "snapshot",
          "for", "if", "try")
@@ -262,7 +270,29 @@ def evaluate(tf, value, refs):
         return comprehension(tf, value, refs)
     if key == "lambda":
         return make_lambda(tf, value, refs)
+    if key == "super":
+        return super_attribute(refs, arg)
     return Ellipsis
+
+
+def super_attribute(refs, name):
+    """`super().NAME` in a method of a `class` step: the attribute of the base classes, bound
+    to the method's `self` (Python's zero-argument super, from the method's class)."""
+    if SUPER not in refs:
+        raise NameError("super() outside a method of a class step")
+    cls, obj = refs[SUPER]
+    if name not in DUNDER_METHODS:
+        check_attribute(obj, name)
+        return check_object(getattr(super(cls, obj), name), "super()." + name)
+    # the base's __init__ / __call__ bound to self (a dunder name the policy refuses by name):
+    # judged by the class that defines it
+    mro = type(obj).__mro__
+    for klass in mro[mro.index(cls) + 1:] if cls in mro else ():
+        if name in vars(klass):
+            if klass is not object:
+                check_object(klass, "super().%s (%s)" % (name, klass.__name__))
+            break
+    return getattr(super(cls, obj), name)
 
 
 def make_lambda(tf, value, refs):
@@ -459,8 +489,36 @@ def _made_here(obj):
         return False
 
 
-def make_class(name, bases, methods, qualname=None):
-    namespace = dict(methods)
+class Method(object):
+    """A class step's method: a function (make_function's) whose signature inspect reads from
+    this class, not from the function's __dict__, which functools.wraps copies onto wrappers of
+    the bound method (Keras 3 wraps `build` so: it would then see `self` as a parameter)."""
+
+    def __init__(self, fn):
+        self._tffunc = fn
+        self._tfsignature = inspect.signature(fn)
+        for attr in ("__name__", "__qualname__", "__doc__", "__module__"):
+            setattr(self, attr, getattr(fn, attr, None))
+        # AutoGraph leaves the written method as it is (make_function's do_not_convert)
+        setattr(self, "__ag_compiled", True)
+        _MADE.add(self)
+
+    @property
+    def __signature__(self):
+        return self._tfsignature
+
+    def __call__(self, *args, **kwargs):
+        return self._tffunc(*args, **kwargs)
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+
+def make_class(name, bases, methods, qualname=None, properties=()):
+    """`class NAME(BASES):` with the methods (functions); those named in `properties` are
+    read-only properties (`@property`), as RNNCell's state_size."""
+    namespace = dict((k, property(v) if k in properties else Method(v))
+                     for k, v in methods.items())
     namespace["__module__"] = "__main__"  # as the exported script's class
     namespace["__qualname__"] = qualname or name
     cls = type(name, tuple(bases), namespace)
@@ -521,6 +579,8 @@ def render(value, nested=False):
         return "{" + ", ".join("%r: %s" % (k, render(v)) for k, v in arg.items()) + "}"
     if key == "py":
         return arg
+    if key == "super":
+        return "super().%s" % arg
     if key == "comp":
         return render_comprehension(value)
     if key == "lambda":
@@ -571,7 +631,8 @@ def render_index(value):
 
 def render_callee(callee):
     if isinstance(callee, dict) and ("tf" in callee or "ref" in callee or "call" in callee
-                                     or "py" in callee):  # a lambda: parenthesised below
+                                     or "py" in callee or "super" in callee):
+        # a lambda: parenthesised below
         return render(callee)
     return "(%s)" % render(callee)
 
@@ -624,7 +685,8 @@ def render_step(step):
     if kind == "return":
         return "return %s" % render(args.get("value"))
     if kind == "def":
-        return "def %s(%s):" % (args["name"], render_params(args.get("params", [])))
+        head = "def %s(%s):" % (args["name"], render_params(args.get("params", [])))
+        return "@property\n" + head if args.get("property") else head
     if kind == "class":
         bases = ", ".join(render(b) for b in args.get("bases", []))
         return "class %s(%s):" % (args["name"], bases) if bases else "class %s:" % args["name"]
@@ -663,7 +725,10 @@ _ONE_KEY_FORM = {
                   "items": {"$ref": "#/$defs/value"}},
         "tuple": {"type": "array", "items": {"$ref": "#/$defs/value"}},
         "dict": {"type": "object", "additionalProperties": {"$ref": "#/$defs/value"}},
-        "ellipsis": {"type": "null"}}}
+        "ellipsis": {"type": "null"},
+        "super": {"type": "string", "pattern": "^(__init__|__call__|[A-Za-z][A-Za-z0-9_]*|"
+                                               "_[A-Za-z0-9][A-Za-z0-9_]*)$",
+                  "description": "super().NAME, in a method of a class step"}}}
 _OP_FORM = {"type": "object", "required": ["op", "args"], "additionalProperties": False,
             "properties": {"op": {"enum": list(OPERATORS)},
                            "args": {"type": "array", "minItems": 1, "maxItems": 2,
@@ -690,7 +755,7 @@ SCHEMA_DEFS = {
     "value": {"description": "a literal, a list, or one of {ref: PATH}, {tf: API_PATH}, "
                              "{call: CALLEE, args, kwargs, ...}, {op: OPERATOR, args}, "
                              "{slice: [a, b, c]}, {tuple: [...]}, {dict: {...}}, "
-                             "{ellipsis: null}, {py: BUILTIN}, "
+                             "{ellipsis: null}, {py: BUILTIN}, {super: NAME}, "
                              "{comp: VALUE, for: TARGET, in: VALUE, if: VALUE}, "
                              "{lambda: VALUE, params: [...]}",
               "anyOf": [
@@ -739,6 +804,7 @@ NAME = ArgType("Python name", _no_check, _any_tf, repr,
                schema={"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"})
 PARAMS = ArgType("parameters", _no_check, _any_tf, render_params,
                  schema={"$ref": "#/$defs/params"})
+FLAG = ArgType("true or false", _no_check, _any_tf, repr, schema={"type": "boolean"})
 BASES = ArgType("base classes", _no_check, _any_tf, render, schema={
     "type": "array", "items": {"type": "string"}})
 
@@ -779,13 +845,15 @@ STEPS = {s.kind: s for s in [
                 required=("value",), captures=None),
     GenericStep("set", [("target", REF_PATH), ("value", VALUE_ANY)], "TARGET = VALUE",
                 required=("target", "value"), captures=None),
-    GenericStep("def", [("name", NAME), ("params", PARAMS)],
-                "def NAME(PARAMS): BODY (captured as LABEL, or as NAME)", required=("name",),
+    GenericStep("def", [("name", NAME), ("params", PARAMS), ("property", FLAG)],
+                "def NAME(PARAMS): BODY (captured as LABEL, or as NAME); in a class body a "
+                "method (self first; property: true makes it @property)", required=("name",),
                 body=True),
     GenericStep("return", [("value", VALUE_ANY)], "return VALUE (ends a def body)",
                 captures=None),
     GenericStep("class", [("name", NAME), ("bases", BASES)],
-                "class NAME(BASES): METHODS (def steps; captured as LABEL, or as NAME)",
+                "class NAME(BASES): METHODS (def steps, self first; {super: NAME} is "
+                "super().NAME in them; captured as LABEL, or as NAME)",
                 required=("name",), body=True),
     GenericStep("snapshot", [], "LABEL = the graph's facts at this point",
                 label_required=True, captures="snapshot"),

@@ -113,7 +113,7 @@ def _definition_lines(step: dict, hook: Hook | None, depth: int
     """`def NAME(...):` / `class NAME(...):` and the body; then `LABEL = NAME` (when the label
     differs) and the capture."""
     pad, label, name = INDENT * depth, step.get("as"), step["args"]["name"]
-    out = [(pad + statement(step), step)]
+    out = [(pad + line, step) for line in statement(step).split("\n")]  # @property first
     out += program_lines(step.get("do", []), hook, depth + 1) or [(pad + INDENT + "pass", step)]
     if label and label != name:
         out.append((pad + f"{label} = {name}", step))

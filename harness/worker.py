@@ -264,10 +264,13 @@ class Run(object):
         elif kind == "class":
             bases = [generic.evaluate(tf, b, self.refs) for b in args.get("bases", [])]
             qualname = self.qualname + args["name"]
+            made = []  # the class, once made: its methods' `{super: NAME}` needs it
             methods = dict((d["args"]["name"],
-                            self.function(d, "%s.%s" % (qualname, d["args"]["name"])))
+                            self.function(d, "%s.%s" % (qualname, d["args"]["name"]), made))
                            for d in step.get("do", []))
-            value = generic.make_class(args["name"], bases, methods, qualname)
+            value = generic.make_class(args["name"], bases, methods, qualname, [
+                d["args"]["name"] for d in step.get("do", []) if d["args"].get("property")])
+            made.append(value)
         elif kind == "snapshot":
             value = factlib.Snapshot(tf)
             self.capture(step, "snapshot", value)
@@ -314,14 +317,18 @@ class Run(object):
                 return
         self.run_steps(step.get("else") or [])
 
-    def function(self, step, qualname):
+    def function(self, step, qualname, owner=None):
         """A `def` step as a Python function: each call runs its body with the parameters bound
         as labels; what follows the call belongs to the calling step again. Its __qualname__ is
-        the exported script's (`program.<locals>.loss`), which TF's messages print."""
+        the exported script's (`program.<locals>.loss`), which TF's messages print. A method
+        (`owner`: [its class] once made) binds (class, self) for `{super: NAME}`."""
         body = step.get("do", [])
+        params = step["args"].get("params", [])
 
         def run_body():
             calling, outer = self.step, self.qualname
+            if owner and params and not params[0].get("star"):
+                self.refs[generic.SUPER] = (owner[0], self.refs[params[0]["name"]])
             self.qualname = qualname + ".<locals>."
             try:
                 self.run_steps(body)
