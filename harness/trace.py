@@ -80,9 +80,12 @@ def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float
 
 
 def _trace(data: dict[str, Any], script: Path, runtime: Runtime) -> Trace:
+    from .pydef import write_sources
+    problems, suspects = list(data["problems"]), list(data.get("suspects", []))
+    # A def whose calls differ comes with its source: its body written from that (pydef.py)
+    write_sources(data["program"], problems, suspects, data.get("imports", {}))
     return Trace(script, runtime.name, data["tensorflow"], data["program"], data["graph"],
-                 data["problems"], data["notes"], data["error"], data.get("suspects", []),
-                 data.get("imports", {}))
+                 problems, data["notes"], data["error"], suspects, data.get("imports", {}))
 
 
 def run_tracer(script: str | Path, runtime: Runtime, timeout: float | None = None,
@@ -140,11 +143,17 @@ def program_lines(program: list[dict], indent: str = "  ") -> list[str]:
     """A traced program as block YAML: each step's mapping on one line, bodies nested."""
     lines: list[str] = []
     for item in program:
-        (key, args), = [(k, v) for k, v in item.items() if k != "do"]
+        (key, args), = [(k, v) for k, v in item.items() if k not in ("do", "elif", "else")]
         lines.append(f"{indent}- {inline(key)}: {inline(args)}")
-        if "do" in item:
-            body = program_lines(item["do"], indent + "    ")
-            lines += [f"{indent}  do:"] + body if body else [f"{indent}  do: []"]
+        for part in ("do", "elif", "else"):  # an `if` step's branches (pydef.py writes them)
+            if part not in item:
+                continue
+            if part == "elif":
+                lines.append(f"{indent}  elif:")
+                lines += program_lines(item["elif"], indent + "    ")
+                continue
+            body = program_lines(item[part], indent + "    ")
+            lines += [f"{indent}  {part}:"] + body if body else [f"{indent}  {part}: []"]
     return lines
 
 

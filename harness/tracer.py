@@ -40,6 +40,7 @@ import os
 import re
 import runpy
 import sys
+import textwrap
 import types
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -217,6 +218,63 @@ def body_shape(steps):
     """What a recorded body calls, in order (nested bodies too), without its labels. Functions
     it hands to TF are left out: each is written once, where the first call met it."""
     return [(s.key, s.method, s.op, body_shape(s.do or [])) for s in steps if s.key != "def"]
+
+
+UNBOUND = object()  # a free name's object that no value of the case stands for
+
+
+def dotted_path(node):
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        base = dotted_path(node.value)
+        return base + "." + node.attr if base else None
+    return None
+
+
+def free_names(node):
+    """The names a function's body reads that it does not bind (parameters, assignments,
+    imports, nested defs), in order: its globals and closure names."""
+    bound = set()
+    a = node.args
+    for arg in a.args + a.kwonlyargs + [x for x in (a.vararg, a.kwarg) if x is not None]:
+        bound.add(arg.arg)
+    loads, declared = [], set()
+    for stmt in node.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Name):
+                if isinstance(n.ctx, ast.Load):
+                    loads.append(n.id)
+                else:
+                    bound.add(n.id)
+            elif isinstance(n, (ast.FunctionDef, ast.ClassDef)):
+                bound.add(n.name)
+            elif isinstance(n, ast.arg):
+                bound.add(n.arg)
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                bound.update((x.asname or x.name).split(".")[0] for x in n.names)
+            elif isinstance(n, ast.ExceptHandler) and n.name:
+                bound.add(n.name)
+            elif isinstance(n, (ast.Global, ast.Nonlocal)):
+                declared.update(n.names)
+    out = []
+    for name in loads:
+        if (name not in bound or name in declared) and name not in out:
+            out.append(name)
+    return out
+
+
+def attribute_chains(node, root):
+    """The attribute paths from the name `root` the function's body reads (`self.units`,
+    `FLAGS.fp16`), shortest first."""
+    chains = set()
+    for stmt in node.body:
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Attribute):
+                path = dotted_path(n)
+                if path and path.split(".")[0] == root:
+                    chains.add(path)
+    return sorted(chains, key=lambda c: (c.count("."), c))
 
 
 class Tracer(object):
@@ -595,7 +653,7 @@ class Tracer(object):
         return step
 
     def def_wrapper(self, fn, step, signature):
-        tracer, recorded = self, []
+        tracer, recorded, later = self, [], []
 
         @functools.wraps(fn)
         def traced(*args, **kwargs):
@@ -606,32 +664,182 @@ class Tracer(object):
                 return fn(*args, **kwargs)
             if not recorded:
                 recorded.append(True)
-                return tracer.run_def(fn, step, signature, args, kwargs)
+                step.free = tracer.free_values(fn)
+                try:
+                    return tracer.run_def(fn, step, signature, args, kwargs)
+                finally:
+                    recorded.append(True)  # calls made inside the first one: compared now
+                    for again in later:
+                        tracer.compare_calls(fn, step, again)
             # The body is written once, so every later call must make the same TF calls: one
-            # that branches on its arguments (ema=None the first time) would be written wrong.
+            # that branches on its arguments (ema=None the first time) is written from its
+            # source instead (see from_source).
             again = Step("def")
             again.do = []
+            again.free = tracer.free_values(fn)
             result = tracer.run_def(fn, again, signature, args, kwargs)
-            if body_shape(again.do) != body_shape(step.do):
-                tracer.problem(step.where, "TF calls %s more than once and it makes other TF "
-                               "calls on a later call than on the first, so its body cannot be "
-                               "written once as a `def` step" % fn.__name__,
-                               "make the function do the same TF calls on every call (branch "
-                               "outside it), or write the case by hand with one `def` per "
-                               "variant")
-            else:
-                where = first_difference(step.do, again.do)
-                if where is not None:
-                    tracer.suspect(where, "TF calls %s again and this call passes other values "
-                                   "than its first call did, which its `def` step repeats "
-                                   "(a Python value computed from its arguments)" % fn.__name__,
-                                   "compute it with TF ops, or pass it as an argument of the "
-                                   "TF call")
+            if len(recorded) > 1:
+                tracer.compare_calls(fn, step, again)
+            else:  # called again inside its first call (nested getters): that body is not
+                later.append(again)  # complete yet
             return result
         # AutoGraph (Dataset.map, ...) would run a converted copy of the function, whose frames
         # are not the script's: it runs as written, as the case's `def` does.
         setattr(traced, "__ag_compiled", True)
         return traced
+
+    # -- a def whose calls differ: written from its source (harness/pydef.py converts it) --
+
+    def free_values(self, fn):
+        """The objects the global and closure names of `fn`'s code are bound to now (by
+        identity), to tell whether a later call sees the same ones."""
+        inner = getattr(fn, "__func__", fn)
+        code = getattr(inner, "__code__", None)
+        if code is None:
+            return {}
+        names, codes = set(), [code]
+        while codes:
+            c = codes.pop()
+            names.update(c.co_names)
+            codes.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
+        glob = getattr(inner, "__globals__", {})
+        out = dict((n, glob[n]) for n in names if n in glob)
+        for name, cell in zip(code.co_freevars, inner.__closure__ or ()):
+            try:
+                out[name] = cell.cell_contents
+            except ValueError:  # an empty cell
+                pass
+        return out
+
+    def compare_calls(self, fn, step, again):
+        """A later call of a def's function against its first: other TF calls (a problem) or
+        other values (a suspect), unless its source says what every call does."""
+        name = getattr(fn, "__name__", "fn")
+        if body_shape(again.do) != body_shape(step.do):
+            entry = ("problem", step.where, "TF calls %s more than once and it makes other TF "
+                     "calls on a later call than on the first, so its body cannot be written "
+                     "once as a `def` step" % name, "make the function do the same TF calls on "
+                     "every call (branch outside it), or write the case by hand with one `def` "
+                     "per variant")
+        else:
+            where = first_difference(step.do, again.do)
+            if where is None:
+                return
+            entry = ("suspect", where, "TF calls %s again and this call passes other values "
+                     "than its first call did, which its `def` step repeats (a Python value "
+                     "computed from its arguments)" % name, "compute it with TF ops, or pass "
+                     "it as an argument of the TF call")
+        source = getattr(step, "source", None)
+        if source is None:
+            self.depth += 1  # reading the function's names runs no recorded call
+            try:
+                source = step.source = self.function_source(fn)
+            except Exception as e:  # noqa: BLE001 - the tracer's own failure: today's report
+                source = step.source = {"why": "the tracer failed reading it (%s: %s)" % (
+                    type(e).__name__, first_line(e))}
+            finally:
+                self.depth -= 1
+        kind, where, message, hint = entry
+        if source.get(kind) is None:
+            source[kind] = {"file": self.shown(where[0]), "line": where[1], "message": message,
+                            "hint": hint}
+        first = getattr(step, "free", {})
+        changed = sorted(n for n, v in again.free.items() if n in first and first[n] is not v)
+        for n in changed:
+            if n not in source.setdefault("changed", []):
+                source["changed"].append(n)
+
+    def function_source(self, fn):
+        """What the harness needs to write `fn`'s body from its source: the text, where it is,
+        and its free names bound to values of the case (labels of recorded steps, literals, API
+        objects, other defs), or to the kind of object no value stands for."""
+        func, self_name, owner = fn, None, None
+        if isinstance(fn, types.MethodType):
+            func, owner = fn.__func__, fn.__self__
+        if not isinstance(func, types.FunctionType):
+            return {"why": "it is not a plain function"}
+        try:
+            lines, start = inspect.getsourcelines(func)
+        except (OSError, TypeError):
+            return {"why": "its source is not available"}
+        text = "".join(lines)
+        try:
+            node = ast.parse(textwrap.dedent(text)).body[0]
+        except (SyntaxError, IndexError):
+            return {"why": "its source is not one `def` statement (a lambda?)"}
+        if not isinstance(node, ast.FunctionDef):
+            return {"why": "its source is not one `def` statement (a lambda?)"}
+        if owner is not None and node.args.args:
+            self_name = node.args.args[0].arg
+        values = dict((n, v) for n, v in self.free_values(func).items())
+        free = free_names(node)
+        if self_name is not None:
+            values[self_name] = owner
+            free.append(self_name)
+        bindings, unbound = {}, {}
+        for name in free:
+            if name not in values:
+                continue  # a builtin (or a name the script never bound): the converter says
+            value = self.bound_value(values[name])
+            if value is not UNBOUND:
+                bindings[name] = value
+                continue
+            for chain in attribute_chains(node, name):
+                if any(chain.startswith(b + ".") for b in bindings):
+                    continue
+                try:
+                    obj = values[name]
+                    for part in chain.split(".")[1:]:
+                        obj = getattr(obj, part)
+                except Exception:  # noqa: BLE001 - a property that fails: not bound
+                    continue
+                value = self.bound_value(obj)
+                if value is not UNBOUND:
+                    bindings[chain] = value
+            unbound[name] = type(values[name]).__name__  # if read other than by those paths
+        return {"file": self.shown(func.__code__.co_filename), "line": start, "text": text,
+                "bindings": bindings, "unbound": unbound, "self": self_name}
+
+    def bound_value(self, obj, depth=0):
+        """A free name's object as a value of the case, or UNBOUND."""
+        if depth > 3:
+            return UNBOUND
+        if type(obj) is str and id(obj) in self.api_strings and \
+                self.api_strings[id(obj)][1] is obj:
+            return api_value(self.api_strings[id(obj)][0])
+        if obj is None or type(obj) in (bool, int, float, str):
+            return obj
+        if isinstance(obj, (ApiProxy, ModuleProxy)):
+            return {"tf": ""} if obj._tfpath == "tf" else api_value(obj._tfpath)
+        if id(obj) in self.defs:
+            return Ref(self.defs[id(obj)])
+        step = self.known.get(id(obj))
+        if step is not None:
+            return Ref(step)
+        if id(obj) in self.api:
+            return api_value(self.api[id(obj)])
+        if type(obj) in (list, tuple):
+            items = [self.bound_value(v, depth + 1) for v in obj]
+            if any(v is UNBOUND for v in items):
+                return UNBOUND
+            return items if type(obj) is list else {"tuple": items}
+        if type(obj) is dict and all(type(k) is str for k in obj):
+            items = dict((k, self.bound_value(v, depth + 1)) for k, v in obj.items())
+            return UNBOUND if any(v is UNBOUND for v in items.values()) else {"dict": items}
+        if isinstance(obj, self.tf.DType):
+            return {"dtype": obj.base_dtype.name}
+        if isinstance(obj, type) and obj.__module__ == "numpy":
+            try:
+                return {"dtype": self.tf.as_dtype(obj).name}  # np.float32 as a dtype
+            except TypeError:
+                return UNBOUND
+        if type(obj) is types.FunctionType and obj.__code__.co_filename == __file__:
+            return {"noop": True}  # the exported case's capture (trace_one): calls do nothing
+        if isinstance(obj, (types.FunctionType, types.MethodType, functools.partial, type,
+                            types.ModuleType)):
+            return UNBOUND
+        found = self.reach(obj)
+        return found if found is not None else UNBOUND
 
     def run_def(self, fn, step, signature, args, kwargs):
         """Record the body of a `def` while TF calls the function (its parameters as labels)."""
@@ -667,7 +875,9 @@ class Tracer(object):
                     self.known[id(value)] = param
                     self.keep_by_id[id(value)] = value
             result = fn(*bound.args, **bound.kwargs)
-            done = Step("return")
+            code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+            # (where a later call that returns another value is named: the function)
+            done = Step("return", where=code and (code.co_filename, code.co_firstlineno))
             done.args = [self.value(result, sys._getframe(0))]
             self.body.append(done)
             return result
@@ -1124,6 +1334,8 @@ class Tracer(object):
                 item = {"def": {"name": label(step), "params": val(step.params),
                                 "as": label(step)}, "do": []}
                 walk(step.do, item["do"])
+                if getattr(step, "source", None) is not None:
+                    item["source"] = val(step.source)  # harness/pydef.py writes the body
                 return item
             if step.key == "return":
                 return {"return": {"value": val(step.args[0])}}

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from harness.cli import main
-from harness.trace import keys_report, program_lines, run_tracer, side_by_side
+from harness.trace import keys_report, program_lines, run_tracer, side_by_side, traced_case
 from tests.conftest import provision
 
 SCRIPTS = Path(__file__).parent / "data" / "trace"
@@ -385,10 +385,11 @@ def test_keys_of_a_script_that_fails_says_where(tf115, tmp_path, capsys):
     assert "v  [1]" in out
 
 
-def test_a_function_tf_calls_with_other_tf_calls_later_is_refused(tf115, tmp_path):
+def test_a_function_tf_calls_with_other_tf_calls_later_is_written_from_its_source(tf115,
+                                                                                   tmp_path):
     # A template's function that branches on its argument (PixelCNN++'s ema=None first, an
-    # ExponentialMovingAverage later): its `def` body, written from the first call, would make
-    # the case read the raw variable where the script reads the average.
+    # ExponentialMovingAverage later): a body written from the first call would make the case
+    # read the raw variable where the script reads the average; its source says both.
     path = script(tmp_path, """
         import tensorflow as tf
 
@@ -408,8 +409,77 @@ def test_a_function_tf_calls_with_other_tf_calls_later_is_refused(tf115, tmp_pat
         z = m(x, ema=ema)
         """)
     trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    model = next(s for s in trace.program if "def" in s)
+    assert [next(iter(s)) for s in model["do"]] == ["let", "if", "return"]  # w: one kind
+    assert model["do"][1]["if"] == {"op": "is_not", "args": [{"ref": "ema"}, None]}
+    assert model["do"][1]["do"] == [{"ema.average": {"args": [{"ref": "w"}], "as": "w"}}]
+    traced_case("traced.model", tmp_path / "model.yaml", trace, "schema.json", tf115)
+
+
+def test_a_branching_function_whose_source_cannot_be_data_is_refused(tf115, tmp_path):
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+
+        def getter(getter, name, *args, **kwargs):
+            var = getter(name, *args, **kwargs)
+            if name.endswith("w"):
+                return var * np.sqrt(2.0)
+            return var
+
+
+        with tf.variable_scope("s", custom_getter=getter):
+            w = tf.get_variable("w", [1])
+            b = tf.get_variable("b", [1])
+        """)
+    trace = run_tracer(path, tf115)
     assert [(p["line"], p["message"].split(" more than")[0]) for p in trace.problems] == [
-        (12, "TF calls model")]
+        (12, "TF calls getter")]
+    assert trace.problems[0]["message"].endswith(
+        "its source cannot be written as the `def`'s body: `np` (a module) has no value a case "
+        "can hold (line 8)")
+
+
+def test_getters_branching_on_their_arguments_are_written_from_their_source(tf115, tmp_path):
+    # name_scope on some calls only, `A if C else B`, `and`, `kwargs[...] = ...`, a global
+    # read (a label), a module constant (a literal) and a method of the script's object
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        SUFFIX = "_fp32"
+
+
+        class Model(object):
+            def __init__(self):
+                self.scale = tf.constant(2.0, name="scale")
+                self.half = True
+
+            def getter(self, getter, name, *args, **kwargs):
+                trainable = kwargs.get("trainable", True)
+                dtype = tf.float16 if self.half and trainable else tf.float32
+                if "bias" in name:
+                    kwargs["trainable"] = False
+                    return getter(name + SUFFIX, *args, **kwargs)
+                var = getter(name, *args, **kwargs)
+                if trainable and not name.endswith("gamma"):
+                    with tf.name_scope("scaled"):
+                        var = tf.cast(var * self.scale, dtype)
+                return var
+
+
+        model = Model()
+        with tf.variable_scope("net", custom_getter=model.getter):
+            w = tf.get_variable("w", [2])
+            b = tf.get_variable("bias", [2])
+            g = tf.get_variable("gamma", [2])
+            m = tf.get_variable("mean", [2], trainable=False)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    traced_case("traced.model", tmp_path / "model.yaml", trace, "schema.json", tf115)
+    assert "net/bias_fp32:0" in trace.graph["global_variables"]
 
 
 def test_custom_getters_forwarding_args_and_kwargs_become_def_steps(tf115, tmp_path):
@@ -551,10 +621,24 @@ def test_a_later_call_with_other_python_values_is_named(tf115, tmp_path):
             a = tf.get_variable("a", [1])
             b = tf.get_variable("b", [1])
         """)
-    trace = run_tracer(path, tf115)
+    trace = run_tracer(path, tf115)  # its source says what every call does
+    assert trace.problems == [] and trace.suspects == []
+    rename = next(s for s in trace.program if "def" in s)
+    assert rename["do"][0]["return"]["value"]["args"][0] == {"call": "name.upper"}
+    traced_case("traced.rename", tmp_path / "rename.yaml", trace, "schema.json", tf115)
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        rename = lambda getter, name, *args, **kwargs: getter(name.upper(), *args, **kwargs)
+        with tf.variable_scope("s", custom_getter=rename):
+            a = tf.get_variable("a", [1])
+            b = tf.get_variable("b", [1])
+        """, "lambda.py")
+    trace = run_tracer(path, tf115)  # a lambda's source is no `def`: named
     assert trace.problems == []
     assert [(s["line"], s["message"].split(" and ")[0]) for s in trace.suspects] == [
-        (5, "TF calls rename again")]
+        (3, "TF calls <lambda> again")]
+    assert "its source is not one `def` statement (a lambda?)" in trace.suspects[0]["message"]
 
 
 def test_an_error_raised_through_a_def_is_caught_where_the_script_catches_it(tf115, tmp_path):

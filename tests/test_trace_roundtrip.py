@@ -23,21 +23,13 @@ NOT_ROUND_TRIPPED: dict[str, str] = {
     "tf-docs.layers-layer-weights-trainable-first": LAYER_CLASS,
     "tf-tests.layer-scope-naming": LAYER_CLASS,
     "tf-tests.layer-name-scope-consistent-with-variable-scope": LAYER_CLASS,
-    # sum_getter makes a name_scope on its first call only (when its inner getter is the
-    # variable store's, not another combine): one `def` body cannot say both
-    "tf-tests.nested-custom-getters-as-written": "TF calls sum_getter more than once and it "
-                                                 "makes other TF calls",
     # layer.add_variable is not recorded (the tracer leaves add_weight/add_variable alone: TF
     # calls them itself), so the regularizer TF calls from it sees variables no step made
     "tf-tests.layer-reuse-partitioned-variables-and-regularizers": "a RefVariable that no "
                                                                    "recorded TF call returned",
 }
-# Traced, but the case differs, and the tracer names the place (a suspect): `if
-# kwargs['reuse']:` in the getter picks the op's name, and the body is written once.
-DIFFER: dict[str, str] = {
-    "tf-tests.custom-getter-sees-reuse-as-written": "TF calls custom_getter again and this call "
-                                                    "passes other values",
-}
+# Traced, but the case differs, and the tracer names the place (a suspect).
+DIFFER: dict[str, str] = {}
 
 
 def traced_id(case_id: str) -> str:

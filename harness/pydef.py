@@ -1,0 +1,458 @@
+"""A traced `def` step's body written from the function's source (`tfscope new --trace`).
+
+The tracer writes the body of a function TF calls back (a custom getter, a template's function,
+a loop body) from what its first call did. When a later call does other TF calls or passes other
+values (a getter branching on `trainable`, `dtype`, `'kernel' in name`, `ema.average(var) is
+None`, `kwargs['reuse']`), one recorded body cannot say every call; the tracer then sends the
+function's source with its free names bound to values of the case (the labels of recorded steps,
+literals, API objects, other defs), and this module converts the source statically, with the
+static converter's statements and values (frompython.py, pygeneric.py): `if`/`elif`/`else` are
+`if` steps, comparisons, `in` and `not` are operators, `A if C else B`, `and` and `or` become
+`if` steps on a label (short-circuit kept), `kwargs['x'] = v` is a `set` step, `return X` a
+`return` step and every call a generic step. What the source cannot say is the tracer's problem
+(or suspect) as before, with why.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import textwrap
+from typing import Any
+
+from . import frompython
+from . import steps as vocabulary
+from .frompython import Converter, Refused, generic_call, generic_let
+from .pygeneric import NotAValue, Values
+from .pyknown import literal
+
+# Names a label written here may not take beside the validator's (the tracer's own reserved).
+RESERVED = frozenset(("graph", "tf", "py", "i", "print"))
+
+
+def write_sources(program: list[dict], problems: list[dict], suspects: list[dict],
+                  imports: dict[str, str]) -> None:
+    """Replace the body of each traced `def` that carries its `source` (in place); report the
+    ones whose source cannot be converted as the tracer would have."""
+    taken = set(imports) | _labels(program)
+    visible: set[str] = set(imports)
+    _walk(program, problems, suspects, taken, visible)
+
+
+def _labels(steps: list[dict]) -> set[str]:
+    out: set[str] = set()
+    for item in steps:
+        for key, args in item.items():
+            if key in ("do", "else", "source"):
+                continue
+            if isinstance(args, dict):
+                label = args.get("as")
+                out |= set(_names(label))
+                if key == "def":
+                    out.add(args.get("name"))
+                    for p in args.get("params") or []:
+                        out.add(p["name"] if isinstance(p, dict) else str(p).lstrip("*"))
+        for key in ("do", "else"):
+            if key == "do" and "source" in item:
+                continue  # the body written from the first call: replaced
+            if isinstance(item.get(key), list):
+                out |= _labels(item[key])
+        for branch in item.get("elif") or []:
+            out |= _labels(branch.get("do") or [])
+    return {x for x in out if isinstance(x, str)}
+
+
+def _names(label: Any) -> list[str]:
+    if isinstance(label, list):
+        return [n for x in label for n in _names(x)]
+    return [label] if isinstance(label, str) else []
+
+
+def _walk(steps: list[dict], problems: list[dict], suspects: list[dict], taken: set[str],
+          visible: set[str]) -> None:
+    i = 0
+    while i < len(steps):
+        item = steps[i]
+        if "def" in item and "source" in item:
+            hoisted = _convert(item, problems, suspects, taken, visible)
+            steps[i:i] = hoisted  # defs the first call's body made: before it, as before
+            i += len(hoisted)
+        key = next((k for k in item if k not in ("do", "else", "elif", "source")), None)
+        args = item.get(key) if key else None
+        if key == "def":
+            visible.add(item["def"].get("as") or item["def"].get("name"))
+            inner = set(visible) | {p["name"] if isinstance(p, dict) else str(p).lstrip("*")
+                                    for p in item["def"].get("params") or []}
+            _walk(item.get("do") or [], problems, suspects, taken, inner)
+        else:
+            for body in [item.get("do"), item.get("else")] + \
+                    [b.get("do") for b in item.get("elif") or []]:
+                if isinstance(body, list):
+                    _walk(body, problems, suspects, taken, visible)
+            if isinstance(args, dict):
+                visible.update(_names(args.get("as")))
+                if isinstance(args.get("catch"), str):
+                    visible.add(args["catch"])
+        i += 1
+
+
+def _defs_in(steps: list[dict]) -> list[dict]:
+    out = []
+    for item in steps:
+        if "def" in item:
+            out.append(item)
+        else:
+            for body in [item.get("do"), item.get("else")] + \
+                    [b.get("do") for b in item.get("elif") or []]:
+                if isinstance(body, list):
+                    out += _defs_in(body)
+    return out
+
+
+def _convert(item: dict, problems: list[dict], suspects: list[dict], taken: set[str],
+             visible: set[str]) -> list[dict]:
+    source = item.pop("source")
+    why = source.get("why")
+    if why is None:
+        try:
+            body = convert_def(source, item["def"].get("params") or [], taken, visible)
+        except Refused as e:
+            why = f"{e.message} (line {e.line})" if e.line else e.message
+        else:
+            hoisted = _defs_in(item.get("do") or [])
+            item["do"] = body
+            return hoisted
+    for kind, sink in (("problem", problems), ("suspect", suspects)):
+        entry = source.get(kind)
+        if entry is not None:
+            entry = dict(entry)
+            entry["message"] += f"; its source cannot be written as the `def`'s body: {why}"
+            sink.append(entry)
+            break
+    return []
+
+
+def convert_def(source: dict, params: list[Any], taken: set[str],
+                visible: set[str]) -> list[dict]:
+    """The steps of the function's body, from its source text and bindings."""
+    path = source.get("file") or "<script>"
+    text = textwrap.dedent(source["text"])
+    try:
+        tree = ast.parse(text)
+    except SyntaxError as e:
+        raise Refused(f"its source does not parse: {e.msg}", path, source.get("line")) from None
+    ast.increment_lineno(tree, int(source.get("line") or 1) - 1)
+    function = tree.body[0]
+    if not isinstance(function, ast.FunctionDef):
+        raise Refused("its source is not one `def` statement", path, source.get("line"))
+    for name in source.get("changed") or []:
+        raise Refused(f"`{name}` is another object at a later call than at the first", path,
+                      function.lineno)
+    names = [p["name"] if isinstance(p, dict) else str(p).lstrip("*") for p in params]
+    converter = DefBody(path, names, taken)
+    bindings: dict[str, Any] = source.get("bindings") or {}
+    placeholders: dict[str, str] = {}
+    for n, (chain, value) in enumerate(sorted(bindings.items())):
+        if isinstance(value, dict) and value.get("noop"):
+            converter.ignored.add(chain)
+            continue
+        name = chain if "." not in chain else f"tfscope_bound_{n}"
+        if "." in chain:
+            placeholders[chain] = name
+        if isinstance(value, dict) and "dtype" in value:  # a dtype: a value, never called
+            converter.dtypes[name] = chain
+            value = {"tf": value["dtype"]}
+        converter.known.bind(name, converter.expression(value, visible, function, chain))
+    body = _Bound(placeholders).rewrite(function.body)
+    unbound = source.get("unbound") or {}
+    for node in (n for s in body for n in ast.walk(s)):
+        if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings:
+            raise Refused(f"`{node.id}` (a {unbound[node.id]}) has no value a case can hold",
+                          path, getattr(node, "lineno", None))
+    body = _Desugar(_all_names(function)).statements(body)
+    for node in (n for s in body for n in ast.walk(s)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            converter.assigned[node.id] = converter.assigned.get(node.id, 0) + 1
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id in converter.dtypes:
+            raise Refused(f"`{converter.dtypes[node.func.id]}(...)`: a dtype called (a value "
+                          "computed when the script ran)", path, node.lineno,
+                          "pass the value itself, or make it with a TF op")
+    steps = converter.statements(body)
+    if converter.problems:
+        raise converter.problems[0]
+    return steps
+
+
+def _all_names(function: ast.FunctionDef) -> set[str]:
+    return {n.id for n in ast.walk(function) if isinstance(n, ast.Name)} | \
+        {a.arg for a in ast.walk(function) if isinstance(a, ast.arg)}
+
+
+class _Bound(ast.NodeTransformer):
+    """Attribute paths bound to values (`self.units`, `FLAGS.fp16`) as placeholder names."""
+
+    def __init__(self, placeholders: dict[str, str]) -> None:
+        self.placeholders = placeholders
+
+    def rewrite(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        return [self.visit(copy.deepcopy(s)) for s in body]
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        path = frompython.dotted(node)
+        if path in self.placeholders and isinstance(node.ctx, ast.Load):
+            return ast.copy_location(ast.Name(id=self.placeholders[path], ctx=ast.Load()), node)
+        self.generic_visit(node)
+        return node
+
+
+class DefBody(Converter):
+    """The static converter for one function's body: every call a generic step, a Python name
+    one label throughout (assigned again, in a branch or not, it is captured again, as Python
+    rebinds it), `return` a step."""
+
+    def __init__(self, path: str, params: list[str], taken: set[str]) -> None:
+        super().__init__(path)
+        self.taken = set(taken)
+        self.local: dict[str, str] = {}
+        self.ignored: set[str] = set()  # functions whose calls do nothing (an export's capture)
+        self.dtypes: dict[str, str] = {}  # bound name -> the path it was (`np.float32`)
+        self.assigned: dict[str, int] = {}  # Python name -> how many statements assign it
+        for p in params:
+            self.labels.add(p)
+            self.local[p] = p
+            self.kinds[p] = "generic"
+
+    def expression(self, value: Any, visible: set[str], function: ast.AST, name: str) -> ast.expr:
+        """A binding's value (a value of the case) as the expression the body reads."""
+        if isinstance(value, dict) and "ref" in value:
+            root = str(value["ref"]).split(".")[0].split("[")[0]
+            if root not in visible:
+                raise self.refuse(function, f"`{name}`, the step `{root}` made after the "
+                                  "function is first given to TF",
+                                  "make it before the function is passed to TF")
+            self.labels.add(root)
+            return ast.parse(value["ref"], mode="eval").body
+        if isinstance(value, dict) and "tf" in value:
+            return ast.parse("tf." + value["tf"] if value["tf"] else "tf", mode="eval").body
+        if isinstance(value, dict) and "tuple" in value:
+            return ast.Tuple(elts=[self.expression(v, visible, function, name)
+                                   for v in value["tuple"]], ctx=ast.Load())
+        if isinstance(value, dict) and "dict" in value:
+            items = value["dict"]
+            return ast.Dict(keys=[ast.Constant(k) for k in items],
+                            values=[self.expression(v, visible, function, name)
+                                    for v in items.values()])
+        if isinstance(value, list):
+            return ast.List(elts=[self.expression(v, visible, function, name) for v in value],
+                            ctx=ast.Load())
+        if isinstance(value, dict):
+            raise self.refuse(function, f"the value of `{name}`")
+        return literal(value)
+
+    def label(self, node: ast.AST | None) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, ast.Name):
+            raise self.refuse(node, f"the target `{ast.unparse(node)}`", "assign to one name")
+        name = self.local.get(node.id)
+        if name is None:
+            name, base, n = node.id, node.id, 1
+            while name in self.taken or name in self.labels or \
+                    not vocabulary.LABEL_RE.match(name) or name in vocabulary.PY_KEYWORDS or \
+                    name in RESERVED or name.startswith("__"):
+                name = f"{base}_{n}"
+                n += 1
+            self.local[node.id] = name
+            if name != node.id:
+                self.known.bind(node.id, ast.Name(id=name, ctx=ast.Load()))
+        return name
+
+    def value_of(self, node: ast.expr) -> Any:
+        try:
+            return Values(lambda n: n in self.labels).value(self.known.substitute(node))
+        except NotAValue as e:
+            raise self.refuse(e.node, f"{e.what} in `{ast.unparse(node)}`", e.hint) from None
+
+    def call(self, node: ast.AST, target: ast.AST | None, body: bool) -> dict:
+        node = self.known.substitute(node)
+        if not isinstance(node, ast.Call):
+            raise self.refuse(node, f"`{ast.unparse(node)}`", "a call")
+        step = generic_call(self, node, target, body)
+        key = next(k for k in step if k != "do")
+        if isinstance(target, ast.Name) and self.assigned.get(target.id, 0) > 1 and \
+                "do" not in step and _curated(key):
+            # `w = tf.get_variable(...)` then `w = ema.average(w)`: one label, so one kind: the
+            # call as a `let`'s value (a generic capture) rather than the curated kind's step
+            args = dict(step[key] or {})
+            label = args.pop("as")
+            return {"let": {"value": dict({"call": key}, **args), "as": label}}
+        if not key.startswith(("tf.", "py.")) and ("." not in key or "[" in key) and \
+                key != "invoke":
+            # a parameter or label called (`getter(name, *args, **kwargs)`): `invoke`
+            step = {"invoke": dict({"fn": {"ref": key}}, **(step[key] or {})),
+                    **{k: v for k, v in step.items() if k == "do"}}
+        return step
+
+    def assign(self, target: ast.expr, value: ast.expr) -> list[dict]:
+        if isinstance(target, ast.Name):
+            if self.helper(value):
+                return self.inline(value, target)  # type: ignore[arg-type]
+            if isinstance(value, ast.Call):
+                return [self.call(value, target, body=False)]
+            return [generic_let(self, self.known.substitute(value), target)]
+        if isinstance(target, (ast.Attribute, ast.Subscript)):
+            path = Values(lambda n: n in self.labels).ref_path(self.known.substitute(target))
+            if path is None or "." not in path and "[" not in path:
+                raise self.refuse(target, f"the target `{ast.unparse(target)}`",
+                                  "set an attribute or a constant item of a name")
+            return [{"set": {"target": path, "value": self.value_of(value)}}]
+        if isinstance(target, (ast.Tuple, ast.List)):
+            return self.unpack(target, value)
+        raise self.refuse(target, f"the target `{ast.unparse(target)}`", "assign to one name")
+
+    def statement(self, stmt: ast.stmt) -> list[dict]:
+        if isinstance(stmt, ast.Return) and not self.returns:
+            value = None if stmt.value is None else self.value_of(stmt.value)
+            return [{"return": {"value": value}}]
+        if isinstance(stmt, ast.Assert):  # a check that held when the script ran
+            return []
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and \
+                isinstance(stmt.value.func, ast.Name) and stmt.value.func.id in self.ignored:
+            return []
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+            return self.assign(stmt.targets[0], stmt.value)
+        if isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Raise, ast.While, ast.Delete)):
+            raise self.refuse(stmt, f"a `{type(stmt).__name__}` statement in the function")
+        return super().statement(stmt)
+
+
+class _Desugar:
+    """`A if C else B`, `A and B`, `A or B` as statements: the step language has no
+    conditional operator, so they become `if` steps assigning a label (evaluated as Python
+    does: B only when needed). One inside a larger expression is computed first, into a label
+    of its own."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = set(names)
+
+    def fresh(self, base: str) -> str:
+        name, n = base, 1
+        while name in self.names:
+            name = f"{base}_{n}"
+            n += 1
+        self.names.add(name)
+        return name
+
+    def statements(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        for stmt in body:
+            out += self.statement(stmt)
+        return out
+
+    def statement(self, stmt: ast.stmt) -> list[ast.stmt]:
+        if isinstance(stmt, ast.If):
+            pre, stmt.test = self.hoist(stmt.test, "cond")
+            stmt.body = self.statements(stmt.body)
+            stmt.orelse = self.statements(stmt.orelse)
+            return pre + [stmt]
+        if isinstance(stmt, (ast.For, ast.With)):
+            pre: list[ast.stmt] = []
+            if isinstance(stmt, ast.For):
+                pre, stmt.iter = self.hoist(stmt.iter, "value")
+            else:
+                for item in stmt.items:
+                    more, item.context_expr = self.hoist(item.context_expr, "value")
+                    pre += more
+            stmt.body = self.statements(stmt.body)
+            return pre + [stmt]
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and \
+                isinstance(stmt.targets[0], ast.Name) and _choice(stmt.value):
+            return self.assign(stmt.targets[0].id, stmt.value, stmt)
+        if isinstance(stmt, ast.Return) and isinstance(stmt.value, ast.IfExp):
+            pre, test = self.hoist(stmt.value.test, "cond")
+            branch = ast.If(test=test, body=self.statement(ast.Return(value=stmt.value.body)),
+                            orelse=self.statement(ast.Return(value=stmt.value.orelse)))
+            return pre + [_located(branch, stmt)]
+        if not any(_choice(n) for n in _expressions(stmt)):
+            return [stmt]
+        hoister = _Hoister(self)
+        stmt = hoister.visit(stmt)
+        return hoister.pre + [stmt]
+
+    def assign(self, name: str, value: ast.expr, where: ast.AST) -> list[ast.stmt]:
+        target = ast.Name(id=name, ctx=ast.Store())
+        load = ast.Name(id=name, ctx=ast.Load())
+        if isinstance(value, ast.IfExp):
+            pre, test = self.hoist(value.test, "cond")
+            return pre + [_located(ast.If(test=test, body=self.assign(name, value.body, where),
+                                          orelse=self.assign(name, value.orelse, where)),
+                                   where)]
+        if isinstance(value, ast.BoolOp):
+            first, rest = value.values[0], value.values[1:]
+            more = rest[0] if len(rest) == 1 else ast.BoolOp(op=value.op, values=rest)
+            test: ast.expr = load if isinstance(value.op, ast.And) else \
+                ast.UnaryOp(op=ast.Not(), operand=load)
+            return self.assign(name, first, where) + [
+                _located(ast.If(test=test, body=self.assign(name, more, where), orelse=[]),
+                         where)]
+        pre, value = self.hoist(value, "value")
+        return pre + [_located(ast.Assign(targets=[target], value=value), where)]
+
+    def hoist(self, expr: ast.expr, base: str) -> tuple[list[ast.stmt], ast.expr]:
+        if _choice(expr):
+            name = self.fresh(base)
+            return self.assign(name, expr, expr), ast.Name(id=name, ctx=ast.Load())
+        if not any(_choice(n) for n in ast.walk(expr)):
+            return [], expr
+        hoister = _Hoister(self)
+        expr = hoister.visit(expr)
+        return hoister.pre, expr
+
+
+def _curated(key: str) -> bool:
+    """Whether a generic step `KEY: {...}` captures the kind of a curated step (as the
+    validator decides: the curated step calling it, without a body)."""
+    return any(not getattr(s, "generic", False) and s.call == key and s.captures and not s.body
+               for s in vocabulary.STEPS.values())
+
+
+def _choice(node: ast.AST) -> bool:
+    return isinstance(node, (ast.IfExp, ast.BoolOp))
+
+
+def _expressions(stmt: ast.stmt) -> list[ast.AST]:
+    """The expression nodes of a simple statement, outside lambdas and comprehensions (whose
+    values are computed later, or per item: not hoisted)."""
+    out: list[ast.AST] = []
+    todo: list[ast.AST] = [stmt]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if isinstance(node, (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp,
+                             ast.GeneratorExp)):
+            continue
+        todo += list(ast.iter_child_nodes(node))
+    return out
+
+
+class _Hoister(ast.NodeTransformer):
+    def __init__(self, owner: _Desugar) -> None:
+        self.owner, self.pre = owner, []  # type: ignore[var-annotated]
+
+    def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
+        name = self.owner.fresh("value")
+        self.pre += self.owner.assign(name, node, node)
+        return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
+
+    visit_BoolOp = visit_IfExp  # type: ignore[assignment]
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        return node
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = visit_Lambda  # type: ignore
+
+
+def _located(node: ast.stmt, where: ast.AST) -> ast.stmt:
+    ast.copy_location(node, where)
+    return ast.fix_missing_locations(node)
