@@ -72,7 +72,13 @@ custom getter; a method of your object, a `functools.partial`) becomes a `def` s
 body it ran, its signature as written (`*args, **kwargs` too): a getter's
 `getter(name, *args, **kwargs)` is an `invoke` of its parameter with `'**': {ref: kwargs}`,
 `kwargs["trainable"] = False` a `set` step, and a string made from the parameter
-(`name + "_ema"`, `"{}/part".format(name)`) an expression of it. A function of yours that TF
+(`name + "_ema"`, `"{}/part".format(name)`) an expression of it. When TF calls it again and
+that call makes other TF calls or passes other values than the first (a getter branching on
+`trainable`, `dtype`, `'kernel' in name`, `ema.average(var) is None` or `kwargs["reuse"]`), the
+body is written from the function's source instead, as `--from-python` reads code: `if` steps,
+comparisons and `in` as operators, `A if C else B`, `and` and `or` as `if` steps, `return` steps,
+and its global and closure names as what they were when TF called it (a recorded step's label,
+a literal, an API object, another `def`). A function of yours that TF
 wraps and you call (`@slim.add_arg_scope`) runs as your code where you call it.
 `with tf.Graph().as_default():` is left out (a case builds in a graph of its own). The case is
 written as the generic steps of
@@ -104,7 +110,8 @@ Labels come from your assignments (`w`), else from the call (`matmul_1`). Before
 runs the case on the same runtime and compares: the file is written only when the case gives
 exactly the variables and ops your script gave, with `observed:` filled in. Otherwise nothing is
 written and every reason is listed with its FILE:LINE and a way out: a function TF calls
-several times that makes other TF calls on a later call (its `def` is written once), a class
+several times that makes other TF calls on a later call and whose source cannot be its body
+(a lambda, a name bound to a module or to an object no step made: named), a class
 deriving from a TF class, `tf.py_func`, TF's internal modules other than those a case may
 import (`imports:`), names the API policy refuses, `tf.reset_default_graph` after the script
 built, a script that fails. When the names differ because a function TF calls again passed
@@ -117,21 +124,20 @@ so too): its values change no name.
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
 (DCGAN, pix2pix, NMT with attention, legacy seq2seq, a Transformer, BERT, slim ResNet and
-Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA and mixed-precision custom getters,
+Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA, mixed-precision and weight-norm custom
+getters, some branching on their arguments,
 `make_template` VAEs, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
-each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 36 of the 38 give exactly the
+each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 39 of the 41 give exactly the
 script's variable and op names, and the two others are refused with their reason (a class
 deriving from
 `tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
 not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
-the same variables and ops as the original (tests/test_trace_roundtrip.py): 452 of 458, those
+the same variables and ops as the original (tests/test_trace_roundtrip.py): 454 of 458, those
 that import TF's internal modules included (`from tensorflow.python.ops import state_ops` of a
 module a case may import becomes the case's `imports:`; any other is refused where it is
-imported). Of the six others, three declare a `tf.layers.Layer` subclass, one a getter that
-makes other TF calls on its first call than on later ones, and one gives `layer.add_variable`
-(which the tracer leaves to TF) a regularizer (refused, as above); one getter picks an op's
-name by `if kwargs["reuse"]:`, which its `def`, written once, cannot follow: its case differs,
-and the refusal names that line.
+imported), and the getters that branch on their arguments (`if kwargs["reuse"]:`) written from
+their source. Of the four others, three declare a `tf.layers.Layer` subclass and one gives
+`layer.add_variable` (which the tracer leaves to TF) a regularizer (refused, as above).
 
 **Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
 `title` and `source` (where the claim comes from: your project, a docstring, an answer), and

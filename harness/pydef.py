@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import string
 import textwrap
 from typing import Any
 
@@ -169,6 +170,7 @@ def convert_def(source: dict, params: list[Any], taken: set[str],
         if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings:
             raise Refused(f"`{node.id}` (a {unbound[node.id]}) has no value a case can hold",
                           path, getattr(node, "lineno", None))
+    body = [ast.fix_missing_locations(_Strings().visit(s)) for s in body]
     body = _Desugar(_all_names(function)).statements(body)
     for node in (n for s in body for n in ast.walk(s)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -181,6 +183,8 @@ def convert_def(source: dict, params: list[Any], taken: set[str],
     steps = converter.statements(body)
     if converter.problems:
         raise converter.problems[0]
+    # labels are one namespace for facts: the next def's body takes other ones
+    taken |= {label for name, label in converter.local.items() if name not in names}
     return steps
 
 
@@ -233,6 +237,8 @@ class DefBody(Converter):
                                   "make it before the function is passed to TF")
             self.labels.add(root)
             return ast.parse(value["ref"], mode="eval").body
+        if isinstance(value, dict) and "dtype" in value:
+            value = {"tf": value["dtype"]}
         if isinstance(value, dict) and "tf" in value:
             return ast.parse("tf." + value["tf"] if value["tf"] else "tf", mode="eval").body
         if isinstance(value, dict) and "tuple" in value:
@@ -408,6 +414,70 @@ class _Desugar:
         hoister = _Hoister(self)
         expr = hoister.visit(expr)
         return hoister.pre, expr
+
+
+class _Strings(ast.NodeTransformer):
+    """f"{name}_g" and "{}_g".format(name) (plain fields only) as `str(name) + "_g"`: the step
+    language has `+` and py.str, and the policy refuses str.format."""
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> ast.AST:
+        self.generic_visit(node)
+        parts: list[ast.expr] = []
+        for part in node.values:
+            if isinstance(part, ast.FormattedValue):
+                if part.format_spec is not None or part.conversion not in (-1, 115):
+                    return node
+                parts.append(_str(part.value))
+            else:
+                parts.append(part)
+        return ast.copy_location(_joined(parts), node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if not (isinstance(func, ast.Attribute) and func.attr == "format" and
+                isinstance(func.value, ast.Constant) and isinstance(func.value.value, str)) or \
+                any(isinstance(a, ast.Starred) for a in node.args) or \
+                any(k.arg is None for k in node.keywords):
+            return node
+        keywords = {k.arg: k.value for k in node.keywords}
+        parts: list[ast.expr] = []
+        auto = 0
+        try:
+            fields = list(string.Formatter().parse(func.value.value))
+        except ValueError:
+            return node
+        for text, field, spec, conversion in fields:
+            if text:
+                parts.append(ast.Constant(text))
+            if field is None:
+                continue
+            if spec or conversion not in (None, "s"):
+                return node
+            if field == "":
+                index, auto = auto, auto + 1
+            elif field.isdigit():
+                index = int(field)
+            elif field in keywords:
+                parts.append(_str(keywords[field]))
+                continue
+            else:
+                return node
+            if index >= len(node.args):
+                return node
+            parts.append(_str(node.args[index]))
+        return ast.copy_location(_joined(parts or [ast.Constant("")]), node)
+
+
+def _str(value: ast.expr) -> ast.expr:
+    return ast.Call(func=ast.Name(id="str", ctx=ast.Load()), args=[value], keywords=[])
+
+
+def _joined(parts: list[ast.expr]) -> ast.expr:
+    out = parts[0]
+    for part in parts[1:]:
+        out = ast.BinOp(left=out, op=ast.Add(), right=part)
+    return ast.fix_missing_locations(out) if hasattr(out, "lineno") else out
 
 
 def _curated(key: str) -> bool:

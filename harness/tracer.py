@@ -753,7 +753,12 @@ class Tracer(object):
         """What the harness needs to write `fn`'s body from its source: the text, where it is,
         and its free names bound to values of the case (labels of recorded steps, literals, API
         objects, other defs), or to the kind of object no value stands for."""
-        func, self_name, owner = fn, None, None
+        func, self_name, owner, given = fn, None, None, ()
+        if isinstance(fn, functools.partial) and not fn.args and \
+                isinstance(fn.func, types.FunctionType):
+            func = fn.func  # its bound keywords are the def's defaults
+        elif isinstance(fn, functools.partial) and isinstance(fn.func, types.FunctionType):
+            func, given = fn.func, fn.args  # the first parameters: free names, bound to those
         if isinstance(fn, types.MethodType):
             func, owner = fn.__func__, fn.__self__
         if not isinstance(func, types.FunctionType):
@@ -769,6 +774,8 @@ class Tracer(object):
             return {"why": "its source is not one `def` statement (a lambda?)"}
         if not isinstance(node, ast.FunctionDef):
             return {"why": "its source is not one `def` statement (a lambda?)"}
+        if node.decorator_list:
+            return {"why": "it is decorated (the decorator may change what it does)"}
         if owner is not None and node.args.args:
             self_name = node.args.args[0].arg
         values = dict((n, v) for n, v in self.free_values(func).items())
@@ -776,6 +783,12 @@ class Tracer(object):
         if self_name is not None:
             values[self_name] = owner
             free.append(self_name)
+        if given and len(given) <= len(node.args.args):
+            for arg, value in zip(node.args.args, given):
+                values[arg.arg] = value
+                free.append(arg.arg)
+        elif given:
+            return {"why": "a functools.partial binds more arguments than it has parameters"}
         bindings, unbound = {}, {}
         for name in free:
             if name not in values:
@@ -798,7 +811,9 @@ class Tracer(object):
                     bindings[chain] = value
             unbound[name] = type(values[name]).__name__  # if read other than by those paths
         return {"file": self.shown(func.__code__.co_filename), "line": start, "text": text,
-                "bindings": bindings, "unbound": unbound, "self": self_name}
+                "bindings": bindings, "unbound": unbound,
+                "bound_params": ([self_name] if self_name else []) +
+                [a.arg for a in node.args.args[:len(given)]]}
 
     def bound_value(self, obj, depth=0):
         """A free name's object as a value of the case, or UNBOUND."""
@@ -817,7 +832,10 @@ class Tracer(object):
         if step is not None:
             return Ref(step)
         if id(obj) in self.api:
-            return api_value(self.api[id(obj)])
+            path = self.api[id(obj)]
+            if any(path == p or path.startswith(p + ".") for p in PASSTHROUGH):
+                return UNBOUND  # tf.flags.FLAGS: its attributes' values are bound instead
+            return api_value(path)
         if type(obj) in (list, tuple):
             items = [self.bound_value(v, depth + 1) for v in obj]
             if any(v is UNBOUND for v in items):

@@ -1,0 +1,111 @@
+"""harness/pydef.py: a traced def's body written from its source (no TF: the tracer's source
+records are written by hand here; tests/test_trace.py traces real scripts)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from harness import cases as caselib
+from harness.frompython import Refused
+from harness.pydef import convert_def, write_sources
+from harness.trace import program_lines
+
+GETTER = ["getter", "name", "*args", "**kwargs"]
+
+
+def body(text: str, params: list = GETTER, bindings: dict | None = None, **more) -> list[dict]:
+    source = dict({"file": "model.py", "line": 10, "text": textwrap.dedent(text),
+                   "bindings": bindings or {}, "unbound": {}}, **more)
+    return convert_def(source, params, taken={"ema", "var_0"}, visible={"ema", "scale"})
+
+
+def test_branches_choices_and_sets_become_steps():
+    assert body("""
+        def g(getter, name, *args, **kwargs):
+            kind = "w" if "kernel" in name else "b"
+            if kind == "b" and not kwargs.get("trainable", True):
+                kwargs["trainable"] = False
+            return getter(f"{name}_{kind}", *args, **kwargs)
+        """) == [
+        {"if": {"op": "in", "args": ["kernel", {"ref": "name"}]},
+         "do": [{"let": {"value": "w", "as": "kind"}}],
+         "else": [{"let": {"value": "b", "as": "kind"}}]},
+        {"let": {"value": {"op": "==", "args": [{"ref": "kind"}, "b"]}, "as": "cond"}},
+        {"if": {"ref": "cond"}, "do": [{"let": {"value": {"op": "not", "args": [
+            {"call": "kwargs.get", "args": ["trainable", True]}]}, "as": "cond"}}]},
+        {"if": {"ref": "cond"}, "do": [{"set": {"target": "kwargs['trainable']",
+                                                "value": False}}]},
+        {"return": {"value": {"call": "getter", "args": [
+            {"op": "+", "args": [{"op": "+", "args": [{"call": "py.str", "args": [
+                {"ref": "name"}]}, "_"]}, {"call": "py.str", "args": [{"ref": "kind"}]}]},
+            {"*": {"ref": "args"}}], "kwargs": {"**": {"ref": "kwargs"}}}}}]
+
+
+def test_free_names_are_their_bindings_and_a_name_assigned_again_keeps_its_label():
+    steps = body("""
+        def g(getter, name, *args, **kwargs):
+            var_0 = getter(name, *args, **kwargs)
+            if self.half:
+                var_0 = tf.cast(var_0 * self.scale, DTYPE)
+            capture("var_0", var_0)
+            return ema.average(var_0) or var_0
+        """, bindings={"self.half": True, "self.scale": {"ref": "scale"}, "ema": {"ref": "ema"},
+                       "DTYPE": {"dtype": "float16"}, "tf": {"tf": ""},
+                       "capture": {"noop": True}})
+    assert steps[0] == {"invoke": {"fn": {"ref": "getter"}, "args": [
+        {"ref": "name"}, {"*": {"ref": "args"}}], "kwargs": {"**": {"ref": "kwargs"}},
+        "as": "var_0_1"}}  # var_0 is a label of the program: another one
+    assert steps[1] == {"tf.cast": {"args": [{"op": "*", "args": [
+        {"ref": "var_0_1"}, {"ref": "scale"}]}, {"tf": "float16"}], "as": "var_0_1"}}
+    assert steps[2:] == [
+        {"ema.average": {"args": [{"ref": "var_0_1"}], "as": "value"}},
+        {"if": {"op": "not", "args": [{"ref": "value"}]},
+         "do": [{"let": {"value": {"ref": "var_0_1"}, "as": "value"}}]},
+        {"return": {"value": {"ref": "value"}}}]
+
+
+@pytest.mark.parametrize("text, bindings, extra, message", [
+    ("def g(getter, name):\n    return getter(np.sqrt(2.0))\n", {}, {"unbound": {"np": "module"}},
+     "`np` (a module) has no value a case can hold"),
+    ("def g(getter, name):\n    return getter(later)\n", {"later": {"ref": "later"}}, {},
+     "`later`, the step `later` made after the function is first given to TF"),
+    ("def g(getter, name):\n    return getter(n)\n", {"n": 1}, {"changed": ["n"]},
+     "`n` is another object at a later call than at the first"),
+    ("def g(getter, name):\n    while name:\n        pass\n", {}, {}, "a `While` statement"),
+    ("def g(getter, name):\n    return getter(np.float32(2))\n",
+     {"np.float32": {"dtype": "float32"}}, {}, "`np.float32(...)`: a dtype called"),
+])
+def test_what_the_source_cannot_say_is_refused_with_its_line(text, bindings, extra, message):
+    with pytest.raises(Refused) as e:
+        body(text, ["getter", "name"], bindings, **extra)
+    assert message in e.value.message and e.value.line in (10, 11, 12)
+
+
+def test_write_sources_replaces_the_body_or_reports_why():
+    program = [
+        {"tf.get_variable": {"args": ["w", [1]], "as": "w"}},
+        {"def": {"name": "g", "params": ["getter", "name"], "as": "g"},
+         "do": [{"return": {"value": {"ref": "w"}}}],
+         "source": {"file": "model.py", "line": 3, "bindings": {"w": {"ref": "w"}},
+                    "text": "def g(getter, name):\n    if name == 'v':\n        return w\n"
+                            "    return getter(name)\n", "unbound": {},
+                    "problem": {"file": "model.py", "line": 8, "message": "M", "hint": "H"}}},
+        {"def": {"name": "f", "params": ["x"], "as": "f"}, "do": [],
+         "source": {"why": "its source is not available",
+                    "suspect": {"file": "model.py", "line": 9, "message": "S", "hint": "H"}}},
+        {"tf.variable_scope": {"args": ["s"], "custom_getter": {"ref": "g"}},
+         "do": [{"tf.get_variable": {"args": ["v", [1]], "as": "v"}}]}]
+    problems: list[dict] = []
+    suspects: list[dict] = []
+    write_sources(program, problems, suspects, {})
+    assert problems == []
+    assert suspects == [{"file": "model.py", "line": 9, "hint": "H", "message": (
+        "S; its source cannot be written as the `def`'s body: its source is not available")}]
+    assert program[1]["do"][0]["if"] == {"op": "==", "args": [{"ref": "name"}, "v"]}
+    assert all("source" not in s for s in program)
+    text = "id: x.y\ntitle: t\nsource: {doc: d, quote: q}\nprogram:\n" + \
+        "\n".join(program_lines(program)) + "\nexpect: {}\n"
+    cases, errors = caselib.load_text(text, "traced.yaml")
+    assert not errors, errors
