@@ -312,6 +312,8 @@ class Tracer(object):
         self.imports = {}               # alias -> module: the case's `imports:`
         self.start_graph = tf.get_default_graph()
         self.main = None                # see main_graph
+        self.script_classes = {}        # script class -> its `class` step (script_class)
+        self.self_attributes = {}       # id(object of a script class) -> attributes it set
 
     # -- where a call comes from --
 
@@ -671,6 +673,8 @@ class Tracer(object):
                     recorded.append(True)  # calls made inside the first one: compared now
                     for again in later:
                         tracer.compare_calls(fn, step, again)
+            if getattr(step, "ambiguous", False) and len(recorded) > 1:
+                return tracer.rerecord(fn, step, signature, args, kwargs)
             # The body is written once, so every later call must make the same TF calls: one
             # that branches on its arguments (ema=None the first time) is written from its
             # source instead (see from_source).
@@ -864,6 +868,8 @@ class Tracer(object):
         saved = (self.depth, self.body, self.last, dict(self.known), list(self.splats),
                  list(self.str_params))
         self.depth, self.body, self.last = 0, step.do, None
+        params_here = []
+        step.ambiguous = False
         try:
             bound = signature.bind(*args, **kwargs)
             for name, value in list(bound.arguments.items()):
@@ -890,8 +896,13 @@ class Tracer(object):
                     self.known[id(wrapper)] = param
                     self.keep_by_id[id(wrapper)] = wrapper
                 else:
+                    if isinstance(self.known.get(id(value)), Step) and \
+                            self.known[id(value)].key == "param" and \
+                            self.known[id(value)] in params_here:
+                        step.ambiguous = True  # f(x, x): which parameter its body uses?
                     self.known[id(value)] = param
                     self.keep_by_id[id(value)] = value
+                params_here.append(param)
             result = fn(*bound.args, **bound.kwargs)
             code = getattr(getattr(fn, "__func__", fn), "__code__", None)
             # (where a later call that returns another value is named: the function)
@@ -903,6 +914,21 @@ class Tracer(object):
             self.depth, self.body, self.last, known, self.splats, self.str_params = saved
             self.known.clear()
             self.known.update(known)
+
+    def rerecord(self, fn, step, signature, args, kwargs):
+        """A later call of a def whose first call passed one object as two parameters (a
+        self-attention's call(x, x)): its body is recorded again, and, when this call tells
+        them apart and makes the same calls, it is the def's body instead."""
+        again = Step("def")
+        again.do = []
+        again.free = self.free_values(fn)
+        result = self.run_def(fn, again, signature, args, kwargs)
+        if body_shape(again.do) == body_shape(step.do) and not again.ambiguous:
+            step.do[:] = again.do
+            step.ambiguous = False
+        else:
+            self.compare_calls(fn, step, again)
+        return result
 
     def forwardable(self, value):
         """A callable of TF's (not the script's, not an API object) that a def may call."""
@@ -989,7 +1015,172 @@ class Tracer(object):
                 out.append(("." + name, getattr(holder, name)))
             except Exception:
                 pass
+        tracer = CURRENT[0]
+        for name in tracer.self_attributes.get(id(holder), ()) if tracer is not None else ():
+            try:  # `self.dense = tf.layers.Dense(...)` of a script class: {ref: self.dense}
+                out.append(("." + name, getattr(holder, name)))
+            except Exception:
+                pass
         return out
+
+    # -- the script's classes deriving from TF classes --
+
+    def script_class(self, cls, bases, frame):
+        """A class statement of the script whose class derives from a TF class, as a `class`
+        step: its bases as API paths (or the label of another such class), its methods as
+        `def`s whose bodies are recorded when TF calls them (as a `def` a TF call gets), its
+        attribute sets on self as `set` steps, super() calls as `{super: NAME}`. Instantiating
+        it from the script is an `invoke` of the class's label."""
+        where = (frame.f_code.co_filename, frame.f_lineno)
+        step = Step("class", where=where)
+        step.base, step.cls, step.bases, step.do = cls.__name__, cls, [], []
+        for base in bases:
+            if isinstance(base, ApiProxy):
+                step.bases.append(base._tfpath)
+            elif base in self.script_classes:
+                step.bases.append(Ref(self.script_classes[base]))
+            elif isinstance(base, type) and id(base) in self.api:
+                step.bases.append(self.api[id(base)])
+            else:
+                self.problem(frame, "the class %s derives from %s, which is neither TF's API nor "
+                             "a class of the script deriving from it" % (
+                                 cls.__name__, getattr(base, "__name__", base)),
+                             "derive it from tf.* classes (and the script's own such classes)")
+                return
+        self.script_classes[cls] = step
+        self.body.append(step)
+        self.patch_class(cls)  # TF's methods it inherits (add_weight, __call__) record
+        for name, attr in list(vars(cls).items()):
+            prop = isinstance(attr, property)
+            fn = attr.fget if prop else attr
+            if not isinstance(fn, types.FunctionType):
+                continue
+            if name.startswith("__") and name not in MEMBER_DUNDERS:
+                continue  # Python's protocol (__repr__): run as the script's code
+            if prop and (attr.fset is not None or attr.fdel is not None):
+                self.problem(frame, "the property %s.%s has a setter: a class step's "
+                             "properties are read-only" % (cls.__name__, name),
+                             "set a plain attribute instead")
+            member = self.member(step, cls, name, fn, prop, frame)
+            if member is not None:
+                setattr(cls, name, property(member) if prop else member)
+        for name in SELF_METHODS:  # self.add_weight(...) in its methods records a step
+            inherited = [vars(k)[name] for k in cls.__mro__[1:] if name in vars(k)]
+            if name not in vars(cls) and inherited:
+                setattr(cls, name, Inherited(name, inherited[0]))
+        if "__init__" not in vars(cls):  # instantiating it still records a step
+            cls.__init__ = Member(self, step, cls, "__init__", None, None)
+        if "__setattr__" not in vars(cls):
+            cls.__setattr__ = self_setter(cls)
+        for value in vars(cls).values():  # super() in its methods records `{super: NAME}`
+            fn = value.fget if isinstance(value, property) else value
+            fn = getattr(fn, "_tffunc", fn)
+            if isinstance(fn, types.FunctionType) and self.is_user_code(fn) and \
+                    fn.__globals__.get("super") is not traced_super:
+                fn.__globals__["super"] = traced_super
+
+    def member(self, class_step, cls, name, fn, prop, frame):
+        """A method of a script class as a `def` step of its class step (not written unless TF
+        calls it) and the Member that replaces it."""
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return None
+        params, star = [], False
+        for p in signature.parameters.values():
+            if p.kind == p.VAR_POSITIONAL:
+                params.append("*" + p.name)
+                star = True
+            elif p.kind == p.VAR_KEYWORD:
+                params.append("**" + p.name)
+            elif p.kind == p.KEYWORD_ONLY and not star and p.default is p.empty:
+                self.problem((fn.__code__.co_filename, fn.__code__.co_firstlineno),
+                             "the method %s.%s has keyword-only parameters without *args "
+                             "before them: a `def` step cannot say that" % (cls.__name__, name),
+                             "give them defaults or put *args before them")
+                return None
+            elif p.default is p.empty:
+                params.append(p.name)
+            else:
+                params.append({"name": p.name, "default": self.value(p.default, frame)})
+        if not params or not isinstance(params[0], str) or params[0].startswith("*"):
+            return None  # a static method in disguise: the script's code
+        step = Step("def", where=(fn.__code__.co_filename, fn.__code__.co_firstlineno))
+        step.base, step.params, step.do, step.captures = name, params, [], False
+        step.prop, step.ran = prop, False  # ran: written (its params reserved: ran_member)
+        class_step.do.append(step)
+        return Member(self, class_step, cls, name, fn, step, self.def_wrapper(fn, step,
+                                                                             signature))
+
+    def ran_member(self, step):
+        """A method TF called (or __init__): written in the case, its parameters reserved."""
+        if not step.ran:
+            step.ran = True
+            self.reserved.update(p.lstrip("*") if isinstance(p, str) else p["name"]
+                                 for p in step.params)
+
+    def instantiate(self, class_step, member, obj, args, kwargs, frame):
+        """`X(...)` from the script, X a script class: `invoke: {fn: X}`; its __init__'s body is
+        recorded as the method's (or TF's __init__ runs, when the class has none)."""
+        args, kwargs = listed(args), listed(kwargs)
+        step = self.record("invoke", args, kwargs, frame, fn=Ref(class_step))
+        if member.def_step is not None:
+            self.ran_member(member.def_step)
+            init = member.traced
+            self.run(step, lambda *a, **k: init(obj, *a, **k), args, kwargs)
+        else:
+            parent = REAL_SUPER(member.cls, obj).__init__
+            self.run(step, parent, args, kwargs)
+        self.bind(step, obj)
+        return None
+
+    def set_attribute(self, obj, name, value, frame):
+        """`self.NAME = VALUE` in the script's code, on an object of a script class the trace
+        knows (its `self`, or the captured instance): a `set` step."""
+        receiver = self.value_or_none(obj)
+        if receiver is None or name.startswith("__") or not LABEL_RE.match(name):
+            return
+        change = Step("set", where=(frame.f_code.co_filename, frame.f_lineno))
+        change.args = [Ref(receiver.step, receiver.path + "." + name),
+                       self.value(value, frame)]
+        self.body.append(change)
+        names = self.self_attributes.setdefault(id(obj), [])
+        if name not in names:
+            names.append(name)
+        self.keep.append(obj)
+
+    def super_call(self, name, fn, args, kwargs, frame):
+        """super().NAME(...) in a method of a script class: `invoke: {fn: {super: NAME}}`."""
+        if name.startswith("__") and name not in MEMBER_DUNDERS:
+            self.problem(frame, "super().%s: a class step reaches only %s through super()" % (
+                name, ", ".join(MEMBER_DUNDERS)))
+            return fn(*args, **kwargs)
+        args, kwargs = listed(args), listed(kwargs)
+        step = self.record("invoke", args, kwargs, frame, fn={"super": name})
+        result = self.run(step, fn, args, kwargs)
+        self.bind(step, result)
+        return self.callable_result(result, step)
+
+    def emit_class(self, step, label, val, walk):
+        head = {"name": step.cls.__name__}
+        bases = [b if isinstance(b, str) else val(b)["ref"] for b in step.bases]
+        if bases:
+            head["bases"] = bases
+        if label(step) != step.cls.__name__:
+            head["as"] = label(step)
+        item = {"class": head, "do": []}
+        for member in step.do:
+            if not member.ran:
+                continue  # never called by TF nor instantiated: the case does not need it
+            args = {"name": member.base, "params": val(member.params)}
+            if member.prop:
+                args["property"] = True
+            body = []
+            walk(member.do, body)
+            item["do"].append({"def": args, "do": body})
+            if getattr(member, "source", None) is not None:  # its calls differ: pydef.py
+                item["do"][-1]["source"] = val(member.source)
+        return item
 
     # -- recording --
 
@@ -1043,9 +1234,9 @@ class Tracer(object):
     def bind(self, step, result):
         if result is None or isinstance(result, (bool, int, float, str)):
             return
-        if isinstance(result, (list, tuple)) and all(
+        if type(result) in (list, tuple) and all(
                 v is None or isinstance(v, (bool, int, float, str)) for v in result):
-            return
+            return  # literals (a namedtuple of them, LSTMStateTuple(8, 8), is a capture)
         step.captures = True
         if isinstance(result, self.tf.Graph):
             self.graph_steps.setdefault(id(result), step)  # its maker, not a `with` of it
@@ -1348,6 +1539,8 @@ class Tracer(object):
             return v
 
         def emit(step):
+            if step.key == "class":  # a class of the script deriving from TF classes
+                return self.emit_class(step, label, val, walk)
             if step.key == "def":
                 item = {"def": {"name": label(step), "params": val(step.params),
                                 "as": label(step)}, "do": []}
@@ -1434,6 +1627,162 @@ SUBSTITUTES = {}  # id(a function of the script) -> the wrapper TF gets, recordi
 WRAPPED = {}      # id(a recording wrapper the script got) -> the TF callable it wraps
 PATCHED = set()   # classes whose methods are patched (once per process, for every script)
 CURRENT = [None]  # the tracer of the script running now: the patched methods record for it
+
+
+# Dunder methods a script class's `class` step may have (generic.DUNDER_METHODS).
+MEMBER_DUNDERS = ("__init__", "__call__")
+
+
+class Member(object):
+    """A method of a script class deriving from a TF class, as the class holds it. Called by the
+    script's own code (self.helper(x), cell(x, s) from the script) it runs as the script's code;
+    called by TF (Layer.__call__ calling call/build, dynamic_rnn reading state_size) it records
+    its body into its `def` step (Tracer.def_wrapper's traced); `X(...)` from the script is an
+    instantiation (Tracer.instantiate). Its signature is the method's, read from this class (not
+    from a __dict__ that functools.wraps would copy onto wrappers of the bound method)."""
+
+    def __init__(self, tracer, class_step, cls, name, fn, def_step, traced=None):
+        self.tracer, self.class_step, self.cls, self.name = tracer, class_step, cls, name
+        self._tffunc, self.def_step, self.traced = fn, def_step, traced
+        self._tfsignature = inspect.signature(fn) if fn is not None else None
+        source = fn if fn is not None else object.__init__
+        self.__name__ = name
+        self.__qualname__ = getattr(source, "__qualname__", name) if fn is not None else \
+            cls.__qualname__ + "." + name
+        self.__module__ = cls.__module__
+        self.__doc__ = getattr(fn, "__doc__", None)
+        if fn is not None:
+            self.__code__ = fn.__code__  # the script's code (Tracer.is_user_code)
+        setattr(self, "__ag_compiled", True)  # AutoGraph runs it as written
+
+    @property
+    def __signature__(self):
+        if self._tfsignature is None:
+            raise AttributeError("__signature__")
+        return self._tfsignature
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __call__(self, obj, *args, **kwargs):
+        frame = sys._getframe(1)
+        tracer = CURRENT[0]
+        if self.name == "__init__" and tracer is self.tracer and type(obj) is self.cls and \
+                tracer.recording(frame) and id(obj) not in tracer.known:
+            return tracer.instantiate(self.class_step, self, obj, args, kwargs, frame)
+        if self._tffunc is None:  # the class has no __init__: its bases'
+            return REAL_SUPER(self.cls, obj).__init__(*args, **kwargs)
+        if tracer is not self.tracer or tracer.recording(frame) or \
+                frame.f_code is Tracer.run_def.__code__:
+            # the script's own call (or the body of a `def` the script handed TF as
+            # self.method, recorded there): its code, its TF calls recorded where they are
+            return self._tffunc(obj, *args, **kwargs)
+        tracer.ran_member(self.def_step)
+        return self.traced(obj, *args, **kwargs)
+
+
+# TF's methods that the tracer leaves unpatched (UNPATCHED: TF calls them itself) but that a
+# script class's methods call on self to make its weights: recorded for script classes only.
+SELF_METHODS = ("add_weight", "add_variable")
+
+
+class Inherited(object):
+    """A method of TF's that a script class inherits (SELF_METHODS): called from the script's
+    code it is a step (`self.add_weight: {...}`), from TF's it is TF's own."""
+
+    def __init__(self, name, fn):
+        self.name, self._tffunc = name, fn
+        self.__name__ = name
+        self.__doc__ = getattr(fn, "__doc__", None)
+
+    @property
+    def __signature__(self):
+        return inspect.signature(self._tffunc)
+
+    def __get__(self, obj, owner=None):
+        return self if obj is None else types.MethodType(self, obj)
+
+    def __call__(self, obj, *args, **kwargs):
+        frame = sys._getframe(1)
+        tracer = CURRENT[0]
+        if tracer is None or not tracer.recording(frame):
+            return self._tffunc(obj, *args, **kwargs)
+        return tracer.call_method(obj, self.name, self._tffunc, args, kwargs, frame)
+
+
+def self_setter(cls):
+    """__setattr__ of a script class: `self.NAME = VALUE` from the script's code is a `set`."""
+    def __setattr__(obj, name, value):
+        tracer = CURRENT[0]
+        if tracer is not None:
+            frame = sys._getframe(1)
+            if tracer.recording(frame):
+                tracer.set_attribute(obj, name, value, frame)
+        REAL_SUPER(cls, obj).__setattr__(name, unwrap(value))
+    __setattr__.__qualname__ = cls.__qualname__ + ".__setattr__"
+    return __setattr__
+
+
+REAL_SUPER = builtins.super
+
+
+def traced_super(*args):
+    """`super` in the modules of script classes: super().NAME(...) called from a method of a
+    script class is recorded (SuperCall); anything else is Python's super."""
+    frame = sys._getframe(1)
+    if not args:  # zero-argument super: the method's __class__ cell and first argument
+        code = frame.f_code
+        local = frame.f_locals
+        if "__class__" not in local or not code.co_argcount or code.co_varnames[0] not in local:
+            raise RuntimeError("super(): no arguments")
+        args = (local["__class__"], local[code.co_varnames[0]])
+    real = REAL_SUPER(*args)
+    tracer = CURRENT[0]
+    if tracer is None or len(args) != 2 or args[0] not in tracer.script_classes or \
+            not tracer.recording(frame):
+        return real
+    return SuperCall(tracer, real)
+
+
+class SuperCall(object):
+    """What super() gives a method of a script class: its methods record `{super: NAME}`."""
+
+    def __init__(self, tracer, real):
+        self._tftracer, self._tfreal = tracer, real
+
+    def __getattribute__(self, name):
+        # every name, __init__ too (object's would be found before a __getattr__)
+        tracer = object.__getattribute__(self, "_tftracer")
+        value = getattr(object.__getattribute__(self, "_tfreal"), name)
+        if not callable(value) or isinstance(value, type):
+            return value  # super().state_size: a value
+
+        def called(*args, **kwargs):
+            frame = sys._getframe(1)
+            if CURRENT[0] is not tracer or not tracer.recording(frame):
+                return value(*unwrap(args), **unwrap(kwargs))
+            return tracer.super_call(name, value, args, kwargs, frame)
+        return called
+
+
+def install_classes(tracer):
+    """The class statements of the script's files: a class deriving from TF classes becomes a
+    `class` step (Tracer.script_class)."""
+    real = tracer.real_build_class = builtins.__build_class__
+
+    def traced_build_class(func, name, *bases, **kwds):
+        cls = real(func, name, *bases, **kwds)
+        frame = sys._getframe(1)
+        if CURRENT[0] is tracer and tracer.recording(frame) and isinstance(cls, type) and any(
+                k.__module__.split(".")[0] in ("tensorflow", "tensorflow_core", "keras",
+                                               "tf_keras") for k in cls.__mro__):
+            if kwds:
+                tracer.problem(frame, "the class %s takes class keywords (%s)" % (
+                    name, ", ".join(sorted(kwds))), "derive it with bases only")
+            else:
+                tracer.script_class(cls, bases, frame)
+        return cls
+    builtins.__build_class__ = traced_build_class
 
 
 class TracedStr(str):
@@ -1636,11 +1985,8 @@ class ApiProxy(object):
         return issubclass(cls, self._tfreal)
 
     def __mro_entries__(self, bases):
-        frame = sys._getframe(1)
-        self._tftracer.problem(frame, "a class deriving from %s: TF calls its methods, so its "
-                               "body cannot be data" % self._tfpath,
-                               "write it as a `class` step with `def` methods "
-                               "(docs/case-format.md), or use the TF class itself")
+        # The script's class derives from the real class; the tracer's __build_class__ makes it
+        # a `class` step (Tracer.script_class)
         return (self._tfreal,)
 
     def __repr__(self):
@@ -1705,6 +2051,7 @@ def install(tracer, tf):
         object.__setattr__(proxy, "_tfinternal", internal)
         return proxy
     builtins.__import__ = traced_import
+    install_classes(tracer)
 
 
 # --- the graph the script built -----------------------------------------------------------------
@@ -1800,6 +2147,7 @@ def trace_one(tf, version, script, mode):
                            "the script must run to its end with `python SCRIPT` in this runtime")
     finally:
         builtins.__import__ = tracer.real_import
+        builtins.__build_class__ = tracer.real_build_class
         sys.argv, sys.path[:] = saved_argv, saved_path
     tracer.depth = 1  # the tracer's own TF calls below are not the script's
     program = [] if mode in ("keys", "program") else tracer.finish(uncaught)

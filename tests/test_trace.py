@@ -260,7 +260,11 @@ def test_what_cannot_be_data_is_reported_with_its_place(tf115, tmp_path):
         y = tf.py_func(lambda x: x, [v], tf.float32)
 
 
-        class Layer(tf.layers.Layer):
+        class Mixin(object):
+            pass
+
+
+        class Layer(Mixin, tf.layers.Layer):
             pass
         """)
     trace = run_tracer(path, tf115)
@@ -268,10 +272,98 @@ def test_what_cannot_be_data_is_reported_with_its_place(tf115, tmp_path):
     for p in trace.problems:
         assert p["file"] == "model.py"
         found.setdefault(p["line"], []).append(p)
-    assert sorted(found) == [2, 11, 14]  # the getter (line 9) is a def step now
+    # the getter (line 9) is a def step now, a class deriving from TF's alone a class step
+    assert sorted(found) == [2, 11, 18]
     assert "internals" in found[2][0]["message"]
     assert [p["message"].split(":")[0] for p in found[11]] == ["tf.py_func cannot be traced"]
-    assert "class step" in found[14][0]["hint"].replace("`", "")
+    assert "Mixin, which is neither TF's API" in found[18][0]["message"]
+
+
+def test_classes_deriving_from_tf_classes_become_class_steps(tf115, tmp_path):
+    """Methods TF calls are `def`s recorded when TF calls them (never called: left out), the
+    script's own calls of its methods run as its code, self.X = ... is a `set`, super() calls
+    are `{super: NAME}`, and instantiating the class is an invoke of its label."""
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        class Scale(tf.keras.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super(Scale, self).__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.kernel = self.add_weight("kernel", shape=[3, self.units])
+                super().build(input_shape)
+
+            def _project(self, x):
+                return tf.matmul(x, self.kernel)
+
+            def call(self, inputs):
+                return tf.nn.relu(self._project(inputs))
+
+            def unused(self):
+                return tf.constant(1.0)
+
+
+        x = tf.placeholder(tf.float32, [None, 3])
+        layer = Scale(2, name="scale")
+        y = layer(x)
+        z = layer._project(x)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    klass = trace.program[0]
+    assert klass["class"] == {"name": "Scale", "bases": ["tf.keras.layers.Layer"]}
+    methods = {m["def"]["name"]: m for m in klass["do"]}
+    assert sorted(methods) == ["__init__", "build", "call"]
+    assert methods["__init__"]["do"][:2] == [
+        {"invoke": {"fn": {"super": "__init__"}, "kwargs": {"**": {"ref": "kwargs"}}}},
+        {"set": {"target": "self.units", "value": 2}}]
+    build = methods["build"]["do"]
+    assert build[0] == {"self.add_weight": {"args": ["kernel"], "shape": [3, 2],
+                                            "as": "kernel"}}
+    assert build[1] == {"set": {"target": "self.kernel", "value": {"ref": "kernel"}}}
+    assert build[2] == {"invoke": {"fn": {"super": "build"}, "args": [{"ref": "input_shape"}]}}
+    call = methods["call"]["do"]  # the helper's TF call inline, kernel read from self
+    assert call[0] == {"tf.matmul": {"args": [{"ref": "inputs"}, {"ref": "self.kernel"}],
+                                     "as": "matmul"}}
+    assert trace.program[2] == {"invoke": {"fn": {"ref": "Scale"}, "args": [2],
+                                           "kwargs": {"name": "scale"}, "as": "layer"}}
+    assert calls(trace.program, "tf.matmul")[1]["args"] == [{"ref": "x"}, {"ref": "layer.kernel"}]
+
+
+def test_a_method_tf_calls_differently_is_reported(tf115, tmp_path):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        class Cell(tf.nn.rnn_cell.RNNCell):
+            def __init__(self, bias):
+                super(Cell, self).__init__()
+                self.bias = bias
+
+            @property
+            def state_size(self):
+                return 2
+
+            @property
+            def output_size(self):
+                return 2
+
+            def call(self, inputs, state):
+                if self.bias:
+                    state = state + tf.get_variable("b", [2])
+                return state, state
+
+
+        x = tf.placeholder(tf.float32, [None, 4, 2])
+        tf.nn.dynamic_rnn(Cell(False), x, dtype=tf.float32, scope="plain")
+        tf.nn.dynamic_rnn(Cell(True), x, dtype=tf.float32, scope="biased")
+        """)
+    trace = run_tracer(path, tf115)
+    assert [p["line"] for p in trace.problems] == [17]  # the def line
+    assert "TF calls call more than once" in trace.problems[0]["message"]
 
 
 def test_functions_tf_calls_become_def_steps(tf115, tmp_path):

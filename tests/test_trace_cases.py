@@ -30,16 +30,17 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             "wgan_gp.py", "cnn_class.py", "custom_cell.py", "input_pipeline.py",
             "bert_encoder.py", "legacy_seq2seq.py", "ddpg_ema.py",
             # getters that branch on their arguments: their defs written from the source
-            "fp16_storage_getter.py", "ema_eval_getter.py", "weight_norm_getter.py"]
+            "fp16_storage_getter.py", "ema_eval_getter.py", "weight_norm_getter.py",
+            # classes deriving from TF classes (class steps)
+            "layer_norm_lstm.py", "keras_attention_layer.py", "keras_model_subclass.py",
+            "layers_attention.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
-          "ema_eval_getter.py"]
+          "ema_eval_getter.py", "keras_attention_layer.py"]
 # Scripts refused, with the reason (the first problem, with FILE:LINE and a way out): what no
 # case can say yet.
 REFUSED: dict[str, str] = {
-    "custom_cell.py": "custom_cell.py:7: a class deriving from tf.nn.rnn_cell.RNNCell: TF calls "
-                      "its methods",
     "resnet_slim.py": "resnet_slim.py:83: tf.contrib.slim.learning.create_train_op is "
                       "TensorFlow's internals (tensorflow.contrib.slim.python.slim.learning)",
 }

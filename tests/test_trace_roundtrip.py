@@ -18,11 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Cases whose exported program cannot come back as a case, with the reason (the tracer's
 # refusal starts with it). Everything else must round-trip exactly.
-LAYER_CLASS = "a class deriving from tf.layers.Layer: TF calls its methods"
 NOT_ROUND_TRIPPED: dict[str, str] = {
-    "tf-docs.layers-layer-weights-trainable-first": LAYER_CLASS,
-    "tf-tests.layer-scope-naming": LAYER_CLASS,
-    "tf-tests.layer-name-scope-consistent-with-variable-scope": LAYER_CLASS,
     # layer.add_variable is not recorded (the tracer leaves add_weight/add_variable alone: TF
     # calls them itself), so the regularizer TF calls from it sees variables no step made
     "tf-tests.layer-reuse-partitioned-variables-and-regularizers": "a RefVariable that no "
