@@ -314,6 +314,7 @@ class Tracer(object):
         self.main = None                # see main_graph
         self.script_classes = {}        # script class -> its `class` step (script_class)
         self.self_attributes = {}       # id(object of a script class) -> attributes it set
+        self.methods_running = []       # (code, {param: argument}) of recorded methods
 
     # -- where a call comes from --
 
@@ -778,7 +779,9 @@ class Tracer(object):
             return {"why": "its source is not one `def` statement (a lambda?)"}
         if not isinstance(node, ast.FunctionDef):
             return {"why": "its source is not one `def` statement (a lambda?)"}
-        if node.decorator_list:
+        if node.decorator_list and not (len(node.decorator_list) == 1 and isinstance(
+                node.decorator_list[0], ast.Name) and node.decorator_list[0].id == "property"):
+            # (a property of a script class: its getter, written with `property: true`)
             return {"why": "it is decorated (the decorator may change what it does)"}
         if owner is not None and node.args.args:
             self_name = node.args.args[0].arg
@@ -1126,8 +1129,7 @@ class Tracer(object):
         step = self.record("invoke", args, kwargs, frame, fn=Ref(class_step))
         if member.def_step is not None:
             self.ran_member(member.def_step)
-            init = member.traced
-            self.run(step, lambda *a, **k: init(obj, *a, **k), args, kwargs)
+            self.run(step, lambda *a, **k: member.record(obj, a, k), args, kwargs)
         else:
             parent = REAL_SUPER(member.cls, obj).__init__
             self.run(step, parent, args, kwargs)
@@ -1142,12 +1144,27 @@ class Tracer(object):
             return
         change = Step("set", where=(frame.f_code.co_filename, frame.f_lineno))
         change.args = [Ref(receiver.step, receiver.path + "." + name),
-                       self.value(value, frame)]
+                       self.literal_param(value, name, frame) or self.value(value, frame)]
         self.body.append(change)
         names = self.self_attributes.setdefault(id(obj), [])
         if name not in names:
             names.append(name)
         self.keep.append(obj)
+
+    def literal_param(self, value, name, frame):
+        """`self._units = units` in a recorded method, `units` a number, bool or None: the
+        parameter (as a string parameter is), so that every instance's call sets its own value;
+        the parameter whose argument is this very object, by the attribute's name first."""
+        if not self.methods_running or self.methods_running[-1][0] is not frame.f_code or \
+                not (value is None or isinstance(value, (bool, int, float))):
+            return None
+        found = [p for p, v in self.methods_running[-1][1].items()
+                 if v is value and type(v) is type(value)]
+        if not found:
+            return None
+        param = Step("param")
+        param.label = name.lstrip("_") if name.lstrip("_") in found else found[0]
+        return Ref(param)
 
     def super_call(self, name, fn, args, kwargs, frame):
         """super().NAME(...) in a method of a script class: `invoke: {fn: {super: NAME}}`."""
@@ -1678,7 +1695,20 @@ class Member(object):
             # self.method, recorded there): its code, its TF calls recorded where they are
             return self._tffunc(obj, *args, **kwargs)
         tracer.ran_member(self.def_step)
-        return self.traced(obj, *args, **kwargs)
+        return self.record(obj, args, kwargs)
+
+    def record(self, obj, args, kwargs):
+        """Run it as TF's call (its body recorded), its arguments known to literal_param."""
+        try:
+            bound = self._tfsignature.bind(obj, *args, **kwargs).arguments
+        except TypeError:
+            bound = {}
+        running = self.tracer.methods_running
+        running.append((self._tffunc.__code__, dict(list(bound.items())[1:])))
+        try:
+            return self.traced(obj, *args, **kwargs)
+        finally:
+            running.pop()
 
 
 # TF's methods that the tracer leaves unpatched (UNPATCHED: TF calls them itself) but that a
