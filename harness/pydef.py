@@ -137,41 +137,68 @@ def convert_def(source: dict, params: list[Any], taken: set[str],
                 visible: set[str]) -> list[dict]:
     """The steps of the function's body, from its source text and bindings."""
     path = source.get("file") or "<script>"
-    text = textwrap.dedent(source["text"])
-    try:
-        tree = ast.parse(text)
-    except SyntaxError as e:
-        raise Refused(f"its source does not parse: {e.msg}", path, source.get("line")) from None
-    ast.increment_lineno(tree, int(source.get("line") or 1) - 1)
-    function = tree.body[0]
-    if not isinstance(function, ast.FunctionDef):
-        raise Refused("its source is not one `def` statement", path, source.get("line"))
+    function = _parsed(source, path)
     for name in source.get("changed") or []:
         raise Refused(f"`{name}` is another object at a later call than at the first", path,
                       function.lineno)
     names = [p["name"] if isinstance(p, dict) else str(p).lstrip("*") for p in params]
     converter = DefBody(path, names, taken)
-    bindings: dict[str, Any] = source.get("bindings") or {}
+    body = _prepare(converter, source, function, visible, path)
+    steps = converter.statements(body)
+    if converter.problems:
+        raise converter.problems[0]
+    # labels are one namespace for facts: the next def's body takes other ones
+    taken |= converter.labels - set(names)
+    return steps
+
+
+def _parsed(record: dict, path: str) -> ast.FunctionDef:
+    try:
+        tree = ast.parse(textwrap.dedent(record["text"]))
+    except SyntaxError as e:
+        raise Refused(f"its source does not parse: {e.msg}", path, record.get("line")) from None
+    ast.increment_lineno(tree, int(record.get("line") or 1) - 1)
+    function = tree.body[0]
+    if not isinstance(function, ast.FunctionDef):
+        raise Refused("its source is not one `def` statement", path, record.get("line"))
+    return function
+
+
+def _prepare(converter: DefBody, record: dict, function: ast.FunctionDef, visible: set[str],
+             path: str) -> list[ast.stmt]:
+    """A function's body ready to convert: its free names bound (helpers registered to be
+    inlined), attribute paths bound, choices and formatted strings rewritten."""
     placeholders: dict[str, str] = {}
-    for n, (chain, value) in enumerate(sorted(bindings.items())):
+    bindings: dict[str, Any] = record.get("bindings") or {}
+    for chain, value in sorted(bindings.items()):
         if isinstance(value, dict) and value.get("noop"):
             converter.ignored.add(chain)
             continue
-        name = chain if "." not in chain else f"tfscope_bound_{n}"
+        name = chain
         if "." in chain:
-            placeholders[chain] = name
+            converter.placeholders += 1
+            name = placeholders[chain] = f"tfscope_bound_{converter.placeholders}"
+        if isinstance(value, dict) and "function" in value:
+            converter.helper_function(name, value["function"], visible)
+            continue
         if isinstance(value, dict) and "dtype" in value:  # a dtype: a value, never called
             converter.dtypes[name] = chain
             value = {"tf": value["dtype"]}
-        converter.known.bind(name, converter.expression(value, visible, function, chain))
+        expr = converter.expression(value, visible, function, chain)
+        bound = converter.known.names.get(name)
+        if bound is not None and ast.dump(bound) != ast.dump(expr):
+            raise Refused(f"`{chain}` is one thing in one function and another in a function "
+                          "it calls", path, function.lineno)
+        converter.known.bind(name, expr)
     body = _Bound(placeholders).rewrite(function.body)
-    unbound = source.get("unbound") or {}
+    unbound = record.get("unbound") or {}
     for node in (n for s in body for n in ast.walk(s)):
-        if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings:
+        if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings and \
+                node.id not in converter.functions:
             raise Refused(f"`{node.id}` (a {unbound[node.id]}) has no value a case can hold",
                           path, getattr(node, "lineno", None))
     body = [ast.fix_missing_locations(_Strings().visit(s)) for s in body]
-    body = _Desugar(_all_names(function)).statements(body)
+    body = _Desugar(_all_names(function), set(converter.functions)).statements(body)
     for node in (n for s in body for n in ast.walk(s)):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
             converter.assigned[node.id] = converter.assigned.get(node.id, 0) + 1
@@ -180,12 +207,7 @@ def convert_def(source: dict, params: list[Any], taken: set[str],
             raise Refused(f"`{converter.dtypes[node.func.id]}(...)`: a dtype called (a value "
                           "computed when the script ran)", path, node.lineno,
                           "pass the value itself, or make it with a TF op")
-    steps = converter.statements(body)
-    if converter.problems:
-        raise converter.problems[0]
-    # labels are one namespace for facts: the next def's body takes other ones
-    taken |= {label for name, label in converter.local.items() if name not in names}
-    return steps
+    return body
 
 
 def _all_names(function: ast.FunctionDef) -> set[str]:
@@ -220,8 +242,11 @@ class DefBody(Converter):
         self.taken = set(taken)
         self.local: dict[str, str] = {}
         self.ignored: set[str] = set()  # functions whose calls do nothing (an export's capture)
+        self.placeholders = 0  # attribute paths bound so far (their placeholder names)
+        self.visible: set[str] = set()
         self.dtypes: dict[str, str] = {}  # bound name -> the path it was (`np.float32`)
         self.assigned: dict[str, int] = {}  # Python name -> how many statements assign it
+        self.callers: list[dict[str, str]] = []  # the local names of the inlining callers
         for p in params:
             self.labels.add(p)
             self.local[p] = p
@@ -256,6 +281,72 @@ class DefBody(Converter):
             raise self.refuse(function, f"the value of `{name}`")
         return literal(value)
 
+    def helper_function(self, name: str, record: dict, visible: set[str]) -> None:
+        """A function of the script the body calls (no def of its own): its body, inlined at
+        each call (frompython's inline), its parameters bound to the call's arguments."""
+        if name in self.functions:
+            return
+        path = record.get("file") or self.path
+        function = _parsed(record, path)
+        if function.decorator_list:
+            raise Refused(f"the decorated function `{function.name}`", path, function.lineno)
+        last = function.body[-1] if function.body else None
+        early = [n for s in function.body for n in ast.walk(s)
+                 if isinstance(n, ast.Return) and n is not last]
+        if early:
+            raise Refused(f"a `return` before the end of `{function.name}`", path,
+                          early[0].lineno, "return once, at its end")
+        function.name = name
+        self.functions[name] = function  # before its body: a helper may call it (refused)
+        function.body = _prepare(self, record, function, visible, path)
+
+    def inline(self, node: ast.Call, target: ast.expr | None) -> list[dict]:
+        """frompython's inline with the arguments computed once (a call's result into a label
+        first, as Python passes values) and the helper's own names apart from the caller's."""
+        pre: list[dict] = []
+
+        def once(value: ast.expr, base: str) -> ast.expr:
+            if isinstance(value, (ast.Constant, ast.Name)) or \
+                    frompython.dotted(value) is not None:
+                return value
+            name, n = base, 1
+            while name in self.taken or name in self.labels or name in self.local or \
+                    name in vocabulary.PY_KEYWORDS or name in RESERVED:
+                name = f"{base}_{n}"
+                n += 1
+            pre.extend(self.assign(ast.Name(id=name, ctx=ast.Store()), value))
+            return ast.Name(id=name, ctx=ast.Load())
+        function = self.functions[node.func.id]  # type: ignore[attr-defined]
+        params = [a.arg for a in function.args.args]
+        args = [once(a, params[i] if i < len(params) else "arg")
+                for i, a in enumerate(node.args)]
+        keywords = [ast.keyword(arg=k.arg, value=once(k.value, k.arg or "arg"))
+                    for k in node.keywords]
+        call = ast.copy_location(ast.Call(func=node.func, args=args, keywords=keywords), node)
+        saved, self.local = self.local, {}
+        self.callers.append(saved)
+        try:
+            return pre + super().inline(call, target)
+        finally:
+            self.local = saved
+            self.callers.pop()
+
+    def assign_result(self, target: ast.expr, value: ast.expr, outer: Any) -> list[dict]:
+        """`return X` of an inlined helper: X (in the helper's names) into the caller's
+        target (in the caller's names)."""
+        inner = self.local
+        converted = self.value_of(value)
+        self.local = self.callers[-1]
+        try:
+            label = self.label(target)
+        finally:
+            self.local = inner
+        if isinstance(target, ast.Name) and target.id in self.known.names:
+            outer.bind(target.id, self.known.names[target.id])
+        self.labels.add(label)  # type: ignore[arg-type]
+        self.kinds[label] = "generic"  # type: ignore[index]
+        return [{"let": {"value": converted, "as": label}}]
+
     def label(self, node: ast.AST | None) -> str | None:
         if node is None:
             return None
@@ -270,7 +361,7 @@ class DefBody(Converter):
                 name = f"{base}_{n}"
                 n += 1
             self.local[node.id] = name
-            if name != node.id:
+            if name != node.id or node.id in self.known.names:  # (a helper's parameter)
                 self.known.bind(node.id, ast.Name(id=name, ctx=ast.Load()))
         return name
 
@@ -328,6 +419,16 @@ class DefBody(Converter):
             return []
         if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
             return self.assign(stmt.targets[0], stmt.value)
+        if isinstance(stmt, ast.If):
+            test = self.known.substitute(stmt.test)
+            if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+                    isinstance(test.ops[0], (ast.Is, ast.IsNot)) and \
+                    isinstance(test.left, ast.Constant) and \
+                    isinstance(test.comparators[0], ast.Constant):
+                # `if activation is not None:` of an inlined helper's argument: known
+                same = test.left.value is test.comparators[0].value
+                return self.statements(stmt.body if same == isinstance(test.ops[0], ast.Is)
+                                       else stmt.orelse)
         if isinstance(stmt, (ast.Global, ast.Nonlocal, ast.Raise, ast.While, ast.Delete)):
             raise self.refuse(stmt, f"a `{type(stmt).__name__}` statement in the function")
         return super().statement(stmt)
@@ -339,8 +440,14 @@ class _Desugar:
     does: B only when needed). One inside a larger expression is computed first, into a label
     of its own."""
 
-    def __init__(self, names: set[str]) -> None:
+    def __init__(self, names: set[str], helpers: set[str] | None = None) -> None:
         self.names = set(names)
+        self.helpers = set(helpers or ())  # functions inlined: a call inside an expression is
+        # computed first, into a label (frompython inlines a call that is a whole statement)
+
+    def choice(self, node: ast.AST, top: ast.AST | None = None) -> bool:
+        return _choice(node) or node is not top and isinstance(node, ast.Call) and \
+            isinstance(node.func, ast.Name) and node.func.id in self.helpers
 
     def fresh(self, base: str) -> str:
         name, n = base, 1
@@ -380,9 +487,10 @@ class _Desugar:
             branch = ast.If(test=test, body=self.statement(ast.Return(value=stmt.value.body)),
                             orelse=self.statement(ast.Return(value=stmt.value.orelse)))
             return pre + [_located(branch, stmt)]
-        if not any(_choice(n) for n in _expressions(stmt)):
+        top = stmt.value if isinstance(stmt, (ast.Expr, ast.Assign)) else None
+        if not any(self.choice(n, top) for n in _expressions(stmt)):
             return [stmt]
-        hoister = _Hoister(self)
+        hoister = _Hoister(self, top)
         stmt = hoister.visit(stmt)
         return hoister.pre + [stmt]
 
@@ -402,16 +510,25 @@ class _Desugar:
             return self.assign(name, first, where) + [
                 _located(ast.If(test=test, body=self.assign(name, more, where), orelse=[]),
                          where)]
-        pre, value = self.hoist(value, "value")
+        pre, value = self.hoist(value, "value", top=True)
         return pre + [_located(ast.Assign(targets=[target], value=value), where)]
 
-    def hoist(self, expr: ast.expr, base: str) -> tuple[list[ast.stmt], ast.expr]:
-        if _choice(expr):
+    def hoist(self, expr: ast.expr, base: str, top: bool = False) -> tuple[list[ast.stmt],
+                                                                          ast.expr]:
+        """Statements computing the choices (and helper calls) inside `expr` first, and `expr`
+        reading their labels; `top`: a helper call that is `expr` itself stays (an assignment's
+        whole value is inlined as it is)."""
+        if _choice(expr) or not top and self.choice(expr):
             name = self.fresh(base)
-            return self.assign(name, expr, expr), ast.Name(id=name, ctx=ast.Load())
-        if not any(_choice(n) for n in ast.walk(expr)):
+            if _choice(expr):
+                return self.assign(name, expr, expr), ast.Name(id=name, ctx=ast.Load())
+            pre, expr = self.hoist(expr, base, top=True)
+            assign = _located(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
+                                         value=expr), expr)
+            return pre + [assign], ast.Name(id=name, ctx=ast.Load())
+        if not any(self.choice(n, expr if top else None) for n in _expressions(expr)):
             return [], expr
-        hoister = _Hoister(self)
+        hoister = _Hoister(self, expr if top else None)
         expr = hoister.visit(expr)
         return hoister.pre, expr
 
@@ -507,8 +624,17 @@ def _expressions(stmt: ast.stmt) -> list[ast.AST]:
 
 
 class _Hoister(ast.NodeTransformer):
-    def __init__(self, owner: _Desugar) -> None:
-        self.owner, self.pre = owner, []  # type: ignore[var-annotated]
+    def __init__(self, owner: _Desugar, top: ast.AST | None = None) -> None:
+        self.owner, self.pre, self.top = owner, [], top  # type: ignore[var-annotated]
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)  # its arguments first, as Python evaluates them
+        if node is self.top or not self.owner.choice(node):
+            return node
+        name = self.owner.fresh("value")
+        self.pre.append(_located(ast.Assign(targets=[ast.Name(id=name, ctx=ast.Store())],
+                                            value=node), node))
+        return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
 
     def visit_IfExp(self, node: ast.IfExp) -> ast.AST:
         name = self.owner.fresh("value")

@@ -754,10 +754,11 @@ class Tracer(object):
             if n not in source.setdefault("changed", []):
                 source["changed"].append(n)
 
-    def function_source(self, fn):
+    def function_source(self, fn, helpers=None):
         """What the harness needs to write `fn`'s body from its source: the text, where it is,
         and its free names bound to values of the case (labels of recorded steps, literals, API
-        objects, other defs), or to the kind of object no value stands for."""
+        objects, other defs; a function of the script that is no def: its own source, to be
+        inlined where it is called), or to the kind of object no value stands for."""
         func, self_name, owner, given = fn, None, None, ()
         if isinstance(fn, functools.partial) and not fn.args and \
                 isinstance(fn.func, types.FunctionType):
@@ -797,10 +798,11 @@ class Tracer(object):
         elif given:
             return {"why": "a functools.partial binds more arguments than it has parameters"}
         bindings, unbound = {}, {}
+        helpers = [func] if helpers is None else helpers
         for name in free:
             if name not in values:
                 continue  # a builtin (or a name the script never bound): the converter says
-            value = self.bound_value(values[name])
+            value = self.helper_value(values[name], helpers)
             if value is not UNBOUND:
                 bindings[name] = value
                 continue
@@ -813,7 +815,7 @@ class Tracer(object):
                         obj = getattr(obj, part)
                 except Exception:  # noqa: BLE001 - a property that fails: not bound
                     continue
-                value = self.bound_value(obj)
+                value = self.helper_value(obj, helpers)
                 if value is not UNBOUND:
                     bindings[chain] = value
             unbound[name] = type(values[name]).__name__  # if read other than by those paths
@@ -821,6 +823,19 @@ class Tracer(object):
                 "bindings": bindings, "unbound": unbound,
                 "bound_params": ([self_name] if self_name else []) +
                 [a.arg for a in node.args.args[:len(given)]]}
+
+    def helper_value(self, obj, helpers):
+        """bound_value, or for a plain function of the script that is no def (a helper the
+        function calls), {function: its source record} (a few levels deep, no recursion)."""
+        value = self.bound_value(obj)
+        if value is UNBOUND and type(obj) is types.FunctionType and self.is_user_code(obj) \
+                and id(obj) not in self.defs and len(helpers) < 8 and \
+                not any(obj is h for h in helpers):
+            helpers.append(obj)
+            record = self.function_source(obj, helpers)
+            if "why" not in record:
+                return {"function": record}
+        return value
 
     def bound_value(self, obj, depth=0):
         """A free name's object as a value of the case, or UNBOUND."""

@@ -703,6 +703,42 @@ def test_names_a_getter_computes_from_its_parameter_are_expressions(tf115, tmp_p
     assert trace.graph["global_variables"] == ["s/a_x_y:0", "s/b_x_y:0"]
 
 
+def test_helpers_a_branching_function_calls_are_inlined_from_their_source(tf115, tmp_path):
+    # a template's function (training=True, then False) calling a helper of the script twice
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        NUM_UNITS = 8
+
+
+        def dense(x, units, name, activation=None):
+            w = tf.get_variable(name + "_w", [int(x.shape[-1]), units])
+            y = tf.matmul(x, w)
+            if activation is not None:
+                y = activation(y)
+            return y
+
+
+        def model(x, training=True):
+            h = dense(x, NUM_UNITS, "fc1", activation=tf.nn.relu)
+            if training:
+                h = tf.nn.dropout(h, 0.5)
+            return tf.nn.softmax(dense(h, 2, "fc2"))
+
+
+        x = tf.placeholder(tf.float32, [None, 4])
+        net = tf.make_template("net", model)
+        train_out = net(x)
+        eval_out = net(x, training=False)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    model = next(s for s in trace.program if "def" in s)
+    keys = [next(iter(s)) for s in model["do"]]
+    assert keys.count("tf.get_variable") == 2 and keys.count("if") == 2  # relu's, training's
+    traced_case("traced.model", tmp_path / "model.yaml", trace, "schema.json", tf115)
+
+
 def test_a_later_call_with_other_python_values_is_named(tf115, tmp_path):
     path = script(tmp_path, """
         import tensorflow as tf
