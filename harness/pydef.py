@@ -191,6 +191,8 @@ def _prepare(converter: DefBody, record: dict, function: ast.FunctionDef, visibl
                           "it calls", path, function.lineno)
         converter.known.bind(name, expr)
     body = _Bound(placeholders).rewrite(function.body)
+    aliases = {"tf"} | {k for k, v in bindings.items() if v == {"tf": ""}}
+    body = _Quiet(aliases, converter.ignored).statements(body)
     unbound = record.get("unbound") or {}
     for node in (n for s in body for n in ast.walk(s)):
         if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings and \
@@ -531,6 +533,38 @@ class _Desugar:
         hoister = _Hoister(self, expr if top else None)
         expr = hoister.visit(expr)
         return hoister.pre, expr
+
+
+# Calls that change no graph name, left out of a body (the tracer runs them unrecorded too;
+# a summary's ops are left out of the check): as statements only.
+QUIET = ("tf.logging.", "tf.summary.", "tf.compat.v1.logging.", "logging.", "warnings.",
+         "absl.logging.")
+
+
+class _Quiet:
+    def __init__(self, aliases: set[str], ignored: set[str]) -> None:
+        self.aliases, self.ignored = aliases, ignored
+
+    def quiet(self, stmt: ast.stmt) -> bool:
+        if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call)):
+            return False
+        name = frompython.dotted(stmt.value.func) or ""
+        root, _, rest = name.partition(".")
+        if root in self.aliases:
+            name = "tf." + rest
+        return root in self.ignored or name == "print" or name.startswith(QUIET)
+
+    def statements(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        out = []
+        for stmt in body:
+            if self.quiet(stmt):
+                continue
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if isinstance(inner, list) and inner:
+                    setattr(stmt, field, self.statements(inner) or [ast.Pass()])
+            out.append(stmt)
+        return out
 
 
 class _Strings(ast.NodeTransformer):

@@ -109,3 +109,23 @@ def test_write_sources_replaces_the_body_or_reports_why():
         "\n".join(program_lines(program)) + "\nexpect: {}\n"
     cases, errors = caselib.load_text(text, "traced.yaml")
     assert not errors, errors
+
+
+def test_calls_that_change_no_name_are_left_out_and_helpers_are_inlined():
+    helper = {"text": "def act(x, alpha=0.2):\n    return tf.maximum(x, alpha * x)\n",
+              "line": 1, "file": "model.py", "bindings": {"tf": {"tf": ""}}, "unbound": {}}
+    steps = body("""
+        def f(x, training):
+            logging.info("building %s", x)
+            tf.summary.histogram("x", x)
+            if training:
+                print(x)
+            return tf.identity(act(x) + 1.0)
+        """, ["x", "training"], {"tf": {"tf": ""}, "act": {"function": helper}},
+        unbound={"logging": "module"})
+    assert steps == [
+        {"if": {"ref": "training"}, "do": []},
+        {"let": {"value": {"call": "tf.maximum", "args": [
+            {"ref": "x"}, {"op": "*", "args": [0.2, {"ref": "x"}]}]}, "as": "value"}},
+        {"return": {"value": {"call": "tf.identity", "args": [
+            {"op": "+", "args": [{"ref": "value"}, 1.0]}]}}}]
