@@ -127,17 +127,16 @@ How far this goes is tested: the scripts of
 Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA, mixed-precision and weight-norm custom
 getters, some branching on their arguments,
 `make_template` VAEs, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
-each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 39 of the 41 give exactly the
-script's variable and op names, and the two others are refused with their reason (a class
-deriving from
-`tf.nn.rnn_cell.RNNCell`; `slim.learning.create_train_op`, which is TF's implementation module,
-not its API). And every case of the corpus, exported (`tfscope export`) and traced back, gives
-the same variables and ops as the original (tests/test_trace_roundtrip.py): 454 of 458, those
-that import TF's internal modules included (`from tensorflow.python.ops import state_ops` of a
-module a case may import becomes the case's `imports:`; any other is refused where it is
-imported), and the getters that branch on their arguments (`if kwargs["reuse"]:`) written from
-their source. Of the four others, three declare a `tf.layers.Layer` subclass and one gives
-`layer.add_variable` (which the tracer leaves to TF) a regularizer (refused, as above).
+each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 44 of the 45 give exactly the
+script's variable and op names, and the other is refused with its reason
+(`slim.learning.create_train_op`, which is TF's implementation module, not its API). And every
+case of the corpus, exported (`tfscope export`) and traced back, gives the same variables and
+ops as the original (tests/test_trace_roundtrip.py): 457 of 458, those that import TF's
+internal modules included (`from tensorflow.python.ops import state_ops` of a module a case may
+import becomes the case's `imports:`; any other is refused where it is imported), the
+`tf.layers.Layer` subclasses (`class` steps) and the getters that branch on their arguments
+(`if kwargs["reuse"]:`, written from their source). The other gives `layer.add_variable`
+(which the tracer leaves to TF) a regularizer (refused, as above).
 
 **Then state the claim.** The traced case says what TF did, not what anyone claims. Fill in
 `title` and `source` (where the claim comes from: your project, a docstring, an answer), and
