@@ -76,8 +76,9 @@ def _walk(steps: list[dict], problems: list[dict], suspects: list[dict], taken: 
         item = steps[i]
         if "def" in item and "source" in item:
             hoisted = _convert(item, problems, suspects, taken, visible)
-            steps[i:i] = hoisted  # defs the first call's body made: before it, as before
-            i += len(hoisted)
+            if hoisted:  # defs the first call's body made: before it (then walked themselves)
+                steps[i:i] = hoisted
+                continue
         key = next((k for k in item if k not in ("do", "else", "elif", "source")), None)
         args = item.get(key) if key else None
         if key == "def":
@@ -115,12 +116,13 @@ def _convert(item: dict, problems: list[dict], suspects: list[dict], taken: set[
     source = item.pop("source")
     why = source.get("why")
     if why is None:
+        hoisted = _defs_in(item.get("do") or [])  # they go before it: the body may use them
+        seen = visible | {d["def"].get("as") or d["def"].get("name") for d in hoisted}
         try:
-            body = convert_def(source, item["def"].get("params") or [], taken, visible)
+            body = convert_def(source, item["def"].get("params") or [], taken, seen)
         except Refused as e:
             why = f"{e.message} (line {e.line})" if e.line else e.message
         else:
-            hoisted = _defs_in(item.get("do") or [])
             item["do"] = body
             return hoisted
     for kind, sink in (("problem", problems), ("suspect", suspects)):

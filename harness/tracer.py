@@ -26,6 +26,10 @@ calls made by Python callables TF calls back, are not):
   passed to a recorded call, it is found from the captures (`{ref: layer.kernel}`); Python values
   read from TF objects (`x.shape[1].value`, `scope.name`) are literals.
 - Python control flow, functions, classes, flags and numpy are resolved by running them.
+- A function the script gives TF and TF calls back is a `def` step whose body is what its first
+  call did; when a later call makes other TF calls or passes other values (it branches on its
+  arguments), the step carries the function's source and its free names bound to values of the
+  case instead (function_source), and harness/pydef.py writes the body from that.
 - Sessions (tf.Session, its run) and the script's flags and logging run but are not recorded:
   running a graph does not change its names (a note says so).
 """

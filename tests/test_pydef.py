@@ -129,3 +129,22 @@ def test_calls_that_change_no_name_are_left_out_and_helpers_are_inlined():
             {"ref": "x"}, {"op": "*", "args": [0.2, {"ref": "x"}]}]}, "as": "value"}},
         {"return": {"value": {"call": "tf.identity", "args": [
             {"op": "+", "args": [{"ref": "value"}, 1.0]}]}}}]
+
+
+def test_a_def_the_first_call_made_goes_before_the_body_that_uses_it():
+    inner = {"def": {"name": "my_init", "params": ["shape"], "as": "my_init"},
+             "do": [{"return": {"value": {"call": "tf.ones", "args": [{"ref": "shape"}]}}}]}
+    program = [{"def": {"name": "g", "params": ["getter", "name"], "as": "g"},
+                "do": [inner, {"return": {"value": None}}],
+                "source": {"file": "model.py", "line": 1, "unbound": {},
+                           "bindings": {"my_init": {"ref": "my_init"}},
+                           "text": "def g(getter, name):\n    if name == 'w':\n"
+                                   "        return getter(name, initializer=my_init)\n"
+                                   "    return getter(name)\n",
+                           "problem": {"file": "model.py", "line": 8, "message": "M"}}}]
+    problems: list[dict] = []
+    write_sources(program, problems, [], {})
+    assert problems == [] and program[0] is inner
+    assert program[1]["do"][0]["do"] == [{"return": {"value": {
+        "call": "getter", "args": [{"ref": "name"}],
+        "kwargs": {"initializer": {"ref": "my_init"}}}}}]
