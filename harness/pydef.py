@@ -149,6 +149,7 @@ def convert_def(source: dict, params: list[Any], taken: set[str],
     steps = converter.statements(body)
     if converter.problems:
         raise converter.problems[0]
+    steps = _supers(steps, converter.supers)
     # labels are one namespace for facts: the next def's body takes other ones
     taken |= converter.labels - set(names)
     return steps
@@ -195,6 +196,10 @@ def _prepare(converter: DefBody, record: dict, function: ast.FunctionDef, visibl
     body = _Bound(placeholders).rewrite(function.body)
     aliases = {"tf"} | {k for k, v in bindings.items() if v == {"tf": ""}}
     body = _Quiet(aliases, converter.ignored).statements(body)
+    supers = _Method(function, record.get("class_name"))  # a method of a class step
+    body = supers.rewrite(body)
+    converter.labels.update(supers.names.values())
+    converter.supers.update({v: k for k, v in supers.names.items()})
     unbound = record.get("unbound") or {}
     for node in (n for s in body for n in ast.walk(s)):
         if isinstance(node, ast.Name) and node.id in unbound and node.id not in bindings and \
@@ -236,6 +241,52 @@ class _Bound(ast.NodeTransformer):
         return node
 
 
+class _Method(ast.NodeTransformer):
+    """A method's body (a `class` step's): `super().NAME` / `super(C, self).NAME` as a
+    placeholder name, written `{super: NAME}` once converted (_supers); `type(self).__name__`
+    and `self.__class__.__name__` as the class's name (class_name, sent by the tracer)."""
+
+    def __init__(self, function: ast.FunctionDef, class_name: str | None) -> None:
+        self.class_name = class_name
+        args = function.args.args
+        self.self_name = args[0].arg if args and class_name else None
+        self.names: dict[str, str] = {}  # NAME -> placeholder
+
+    def rewrite(self, body: list[ast.stmt]) -> list[ast.stmt]:
+        if self.self_name is None:
+            return body
+        return [self.visit(s) for s in body]
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and \
+                value.func.id == "super" and not value.keywords and len(value.args) in (0, 2):
+            name = self.names.setdefault(node.attr, f"tfscope_super_{node.attr}")
+            return ast.copy_location(ast.Name(id=name, ctx=ast.Load()), node)
+        if node.attr == "__name__" and (
+                (isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and
+                 value.func.id == "type" and len(value.args) == 1 and
+                 isinstance(value.args[0], ast.Name) and value.args[0].id == self.self_name) or
+                (isinstance(value, ast.Attribute) and value.attr == "__class__" and
+                 isinstance(value.value, ast.Name) and value.value.id == self.self_name)):
+            return ast.copy_location(ast.Constant(self.class_name), node)
+        self.generic_visit(node)
+        return node
+
+
+def _supers(value: Any, placeholders: dict[str, str]) -> Any:
+    """The placeholders of _Method as `{super: NAME}`."""
+    if not placeholders:
+        return value
+    if isinstance(value, list):
+        return [_supers(v, placeholders) for v in value]
+    if isinstance(value, dict):
+        if list(value) == ["ref"] and value["ref"] in placeholders:
+            return {"super": placeholders[value["ref"]]}
+        return {k: _supers(v, placeholders) for k, v in value.items()}
+    return value
+
+
 class DefBody(Converter):
     """The static converter for one function's body: every call a generic step, a Python name
     one label throughout (assigned again, in a branch or not, it is captured again, as Python
@@ -249,6 +300,7 @@ class DefBody(Converter):
         self.placeholders = 0  # attribute paths bound so far (their placeholder names)
         self.visible: set[str] = set()
         self.dtypes: dict[str, str] = {}  # bound name -> the path it was (`np.float32`)
+        self.supers: dict[str, str] = {}  # placeholder -> NAME of super().NAME (_Method)
         self.assigned: dict[str, int] = {}  # Python name -> how many statements assign it
         self.callers: list[dict[str, str]] = []  # the local names of the inlining callers
         for p in params:

@@ -434,6 +434,10 @@ class Tracer(object):
             self.api_strings.setdefault(id(value), (path, value))
 
     def convert(self, obj, frame, keyword=None, index=False):
+        if keyword and self.methods_running and (obj is None or isinstance(obj, (int, float))):
+            made = self.literal_param(obj, keyword, frame, by_name=True)  # units=units
+            if made is not None:
+                return made
         if type(obj) is str and id(obj) in self.api_strings and \
                 self.api_strings[id(obj)][1] is obj:
             return api_value(self.api_strings[id(obj)][0])
@@ -1170,7 +1174,7 @@ class Tracer(object):
             names.append(name)
         self.keep.append(obj)
 
-    def literal_param(self, value, name, frame):
+    def literal_param(self, value, name, frame, by_name=False):
         """`self._units = units` in a recorded method, `units` a number, bool or None: the
         parameter (as a string parameter is), so that every instance's call sets its own value;
         the parameter whose argument is this very object, by the attribute's name first."""
@@ -1179,7 +1183,7 @@ class Tracer(object):
             return None
         found = [p for p, v in self.methods_running[-1][1].items()
                  if v is value and type(v) is type(value)]
-        if not found:
+        if not found or (by_name and name.lstrip("_") not in found):
             return None
         param = Step("param")
         param.label = name.lstrip("_") if name.lstrip("_") in found else found[0]
@@ -1215,7 +1219,10 @@ class Tracer(object):
             walk(member.do, body)
             item["do"].append({"def": args, "do": body})
             if getattr(member, "source", None) is not None:  # its calls differ: pydef.py
-                item["do"][-1]["source"] = val(member.source)
+                source = val(member.source)
+                if isinstance(source, dict) and "text" in source:
+                    source["class_name"] = step.cls.__name__  # type(self).__name__
+                item["do"][-1]["source"] = source
         return item
 
     # -- recording --
@@ -1719,7 +1726,9 @@ class Member(object):
     def record(self, obj, args, kwargs):
         """Run it as TF's call (its body recorded), its arguments known to literal_param."""
         try:
-            bound = self._tfsignature.bind(obj, *args, **kwargs).arguments
+            binding = self._tfsignature.bind(obj, *args, **kwargs)
+            binding.apply_defaults()
+            bound = binding.arguments
         except TypeError:
             bound = {}
         running = self.tracer.methods_running
@@ -1812,6 +1821,18 @@ class SuperCall(object):
                 return value(*unwrap(args), **unwrap(kwargs))
             return tracer.super_call(name, value, args, kwargs, frame)
         return called
+
+
+def base_method(tracer, name, fn):
+    """`tf.nn.rnn_cell.RNNCell.__init__(self, ...)` in a script class's method (the old spelling
+    of super().__init__): recorded as `{super: NAME}`."""
+    def called(obj, *args, **kwargs):
+        frame = sys._getframe(1)
+        if CURRENT[0] is tracer and tracer.recording(frame) and \
+                type(obj) in tracer.script_classes:
+            return tracer.super_call(name, functools.partial(fn, obj), args, kwargs, frame)
+        return fn(obj, *unwrap(args), **unwrap(kwargs))
+    return called
 
 
 def install_classes(tracer):
@@ -2016,6 +2037,14 @@ class ApiProxy(object):
             return self._tftracer.call_internal(self._tfpath, self._tfinternal, self._tfreal,
                                                 args, kwargs, frame)
         return self._tftracer.call_api(self._tfpath, self._tfreal, args, kwargs, frame)
+
+    def __getattribute__(self, name):
+        if name in MEMBER_DUNDERS:  # Base.__init__(self, ...): not the proxy's own __init__
+            real = object.__getattribute__(self, "_tfreal")
+            if isinstance(real, type):
+                return base_method(object.__getattribute__(self, "_tftracer"), name,
+                                   getattr(real, name))
+        return object.__getattribute__(self, name)
 
     def __getattr__(self, name):
         value = getattr(self._tfreal, name)

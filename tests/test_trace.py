@@ -951,3 +951,63 @@ def test_a_string_a_getter_formats_from_its_parameter_is_an_expression(tf115, tm
     assert fn["do"][0]["invoke"]["args"] == [{"op": "+", "args": [{"ref": "name"}, "/part_0"]}]
     assert trace.graph["global_variables"] == ["s/v/part_0:0", "s/v/part_1:0", "s/w/part_0:0",
                                                "s/w/part_1:0"]
+
+
+def test_instances_made_with_other_arguments_share_their_methods(tf115, tmp_path):
+    """Two cells (and two layers) of one class with other sizes: __init__ sets its parameters,
+    and the methods reading them (other values on the second instance) are written from their
+    source, super() as `{super: NAME}` and type(self).__name__ as the class's name; the old
+    spelling Base.__init__(self) is super().__init__ too."""
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        class Cell(tf.nn.rnn_cell.RNNCell):
+            def __init__(self, num_units, reuse=None):
+                tf.nn.rnn_cell.RNNCell.__init__(self, _reuse=reuse)
+                self._num_units = num_units
+
+            @property
+            def state_size(self):
+                return self._num_units
+
+            @property
+            def output_size(self):
+                return self._num_units
+
+            def __call__(self, inputs, state, scope=None):
+                with tf.variable_scope(scope or type(self).__name__):
+                    w = tf.get_variable("w", [inputs.get_shape()[-1], self._num_units])
+                    out = tf.tanh(tf.matmul(inputs, w) + state)
+                return out, out
+
+
+        class Scale(tf.keras.layers.Layer):
+            def __init__(self, units, **kwargs):
+                super(Scale, self).__init__(**kwargs)
+                self.units = units
+
+            def build(self, input_shape):
+                self.kernel = self.add_weight("kernel", shape=[int(input_shape[-1]), self.units])
+                super(Scale, self).build(input_shape)
+
+            def call(self, inputs):
+                return tf.matmul(inputs, self.kernel)
+
+
+        x = tf.placeholder(tf.float32, [None, 5, 3])
+        a, _ = tf.nn.dynamic_rnn(Cell(8), x, dtype=tf.float32, scope="a")
+        b, _ = tf.nn.dynamic_rnn(Cell(4), x, dtype=tf.float32, scope="b")
+        h = Scale(2, name="second")(Scale(4, name="first")(a[:, -1]))
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.suspects == []
+    cell, scale = [{m["def"]["name"]: m["do"] for m in item["do"]}
+                   for item in trace.program if "class" in item]
+    assert cell["__init__"][:2] == [
+        {"invoke": {"fn": {"super": "__init__"}, "kwargs": {"_reuse": {"ref": "reuse"}}}},
+        {"set": {"target": "self._num_units", "value": {"ref": "num_units"}}}]
+    assert cell["state_size"] == [{"return": {"value": {"ref": "self._num_units"}}}]
+    assert {"let": {"value": "Cell", "as": "value"}} in cell["__call__"][1]["do"]
+    assert {"invoke": {"fn": {"super": "build"}, "args": [{"ref": "input_shape"}]}} in \
+        scale["build"]

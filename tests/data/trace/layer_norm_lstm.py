@@ -8,7 +8,7 @@ import tensorflow as tf
 
 class LayerNormLSTMCell(tf.nn.rnn_cell.RNNCell):
     def __init__(self, num_units, forget_bias=1.0, reuse=None):
-        super(LayerNormLSTMCell, self).__init__(_reuse=reuse)
+        tf.nn.rnn_cell.RNNCell.__init__(self, _reuse=reuse)
         self._num_units = num_units
         self._forget_bias = forget_bias
 
