@@ -131,6 +131,9 @@ class Converter:
         self.problems: list[Refused] = []
         self.known = Known()
         self.functions: dict[str, ast.FunctionDef] = {}
+        self.classes: set[str] = set()  # class steps converted (class_step): bases of others
+        self.file_names: set[str] = set()  # the names of the whole file (convert_case)
+        self.def_labels: set[str] = set()  # labels the converted methods' bodies took
         self.inlining: list[str] = []  # the helper functions being inlined (no recursion)
         # Per inlined call: the caller's target for `return X`, and the caller's scope.
         self.returns: list[tuple[ast.expr | None, Known]] = []
@@ -564,6 +567,90 @@ class Converter:
                           "the curated layer class (docs/writing-cases.md: define_layer), or "
                           "trace the script (--trace)")
 
+    def class_step(self, stmt: ast.ClassDef) -> dict:
+        """A class deriving from TF classes (an RNNCell, a tf.layers or Keras Layer, a Keras
+        Model): a `class` step, each method's body converted as a traced def's source is
+        (pydef.py: super().NAME, self.X = ..., if/else, calls)."""
+        from . import pydef  # pydef builds on this module
+        if stmt.decorator_list or stmt.keywords:
+            raise self.refuse(stmt, f"the class `{stmt.name}` with decorators or keywords",
+                              "trace the script (--trace)")
+        bases = []
+        for base in stmt.bases:
+            name = dotted(base)
+            if name and name.startswith("tf.") and api.lookup(name) and not api.refused(name):
+                bases.append(name)
+            elif isinstance(base, ast.Name) and base.id in self.classes:
+                bases.append(base.id)
+            else:
+                raise self.refuse(base, f"the base `{ast.unparse(base)}` of `{stmt.name}`",
+                                  "a tf.* class, or a class converted before")
+        methods = []
+        for item in stmt.body:
+            if isinstance(item, ast.Pass) or (isinstance(item, ast.Expr) and
+                                              isinstance(item.value, ast.Constant)):
+                continue
+            if not isinstance(item, ast.FunctionDef):
+                raise self.refuse(item, f"a `{type(item).__name__}` in the class `{stmt.name}`",
+                                  "a class step's body holds its methods")
+            methods.append(self.method(stmt, item, pydef))
+        self.known.names.pop(stmt.name, None)
+        self.labels.add(stmt.name)
+        self.kinds[stmt.name] = "generic"  # `X(...)` is an invoke (capture_call)
+        self.classes.add(stmt.name)
+        return {"class": {"name": stmt.name, "bases": bases}, "do": methods}
+
+    def method(self, stmt: ast.ClassDef, item: ast.FunctionDef, pydef: Any) -> dict:
+        prop = [ast.unparse(d) for d in item.decorator_list] == ["property"]
+        if item.decorator_list and not prop:
+            raise self.refuse(item, f"the decorated method `{item.name}`",
+                              "trace the script (--trace)")
+        if item.name.startswith("__") and item.name not in generic.DUNDER_METHODS:
+            raise self.refuse(item, f"the method `{item.name}`",
+                              "a class step's dunder methods: " +
+                              ", ".join(generic.DUNDER_METHODS))
+        a = item.args
+        if a.kwonlyargs or getattr(a, "posonlyargs", None):
+            raise self.refuse(item, f"the parameters of `{item.name}`",
+                              "positional parameters, *args and **kwargs")
+        params: list[Any] = []
+        defaults = [None] * (len(a.args) - len(a.defaults)) + list(a.defaults)
+        for arg, default in zip(a.args, defaults):
+            params.append(arg.arg if default is None else
+                          {"name": arg.arg, "default": self.literal(default)})
+        if a.vararg:
+            params.append("*" + a.vararg.arg)
+        if a.kwarg:
+            params.append("**" + a.kwarg.arg)
+        own = {p if isinstance(p, str) else p["name"] for p in params}
+        bindings: dict[str, Any] = {}
+        for node in ast.walk(item):
+            if not isinstance(node, ast.Name) or node.id in own or node.id in bindings:
+                continue
+            if node.id == "tf":
+                bindings["tf"] = {"tf": ""}
+            elif node.id in self.labels:
+                bindings[node.id] = {"ref": node.id}
+            else:
+                try:
+                    bindings[node.id] = self.known.value(node)
+                except Unknown:
+                    pass
+        record = {"text": ast.unparse(item), "line": item.lineno, "file": self.path,
+                  "bindings": bindings, "class_name": stmt.name}
+        try:
+            # labels are one namespace for facts: each method's body takes its own
+            taken = (set(self.labels) | self.file_names | self.def_labels) - own
+            body = pydef.convert_def(record, params, taken, set(self.labels))
+            self.def_labels |= taken
+        except Refused as e:
+            raise self.refuse(item, f"the method `{stmt.name}.{item.name}` ({e.message})",
+                              e.hint or "trace the script (--trace)") from None
+        head: dict[str, Any] = {"name": item.name, "params": params}
+        if prop:
+            head["property"] = True
+        return {"def": head, "do": body}
+
     def step(self, spec: vocabulary.Step, args: dict, label: str | None) -> dict:
         if label:
             args["as"] = label
@@ -645,7 +732,12 @@ class Converter:
                                   "when the code runs", "trace the script (--trace)") from None
             return self.statements(stmt.body if test else stmt.orelse)
         if isinstance(stmt, ast.ClassDef):
-            return [self.layer_class(stmt)]
+            try:
+                return [self.layer_class(stmt)]
+            except Refused:
+                if not generic_available() or not stmt.bases:
+                    raise
+            return [self.class_step(stmt)]
         if isinstance(stmt, ast.Try):
             return catch_step(self, stmt)
         if isinstance(stmt, ast.Return):
@@ -1156,6 +1248,8 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
     except SyntaxError as e:
         raise Refused(f"Python syntax error: {e.msg}", path, e.lineno) from None
     converter = Converter(path)
+    # every name the file assigns: a class step's method bodies take other labels
+    converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     program = converter.statements(tree.body)
     if converter.problems:
         # Once per place and cause: an unrolled loop or a helper called twice repeats them.

@@ -283,7 +283,10 @@ def _supers(value: Any, placeholders: dict[str, str]) -> Any:
     if isinstance(value, dict):
         if list(value) == ["ref"] and value["ref"] in placeholders:
             return {"super": placeholders[value["ref"]]}
-        return {k: _supers(v, placeholders) for k, v in value.items()}
+        out = {k: _supers(v, placeholders) for k, v in value.items()}
+        if isinstance(out.get("call"), str) and out["call"] in placeholders:
+            out["call"] = {"super": placeholders[out["call"]]}  # a nested call's callee
+        return out
     return value
 
 
@@ -303,6 +306,7 @@ class DefBody(Converter):
         self.supers: dict[str, str] = {}  # placeholder -> NAME of super().NAME (_Method)
         self.assigned: dict[str, int] = {}  # Python name -> how many statements assign it
         self.callers: list[dict[str, str]] = []  # the local names of the inlining callers
+        self.own_params = set(params)
         for p in params:
             self.labels.add(p)
             self.local[p] = p
@@ -409,7 +413,10 @@ class DefBody(Converter):
         if not isinstance(node, ast.Name):
             raise self.refuse(node, f"the target `{ast.unparse(node)}`", "assign to one name")
         name = self.local.get(node.id)
-        if name is None:
+        if name is None or name in self.own_params:
+            # a parameter assigned (`x = self.dense(x)`): a capture may not take a parameter's
+            # label, so the name is another label from here on
+            self.own_params.discard(node.id)
             name, base, n = node.id, node.id, 1
             while name in self.taken or name in self.labels or \
                     not vocabulary.LABEL_RE.match(name) or name in vocabulary.PY_KEYWORDS or \

@@ -290,3 +290,73 @@ def test_a_loop_that_carries_a_value_between_iterations_is_unrolled():
         {"ref": "x"}, {"ref": "h"}, {"ref": "h_1"}]
     program = convert("for _ in range(3):\n    c = tf.constant(1.0)\n", "s.py")
     assert program == [{"repeat": 3, "do": [{"constant": {"value": 1.0, "as": "c"}}]}]
+
+
+CLASSES = """\
+import tensorflow as tf
+
+
+class Scale(tf.layers.Layer):
+    def __init__(self, units, name=None):
+        super(Scale, self).__init__(name=name)
+        self.units = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight("kernel", shape=[3, self.units])
+        super(Scale, self).build(input_shape)
+
+    def call(self, inputs):
+        x = tf.matmul(inputs, self.kernel)
+        x = tf.nn.relu(x)
+        return x
+
+
+class Cell(tf.nn.rnn_cell.RNNCell):
+    def __init__(self, num_units):
+        super(Cell, self).__init__()
+        self._num_units = num_units
+
+    @property
+    def state_size(self):
+        return self._num_units
+
+    @property
+    def output_size(self):
+        return self._num_units
+
+    def __call__(self, inputs, state, scope=None):
+        with tf.variable_scope(scope or type(self).__name__):
+            w = tf.get_variable("w", [3, self._num_units])
+            out = tf.tanh(tf.matmul(inputs, w) + state)
+        return out, out
+
+
+x = tf.placeholder(tf.float32, [None, 3])
+layer = Scale(2, name="scale")
+y = layer(x)
+seq = tf.placeholder(tf.float32, [None, 4, 3])
+cell = Cell(3)
+outputs = tf.nn.dynamic_rnn(cell, seq, dtype=tf.float32)
+"""
+
+
+def test_classes_deriving_from_tf_classes_become_class_steps_on_tf115(tf115):
+    """Each method's body converted as a def's (super().NAME is {super: NAME}, a parameter
+    assigned again another label, type(self).__name__ the class's name), @property a
+    property; the case builds the script's variables."""
+    program = convert(CLASSES, "s.py")
+    scale, cell = program[0], program[1]
+    assert scale["class"] == {"name": "Scale", "bases": ["tf.layers.Layer"]}
+    build = scale["do"][1]
+    assert build["do"][1] == {"invoke": {"fn": {"super": "build"},
+                                         "args": [{"ref": "input_shape"}]}}
+    assert [m["def"].get("property", False) for m in cell["do"]] == [False, True, True, False]
+    case = as_case(program)
+    script = subprocess.run([tf115.python, "-c", export_script(case), "--json"],
+                            capture_output=True, text=True, check=True).stdout
+    facts = json.loads(script.splitlines()[-1])["facts"]
+    original = subprocess.run([tf115.python, "-c", CLASSES + PRINT], capture_output=True,
+                              text=True, check=True).stdout
+    names = json.loads(original.split("NAMES=")[1])
+    assert "scale/kernel:0" in names and "rnn/Cell/w:0" in names
+    assert facts["graph.global_variables"] == names
