@@ -37,7 +37,41 @@ def write_sources(program: list[dict], problems: list[dict], suspects: list[dict
     ones whose source cannot be converted as the tracer would have."""
     taken = set(imports) | _labels(program)
     visible: set[str] = set(imports)
-    _walk(program, problems, suspects, taken, visible)
+    hoisted: list[dict] = []
+    _walk(program, problems, suspects, taken, visible, hoisted)
+    used = _used(program)
+    unused = [id(d) for d in hoisted if (d["def"].get("as") or d["def"]["name"]) not in used]
+    if unused:  # a def only the replaced body used (a lambda it passed to TF): gone with it
+        _drop(program, set(unused))
+
+
+def _root(path: str) -> str:
+    return path.split(".")[0].split("[")[0]
+
+
+def _used(value: Any) -> set[str]:
+    """The labels a program (or value) refers to: refs, called ref paths, `LABEL.PATH:` keys."""
+    out: set[str] = set()
+    if isinstance(value, list):
+        for v in value:
+            out |= _used(v)
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            if k in ("ref", "call", "fn") and isinstance(v, str):
+                out.add(_root(v))
+            elif "." in k and not k.startswith(("tf.", "py.")):
+                out.add(_root(k))
+            out |= _used(v)
+    return out
+
+
+def _drop(steps: list[dict], ids: set[int]) -> None:
+    steps[:] = [s for s in steps if id(s) not in ids]
+    for item in steps:
+        for body in [item.get("do"), item.get("else")] + \
+                [b.get("do") for b in item.get("elif") or []]:
+            if isinstance(body, list):
+                _drop(body, ids)
 
 
 def _labels(steps: list[dict]) -> set[str]:
@@ -70,14 +104,15 @@ def _names(label: Any) -> list[str]:
 
 
 def _walk(steps: list[dict], problems: list[dict], suspects: list[dict], taken: set[str],
-          visible: set[str]) -> None:
+          visible: set[str], hoisted: list[dict]) -> None:
     i = 0
     while i < len(steps):
         item = steps[i]
         if "def" in item and "source" in item:
-            hoisted = _convert(item, problems, suspects, taken, visible)
-            if hoisted:  # defs the first call's body made: before it (then walked themselves)
-                steps[i:i] = hoisted
+            made = _convert(item, problems, suspects, taken, visible)
+            if made:  # defs the first call's body made: before it (then walked themselves)
+                steps[i:i] = made
+                hoisted += made
                 continue
         key = next((k for k in item if k not in ("do", "else", "elif", "source")), None)
         args = item.get(key) if key else None
@@ -85,12 +120,12 @@ def _walk(steps: list[dict], problems: list[dict], suspects: list[dict], taken: 
             visible.add(item["def"].get("as") or item["def"].get("name"))
             inner = set(visible) | {p["name"] if isinstance(p, dict) else str(p).lstrip("*")
                                     for p in item["def"].get("params") or []}
-            _walk(item.get("do") or [], problems, suspects, taken, inner)
+            _walk(item.get("do") or [], problems, suspects, taken, inner, hoisted)
         else:
             for body in [item.get("do"), item.get("else")] + \
                     [b.get("do") for b in item.get("elif") or []]:
                 if isinstance(body, list):
-                    _walk(body, problems, suspects, taken, visible)
+                    _walk(body, problems, suspects, taken, visible, hoisted)
             if isinstance(args, dict):
                 visible.update(_names(args.get("as")))
                 if isinstance(args.get("catch"), str):

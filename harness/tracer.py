@@ -205,6 +205,8 @@ def first_difference(first, later):
         if isinstance(v, Ref):
             if v.step.key == "param":
                 return ("param", v.step.label, v.path)
+            if getattr(v.step, "code", None) is not None:  # a lambda made anew at each call
+                return ("def", id(v.step.code), v.path)
             return ("step", pos.get(id(v.step), id(v.step)), v.path)
         if isinstance(v, list):
             return [norm(x, pos) for x in v]
@@ -655,6 +657,8 @@ class Tracer(object):
                                                         "fn")
         step.base = name if LABEL_RE.match(name) else "fn"
         step.params, step.do, step.captures = params, [], True
+        inner = fn.func if isinstance(fn, functools.partial) else fn
+        step.code = getattr(getattr(inner, "__func__", inner), "__code__", None)
         self.reserved.update(p.lstrip("*") if isinstance(p, str) else p["name"]
                              for p in params)
         self.body.append(step)

@@ -148,3 +148,16 @@ def test_a_def_the_first_call_made_goes_before_the_body_that_uses_it():
     assert program[1]["do"][0]["do"] == [{"return": {"value": {
         "call": "getter", "args": [{"ref": "name"}],
         "kwargs": {"initializer": {"ref": "my_init"}}}}}]
+
+
+def test_a_def_only_the_replaced_body_used_is_dropped():
+    lam = {"def": {"name": "fn", "params": ["t"], "as": "fn"},
+           "do": [{"return": {"value": {"ref": "t"}}}]}
+    program = [{"def": {"name": "g", "params": ["x"], "as": "g"},
+                "do": [lam, {"tf.identity": {"args": [{"ref": "x"}], "act": {"ref": "fn"}}}],
+                "source": {"file": "model.py", "line": 1, "unbound": {},
+                           "bindings": {"tf": {"tf": ""}},
+                           "text": "def g(x):\n    return tf.identity(x)\n",
+                           "suspect": {"file": "model.py", "line": 8, "message": "S"}}}]
+    write_sources(program, [], [], {})
+    assert [next(iter(s)) for s in program] == ["def"] and program[0]["def"]["name"] == "g"
