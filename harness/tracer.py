@@ -108,6 +108,13 @@ LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 KEYWORDS = argtypes.PY_KEYWORDS | frozenset(("graph", "i", "print"))
 
 
+def non_finite(number):
+    """inf, -inf or nan, which YAML has no plain number for, as the call float("inf") (np.inf as a
+    clip range: `return_range=(-np.inf, np.inf)`)."""
+    text = "nan" if number != number else ("inf" if number > 0 else "-inf")
+    return {"call": {"py": "float"}, "args": [text]}
+
+
 def snake(name):
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
     name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "x"
@@ -458,7 +465,7 @@ class Tracer(object):
             return obj
         if isinstance(obj, float):
             if obj != obj or obj in (float("inf"), float("-inf")):
-                self.problem(frame, "%r cannot be written as a YAML number here" % obj)
+                return non_finite(obj)
             return obj
         if isinstance(obj, (ApiProxy, ModuleProxy)):
             return api_value(obj._tfpath)
@@ -676,7 +683,12 @@ class Tracer(object):
                 # The script called TF's wrapper of this function (slim.add_arg_scope's) and
                 # TF calls it right away: its body is the script's own code at that call.
                 tracer.inline = None
-                return fn(*args, **kwargs)
+                return fn(*tracer.rewrapped(args), **tracer.rewrapped(kwargs))
+            if tracer.script_calls(sys._getframe(1)) or tracer.decorated_call(sys._getframe(1)):
+                # TF handed the def back to the script's code (an arg_scope's `nonlin=act`, an
+                # argument of an add_arg_scope function), which calls it: its calls are steps
+                # where it is called, as any function of the script's
+                return fn(*tracer.rewrapped(args), **tracer.rewrapped(kwargs))
             if not recorded:
                 recorded.append(True)
                 step.free = tracer.free_values(fn)
@@ -892,6 +904,35 @@ class Tracer(object):
             return UNBOUND
         found = self.reach(obj)
         return found if found is not None else UNBOUND
+
+    def script_calls(self, frame):
+        """Whether `frame`, calling a def's function, is the script's own code while recording
+        (not TF calling the function back)."""
+        return CURRENT[0] is self and self.recording(frame)
+
+    def rewrapped(self, values):
+        """The arguments TF passes on to a script function that runs as the script's code:
+        the API functions among them (`act=tf.nn.relu`, unwrapped for TF) as the script's
+        proxies again, so that calling them is a step."""
+        def again(v):
+            path = self.api.get(id(v))
+            if path is not None and callable(v) and not isinstance(v, type):
+                return proxy_for(self, v, path, ApiProxy)
+            return v
+        if isinstance(values, dict):
+            return dict((k, again(v)) for k, v in values.items())
+        return [again(v) for v in values]
+
+    def decorated_call(self, frame):
+        """Whether `frame`, calling a def's function, is TF's decorator of a script function
+        (slim.add_arg_scope's wrapper) called right from the script's code, as when the script
+        calls a decorated function it got back from TF (`layer(x)` of `res(x, layer=dense)`, or
+        an arg_scope's value): the function then runs as the script's code there."""
+        caller = frame.f_back
+        if caller is None or self.is_user(frame) or not self.script_calls(caller):
+            return False
+        return any(getattr(real, "__code__", None) is frame.f_code
+                   for real in WRAPPED.values() if wrapped_substitute(real) is not None)
 
     def run_def(self, fn, step, signature, args, kwargs):
         """Record the body of a `def` while TF calls the function (its parameters as labels)."""
@@ -2016,6 +2057,27 @@ def internal_module(module, parent, path):
     return name
 
 
+def api_path_of(tf, name, obj):
+    """The API path (tf.X.Y) of a function or class imported by `name` from TF's internals
+    (`from tensorflow.contrib.framework.python.ops import arg_scope`): the shortest path of the
+    API index ending in `name` that is that very object, else None."""
+    if not isinstance(obj, (type, types.FunctionType)):
+        return None
+    found = []
+    for path, entry in INDEX.items():
+        if path.rsplit(".", 1)[-1] != name or entry.get("internal"):
+            continue
+        real = tf
+        try:
+            for part in path.split("."):
+                real = getattr(real, part)
+        except AttributeError:
+            continue
+        if real is obj:
+            found.append((path.count("."), path))
+    return "tf." + min(found)[1] if found else None
+
+
 def proxy_for(tracer, real, path, kind):
     key = (id(real), path)
     if key not in tracer.proxies:
@@ -2093,6 +2155,10 @@ class ImportFrom(object):
             tracer.imports[alias] = full
             tracer.reserved.add(alias)
             return proxy_for(tracer, value, alias, ModuleProxy)
+        path = api_path_of(tracer.tf, attr, value)
+        if path is not None:  # the function or class the API has (tf.contrib.framework.arg_scope)
+            tracer.note("%s imported from TensorFlow's internals is written as %s" % (full, path))
+            return proxy_for(tracer, value, path, ApiProxy)
         tracer.problem(self._where, "%s is TensorFlow's internals, not its API, nor a module a "
                        "case may import (harness/internals.py)" % full,
                        "use the tf.* name of what it imports")

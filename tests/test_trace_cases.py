@@ -33,7 +33,10 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             "fp16_storage_getter.py", "ema_eval_getter.py", "weight_norm_getter.py",
             # classes deriving from TF classes (class steps)
             "layer_norm_lstm.py", "keras_attention_layer.py", "keras_model_subclass.py",
-            "layers_attention.py"]
+            "layers_attention.py",
+            # patterns of real projects' code (helper "real"): inf arguments, an API function
+            # imported from its implementation module, add_arg_scope functions handed back
+            "clip_range_inf.py", "internal_import.py", "arg_scope_handback.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
