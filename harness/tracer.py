@@ -1331,6 +1331,12 @@ class Tracer(object):
         self.known[id(result)] = step
         self.keep_by_id[id(result)] = result
         self.patch_results(result)
+        inner = should_use_value(result)
+        while inner is not None:  # the object the script's `ta.read(i)` really calls: the step
+            self.known[id(inner)] = step
+            self.keep_by_id[id(inner)] = inner
+            self.patch_results(inner)
+            inner = should_use_value(inner)  # TensorArray.unstack wraps what its own impl wrapped
 
     def run(self, step, fn, args, kwargs):
         graph = self.tf.get_default_graph()
@@ -2078,6 +2084,19 @@ def api_path_of(tf, name, obj):
     return "tf." + min(found)[1] if found else None
 
 
+def should_use_value(obj):
+    """The value inside TF's tf_should_use wrapper (what TensorArray.write, unstack and scatter
+    return): the wrapper hands every attribute, its methods too, to that value, so the script's
+    method calls on the wrapper are calls on it (or on the value inside it, wrapped again).
+    None for any other object."""
+    for name in ("_true_value", "_tf_should_use_wrapped_value"):  # TF 1.x's name, TF 2's
+        try:
+            return object.__getattribute__(obj, name)
+        except AttributeError:
+            pass
+    return None
+
+
 def proxy_for(tracer, real, path, kind):
     key = (id(real), path)
     if key not in tracer.proxies:
@@ -2155,6 +2174,11 @@ class ImportFrom(object):
             tracer.imports[alias] = full
             tracer.reserved.add(alias)
             return proxy_for(tracer, value, alias, ModuleProxy)
+        if isinstance(value, types.ModuleType) and internals.canonical(
+                getattr(value, "__name__", "")).startswith(("tensorflow.", "tensorflow_core.")):
+            # a module a case may not import (tensor_array_ops): what the script takes from it
+            # is written by its API name where it does (tensor_array_ops.TensorArray)
+            return InternalModule(tracer, value, full)
         path = api_path_of(tracer.tf, attr, value)
         if path is not None:  # the function or class the API has (tf.contrib.framework.arg_scope)
             tracer.note("%s imported from TensorFlow's internals is written as %s" % (full, path))
@@ -2162,6 +2186,28 @@ class ImportFrom(object):
         tracer.problem(self._where, "%s is TensorFlow's internals, not its API, nor a module a "
                        "case may import (harness/internals.py)" % full,
                        "use the tf.* name of what it imports")
+        return value
+
+
+class InternalModule(object):
+    """A module of TF's internals that a case may not import, as the script's `from ... import`
+    gives it: each function or class the script takes from it is its API name (an API proxy);
+    anything else is refused where the script takes it."""
+
+    def __init__(self, tracer, module, name):
+        self._tracer, self._module, self._name = tracer, module, name
+
+    def __getattr__(self, attr):
+        tracer, value = self._tracer, getattr(self._module, attr)
+        path = api_path_of(tracer.tf, attr, value)
+        if path is not None:
+            tracer.note("%s.%s of TensorFlow's internals is written as %s" % (
+                self._name, attr, path))
+            return proxy_for(tracer, value, path, ApiProxy)
+        if callable(value) or isinstance(value, types.ModuleType):
+            tracer.problem(sys._getframe(1), "%s.%s is TensorFlow's internals, not its API, nor "
+                           "a module a case may import (harness/internals.py)" % (
+                               self._name, attr), "use the tf.* name of what it is")
         return value
 
 
