@@ -112,14 +112,15 @@ exactly the variables and ops your script gave, with `observed:` filled in. Othe
 written and every reason is listed with its FILE:LINE and a way out: a function TF calls
 several times that makes other TF calls on a later call and whose source cannot be its body
 (a lambda, a name bound to a module or to an object no step made: named), a class
-deriving from a TF class, `tf.py_func`, TF's internal modules other than those a case may
-import (`imports:`), names the API policy refuses, `tf.reset_default_graph` after the script
+deriving from a TF class, `tf.py_func`, what the script takes from TF's internal modules
+that the API lacks (what it has is written by its API name: `tensor_array_ops.TensorArray` is
+`tf.TensorArray`), names the API policy refuses, `tf.reset_default_graph` after the script
 built, a script that fails. When the names differ because a function TF calls again passed
 other Python values (a name computed from its arguments), that place is named too. Sessions,
 `tf.flags`, `tf.app.run`, summaries and logging run as your script says but are not recorded:
 running a graph does not change its names (the case's header lists them). A numpy array of
 more than 1000 elements is written as zeros of its shape (`[[0.0] * 64] * 50`; the header says
-so too): its values change no name.
+so too): its values change no name; `inf` and `nan` are `float("inf")`.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
@@ -133,7 +134,8 @@ script's variable and op names, and the other is refused with its reason
 case of the corpus, exported (`tfscope export`) and traced back, gives the same variables and
 ops as the original (tests/test_trace_roundtrip.py): 457 of 458, those that import TF's
 internal modules included (`from tensorflow.python.ops import state_ops` of a module a case may
-import becomes the case's `imports:`; any other is refused where it is imported), the
+import becomes the case's `imports:`; from any other, what the API has is written by its API
+name and the rest refused where the script takes it), the
 `tf.layers.Layer` subclasses (`class` steps) and the getters that branch on their arguments
 (`if kwargs["reuse"]:`, written from their source). The other gives `layer.add_variable`
 (which the tracer leaves to TF) a regularizer (refused, as above).

@@ -2199,12 +2199,14 @@ class InternalModule(object):
 
     def __getattr__(self, attr):
         tracer, value = self._tracer, getattr(self._module, attr)
+        if isinstance(value, types.ModuleType):  # keras.layers of `from tensorflow.python
+            return InternalModule(tracer, value, self._name + "." + attr)  # import keras`
         path = api_path_of(tracer.tf, attr, value)
         if path is not None:
             tracer.note("%s.%s of TensorFlow's internals is written as %s" % (
                 self._name, attr, path))
             return proxy_for(tracer, value, path, ApiProxy)
-        if callable(value) or isinstance(value, types.ModuleType):
+        if callable(value):
             tracer.problem(sys._getframe(1), "%s.%s is TensorFlow's internals, not its API, nor "
                            "a module a case may import (harness/internals.py)" % (
                                self._name, attr), "use the tf.* name of what it is")
