@@ -2009,6 +2009,9 @@ class ModuleProxy(types.ModuleType):
                 name in internals.PRIVATE.get(internals.canonical(real.__name__), ())):
             return value  # (the private names TF's tests call are a case's, from an import)
         if callable(value) and not isinstance(value, tracer.tf.DType):
+            api = api_path_of(tracer.tf, name, value) if internal is not None else None
+            if api is not None:  # slim.initializers.xavier_initializer, which the API has as
+                path, internal = api, None  # tf.contrib.slim.xavier_initializer: that call
             proxy = proxy_for(tracer, value, path, ApiProxy)
             proxy._tfinternal = internal
             return proxy

@@ -37,7 +37,7 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             # patterns of real projects' code (helper "real"): inf arguments, an API function
             # imported from its implementation module, add_arg_scope functions handed back
             "clip_range_inf.py", "internal_import.py", "arg_scope_handback.py",
-            "tensor_array_rollout.py"]
+            "tensor_array_rollout.py", "slim_initializers.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
