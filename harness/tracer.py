@@ -1194,15 +1194,55 @@ class Tracer(object):
         """`X(...)` from the script, X a script class: `invoke: {fn: X}`; its __init__'s body is
         recorded as the method's (or TF's __init__ runs, when the class has none)."""
         args, kwargs = listed(args), listed(kwargs)
+        problems = list(self.problems)
         step = self.record("invoke", args, kwargs, frame, fn=Ref(class_step))
+        opaque = self.problems[len(problems):]
+        self.problems[:] = problems  # decided once __init__ ran (opaque_arguments)
         if member.def_step is not None:
             self.ran_member(member.def_step)
             self.run(step, lambda *a, **k: member.record(obj, a, k), args, kwargs)
         else:
             parent = REAL_SUPER(member.cls, obj).__init__
             self.run(step, parent, args, kwargs)
+        if opaque:
+            self.opaque_arguments(step, member, obj, args, kwargs, opaque, frame)
         self.bind(step, obj)
         return None
+
+    def opaque_arguments(self, step, member, obj, args, kwargs, opaque, frame):
+        """`Model(config)`, config a Python object no value stands for: passed as None when the
+        recorded __init__ never reads its parameter (what it read of it, `config.units`, is
+        recorded as values; `self.config = config` is left out); else the problem stands."""
+        try:
+            bound = member._tfsignature.bind(obj, *args, **kwargs).arguments
+        except (TypeError, AttributeError):
+            bound = {}
+        kinds = member._tfsignature.parameters if member._tfsignature else {}
+
+        def replace(value):
+            problems = list(self.problems)
+            self.value(value, frame)
+            if self.problems == problems:
+                return None  # data after all
+            self.problems[:] = problems
+            names = [n for n, v in bound.items() if v is value and
+                     kinds[n].kind in (kinds[n].POSITIONAL_OR_KEYWORD, kinds[n].KEYWORD_ONLY)]
+            if member.def_step is None or not names or \
+                    uses_param(member.def_step.do, names[0]):
+                raise ValueError(names)
+            return names[0]
+        try:
+            for i, value in enumerate(args):
+                if replace(value) is not None:
+                    step.args[i] = None
+            for key, value in kwargs.items():
+                if replace(value) is not None:
+                    step.kwargs[key] = None
+        except ValueError:
+            self.problems.extend(p for p in opaque if p not in self.problems)
+            return
+        self.note("%s(...): an argument no value stands for is passed as None (its __init__ "
+                  "reads only values of it)" % member.cls.__name__, frame)
 
     def set_attribute(self, obj, name, value, frame):
         """`self.NAME = VALUE` in the script's code, on an object of a script class the trace
@@ -1211,8 +1251,16 @@ class Tracer(object):
         if receiver is None or name.startswith("__") or not LABEL_RE.match(name):
             return
         change = Step("set", where=(frame.f_code.co_filename, frame.f_lineno))
-        change.args = [Ref(receiver.step, receiver.path + "." + name),
-                       self.literal_param(value, name, frame) or self.value(value, frame)]
+        problems = list(self.problems)
+        written = self.literal_param(value, name, frame) or self.value(value, frame)
+        if self.problems != problems:
+            # a Python object no value stands for (a config object): not set in the case; the
+            # methods' reads of it (self.config.units) are recorded as the values they read
+            self.problems[:] = problems
+            self.note("self.%s = a %s: not written (reads of it are recorded as their values)"
+                      % (name, type(value).__name__), frame)
+            return
+        change.args = [Ref(receiver.step, receiver.path + "." + name), written]
         self.body.append(change)
         names = self.self_attributes.setdefault(id(obj), [])
         if name not in names:
@@ -1833,6 +1881,23 @@ def self_setter(cls):
 
 
 REAL_SUPER = builtins.super
+
+
+def uses_param(steps, name):
+    """Whether recorded steps (nested bodies too) refer to the def parameter `name`."""
+    def found(v):
+        if isinstance(v, Ref):
+            return v.step.key == "param" and v.step.label == name
+        if isinstance(v, (list, tuple)):
+            return any(found(x) for x in v)
+        if isinstance(v, dict):
+            return any(found(x) for x in v.values())
+        return False
+    def stored(s):  # `self.config = config`: kept, as None, when nothing else reads it
+        return s.key == "set" and isinstance(s.args[1], Ref) and not s.args[1].path and \
+            found(s.args[1])
+    return any(not stored(s) and (found(s.args) or found(s.kwargs) or found(s.fn) or
+                                  uses_param(s.do or [], name)) for s in steps)
 
 
 def traced_super(*args):

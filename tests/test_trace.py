@@ -1020,3 +1020,37 @@ def test_instances_made_with_other_arguments_share_their_methods(tf115, tmp_path
     assert {"let": {"value": "Cell", "as": "value"}} in cell["__call__"][1]["do"]
     assert {"invoke": {"fn": {"super": "build"}, "args": [{"ref": "input_shape"}]}} in \
         scale["build"]
+
+
+def test_a_config_object_of_a_script_class_is_read_as_values(tf115, tmp_path):
+    """`Layer(config)`, config a plain Python object: what __init__ reads of it is recorded as
+    values, `self.config = config` stores None, and the argument is passed as None."""
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        class Config(object):
+            hidden = 16
+
+
+        class FeedForward(tf.keras.layers.Layer):
+            def __init__(self, config, name=None):
+                super(FeedForward, self).__init__(name=name)
+                self.config = config
+                self.extra = Config()
+                self.inner = tf.keras.layers.Dense(config.hidden * 4, name="inner")
+
+            def call(self, x):
+                return self.inner(x)
+
+
+        x = tf.placeholder(tf.float32, [None, 16])
+        y = FeedForward(Config(), name="ffn")(x)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    init = trace.program[0]["do"][0]["do"]
+    assert {"set": {"target": "self.config", "value": {"ref": "config"}}} in init
+    assert not [s for s in init if "set" in s and s["set"]["target"] == "self.extra"]
+    assert {"tf.keras.layers.Dense": {"args": [64], "name": "inner", "as": "inner"}} in init
+    assert trace.program[2]["invoke"]["args"] == [None]
