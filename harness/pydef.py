@@ -402,7 +402,7 @@ class DefBody(Converter):
 
         def once(value: ast.expr, base: str) -> ast.expr:
             if isinstance(value, (ast.Constant, ast.Name)) or \
-                    frompython.dotted(value) is not None:
+                    frompython.dotted(value) is not None or _literal(value):
                 return value
             name, n = base, 1
             while name in self.taken or name in self.labels or name in self.local or \
@@ -417,12 +417,44 @@ class DefBody(Converter):
                 for i, a in enumerate(node.args)]
         keywords = [ast.keyword(arg=k.arg, value=once(k.value, k.arg or "arg"))
                     for k in node.keywords]
+        name = node.func.id  # type: ignore[attr-defined]
+        spec, packed = function.args, {}
+        if spec.vararg or spec.kwarg:
+            # `def conv(x, *args, **kwargs)`: what the call gives beyond the named parameters
+            # packed into labels first ({tuple: ...}, {dict: ...}), the names bound to them
+            if spec.kwonlyargs or spec.posonlyargs or any(k.arg is None for k in keywords) or \
+                    any(isinstance(a, ast.Starred) for a in args):
+                raise self.refuse(node, f"the arguments of `{function.name}(...)`",
+                                  "write them out, without * and **")
+            rest, args = args[len(params):], args[:len(params)]
+            extra = [k for k in keywords if k.arg not in params]
+            keywords = [k for k in keywords if k.arg in params]
+            if rest and not spec.vararg or extra and not spec.kwarg:
+                raise self.refuse(node, f"the arguments of `{function.name}(...)`")
+            for param, value in ((spec.vararg, ast.Tuple(elts=rest, ctx=ast.Load())),
+                                 (spec.kwarg, ast.Dict(keys=[ast.Constant(k.arg) for k in extra],
+                                                       values=[k.value for k in extra]))):
+                if param is not None:
+                    label = once(ast.copy_location(value, node), param.arg)
+                    packed[param.arg] = label
+            function = copy.copy(function)
+            function.args = copy.copy(spec)
+            function.args.vararg = function.args.kwarg = None
         call = ast.copy_location(ast.Call(func=node.func, args=args, keywords=keywords), node)
         saved, self.local = self.local, {}
         self.callers.append(saved)
+        before = {k: self.known.names.get(k) for k in packed}
+        self.known.names.update(packed)  # (inline's scope is a child: it sees them)
+        kept, self.functions[name] = self.functions[name], function
         try:
             return pre + super().inline(call, target)
         finally:
+            self.functions[name] = kept
+            for k, v in before.items():
+                if v is None:
+                    self.known.names.pop(k, None)
+                else:
+                    self.known.names[k] = v
             self.local = saved
             self.callers.pop()
 
@@ -725,6 +757,14 @@ def _joined(parts: list[ast.expr]) -> ast.expr:
     for part in parts[1:]:
         out = ast.BinOp(left=out, op=ast.Add(), right=part)
     return ast.fix_missing_locations(out) if hasattr(out, "lineno") else out
+
+
+def _literal(node: ast.expr) -> bool:
+    try:
+        ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return False
+    return True
 
 
 def _curated(key: str) -> bool:

@@ -161,3 +161,39 @@ def test_a_def_only_the_replaced_body_used_is_dropped():
                            "suspect": {"file": "model.py", "line": 8, "message": "S"}}}]
     write_sources(program, [], [], {})
     assert [next(iter(s)) for s in program] == ["def"] and program[0]["def"]["name"] == "g"
+
+
+def test_a_helper_taking_args_and_kwargs_gets_them_packed():
+    helper = {"text": "def get_var_maybe_avg(var_name, ema, **kwargs):\n"
+                      "    v = tf.get_variable(var_name, **kwargs)\n"
+                      "    if ema is not None:\n        v = ema.average(v)\n    return v\n",
+              "line": 1, "file": "nn.py", "bindings": {"tf": {"tf": ""}}, "unbound": {}}
+    steps = body("""
+        def dense(x, ema=None):
+            V = get_var_maybe_avg("V", ema, shape=[3, 2], trainable=True)
+            return tf.matmul(x, V)
+        """, ["x", {"name": "ema", "default": None}],
+        {"tf": {"tf": ""}, "get_var_maybe_avg": {"function": helper}})
+    assert steps[0] == {"let": {"value": {"call": "tf.get_variable", "args": ["V"], "kwargs": {
+        "**": {"dict": {"shape": [3, 2], "trainable": True}}}}, "as": "v"}}  # v: one kind
+    assert steps[1]["if"] == {"op": "is_not", "args": [{"ref": "ema"}, None]}
+    assert steps[2] == {"let": {"value": {"ref": "v"}, "as": "V"}}
+    assert steps[-1] == {"return": {"value": {"call": "tf.matmul", "args": [
+        {"ref": "x"}, {"ref": "V"}]}}}
+
+
+def test_packed_arguments_that_are_not_literals_are_computed_once():
+    helper = {"text": "def conv(x, *args, **kwargs):\n    return tf.layers.conv2d(x, *args, "
+                      "**kwargs)\n", "line": 1, "file": "nn.py", "bindings": {"tf": {"tf": ""}},
+              "unbound": {}}
+    steps = body("""
+        def f(x, act):
+            y = conv(x, 8, 3, activation=act, name="c")
+            return y
+        """, ["x", "act"], {"tf": {"tf": ""}, "conv": {"function": helper}})
+    assert steps[:2] == [
+        {"let": {"value": {"dict": {"activation": {"ref": "act"}, "name": "c"}},
+                 "as": "kwargs"}},
+        {"let": {"value": {"call": "tf.layers.conv2d", "args": [
+            {"ref": "x"}, {"*": {"tuple": [8, 3]}}], "kwargs": {"**": {"ref": "kwargs"}}},
+            "as": "y"}}]
