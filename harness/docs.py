@@ -126,9 +126,9 @@ How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
 (DCGAN, pix2pix, NMT with attention, legacy seq2seq, a Transformer, BERT, slim ResNet and
 Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA, mixed-precision and weight-norm custom
-getters, some branching on their arguments,
-`make_template` VAEs, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
-each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 49 of the 50 give exactly the
+getters, some branching on their arguments, `make_template` VAEs and models with an EMA
+parameter, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
+each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 50 of the 51 give exactly the
 script's variable and op names, and the other is refused with its reason
 (`slim.learning.create_train_op`, which is TF's implementation module, not its API). And every
 case of the corpus, exported (`tfscope export`) and traced back, gives the same variables and

@@ -385,9 +385,9 @@ class DefBody(Converter):
         function = _parsed(record, path)
         if function.decorator_list:
             raise Refused(f"the decorated function `{function.name}`", path, function.lineno)
-        last = function.body[-1] if function.body else None
+        tail = _tail(function.body)
         early = [n for s in function.body for n in ast.walk(s)
-                 if isinstance(n, ast.Return) and n is not last]
+                 if isinstance(n, ast.Return) and id(n) not in tail]
         if early:
             raise Refused(f"a `return` before the end of `{function.name}`", path,
                           early[0].lineno, "return once, at its end")
@@ -757,6 +757,21 @@ def _joined(parts: list[ast.expr]) -> ast.expr:
     for part in parts[1:]:
         out = ast.BinOp(left=out, op=ast.Add(), right=part)
     return ast.fix_missing_locations(out) if hasattr(out, "lineno") else out
+
+
+def _tail(body: list[ast.stmt]) -> set[int]:
+    """The `return`s that end a body (inside a last `with`, or ending each branch of a last
+    `if`): inlined, nothing after them would run anyway."""
+    if not body:
+        return set()
+    last = body[-1]
+    if isinstance(last, ast.Return):
+        return {id(last)}
+    if isinstance(last, ast.With):
+        return _tail(last.body)
+    if isinstance(last, ast.If):
+        return _tail(last.body) | _tail(last.orelse)
+    return set()
 
 
 def _literal(node: ast.expr) -> bool:

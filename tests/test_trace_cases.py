@@ -31,6 +31,7 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             "bert_encoder.py", "legacy_seq2seq.py", "ddpg_ema.py",
             # getters that branch on their arguments: their defs written from the source
             "fp16_storage_getter.py", "ema_eval_getter.py", "weight_norm_getter.py",
+            "ema_template.py",
             # classes deriving from TF classes (class steps)
             "layer_norm_lstm.py", "keras_attention_layer.py", "keras_model_subclass.py",
             "layers_attention.py",
@@ -41,7 +42,7 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
-          "ema_eval_getter.py", "keras_attention_layer.py"]
+          "ema_eval_getter.py", "ema_template.py", "keras_attention_layer.py"]
 # Scripts refused, with the reason (the first problem, with FILE:LINE and a way out): what no
 # case can say yet.
 REFUSED: dict[str, str] = {
