@@ -47,7 +47,8 @@ import sys
 import textwrap
 import types
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+THIS_FILE = os.path.abspath(__file__)
+HERE = os.path.dirname(THIS_FILE)
 sys.path.insert(0, HERE)
 import apiscan  # noqa: E402  (which modules are TF's API: the index's rule)
 import argtypes  # noqa: E402
@@ -349,6 +350,8 @@ class Tracer(object):
         where = frame_or_where
         if isinstance(where, types.FrameType):
             where = (where.f_code.co_filename, where.f_lineno)
+        if getattr(self, "returning", None) and os.path.abspath(where[0]) == THIS_FILE:
+            where = self.returning  # a def's return value (run_def): the function, not here
         entry = {"file": self.shown(where[0]), "line": where[1], "message": message,
                  "hint": hint}
         if entry not in self.problems:
@@ -978,7 +981,11 @@ class Tracer(object):
             code = getattr(getattr(fn, "__func__", fn), "__code__", None)
             # (where a later call that returns another value is named: the function)
             done = Step("return", where=code and (code.co_filename, code.co_firstlineno))
-            done.args = [self.value(result, sys._getframe(0))]
+            self.returning = done.where  # what cannot be data in it: named at the function
+            try:
+                done.args = [self.value(result, sys._getframe(0))]
+            finally:
+                self.returning = None
             self.body.append(done)
             return result
         finally:

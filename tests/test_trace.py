@@ -828,6 +828,26 @@ def test_internal_modules_a_case_may_import_become_its_imports(tf115, tmp_path):
         (9, "tensorflow.python.training.saver._get_saver_or_default is TensorFlow's internals")]
 
 
+def test_what_a_def_returns_that_cannot_be_data_is_named_at_the_function(tf115, tmp_path):
+    # a cond branch returning a summary (run unrecorded): the problem's place is the script's
+    # function, never the harness's own file
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [])
+
+
+        def branch():
+            return tf.summary.scalar("loss", x)
+
+
+        y = tf.cond(x > 0, branch, branch)
+        """)
+    trace = run_tracer(path, tf115)
+    assert [(p["file"], p["line"]) for p in trace.problems] == [("model.py", 6)]
+    assert "a Tensor that no recorded TF call returned" in trace.problems[0]["message"]
+
+
 def test_a_large_numpy_array_is_written_as_zeros_of_its_shape(tf115, tmp_path, capsys):
     # A Transformer's sinusoidal table (50 x 64): its values change no name
     path = script(tmp_path, """
