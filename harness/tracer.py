@@ -410,11 +410,15 @@ class Tracer(object):
         step.base = name
         self.last = (id(frame), line, frame.f_lasti, step)
 
-    def with_target(self, frame):
+    def with_target(self, frame, step=None):
         _, node = self.statement(frame)
         if isinstance(node, (ast.With, getattr(ast, "AsyncWith", ast.With))):
             for item in node.items:
-                if isinstance(item.optional_vars, ast.Name):
+                # of several items (`with g.as_default(), tf.Session() as sess:`), the one
+                # whose expression makes this step
+                if isinstance(item.optional_vars, ast.Name) and (
+                        len(node.items) == 1 or step is None or
+                        matches(item.context_expr, step)):
                     return item.optional_vars.id
         return None
 
@@ -1464,6 +1468,8 @@ class Tracer(object):
         if path != "tf.app.run":  # tf.app.run runs the script's main(): recorded, not left out
             count = len(graph.get_operations())
         result = fn(*unwrap(args), **unwrap(kwargs))
+        if path == "tf.Session":
+            self.watch_session(result)
         made = []
         if count is not None and graph.version != version:
             made = [op.name for op in graph.get_operations()[count:]]
@@ -1483,7 +1489,7 @@ class Tracer(object):
         why = None  # operators, calls and with-blocks are the step language's own
         if policy and not name.startswith("__"):
             why = policy.refused_bound(obj, name)
-        if why or isinstance(obj, self.tf.Session):
+        if why or isinstance(obj, self.tf.Session) or self.runs_graph(obj, name):
             self.note("%s.%s: run, not recorded: %s" % (cls, name, why or "running a graph "
                                                           "changes no names"), frame)
             return fn(obj, *unwrap(args), **unwrap(kwargs))
@@ -1507,6 +1513,54 @@ class Tracer(object):
         self.bind(step, result)
         return self.callable_result(result, step)
 
+    def runs_graph(self, obj, name):
+        """`init.run()`, `t.eval()`, `v.load(x)`: the default session runs the graph, as
+        sess.run does (a case has no session, so recorded they would fail there)."""
+        tf = self.tf
+        return name in ("run", "eval", "load") and isinstance(
+            obj, (tf.Operation, tf.Tensor, tf.Variable, tf.SparseTensor))
+
+    def watch_session(self, session):
+        """`with tf.Session(graph=G) as sess:` makes G the default graph in its body: entering
+        it (from the script) records `with G.as_default():` when G is a graph of the trace."""
+        self.keep.append(session)
+        cls = type(session)
+        if cls in SESSIONS:
+            return
+        SESSIONS.add(cls)
+        for name in ("__enter__", "__exit__"):
+            setattr(cls, name, self.session_wrapper(getattr(cls, name), name))
+
+    @staticmethod
+    def session_wrapper(fn, name):
+        @functools.wraps(fn)
+        def traced(obj, *args):
+            frame = sys._getframe(1)
+            tracer = CURRENT[0]
+            if tracer is None or not tracer.recording(frame):
+                return fn(obj, *args)
+            if name == "__enter__":
+                return tracer.enter_session(obj, fn, frame)
+            return tracer.exit(obj, fn, frame, args)
+        return traced
+
+    def enter_session(self, session, fn, frame):
+        graph = session.graph
+        ref = None if graph is self.tf.get_default_graph() else self.value_or_none(graph)
+        if ref is None:  # the default graph already, or one the case does not build in
+            return fn(session)
+        step = Step("method", where=(frame.f_code.co_filename, frame.f_lineno))
+        step.fn, step.method, step.do, step.entered = ref, "as_default", [], True
+        self.body.append(step)
+        self.depth += 1
+        try:
+            entered = fn(session)
+        finally:
+            self.depth -= 1
+        self.open.append((id(session), step, self.body))
+        self.body = step.do
+        return entered
+
     def value_or_none(self, obj):
         step = self.known.get(id(obj))
         if step is not None:
@@ -1528,7 +1582,7 @@ class Tracer(object):
             step.fn = receiver
             self.body.append(step)
         step.do, step.entered = [], True
-        step.base = self.with_target(frame)
+        step.base = self.with_target(frame, step)
         self.depth += 1
         try:
             entered = fn(obj)
@@ -1538,7 +1592,8 @@ class Tracer(object):
             raise
         finally:
             self.depth -= 1
-        self.bind(step, entered)
+        if step.base is not None or id(entered) not in self.known:  # g.as_default() gives g
+            self.bind(step, entered)
         step.captures = step.base is not None  # `with ... as NAME:`; else only when referenced
         self.open.append((id(obj), step, self.body))
         self.body = step.do
@@ -1576,6 +1631,20 @@ class Tracer(object):
                 elif tf_class and (name in OPERATORS or name in REFLECTED or name == "__call__"
                                    or not (name.startswith("_") or name in UNPATCHED)):
                     setattr(klass, name, self.method_wrapper(attr, name))
+                elif tf_class and name == "call":
+                    setattr(klass, name, self.call_wrapper(attr))
+
+    def call_wrapper(self, fn):
+        """A layer's `call`, which the script may call itself (`LeakyReLU(0.2).call(x)`, as
+        SRGAN-tensorflow does): recorded like any method, but TF reads its arguments (Keras's
+        `training`, `mask`), so the wrapper shows TF the signature of `call` itself."""
+        traced = self.method_wrapper(fn, "call")
+        try:
+            traced.__signature__ = inspect.signature(fn)  # what getfullargspec reads
+        except (TypeError, ValueError):
+            return fn  # no signature to show: left unpatched
+        setattr(traced, "__ag_compiled", True)  # AutoGraph runs it as written
+        return traced
 
     @staticmethod
     def method_wrapper(fn, name):
@@ -1619,12 +1688,17 @@ class Tracer(object):
         first = self.graphs[0]
         if id(first) not in self.graph_steps:
             return first  # the default graph after tf.reset_default_graph
-        return first if self.wrapper() else self.start_graph
+        # of several graphs made so (neural-style's feature graphs, then the one it trains
+        # in), the last: the case builds the others in their own `with` blocks before it
+        for graph in reversed(self.graphs):
+            if self.wrapper(graph):
+                return graph
+        return self.start_graph
 
-    def wrapper(self):
-        """The `with G.as_default():` steps around the whole program (G made by a recorded
-        tf.Graph() at the top level, nothing after them but more such), or None."""
-        made = self.graph_steps.get(id(self.graphs[0])) if self.graphs else None
+    def wrapper(self, graph):
+        """The `with G.as_default():` steps around the rest of the program (G made by a
+        recorded tf.Graph() at the top level, nothing after them but more such), or None."""
+        made = self.graph_steps.get(id(graph))
         if made is None or made not in self.program:
             return None
         after = self.program[self.program.index(made) + 1:]
@@ -1638,7 +1712,8 @@ class Tracer(object):
     def flatten_graph(self):
         """`with tf.Graph().as_default():` around the script's graph is left out (its body
         stays): a case builds in a graph of its own, and its facts describe that one."""
-        found = self.wrapper() if self.main_graph() is not self.start_graph else None
+        found = self.wrapper(self.main_graph()) if self.main_graph() is not self.start_graph \
+            else None
         if found is None:
             return
         made, withs = found
@@ -1775,6 +1850,7 @@ CALLABLE_HINTS = {
 SUBSTITUTES = {}  # id(a function of the script) -> the wrapper TF gets, recording its body
 WRAPPED = {}      # id(a recording wrapper the script got) -> the TF callable it wraps
 PATCHED = set()   # classes whose methods are patched (once per process, for every script)
+SESSIONS = set()  # Session classes whose with-statement is patched (see watch_session)
 CURRENT = [None]  # the tracer of the script running now: the patched methods record for it
 
 
@@ -2451,6 +2527,19 @@ def flag_names(tf):
         return set()
 
 
+def fresh_graph(tf):
+    """A new default graph for the next script of a batch, also when the last one left its
+    graph entered (a tf.InteractiveSession stays the default session, its graph the default
+    graph): what a new process would have."""
+    try:
+        tf.reset_default_graph()
+    except AssertionError:
+        from tensorflow.python.framework import ops
+        ops._default_session_stack.reset()
+        ops._default_graph_stack.reset()
+        tf.reset_default_graph()
+
+
 def main(argv):
     """`tracer.py [--keys|--program|--case] SCRIPT OUT.json`, or `tracer.py --batch LIST.json
     OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result per script, in order):
@@ -2464,7 +2553,7 @@ def main(argv):
         flags = flag_names(tf)
         cwd = os.getcwd()
         for mode, script in jobs:
-            tf.reset_default_graph()
+            fresh_graph(tf)
             os.chdir(os.path.dirname(os.path.abspath(script)))
             try:
                 results.append(trace_one(tf, version, script, mode))

@@ -1074,3 +1074,58 @@ def test_a_config_object_of_a_script_class_is_read_as_values(tf115, tmp_path):
     assert not [s for s in init if "set" in s and s["set"]["target"] == "self.extra"]
     assert {"tf.keras.layers.Dense": {"args": [64], "name": "inner", "as": "inner"}} in init
     assert trace.program[2]["invoke"]["args"] == [None]
+
+
+def test_graphs_entered_by_sessions_and_runs_of_ops(tf115, tmp_path, capsys):
+    # After anishathalye/neural-style (features computed in a graph of their own, then the
+    # graph it trains in) and vanhuyz/CycleGAN (the initializer made in `with
+    # tf.Session(graph=graph)`, whose body has that graph as the default).
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        g = tf.Graph()
+        with g.as_default(), g.device("/cpu:0"), tf.Session() as sess:
+            x = tf.placeholder(tf.float32, [2])
+            feature = (x * 2.0).eval(feed_dict={x: np.ones(2)})
+        graph = tf.Graph()
+        with graph.as_default():
+            v = tf.get_variable("v", [2], initializer=tf.constant_initializer(feature))
+            y = v + 1.0
+        with tf.Session(graph=graph) as sess:
+            init = tf.global_variables_initializer()
+            init.run()
+            y.eval()
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    keys = [k for k, _ in steps(trace.program)]
+    assert not [k for k in keys if k.endswith((".run", ".eval"))]  # the session runs them
+    # the first graph keeps its `with` (labelled after its own item, not the session's); the
+    # last is the script's graph, its two `with` blocks (the session's too) left out
+    assert keys[:3] == ["tf.Graph", "g.as_default", "g.device"]
+    assert keys[-3:] == ["tf.get_variable", "let", "tf.global_variables_initializer"]
+    assert trace.graph["global_variables"] == ["v:0"] and "init" in trace.graph["ops"]
+    assert main(["new", "traced.graphs", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_layers_call_the_script_calls_itself_is_a_step(tf115, tmp_path, capsys):
+    # After brade31919/SRGAN-tensorflow's ops.lrelu; the cells' `call`, which TF calls with
+    # the arguments its signature shows, keeps working under dynamic_rnn.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [2, 3, 4])
+        y = tf.keras.layers.LeakyReLU(alpha=0.2).call(x)
+        cell = tf.nn.rnn_cell.LSTMCell(5)
+        outputs, state = tf.nn.dynamic_rnn(cell, y, dtype=tf.float32)
+        z = tf.layers.Dense(2)(outputs)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    assert [k for k, _ in steps(trace.program)][:3] == ["tf.placeholder",
+                                                        "tf.keras.layers.LeakyReLU",
+                                                        "leaky_re_lu.call"]
+    assert main(["new", "traced.call", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
