@@ -74,9 +74,10 @@ PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.keras.backend.get_session", "tf.train.Coordinator",
                "tf.train.start_queue_runners")
 # Iterators TF takes as lists (apply_gradients(zip(...)), tf.group(*map(...))): consumed once, so
-# the tracer lists them and hands TF the list.
+# the tracer lists them and hands TF the list; sets too (baselines' tf_util initializes
+# set(tf.global_variables()) - done), listed in the order TF would iterate them.
 ITERATORS = (zip, map, filter, enumerate, reversed, types.GeneratorType, type({}.keys()),
-             type({}.values()), type({}.items()))
+             type({}.values()), type({}.items()), set, frozenset)
 # They change the graph in ways a program cannot say; trimmed scripts stop before them.
 REFUSED = {"tf.train.MonitoredTrainingSession": "it adds the Scaffold's ops when it starts",
            "tf.train.Supervisor": "it adds its own ops when it starts",
@@ -1609,12 +1610,16 @@ class Tracer(object):
 
     # -- patching the classes of results --
 
-    def patch_results(self, result):
+    def patch_results(self, result, depth=0):
         items = result if isinstance(result, (list, tuple)) else [result]
         if type(result) not in (list, tuple):  # a namedtuple of TF's has methods too (clone)
             self.patch_class(type(result))
         for item in items:
             self.patch_class(type(item))
+            if isinstance(item, (list, tuple)) and depth < 3:
+                # nested states: dynamic_decode's final state holds an AttentionWrapperState
+                # whose alignment_history (a TensorArray) the script stacks (Tacotron)
+                self.patch_results(item, depth + 1)
 
     def patch_class(self, cls):
         for klass in getattr(cls, "__mro__", ()):
@@ -2156,7 +2161,8 @@ class ModuleProxy(types.ModuleType):
                 internals is not None and not path.startswith("tf") and
                 name in internals.PRIVATE.get(internals.canonical(real.__name__), ())):
             return value  # (the private names TF's tests call are a case's, from an import)
-        if callable(value) and not isinstance(value, tracer.tf.DType):
+        if callable(value) and not isinstance(value, tracer.tf.DType) and \
+                path not in TYPES_ONLY:
             api = api_path_of(tracer.tf, name, value) if internal is not None else None
             if api is not None:  # slim.initializers.xavier_initializer, which the API has as
                 path, internal = api, None  # tf.contrib.slim.xavier_initializer: that call
@@ -2176,6 +2182,11 @@ class ModuleProxy(types.ModuleType):
         return dir(self._tfreal)
 
 
+# Classes a script only compares types with (`type(t) is tf.Tensor` in baselines' tf_util), or
+# makes values of that the case writes as literals (tf.TensorShape([None, 3])): the real class,
+# which a proxy could not be for `is`.
+TYPES_ONLY = frozenset(("tf.Tensor", "tf.Operation", "tf.TensorShape", "tf.Dimension",
+                        "tf.DType"))
 INDEX = {}  # the runtime's API index entries (harness/api/RUNTIME.json), when trace.py names it
 
 
@@ -2325,6 +2336,9 @@ class ImportFrom(object):
             tracer.imports[alias] = full
             tracer.reserved.add(alias)
             return proxy_for(tracer, value, alias, ModuleProxy)
+        module = api_module(tracer, attr, value)
+        if module is not None:  # tf.flags is tensorflow.python.platform.flags itself
+            return module
         if isinstance(value, types.ModuleType) and internals.canonical(
                 getattr(value, "__name__", "")).startswith(("tensorflow.", "tensorflow_core.")):
             # a module a case may not import (tensor_array_ops): what the script takes from it
@@ -2338,6 +2352,33 @@ class ImportFrom(object):
                        "case may import (harness/internals.py)" % full,
                        "use the tf.* name of what it imports")
         return value
+
+
+def api_module(tracer, name, value):
+    """The API's module that is `value` itself (tf.flags is tensorflow.python.platform.flags),
+    by the shortest API path ending in `name`, as the script's proxy of it: its functions are
+    the API's by their own names, or run unrecorded as TF's internals (ModuleProxy); else
+    None."""
+    if not isinstance(value, types.ModuleType):
+        return None
+    found = []
+    for path in INDEX:
+        if path.rsplit(".", 1)[-1] != name:
+            continue
+        real = tracer.tf
+        try:
+            for part in path.split("."):
+                real = getattr(real, part)
+        except AttributeError:
+            continue
+        if real is value:
+            found.append((path.count("."), path))
+    if not found:
+        return None
+    proxy = tracer.root_proxy
+    for part in min(found)[1].split("."):
+        proxy = getattr(proxy, part)
+    return proxy
 
 
 class InternalModule(object):

@@ -1129,3 +1129,51 @@ def test_a_layers_call_the_script_calls_itself_is_a_step(tf115, tmp_path, capsys
                                                         "leaky_re_lu.call"]
     assert main(["new", "traced.call", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_internal_imports_types_and_sets_as_real_code_uses_them(tf115, tmp_path, capsys):
+    # After cbfinn/maml (flags and contrib layers imported from their implementation modules)
+    # and openai/baselines' tf_util (`type(t) is tf.Tensor`, a set of variables to initialize).
+    path = script(tmp_path, """
+        import tensorflow as tf
+        from tensorflow.contrib.layers.python import layers as tf_layers
+        from tensorflow.python.layers.core import Dense
+        from tensorflow.python.platform import flags
+
+        flags.DEFINE_string("norm", "batch_norm", "")
+        FLAGS = flags.FLAGS
+        x = tf.placeholder(tf.float32, [2, 3], name="x")
+        assert type(x) is tf.Tensor and isinstance(x.op, tf.Operation)
+        h = tf_layers.batch_norm(x, activation_fn=tf.nn.relu, scope="0")
+        y = Dense(4, name="out")(h)
+        done = set()
+        init = tf.variables_initializer(set(tf.global_variables()) - done)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    keys = [k for k, _ in steps(trace.program)]
+    assert keys == ["tf.placeholder", "tf.contrib.layers.batch_norm", "tf.layers.Dense",
+                    "invoke", "tf.global_variables", "tf.variables_initializer"]
+    assert any("tf.layers.Dense" in n and "internals" in n for n in trace.notes)
+    assert main(["new", "traced.internal", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_methods_of_objects_nested_in_a_result_are_steps(tf115, tmp_path, capsys):
+    # After keithito/tacotron: final_state[0].alignment_history.stack(), a TensorArray that
+    # TF made, inside the state that dynamic_decode returns.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        memory = tf.placeholder(tf.float32, [2, 5, 4])
+        inputs = tf.placeholder(tf.float32, [2, 3, 4])
+        cell = tf.contrib.seq2seq.AttentionWrapper(
+            tf.nn.rnn_cell.GRUCell(4), tf.contrib.seq2seq.BahdanauAttention(4, memory),
+            alignment_history=True)
+        outputs, state = tf.nn.dynamic_rnn(cell, inputs, dtype=tf.float32)
+        alignments = tf.transpose(state.alignment_history.stack(), [1, 2, 0])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    assert main(["new", "traced.nested", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
