@@ -2576,8 +2576,9 @@ def fresh_graph(tf):
         tf.reset_default_graph()
     except AssertionError:
         from tensorflow.python.framework import ops
-        ops._default_session_stack.reset()
-        ops._default_graph_stack.reset()
+        for stack in ("_default_session_stack", "_default_graph_stack"):
+            if hasattr(ops, stack):  # TF 2 keeps the session stack elsewhere
+                getattr(ops, stack).reset()
         tf.reset_default_graph()
 
 
