@@ -38,11 +38,17 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             # patterns of real projects' code (helper "real"): inf arguments, an API function
             # imported from its implementation module, add_arg_scope functions handed back
             "clip_range_inf.py", "internal_import.py", "arg_scope_handback.py",
-            "tensor_array_rollout.py", "slim_initializers.py"]
+            "tensor_array_rollout.py", "slim_initializers.py",
+            # imitations of more public projects, each traced unchanged (see their docstrings)
+            "cyclegan.py", "stargan.py", "srgan.py", "neural_style.py", "wavenet.py",
+            "deepspeech.py", "char_rnn.py", "text_cnn.py", "word2vec.py", "unet.py",
+            "dueling_ddqn.py", "memn2n.py", "mobilenet_v1.py", "maml.py", "baselines_ppo1.py",
+            "show_and_tell.py", "han.py", "ncf.py", "capsnet.py", "tacotron.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
-          "ema_eval_getter.py", "ema_template.py", "keras_attention_layer.py"]
+          "ema_eval_getter.py", "ema_template.py", "keras_attention_layer.py",
+          "neural_style.py", "word2vec.py", "unet.py", "memn2n.py", "cyclegan.py"]
 # Scripts refused, with the reason (the first problem, with FILE:LINE and a way out): what no
 # case can say yet.
 REFUSED: dict[str, str] = {
