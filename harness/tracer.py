@@ -330,6 +330,8 @@ class Tracer(object):
         self.script_classes = {}        # script class -> its `class` step (script_class)
         self.self_attributes = {}       # id(object of a script class) -> attributes it set
         self.methods_running = []       # (code, {param: argument}) of recorded methods
+        self.tainted = {}               # id -> (object, why): see taint
+        self.tainted_said = set()
 
     # -- where a call comes from --
 
@@ -482,6 +484,8 @@ class Tracer(object):
             return Ref(step)
         if id(obj) in self.api:
             return api_value(self.api[id(obj)])
+        if self.tainted and self.tainted_value(obj, frame):
+            return None
         if isinstance(obj, list):
             return [self.value(v, frame, keyword) for v in obj]
         if isinstance(obj, tuple) and type(obj) is tuple:
@@ -1448,12 +1452,41 @@ class Tracer(object):
         finally:
             self.depth -= 1
         if graph.version != version:
-            self.problem(frame, "%s is TensorFlow's internals (%s), not its API, and it adds "
-                         "to the graph" % (path, module), "use the tf.* API it calls")
+            if module not in self.tainted_said:  # one problem per module (see taint)
+                self.tainted_said.add(module)
+                self.problem(frame, "%s is TensorFlow's internals (%s), not its API, and it "
+                             "adds to the graph" % (path, module), "use the tf.* API it calls")
         else:
             self.note("%s: run, not recorded: TensorFlow's internals (%s), adding nothing to "
                       "the graph" % (path, module), frame)
+        self.taint(result, [path, module, graph.version != version])
         return result
+
+    def taint(self, result, why, depth=0):
+        """What an unrecorded internal call returned (slim.nets' (net, end_points), an arg
+        scope), its items too: passed to a recorded call, it is one problem, said once (where
+        it is first passed, unless the call was a problem itself), not one per use."""
+        if result is None or isinstance(result, (bool, int, float, str)):
+            return
+        self.tainted[id(result)] = (result, why)
+        items = result.values() if isinstance(result, dict) else \
+            result if isinstance(result, (list, tuple)) else ()
+        for item in items:
+            if depth < 2:
+                self.taint(item, why, depth + 1)
+
+    def tainted_value(self, obj, frame):
+        found = self.tainted.get(id(obj))
+        if found is None or found[0] is not obj:
+            return False
+        why = found[1]
+        if not why[2] and why[1] not in self.tainted_said:
+            self.tainted_said.add(why[1])  # once per module: the rest follows from it
+            self.problem(frame, "what %s returned cannot be data: it is TensorFlow's "
+                         "internals (%s), not its API" % (why[0], why[1]),
+                         "build it with tf.* calls in the script (copy the function's code "
+                         "into it)")
+        return True
 
     def unrecorded(self, path, why, fn, args, kwargs, frame):
         """Run a call the case leaves out (flags, logging, sessions, summaries, names the policy
@@ -2433,7 +2466,13 @@ def install(tracer, tf):
             return tracer.root_proxy
         real, internal, reached = tf, None, "tf"
         for part in path.split(".")[1:]:
-            parent, real, reached = real, getattr(real, part), reached + "." + part
+            # a submodule the package does not expose as an attribute (tensorflow.contrib.
+            # slim.nets): the module the import gave, when it is the last part
+            parent, reached = real, reached + "." + part
+            real = getattr(real, part, None)
+            if real is None:
+                real = module if reached == path else sys.modules.get(
+                    "tensorflow" + reached[2:], module)
             internal = internal or internal_module(real, parent, reached)
         proxy = proxy_for(tracer, real, path, ModuleProxy)
         object.__setattr__(proxy, "_tfinternal", internal)

@@ -806,7 +806,7 @@ def test_internal_modules_a_case_may_import_become_its_imports(tf115, tmp_path):
     path = script(tmp_path, """
         import tensorflow as tf
         from tensorflow.python.ops import state_ops, variables as variables_lib
-        from tensorflow.python.training import saver
+        from tensorflow.python.ops import rnn_cell_impl
 
 
         v = variables_lib.Variable([1.0], name="v")
@@ -1138,22 +1138,28 @@ def test_internal_imports_types_and_sets_as_real_code_uses_them(tf115, tmp_path,
         import tensorflow as tf
         from tensorflow.contrib.layers.python import layers as tf_layers
         from tensorflow.python.layers.core import Dense
+        from tensorflow.python.ops import nn
         from tensorflow.python.platform import flags
+        from tensorflow.python.util import nest
 
         flags.DEFINE_string("norm", "batch_norm", "")
         FLAGS = flags.FLAGS
         x = tf.placeholder(tf.float32, [2, 3], name="x")
         assert type(x) is tf.Tensor and isinstance(x.op, tf.Operation)
         h = tf_layers.batch_norm(x, activation_fn=tf.nn.relu, scope="0")
-        y = Dense(4, name="out")(h)
+        y = Dense(4, name="out")(nn.relu(h))
+        z = nest.map_structure(lambda t: t * 2.0, (x, y))
         done = set()
         init = tf.variables_initializer(set(tf.global_variables()) - done)
         """)
     trace = run_tracer(path, tf115)
     assert trace.problems == [] and trace.error is None
     keys = [k for k, _ in steps(trace.program)]
+    # nn and nest are also tf.contrib modules' (their internals): their functions are the
+    # API's own, tf.nn.relu and tf.nest.map_structure
     assert keys == ["tf.placeholder", "tf.contrib.layers.batch_norm", "tf.layers.Dense",
-                    "invoke", "tf.global_variables", "tf.variables_initializer"]
+                    "tf.nn.relu", "invoke", "def", "let", "return", "tf.nest.map_structure",
+                    "tf.global_variables", "tf.variables_initializer"]
     assert any("tf.layers.Dense" in n and "internals" in n for n in trace.notes)
     assert main(["new", "traced.internal", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
