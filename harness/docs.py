@@ -124,13 +124,16 @@ so too): its values change no name; `inf` and `nan` are `float("inf")`.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects
-(DCGAN, pix2pix, NMT with attention, legacy seq2seq, a Transformer, BERT, slim ResNet and
-Inception, multi-GPU towers, DQN, A3C, PPO, DDPG, EMA, mixed-precision and weight-norm custom
-getters, some branching on their arguments, `make_template` VAEs and models with an EMA
-parameter, `tf.while_loop`, `tf.map_fn`, `tf.data`, Keras layers in TF1 code, ...),
-each traced unchanged on TF 1.15 (tests/test_trace_cases.py): 50 of the 51 give exactly the
-script's variable and op names, and the other is refused with its reason
-(`slim.learning.create_train_op`, which is TF's implementation module, not its API). And every
+(DCGAN, pix2pix, CycleGAN, StarGAN, SRGAN, neural style, NMT with attention, legacy seq2seq,
+beam search, pointer-generator, Tacotron, WaveNet, DeepSpeech, a Transformer, BERT, slim ResNet,
+Inception and MobileNet, SSD, Faster R-CNN, YOLO, U-Net, multi-GPU towers, DQN, A3C, PPO,
+baselines' tf_util, DDPG, MAML, EMA, mixed-precision and weight-norm custom getters, some
+branching on their arguments, `make_template` VAEs and models with an EMA parameter,
+`tf.while_loop`, `tf.map_fn`, `tf.data`, feature columns, Keras layers in TF1 code, ...), each
+traced unchanged on TF 1.15 (tests/test_trace_cases.py): 76 of the 78 give exactly the script's
+variable and op names, and the two others are refused with their reason
+(`slim.learning.create_train_op` and TF-slim's model zoo `slim.nets`, which are TF's
+implementation modules, not its API). And every
 case of the corpus, exported (`tfscope export`) and traced back, gives the same variables and
 ops as the original (tests/test_trace_roundtrip.py): 457 of 458, those that import TF's
 internal modules included (`from tensorflow.python.ops import state_ops` of a module a case may

@@ -43,7 +43,9 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             "cyclegan.py", "stargan.py", "srgan.py", "neural_style.py", "wavenet.py",
             "deepspeech.py", "char_rnn.py", "text_cnn.py", "word2vec.py", "unet.py",
             "dueling_ddqn.py", "memn2n.py", "mobilenet_v1.py", "maml.py", "baselines_ppo1.py",
-            "show_and_tell.py", "han.py", "ncf.py", "capsnet.py", "tacotron.py"]
+            "show_and_tell.py", "han.py", "ncf.py", "capsnet.py", "tacotron.py",
+            "wide_deep.py", "seq2seq_beam.py", "pointer_generator.py", "yolo_slim.py",
+            "faster_rcnn.py", "ssd_vgg.py", "deeplab_v3.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
@@ -54,6 +56,10 @@ ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "k
 REFUSED: dict[str, str] = {
     "resnet_slim.py": "resnet_slim.py:83: tf.contrib.slim.learning.create_train_op is "
                       "TensorFlow's internals (tensorflow.contrib.slim.python.slim.learning)",
+    # TF-slim's model zoo (tensorflow.contrib.slim.nets) is no API a case may call
+    "deeplab_v3.py": "deeplab_v3.py:100: what tf.contrib.slim.nets.resnet_v2.resnet_arg_scope "
+                     "returned cannot be data: it is TensorFlow's internals "
+                     "(tensorflow.contrib.slim.python.slim.nets.resnet_v2)",
 }
 
 
