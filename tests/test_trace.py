@@ -806,7 +806,7 @@ def test_internal_modules_a_case_may_import_become_its_imports(tf115, tmp_path):
     path = script(tmp_path, """
         import tensorflow as tf
         from tensorflow.python.ops import state_ops, variables as variables_lib
-        from tensorflow.python.ops import rnn_cell_impl
+        from tensorflow.python.training import saver
 
 
         v = variables_lib.Variable([1.0], name="v")
