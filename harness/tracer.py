@@ -2370,7 +2370,7 @@ class ImportFrom(object):
             tracer.reserved.add(alias)
             return proxy_for(tracer, value, alias, ModuleProxy)
         module = api_module(tracer, attr, value)
-        if module is not None:  # tf.flags is tensorflow.python.platform.flags itself
+        if module is not None:  # tf.flags is tensorflow.python.platform.flags itself (maml)
             return module
         if isinstance(value, types.ModuleType) and internals.canonical(
                 getattr(value, "__name__", "")).startswith(("tensorflow.", "tensorflow_core.")):
@@ -2388,15 +2388,15 @@ class ImportFrom(object):
 
 
 def api_module(tracer, name, value):
-    """The API's module that is `value` itself (tf.flags is tensorflow.python.platform.flags),
-    by the shortest API path ending in `name`, as the script's proxy of it: its functions are
-    the API's by their own names, or run unrecorded as TF's internals (ModuleProxy); else
-    None."""
+    """The API's module that is `value` itself and whose calls the case leaves out (tf.flags
+    is tensorflow.python.platform.flags; tf.logging, tf.gfile), by the shortest such API path
+    ending in `name`, as the script's proxy of it; else None."""
     if not isinstance(value, types.ModuleType):
         return None
     found = []
     for path in INDEX:
-        if path.rsplit(".", 1)[-1] != name:
+        if path.rsplit(".", 1)[-1] != name or not any(
+                "tf." + path == p or ("tf." + path).startswith(p + ".") for p in PASSTHROUGH):
             continue
         real = tracer.tf
         try:
