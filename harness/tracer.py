@@ -545,10 +545,27 @@ class Tracer(object):
                                            "write its body as a `def` step and pass {ref: "
                                            "LABEL} (docs/case-format.md)")))
             return None
+        made = self.api_namedtuple(obj, frame)
+        if made is not None:
+            return made
         if not self.of_script_class(obj):  # else its class's problem says it all
             self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
                          type(obj).__name__, "make it with a TF call in the script")
         return None
+
+    def api_namedtuple(self, obj, frame):
+        """A namedtuple of a TF API class that no step made (a wrapped cell's `state_size`, an
+        AttentionWrapperState of sizes read from a TF object) as a call of that class with its
+        fields, when each field is data; else None."""
+        fields = getattr(type(obj), "_fields", None)
+        if not isinstance(obj, tuple) or not fields:
+            return None
+        path = api_path_of(self.tf, type(obj).__name__, type(obj))
+        if path is None:
+            return None
+        values = [(name, self.value(getattr(obj, name), frame))
+                  for name in fields]
+        return {"call": api_value(path), "kwargs": dict(values)}
 
     def of_script_class(self, obj):
         """Whether `obj` is an instance of a class of the script deriving from a TF class."""

@@ -1183,3 +1183,24 @@ def test_methods_of_objects_nested_in_a_result_are_steps(tf115, tmp_path, capsys
     assert trace.problems == [] and trace.error is None
     assert main(["new", "traced.nested", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_namedtuple_of_an_api_class_no_step_made_is_a_call_of_that_class(tf115, tmp_path,
+                                                                              capsys):
+    # A wrapper's sizes read off a TF object (cell.state_size is a new LSTMStateTuple at each
+    # read): passed to TF, it is written as LSTMStateTuple(c=..., h=...), not refused
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        cell = tf.nn.rnn_cell.LSTMCell(4, name="lstm")
+        flat = tf.nest.flatten(cell.state_size)
+        z = tf.zeros([2, sum(flat)], name="z")
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (flatten,) = calls(trace.program, "tf.nest.flatten")
+    (sizes,) = flatten["args"]
+    assert sizes["call"]["tf"].endswith(".LSTMStateTuple")
+    assert sizes["kwargs"] == {"c": 4, "h": 4}
+    assert main(["new", "traced.sizes", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
