@@ -100,6 +100,8 @@ OP_LABELS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "
 # Methods TF inspects or calls on its own (a wrapper would change their signature): never patched.
 UNPATCHED = frozenset(("call", "build", "get_config", "from_config", "compute_output_shape",
                        "add_weight", "add_variable", "get_shape"))
+# The sizes a wrapper cell forwards from the cell it wraps (Tracer.forwarded_size).
+FORWARDED_SIZES = ("state_size", "output_size")
 # Attributes searched for an object passed to a call that no recorded step returned.
 REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "trainable_weights",
          "non_trainable_variables", "op", "outputs", "inputs", "graph", "c", "h",
@@ -330,6 +332,7 @@ class Tracer(object):
         self.script_classes = {}        # script class -> its `class` step (script_class)
         self.self_attributes = {}       # id(object of a script class) -> attributes it set
         self.methods_running = []       # (code, {param: argument}) of recorded methods
+        self.method_selves = []         # their `self` objects, innermost last
         self.tainted = {}               # id -> (object, why): see taint
         self.tainted_said = set()
 
@@ -479,6 +482,9 @@ class Tracer(object):
             return obj
         if isinstance(obj, (ApiProxy, ModuleProxy)):
             return api_value(obj._tfpath)
+        via = self.via_self(obj)
+        if via is not None:
+            return via
         step = self.known.get(id(obj))
         if step is not None:
             return Ref(step)
@@ -519,7 +525,12 @@ class Tracer(object):
         if isinstance(obj, self.tf.DType):
             return {"tf": obj.base_dtype.name}
         if isinstance(obj, self.tf.TensorShape):
-            return None if obj.ndims is None else [d for d in obj.as_list()]
+            dims = None if obj.ndims is None else [d for d in obj.as_list()]
+            if getattr(self, "returning", None):
+                # what a def returns is TF's to read as a shape (a Helper's sample_ids_shape,
+                # nested with other structures by tf.nest): a list would be a structure of its own
+                return {"call": {"tf": "TensorShape"}, "args": [dims]}
+            return dims
         if type(obj).__name__ == "Dimension":
             return obj.value
         found = self.reach(obj) or self.part(obj, frame) or self.api_partial(obj, frame)
@@ -545,7 +556,7 @@ class Tracer(object):
                                            "write its body as a `def` step and pass {ref: "
                                            "LABEL} (docs/case-format.md)")))
             return None
-        made = self.api_namedtuple(obj, frame)
+        made = self.forwarded_size(obj) or self.api_namedtuple(obj, frame)
         if made is not None:
             return made
         if not self.of_script_class(obj):  # else its class's problem says it all
@@ -1612,7 +1623,52 @@ class Tracer(object):
         self.body = step.do
         return entered
 
+    def via_self(self, obj):
+        """`self.X` for an object a recorded method's `self` holds (`self._cell` of a wrapper
+        cell): the class step comes before the objects its instances hold, and each instance
+        holds its own, so a method body reaches them through `self`, not by their labels."""
+        if not self.method_selves:
+            return None
+        holder = self.method_selves[-1]
+        step = self.known.get(id(holder))
+        if step is None or step is self.known.get(id(obj)):
+            return None
+        for name in self.self_attributes.get(id(holder), ()):
+            try:
+                if getattr(holder, name) is obj:
+                    return Ref(step, "." + name)
+            except Exception:  # noqa: BLE001 - a property that raises: not this one
+                continue
+        return None
+
+    def forwarded_size(self, obj):
+        """`return self._cell.state_size` in a wrapper cell's property: the wrapped cell's
+        sizes (RNNCell's interface, read anew at each access, so no capture holds them) as
+        `{ref: self._cell.state_size}` when they equal what the method returns."""
+        if not self.method_selves or not isinstance(obj, (tuple, int)):
+            return None
+        holder = self.method_selves[-1]
+        step = self.known.get(id(holder))
+        for name in self.self_attributes.get(id(holder), ()) if step is not None else ():
+            try:
+                inner = getattr(holder, name)
+            except Exception:  # noqa: BLE001
+                continue
+            if id(inner) not in self.known and self.via_self(inner) is None:
+                continue
+            for size in FORWARDED_SIZES:
+                try:
+                    if type(getattr(type(inner), size, None)) is property and \
+                            getattr(inner, size) == obj:
+                        return Ref(step, ".%s.%s" % (name, size))
+                except Exception:  # noqa: BLE001 - a size that cannot be read or compared
+                    continue
+        return None
+
     def value_or_none(self, obj):
+        via = self.via_self(obj)
+        if via is not None:
+            return via
         step = self.known.get(id(obj))
         if step is not None:
             return Ref(step)
@@ -1970,10 +2026,12 @@ class Member(object):
             bound = {}
         running = self.tracer.methods_running
         running.append((self._tffunc.__code__, dict(list(bound.items())[1:])))
+        self.tracer.method_selves.append(obj)
         try:
             return self.traced(obj, *args, **kwargs)
         finally:
             running.pop()
+            self.tracer.method_selves.pop()
 
 
 # TF's methods that the tracer leaves unpatched (UNPATCHED: TF calls them itself) but that a

@@ -45,7 +45,9 @@ ON_TF115 = ["gan.py", "towers.py", "rnn.py", "helpers.py", "ema.py", "flags.py",
             "dueling_ddqn.py", "memn2n.py", "mobilenet_v1.py", "maml.py", "baselines_ppo1.py",
             "show_and_tell.py", "han.py", "ncf.py", "capsnet.py", "tacotron.py",
             "wide_deep.py", "seq2seq_beam.py", "pointer_generator.py", "yolo_slim.py",
-            "faster_rcnn.py", "ssd_vgg.py", "deeplab_v3.py", "multigpu_cnn.py"]
+            "faster_rcnn.py", "ssd_vgg.py", "deeplab_v3.py", "multigpu_cnn.py",
+            # wrapper cells forwarding sizes, a Helper subclass (issue 15, real Tacotron code)
+            "wrapper_cells_decoder.py"]
 # tf.contrib is gone in TF 2, and tf.layers on Keras 3: the rest
 ON_TF2 = ["towers.py", "helpers.py", "ema.py", "flags.py", "numpy_consts.py", "keras_reuse.py",
           "summaries.py", "while_loop.py", "fp16_getter.py", "cifar_multi_gpu.py",
