@@ -686,19 +686,9 @@ class Tracer(object):
             signature = inspect.signature(fn)
         except (TypeError, ValueError):
             return None
-        params, star = [], False
-        for p in signature.parameters.values():
-            if p.kind == p.VAR_POSITIONAL:
-                params.append("*" + p.name)
-                star = True
-            elif p.kind == p.VAR_KEYWORD:
-                params.append("**" + p.name)
-            elif p.kind == p.KEYWORD_ONLY and not star and p.default is p.empty:
-                return None  # `def f(a, *, b)`: a def step has no bare `*`
-            elif p.default is p.empty:
-                params.append(p.name)
-            else:
-                params.append({"name": p.name, "default": self.value(p.default, frame)})
+        params = self.def_params(signature, frame)
+        if params is None:
+            return None  # `def f(a, *, b)`: a def step has no bare `*`
         step = Step("def", where=(frame.f_code.co_filename, frame.f_lineno))
         name = getattr(fn, "__name__", None) or getattr(getattr(fn, "func", None), "__name__",
                                                         "fn")
@@ -1194,13 +1184,9 @@ class Tracer(object):
                     fn.__globals__.get("super") is not traced_super:
                 fn.__globals__["super"] = traced_super
 
-    def member(self, class_step, cls, name, fn, prop, frame):
-        """A method of a script class as a `def` step of its class step (not written unless TF
-        calls it) and the Member that replaces it."""
-        try:
-            signature = inspect.signature(fn)
-        except (TypeError, ValueError):
-            return None
+    def def_params(self, signature, frame):
+        """A `def` step's params for `signature` (defaults as values), or None where a def step
+        cannot say it: keyword-only parameters without defaults and no `*args` before them."""
         params, star = [], False
         for p in signature.parameters.values():
             if p.kind == p.VAR_POSITIONAL:
@@ -1209,15 +1195,27 @@ class Tracer(object):
             elif p.kind == p.VAR_KEYWORD:
                 params.append("**" + p.name)
             elif p.kind == p.KEYWORD_ONLY and not star and p.default is p.empty:
-                self.problem((fn.__code__.co_filename, fn.__code__.co_firstlineno),
-                             "the method %s.%s has keyword-only parameters without *args "
-                             "before them: a `def` step cannot say that" % (cls.__name__, name),
-                             "give them defaults or put *args before them")
                 return None
             elif p.default is p.empty:
                 params.append(p.name)
             else:
                 params.append({"name": p.name, "default": self.value(p.default, frame)})
+        return params
+
+    def member(self, class_step, cls, name, fn, prop, frame):
+        """A method of a script class as a `def` step of its class step (not written unless TF
+        calls it) and the Member that replaces it."""
+        try:
+            signature = inspect.signature(fn)
+        except (TypeError, ValueError):
+            return None
+        params = self.def_params(signature, frame)
+        if params is None:
+            self.problem((fn.__code__.co_filename, fn.__code__.co_firstlineno),
+                         "the method %s.%s has keyword-only parameters without *args "
+                         "before them: a `def` step cannot say that" % (cls.__name__, name),
+                         "give them defaults or put *args before them")
+            return None
         if not params or not isinstance(params[0], str) or params[0].startswith("*"):
             return None  # a static method in disguise: the script's code
         step = Step("def", where=(fn.__code__.co_filename, fn.__code__.co_firstlineno))
