@@ -100,6 +100,9 @@ OP_LABELS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "
 # Methods TF inspects or calls on its own (a wrapper would change their signature): never patched.
 UNPATCHED = frozenset(("call", "build", "get_config", "from_config", "compute_output_shape",
                        "add_weight", "add_variable", "get_shape"))
+# A Keras model's methods that take data as numpy arrays (Tracer.ndarray).
+KERAS_DATA = frozenset(("fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
+                        "predict_on_batch"))
 # The sizes a wrapper cell forwards from the cell it wraps (Tracer.forwarded_size).
 FORWARDED_SIZES = ("state_size", "output_size")
 # Attributes searched for an object passed to a call that no recorded step returned.
@@ -333,6 +336,8 @@ class Tracer(object):
         self.self_attributes = {}       # id(object of a script class) -> attributes it set
         self.methods_running = []       # (code, {param: argument}) of recorded methods
         self.method_selves = []         # their `self` objects, innermost last
+        self.keras_data = False         # converting the arguments of a Keras model's fit & co
+        self.in_array = False           # converting the values inside a numpy array
         self.tainted = {}               # id -> (object, why): see taint
         self.tainted_said = set()
 
@@ -517,6 +522,8 @@ class Tracer(object):
                     value = float(str(obj))  # np.float32(2e-4) as 0.0002, not 0.000199999...
                 return self.value(value, frame)
             if hasattr(obj, "tolist"):
+                if self.keras_data and not self.in_array and obj.ndim:
+                    return self.ndarray(obj, frame)
                 if obj.size > ARRAY_CAP:
                     return self.large_array(obj, frame)
                 if obj.dtype.kind == "f":  # each element as short as its own dtype allows
@@ -592,6 +599,19 @@ class Tracer(object):
     def is_user_file(self, path):
         path = os.path.abspath(path)
         return path.startswith(self.root) and not path.startswith(HERE + os.sep)
+
+    def ndarray(self, obj, frame):
+        """A numpy array given to a Keras model's data method (fit, evaluate, predict...): Keras
+        reads a list as one array per model input, so it stays an array, made from its values by
+        TF's own tf.make_ndarray(tf.make_tensor_proto(VALUES, dtype))."""
+        self.in_array = True
+        try:
+            values = self.value(obj, frame)
+        finally:
+            self.in_array = False
+        proto = {"call": {"tf": "make_tensor_proto"}, "args": [values],
+                 "kwargs": {"dtype": {"tf": self.tf.as_dtype(obj.dtype).name}}}
+        return {"call": {"tf": "make_ndarray"}, "args": [proto]}
 
     def large_array(self, obj, frame):
         """A numpy array over ARRAY_CAP elements (a positional-encoding table, an initializer's
@@ -1568,10 +1588,22 @@ class Tracer(object):
             if name == "__call__":
                 step = self.record("invoke", args, kwargs, frame, fn=receiver)
             else:
-                step = self.record("method", args, kwargs, frame, fn=receiver, method=name)
+                self.keras_data = name in KERAS_DATA and isinstance(obj, self.keras_model())
+                try:
+                    step = self.record("method", args, kwargs, frame, fn=receiver,
+                                       method=name)
+                finally:
+                    self.keras_data = False
         result = self.run(step, lambda *a, **k: fn(obj, *a, **k), args, kwargs)
         self.bind(step, result)
         return self.callable_result(result, step)
+
+    def keras_model(self):
+        """tf.keras.Model's class (a tuple: no class when this TF has no Keras)."""
+        try:
+            return (self.tf.keras.Model,)
+        except AttributeError:
+            return ()
 
     def runs_graph(self, obj, name):
         """`init.run()`, `t.eval()`, `v.load(x)`: the default session runs the graph, as

@@ -1204,3 +1204,17 @@ def test_a_namedtuple_of_an_api_class_no_step_made_is_a_call_of_that_class(tf115
     assert sizes["kwargs"] == {"c": 4, "h": 4}
     assert main(["new", "traced.sizes", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_numpy_arrays_given_to_a_keras_models_fit_stay_arrays(tf115, tmp_path, capsys):
+    # Keras reads a list as one array per model input: x_train written as a list made fit fail
+    # in the case before it built its optimizer's variables (training/Adadelta/...). Traced in
+    # its own process, as `tfscope new` does (Keras keeps a session across a batch's scripts).
+    path = SCRIPTS / "keras_mnist_fit.py"
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (fit,) = calls(trace.program, "model.fit")
+    assert fit["args"][0]["call"] == {"tf": "make_ndarray"}
+    assert fit["args"][0]["args"][0]["kwargs"] == {"dtype": {"tf": "float32"}}
+    assert main(["new", "traced.keras-fit", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path)]) == 0, capsys.readouterr().err
