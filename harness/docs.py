@@ -129,8 +129,9 @@ beam search, pointer-generator, Tacotron, WaveNet, DeepSpeech, a Transformer, BE
 Inception and MobileNet, SSD, Faster R-CNN, YOLO, U-Net, multi-GPU towers, DQN, A3C, PPO,
 baselines' tf_util, DDPG, MAML, EMA, mixed-precision and weight-norm custom getters, some
 branching on their arguments, `make_template` VAEs and models with an EMA parameter,
-`tf.while_loop`, `tf.map_fn`, `tf.data`, feature columns, Keras layers in TF1 code, ...), each
-traced unchanged on TF 1.15 (tests/test_trace_cases.py): 77 of the 79 give exactly the script's
+`tf.while_loop`, `tf.map_fn`, `tf.data`, feature columns, Keras layers in TF1 code, a Keras
+model fit on numpy arrays, RNN cells that wrap TF's cells, ...), each
+traced unchanged on TF 1.15 (tests/test_trace_cases.py): 81 of the 83 give exactly the script's
 variable and op names, and the two others are refused with their reason
 (`slim.learning.create_train_op` and TF-slim's model zoo `slim.nets`, which are TF's
 implementation modules, not its API). And every
