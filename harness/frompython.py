@@ -36,6 +36,7 @@ from __future__ import annotations
 import ast
 import functools
 import itertools
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -133,6 +134,8 @@ class Converter:
         self.functions: dict[str, ast.FunctionDef] = {}
         self.classes: set[str] = set()  # class steps converted (class_step): bases of others
         self.file_names: set[str] = set()  # the names of the whole file (convert_case)
+        self.value_names: set[str] = set()  # names the file uses as values (_value_names)
+        self.stores: Counter[str] = Counter()  # how often the file assigns each name
         self.def_labels: set[str] = set()  # labels the converted methods' bodies took
         self.inlining: list[str] = []  # the helper functions being inlined (no recursion)
         # Per inlined call: the caller's target for `return X`, and the caller's scope.
@@ -609,6 +612,16 @@ class Converter:
             raise self.refuse(item, f"the method `{item.name}`",
                               "a class step's dunder methods: " +
                               ", ".join(generic.DUNDER_METHODS))
+        step = self.def_step(item, pydef, stmt.name)
+        if prop:
+            step["def"]["property"] = True
+        return step
+
+    def def_step(self, item: ast.FunctionDef, pydef: Any, class_name: str | None) -> dict:
+        """A `def` step: a method of a class step, or a script function TF is handed as a
+        value (a custom getter, a partitioner, a loss callable), its body converted as a
+        traced def's source is (pydef.py)."""
+        where = f"{class_name}.{item.name}" if class_name else item.name
         a = item.args
         if a.kwonlyargs or getattr(a, "posonlyargs", None):
             raise self.refuse(item, f"the parameters of `{item.name}`",
@@ -617,7 +630,7 @@ class Converter:
         defaults = [None] * (len(a.args) - len(a.defaults)) + list(a.defaults)
         for arg, default in zip(a.args, defaults):
             params.append(arg.arg if default is None else
-                          {"name": arg.arg, "default": self.literal(default)})
+                          {"name": arg.arg, "default": self.default(default)})
         if a.vararg:
             params.append("*" + a.vararg.arg)
         if a.kwarg:
@@ -637,19 +650,35 @@ class Converter:
                 except Unknown:
                     pass
         record = {"text": ast.unparse(item), "line": item.lineno, "file": self.path,
-                  "bindings": bindings, "class_name": stmt.name}
+                  "bindings": bindings, "class_name": class_name}
         try:
             # labels are one namespace for facts: each method's body takes its own
-            taken = (set(self.labels) | self.file_names | self.def_labels) - own
+            # The names only this function assigns stay as written; the others the file's
+            # code assigns too, so the body's labels take other ones.
+            inside = _stores(item)
+            names = self.file_names - {n for n, k in inside.items() if self.stores[n] == k}
+            taken = (set(self.labels) | names | self.def_labels) - own
+            before = set(taken)
             body = pydef.convert_def(record, params, taken, set(self.labels))
-            self.def_labels |= taken
+            self.def_labels |= taken - before  # the labels this body took, not the file's names
         except Refused as e:
-            raise self.refuse(item, f"the method `{stmt.name}.{item.name}` ({e.message})",
+            raise self.refuse(item, f"the {'method' if class_name else 'function'} "
+                              f"`{where}` ({e.message})",
                               e.hint or "trace the script (--trace)") from None
         head: dict[str, Any] = {"name": item.name, "params": params}
-        if prop:
-            head["property"] = True
         return {"def": head, "do": body}
+
+    def default(self, node: ast.expr) -> Any:
+        """A parameter's default: a literal, else a value form (`dtype=tf.float32`)."""
+        try:
+            return self.literal(node)
+        except (ValueError, TypeError, SyntaxError):
+            pass
+        try:
+            return _values(self).value(node)
+        except NotAValue as e:
+            raise self.refuse(e.node, f"{e.what} in the default `{ast.unparse(node)}`",
+                              e.hint) from None
 
     def step(self, spec: vocabulary.Step, args: dict, label: str | None) -> dict:
         if label:
@@ -697,8 +726,16 @@ class Converter:
             if stmt.decorator_list:
                 raise self.refuse(stmt, f"the decorated function `{stmt.name}`",
                                   "remove the decorator, or trace the script (--trace)")
-            self.functions[stmt.name] = stmt
             self.known.names.pop(stmt.name, None)
+            if stmt.name in self.value_names and generic_available():
+                # TF calls it (custom_getter=f, partitioner=f, minimize(f)): a def step, as
+                # inlining has no call to expand
+                from . import pydef  # pydef builds on this module
+                self.functions.pop(stmt.name, None)
+                self.labels.add(stmt.name)  # before its body: a recursive call reaches it
+                self.kinds[stmt.name] = "generic"
+                return [self.def_step(stmt, pydef, None)]
+            self.functions[stmt.name] = stmt
             return []
         if isinstance(stmt, ast.Expr):
             if isinstance(stmt.value, ast.Constant):  # a docstring
@@ -1233,6 +1270,26 @@ def catch_step(converter: Converter, stmt: ast.Try) -> list[dict]:
     return steps
 
 
+def _stores(tree: ast.AST) -> Counter[str]:
+    return Counter(n.id for n in ast.walk(tree)
+                   if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+
+
+def _value_names(tree: ast.AST) -> set[str]:
+    """The names read other than as what a call calls: a function named so is handed to TF
+    (or kept) as a value, so it becomes a def step rather than being inlined. The function of
+    tf.make_template is left out: a template step holds its body."""
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            skip.add(id(node.func))
+            if dotted(node.func) == "tf.make_template":
+                skip |= {id(a) for a in node.args[1:2]}
+                skip |= {id(k.value) for k in node.keywords if k.arg == "func_"}
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and
+            isinstance(n.ctx, ast.Load) and id(n) not in skip}
+
+
 def convert(source: str, path: str) -> list[dict]:
     """The program (a list of step mappings, plain data) for TF1 code in the subset. Every
     problem of the file is reported at once: the Refused raised is the first, and its
@@ -1250,6 +1307,8 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
     converter = Converter(path)
     # every name the file assigns: a class step's method bodies take other labels
     converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+    converter.value_names = _value_names(tree)
+    converter.stores = _stores(tree)
     program = converter.statements(tree.body)
     if converter.problems:
         # Once per place and cause: an unrolled loop or a helper called twice repeats them.

@@ -84,11 +84,27 @@ def bound_code(code: str, renames: dict[str, str]) -> str:
     return ast.dump(_Bound(renames).visit(ast.parse(code)), include_attributes=False)
 
 
-def defines_callables(program: list[dict]) -> bool:
-    """Whether a program has generic `def`/`class` steps: the static converter inlines a helper
-    function where it is called, and does not yet write one passed to TF as a value."""
-    return any(s["kind"] in ("def", "class") or defines_callables(s.get("do", []))
-               for s in program)
+# Cases whose TF code the static converter does not turn back into the same program, and why
+# (each still fails: the test says when one round-trips, to take it off).
+NOT_ROUND_TRIPPING = {
+    # a helper only called is inlined where it is called; the case writes it as a def step
+    "tf-tests.layer-name-scope-consistent-with-variable-scope": "_gen_layer inlined",
+    "tf-tests.ema-variables-to-restore-names-as-written": "averageVariablesNamesHelper inlined",
+    "tf-tests.create-partitioned-variables-random-init-value": "_TestSaveSpec inlined",
+    "tf-tests.create-partitioned-variables-iota-initializer": "_TestSaveSpec inlined",
+    # shape=(3, 1, 1) comes back as the curated get_variable step's list, and the partitioners'
+    # `part` (one label per def body in the case) as part_1, part_2, ...
+    "tf-tests.partitioned-variable-name-is-the-requested-name-as-written": "tuple shape",
+    "tf-tests.partitioned-variable-reuse-with-other-partitions-fails-as-written": "tuple shape",
+    # a template step's function takes no parameters; the case's model_spec takes some
+    "models.pixelcnn-template": "template function with parameters",
+    # a bare expression statement (`grads_and_vars[1]` in try) is not a step
+    "tf-tests.optimizer-compute-gradients-with-tensors": "bare subscript statement",
+    # a loop over enumerate() of a list known only when the code runs
+    "tf-tests.create-partitioned-variables-random-init-uneven-partitions": "enumerate loop",
+    # the getter sets an item of `called = [0]`, a constant to the converter, not a label
+    "tf-tests.identity-custom-getter-call-count-as-written": "sets an item of a constant",
+}
 
 
 def test_every_case_round_trips_through_its_tf_code():
@@ -103,8 +119,6 @@ def test_every_case_round_trips_through_its_tf_code():
     assert cases and not errors
     wrong = []
     for case in cases:
-        if defines_callables(case.program):
-            continue  # a function or class passed to TF as a value: --trace writes those
         code = python_code(case)
         try:
             back = as_case(*reversed(convert_case(code, case.id)))
@@ -121,6 +135,10 @@ def test_every_case_round_trips_through_its_tf_code():
             wrong.append(f"{case.id}: {normalised(back.program)}")
         elif python_code(back) != code:
             wrong.append(f"{case.id}: {python_code(back)}")
+    failing = {w.split(":", 1)[0] for w in wrong}
+    assert failing >= set(NOT_ROUND_TRIPPING), \
+        f"round-trip now, take off NOT_ROUND_TRIPPING: {set(NOT_ROUND_TRIPPING) - failing}"
+    wrong = [w for w in wrong if w.split(":", 1)[0] not in NOT_ROUND_TRIPPING]
     assert not wrong, f"{len(wrong)} of {len(cases)} cases do not round-trip:\n" + "\n".join(wrong)
 
 

@@ -360,3 +360,52 @@ def test_classes_deriving_from_tf_classes_become_class_steps_on_tf115(tf115):
     names = json.loads(original.split("NAMES=")[1])
     assert "scale/kernel:0" in names and "rnn/Cell/w:0" in names
     assert facts["graph.global_variables"] == names
+
+
+FUNCTION_VALUES = """\
+import tensorflow as tf
+
+
+def custom_getter(getter, *args, **kwargs):
+    var = getter(*args, **kwargs)
+    return tf.identity(var, name='got')
+
+
+def axis0_into2(shape=None, dtype=tf.float32, **unused_kwargs):
+    part = [1] * len(shape)
+    part[0] = 2
+    return part
+
+
+def helper(name):
+    return tf.get_variable(name, [1])
+
+
+with tf.variable_scope('s', custom_getter=custom_getter):
+    v = tf.get_variable('v', [1])
+with tf.variable_scope('p', partitioner=axis0_into2):
+    w = tf.get_variable('w', [4, 1])
+u = helper('u')
+"""
+
+
+def test_functions_given_to_tf_as_values_become_def_steps():
+    """A custom getter and a partitioner are handed to TF, not called by the script: def steps
+    their arguments refer to (a default as a value form); a helper only called stays inlined."""
+    program = convert(FUNCTION_VALUES, "s.py")
+    getter, partitioner = program[0], program[1]
+    assert getter["def"] == {"name": "custom_getter", "params": ["getter", "*args", "**kwargs"]}
+    assert getter["do"][0] == {"invoke": {"fn": {"ref": "getter"}, "args": [{"*": {"ref": "args"}}],
+                                          "kwargs": {"**": {"ref": "kwargs"}}, "as": "var"}}
+    assert partitioner["def"] == {"name": "axis0_into2", "params": [
+        {"name": "shape", "default": None}, {"name": "dtype", "default": {"tf": "float32"}},
+        "**unused_kwargs"]}
+    # the function's own names stay as written
+    assert [s.get("let", s.get("set")) for s in partitioner["do"][:2]] == [
+        {"value": {"op": "*", "args": [[1], {"call": "py.len", "args": [{"ref": "shape"}]}]},
+         "as": "part"}, {"target": "part[0]", "value": 2}]
+    scopes = [s for s in program if "tf.variable_scope" in s]
+    assert scopes[0]["tf.variable_scope"]["kwargs"]["custom_getter"] == {"ref": "custom_getter"}
+    assert scopes[1]["tf.variable_scope"]["kwargs"]["partitioner"] == {"ref": "axis0_into2"}
+    assert program[-1] == {"get_variable": {"name": "u", "shape": [1], "as": "u"}}
+    as_case(program)
