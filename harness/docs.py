@@ -176,7 +176,8 @@ step names and arguments and underline mistakes as you type. Already have the TF
 `x = tf.get_variable(...)` (positional arguments too, named by the API index), optimizers and
 `.minimize(...)` into the program (below), and any other TF call, method or operator into a
 generic step. Python that only computes names is resolved: module
-constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined at each call);
+constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined at each call;
+a function handed to TF as a value, `custom_getter=f` or `partitioner=f`, a `def` step);
 loops become `for` steps (`repeat` when the body does not use the variable; unrolled when an
 iteration carries a value to the next, `h = dense(h)`), an `if` on a value known only at run
 time an `if` step, builtins (`len`, `sorted`, ...) `py.NAME` calls and comprehensions `{comp:
