@@ -16,7 +16,8 @@ constants and calls the argument types render. Python that only computes names i
 statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over known values,
 `if` on a known value (the branch taken), loops that carry a value from one iteration to the
 next (`h = dense(h)`) over known values unrolled, helper functions (`def`) inlined at each call
-with their parameters bound (one handed to TF as a value, `custom_getter=f`, is a `def` step); a name assigned again gets a fresh label (`y`, `y_1`, ...).
+with their parameters bound (one handed to TF as a value, `custom_getter=f`, is a `def` step);
+a name assigned again gets a fresh label (`y`, `y_1`, ...).
 Python that decides at run time stays Python: other loops are `for` steps (`for _ in range(N)`
 whose body does not use the variable, `repeat`), an `if` on a value known only at run time an
 `if` step (a name assigned in its branches gets one label), builtins of the allowlist `py.NAME`
