@@ -1621,20 +1621,7 @@ class Tracer(object):
             return
         SESSIONS.add(cls)
         for name in ("__enter__", "__exit__"):
-            setattr(cls, name, self.session_wrapper(getattr(cls, name), name))
-
-    @staticmethod
-    def session_wrapper(fn, name):
-        @functools.wraps(fn)
-        def traced(obj, *args):
-            frame = sys._getframe(1)
-            tracer = CURRENT[0]
-            if tracer is None or not tracer.recording(frame):
-                return fn(obj, *args)
-            if name == "__enter__":
-                return tracer.enter_session(obj, fn, frame)
-            return tracer.exit(obj, fn, frame, args)
-        return traced
+            setattr(cls, name, self.context_wrapper(getattr(cls, name), name, session=True))
 
     def enter_session(self, session, fn, frame):
         graph = session.graph
@@ -1799,7 +1786,9 @@ class Tracer(object):
         return traced
 
     @staticmethod
-    def context_wrapper(fn, name):
+    def context_wrapper(fn, name, session=False):
+        """`with` on an object TF made (a session's `with` makes its graph the default graph
+        in the body: Tracer.enter_session)."""
         @functools.wraps(fn)
         def traced(obj, *args):
             frame = sys._getframe(1)
@@ -1807,7 +1796,8 @@ class Tracer(object):
             if tracer is None or not tracer.recording(frame):
                 return fn(obj, *args)
             if name == "__enter__":
-                return tracer.enter(obj, fn, frame)
+                enter = tracer.enter_session if session else tracer.enter
+                return enter(obj, fn, frame)
             return tracer.exit(obj, fn, frame, args)
         return traced
 
