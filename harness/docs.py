@@ -131,7 +131,7 @@ baselines' tf_util, DDPG, MAML, EMA, mixed-precision and weight-norm custom gett
 branching on their arguments, `make_template` VAEs and models with an EMA parameter,
 `tf.while_loop`, `tf.map_fn`, `tf.data`, feature columns, Keras layers in TF1 code, a Keras
 model fit on numpy arrays, RNN cells that wrap TF's cells, ...), each
-traced unchanged on TF 1.15 (tests/test_trace_cases.py): 81 of the 83 give exactly the script's
+traced unchanged on TF 1.15 (tests/test_trace_cases.py): 79 of the 81 give exactly the script's
 variable and op names, and the two others are refused with their reason
 (`slim.learning.create_train_op` and TF-slim's model zoo `slim.nets`, which are TF's
 implementation modules, not its API). And every
