@@ -2359,9 +2359,16 @@ def api_path_of(tf, name, obj):
     API index ending in `name` that is that very object, else None."""
     if not isinstance(obj, (type, types.FunctionType)):
         return None
+    path = shortest_path_to(tf, name, obj, lambda path, entry: not entry.get("internal"))
+    return "tf." + path if path else None
+
+
+def shortest_path_to(tf, name, obj, keep):
+    """The shortest path of the API index (without `tf.`) that ends in `name`, that `keep(path,
+    entry)` accepts and that is `obj` itself on this TF; None if there is none."""
     found = []
     for path, entry in INDEX.items():
-        if path.rsplit(".", 1)[-1] != name or entry.get("internal"):
+        if path.rsplit(".", 1)[-1] != name or not keep(path, entry):
             continue
         real = tf
         try:
@@ -2371,7 +2378,7 @@ def api_path_of(tf, name, obj):
             continue
         if real is obj:
             found.append((path.count("."), path))
-    return "tf." + min(found)[1] if found else None
+    return min(found)[1] if found else None
 
 
 def should_use_value(obj):
@@ -2488,23 +2495,12 @@ def api_module(tracer, name, value):
     ending in `name`, as the script's proxy of it; else None."""
     if not isinstance(value, types.ModuleType):
         return None
-    found = []
-    for path in INDEX:
-        if path.rsplit(".", 1)[-1] != name or not any(
-                "tf." + path == p or ("tf." + path).startswith(p + ".") for p in PASSTHROUGH):
-            continue
-        real = tracer.tf
-        try:
-            for part in path.split("."):
-                real = getattr(real, part)
-        except AttributeError:
-            continue
-        if real is value:
-            found.append((path.count("."), path))
-    if not found:
+    path = shortest_path_to(tracer.tf, name, value, lambda path, entry: any(
+        "tf." + path == p or ("tf." + path).startswith(p + ".") for p in PASSTHROUGH))
+    if path is None:
         return None
     proxy = tracer.root_proxy
-    for part in min(found)[1].split("."):
+    for part in path.split("."):
         proxy = getattr(proxy, part)
     return proxy
 
