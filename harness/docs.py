@@ -176,8 +176,10 @@ step names and arguments and underline mistakes as you type. Already have the TF
 `x = tf.get_variable(...)` (positional arguments too, named by the API index), optimizers and
 `.minimize(...)` into the program (below), and any other TF call, method or operator into a
 generic step. Python that only computes names is resolved: module
-constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined at each call;
-a function handed to TF as a value, `custom_getter=f` or `partitioner=f`, a `def` step);
+constants, `'layer%d' % i`, `.format` and f-strings, helper functions (inlined at each call
+when a parameter or the result is an argument of a curated step, `tf.variable_scope(name)`;
+otherwise a `def` step, as written, and so is a function handed to TF as a value,
+`custom_getter=f` or `partitioner=f`, or a template's function with parameters);
 loops become `for` steps (`repeat` when the body does not use the variable; unrolled when an
 iteration carries a value to the next, `h = dense(h)`), an `if` on a value known only at run
 time an `if` step, builtins (`len`, `sorted`, ...) `py.NAME` calls and comprehensions `{comp:

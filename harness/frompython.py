@@ -15,9 +15,12 @@ name) and `.minimize(...)`; values that are literals, earlier `as`/assignment na
 constants and calls the argument types render. Python that only computes names is resolved
 statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over known values,
 `if` on a known value (the branch taken), loops that carry a value from one iteration to the
-next (`h = dense(h)`) over known values unrolled, helper functions (`def`) inlined at each call
-with their parameters bound (one handed to TF as a value, `custom_getter=f`, is a `def` step);
-a name assigned again gets a fresh label (`y`, `y_1`, ...).
+next (`h = dense(h)`) over known values unrolled, a helper function (`def`) inlined at each call
+with its parameters bound when that makes something known -- a parameter reaching a curated
+step's argument (`tf.variable_scope(name)`) or its result doing so (`tf.get_variable(name_of(i))`)
+-- and otherwise a `def` step, as written, called by `invoke` (so is one handed to TF as a value,
+`custom_getter=f`, or a template's function with parameters); a name assigned again gets a
+fresh label (`y`, `y_1`, ...).
 Python that decides at run time stays Python: other loops are `for` steps (`for _ in range(N)`
 whose body does not use the variable, `repeat`), an `if` on a value known only at run time an
 `if` step (a name assigned in its branches gets one label), builtins of the allowlist `py.NAME`
@@ -139,6 +142,9 @@ class Converter:
         self.stores: Counter[str] = Counter()  # how often the file assigns each name
         self.def_labels: set[str] = set()  # labels the converted methods' bodies took
         self.inlining: list[str] = []  # the helper functions being inlined (no recursion)
+        # The functions not made def steps when only called (_inlined); None: every such
+        # function is inlined (a def body's converter, pydef.py, inlines the script's helpers).
+        self.inlined: set[str] | None = None
         # Per inlined call: the caller's target for `return X`, and the caller's scope.
         self.returns: list[tuple[ast.expr | None, Known]] = []
         self.calls = {s.call: s for s in vocabulary.STEPS.values()
@@ -669,6 +675,19 @@ class Converter:
         head: dict[str, Any] = {"name": item.name, "params": params}
         return {"def": head, "do": body}
 
+    def def_step_or_none(self, stmt: ast.FunctionDef) -> dict | None:
+        """The def step of a function only called, or None (nothing changed) when its body is
+        not one a def step says: it is then inlined at each call."""
+        from . import pydef  # pydef builds on this module
+        saved = (set(self.labels), dict(self.kinds), set(self.def_labels), list(self.problems))
+        self.labels.add(stmt.name)  # before its body: a recursive call reaches it
+        self.kinds[stmt.name] = "generic"
+        try:
+            return self.def_step(stmt, pydef, None)
+        except Refused:
+            self.labels, self.kinds, self.def_labels, self.problems = saved
+            return None
+
     def default(self, node: ast.expr) -> Any:
         """A parameter's default: a literal, else a value form (`dtype=tf.float32`)."""
         try:
@@ -736,6 +755,12 @@ class Converter:
                 self.labels.add(stmt.name)  # before its body: a recursive call reaches it
                 self.kinds[stmt.name] = "generic"
                 return [self.def_step(stmt, pydef, None)]
+            if self.inlined is not None and stmt.name not in self.inlined and \
+                    generic_available() and not self.inlining and not self.returns:
+                # only called, and nothing per call to make known: a def step, as written
+                kept = self.def_step_or_none(stmt)
+                if kept is not None:
+                    return [kept]
             self.functions[stmt.name] = stmt
             return []
         if isinstance(stmt, ast.Expr):
@@ -809,10 +834,12 @@ class Converter:
                 return []
         if self.helper(value):
             return self.inline(value, target)  # type: ignore[arg-type]
-        if isinstance(value, ast.Call) and dotted(value.func) == "tf.make_template" and \
-                len(value.args) >= 2 and isinstance(value.args[1], ast.Name) and \
-                value.args[1].id in self.functions:
-            return [self.template(self.functions[value.args[1].id], value, target)]
+        if isinstance(value, ast.Call) and dotted(value.func) == "tf.make_template":
+            if len(value.args) >= 2 and isinstance(value.args[1], ast.Name) and \
+                    value.args[1].id in self.functions:
+                return [self.template(self.functions[value.args[1].id], value, target)]
+            if generic_available():  # of a def step (a function with parameters): a value
+                return [generic_call(self, self.known.substitute(value), target, False)]
         if not isinstance(value, ast.Call):
             return [generic_let(self, self.known.substitute(value), target)]
         return [self.call(value, target, body=False)]
@@ -1279,16 +1306,101 @@ def _stores(tree: ast.AST) -> Counter[str]:
 def _value_names(tree: ast.AST) -> set[str]:
     """The names read other than as what a call calls: a function named so is handed to TF
     (or kept) as a value, so it becomes a def step rather than being inlined. The function of
-    tf.make_template is left out: a template step holds its body."""
+    tf.make_template is left out when it takes no parameters: a template step holds its body
+    (a template step's function takes none, so one with parameters is a def step too)."""
+    with_params = {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef) and (
+        n.args.args or n.args.vararg or n.args.kwarg or n.args.kwonlyargs)}
     skip: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             skip.add(id(node.func))
             if dotted(node.func) == "tf.make_template":
-                skip |= {id(a) for a in node.args[1:2]}
-                skip |= {id(k.value) for k in node.keywords if k.arg == "func_"}
+                given = node.args[1:2] + [k.value for k in node.keywords if k.arg == "func_"]
+                skip |= {id(a) for a in given
+                         if not (isinstance(a, ast.Name) and a.id in with_params)}
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and
             isinstance(n.ctx, ast.Load) and id(n) not in skip}
+
+
+def _curated_call(node: ast.Call) -> bool:
+    """Whether a curated step says calls of this name (`tf.get_variable`, `tf.layers.Dense`,
+    `.minimize`): its arguments are then values known when the code is read."""
+    name = dotted(node.func)
+    if name and name.startswith("tf."):
+        return any(not getattr(s, "generic", False) and not s.test_only and s.call == name
+                   for s in vocabulary.STEPS.values()) or name in _rendered_heads()
+    return isinstance(node.func, ast.Attribute) and any(
+        not getattr(s, "generic", False) and not s.test_only and s.kind != "repeat" and
+        s.call == node.func.attr for s in vocabulary.STEPS.values())
+
+
+def _reaches(nodes: Sequence[ast.AST], names: set[str], calls: set[str],
+             sink: Any) -> bool:
+    """Whether a value made from `names` or from calls of `calls` (directly, or through the
+    names assigned from them) is an argument of a call `sink` accepts."""
+    tainted = set(names)
+
+    def mentions(node: ast.AST | None) -> bool:
+        return node is not None and any(
+            isinstance(n, ast.Name) and n.id in tainted or isinstance(n, ast.Call) and
+            isinstance(n.func, ast.Name) and n.func.id in calls for n in ast.walk(node))
+    flows: list[tuple[ast.AST | None, ast.AST]] = []  # (value, target)
+    for node in (n for top in nodes for n in ast.walk(top)):
+        if isinstance(node, ast.Assign):
+            flows += [(node.value, t) for t in node.targets]
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+            flows.append((node.value, node.target))
+        elif isinstance(node, (ast.For, ast.comprehension)):
+            flows.append((node.iter, node.target))
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            flows.append((node.context_expr, node.optional_vars))
+    grown = True
+    while grown:
+        grown = False
+        for value, target in flows:
+            new = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)} - tainted
+            if new and mentions(value):
+                tainted |= new
+                grown = True
+    return any(isinstance(n, ast.Call) and sink(n) and (
+        any(mentions(a) for a in n.args) or any(mentions(k.value) for k in n.keywords) or
+        isinstance(n.func, ast.Attribute) and mentions(n.func.value))
+        for top in nodes for n in ast.walk(top))
+
+
+def _inlined(tree: ast.Module, values: set[str]) -> set[str]:
+    """The module's functions that are inlined at each call (or held by a template step) rather
+    than written as def steps: those whose calls make something known that a def step's body
+    could only compute when it runs -- a parameter that reaches the arguments of a curated step
+    (`tf.variable_scope(name)`: the scope's name known per call), or a result that does
+    (`tf.get_variable(name_of(3))`) -- directly or through another such function."""
+    functions = {f.name: f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) and
+                 f.name not in values}
+    # and a template's function (tf.make_template(name, fn) of fn without parameters, which
+    # _value_names leaves out): the template step holds its body
+    out = {a.id for n in ast.walk(tree) if isinstance(n, ast.Call) and
+           dotted(n.func) == "tf.make_template"
+           for a in n.args[1:2] + [k.value for k in n.keywords if k.arg == "func_"]
+           if isinstance(a, ast.Name) and a.id in functions}
+    grown = True
+    while grown:
+        grown = False
+
+        def sink(node: ast.Call) -> bool:
+            return _curated_call(node) or isinstance(node.func, ast.Name) and \
+                node.func.id in out
+
+        for name, function in functions.items():
+            if name in out:
+                continue
+            a = function.args
+            params = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs} | \
+                {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+            if _reaches(function.body, params, set(), sink) or \
+                    _reaches([tree], set(), {name}, sink):
+                out.add(name)
+                grown = True
+    return out
 
 
 def convert(source: str, path: str) -> list[dict]:
@@ -1309,6 +1421,7 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
     # every name the file assigns: a class step's method bodies take other labels
     converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     converter.value_names = _value_names(tree)
+    converter.inlined = _inlined(tree, converter.value_names)
     converter.stores = _stores(tree)
     program = converter.statements(tree.body)
     if converter.problems:

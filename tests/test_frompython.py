@@ -409,3 +409,75 @@ def test_functions_given_to_tf_as_values_become_def_steps():
     assert scopes[1]["tf.variable_scope"]["kwargs"]["partitioner"] == {"ref": "axis0_into2"}
     assert program[-1] == {"get_variable": {"name": "u", "shape": [1], "as": "u"}}
     as_case(program)
+
+
+ONLY_CALLED = """\
+import tensorflow as tf
+
+
+def block(x, n):
+    with tf.variable_scope('block%d' % n):
+        return tf.layers.dense(x, 4)
+
+
+def name_of(i):
+    return 'w%d' % i
+
+
+def pair(x, name=None):
+    layer = tf.layers.Flatten(name=name)
+    return (layer, layer.apply(x))
+
+
+def late():
+    return tf.nn.relu(y)
+
+
+x = tf.placeholder(tf.float32, [None, 4])
+h = block(x, 1)
+name = name_of(3)
+w = tf.get_variable(name, [1])
+p = pair(h, name='p')
+y = tf.identity(x)
+r = late()
+"""
+
+
+def test_a_function_only_called_is_a_def_step_unless_inlining_makes_something_known():
+    # block's parameter names a scope, name_of's result a variable: inlined, so the curated
+    # steps say the names; pair's say nothing a def step does not: a def step, called by
+    # invoke; late reads a name made after it (no def step can say it there): inlined.
+    program = convert(ONLY_CALLED, "s.py")
+    pair = program[0]
+    assert pair["def"] == {"name": "pair", "params": ["x", {"name": "name", "default": None}]}
+    assert pair["do"][0] == {"tf.layers.Flatten": {"kwargs": {"name": {"ref": "name"}},
+                                                 "as": "layer"}}
+    kinds = [next(k for k in s if k != "do") for s in program[1:]]
+    assert kinds == ["placeholder", "variable_scope", "get_variable", "invoke", "identity",
+                     "tf.nn.relu"]
+    assert program[2]["variable_scope"]["name_or_scope"] == "block1"
+    assert program[3]["get_variable"]["name"] == "w3"
+    assert program[4] == {"invoke": {"fn": "pair", "args": [{"ref": "h"}],
+                                     "kwargs": {"name": "p"}, "as": "p"}}
+    as_case(program)
+
+
+def test_a_template_function_with_parameters_is_a_def_step_the_template_calls():
+    # a template step's function takes no parameters: tf.make_template of one that does is a
+    # generic step over its def step, and each call of the template an invoke
+    program = convert(textwrap.dedent("""\
+        def model(x, scale=2.0):
+            w = tf.get_variable('w', [1])
+            return tf.multiply(x, w * scale)
+        x = tf.placeholder(tf.float32, [1])
+        t = tf.make_template('model', model)
+        a = t(x)
+        b = t(x, scale=3.0)
+        """), "s.py")
+    assert program[0]["def"] == {"name": "model", "params": [
+        "x", {"name": "scale", "default": 2.0}]}
+    assert program[2] == {"tf.make_template": {"args": ["model", {"ref": "model"}], "as": "t"}}
+    assert program[3:] == [{"invoke": {"fn": "t", "args": [{"ref": "x"}], "as": "a"}},
+                           {"invoke": {"fn": "t", "args": [{"ref": "x"}],
+                                       "kwargs": {"scale": 3.0}, "as": "b"}}]
+    as_case(program)
