@@ -30,7 +30,8 @@ Every problem of the file is reported in one run, each with its line and a way o
 curated step says becomes that step; what no curated step says becomes a step of the generic
 language (pygeneric.py): `tf.PATH: {args, kwargs}` for other API calls (and for a curated call
 with arguments its step does not take), `LABEL.PATH: {...}` for methods of captures, `let:
-{value: {op: ...}}` for operators, `snapshot`, and `catch:` for the `try` that renders it.
+{value: {op: ...}}` for operators (without `as` for a bare expression statement, `pairs[1]` in
+a `try`), `snapshot`, and `catch:` for the `try` that renders it.
 Without generic steps in the vocabulary, `generic_call`/`generic_let` refuse, naming the
 construct.
 """
@@ -770,6 +771,11 @@ class Converter:
                 return []
             if self.helper(stmt.value):
                 return self.inline(stmt.value, None)  # type: ignore[arg-type]
+            if not isinstance(self.known.substitute(stmt.value), ast.Call) and \
+                    generic_available():
+                # a bare expression (`grads_and_vars[1]` in a `try`, for its error): a `let`
+                # without a label
+                return [generic_let(self, self.known.substitute(stmt.value), None)]
             return [self.call(stmt.value, None, body=False)]
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1:
@@ -1252,8 +1258,9 @@ def _refuse_value(converter: Converter, node: ast.AST, what: str) -> dict:
     raise converter.refuse(node, what, "assign it: `x = ...`")
 
 
-def generic_let(converter: Converter, value: ast.expr, target: ast.expr) -> dict:
-    """`x = EXPR` for an expression that is not a call: `let: {value: ..., as: x}`."""
+def generic_let(converter: Converter, value: ast.expr, target: ast.expr | None) -> dict:
+    """`x = EXPR` for an expression that is not a call: `let: {value: ..., as: x}` (without
+    `as` for the bare expression statement `EXPR`)."""
     shown = ast.unparse(value)
     kind = type(value).__name__
     what = {"BinOp": "the operator", "UnaryOp": "the operator", "Compare": "the comparison",
@@ -1264,6 +1271,8 @@ def generic_let(converter: Converter, value: ast.expr, target: ast.expr) -> dict
         found = _values(converter).value(value)
     except NotAValue as e:
         raise converter.refuse(e.node, f"{e.what} in `{shown}`", e.hint) from None
+    if target is None:
+        return {"let": {"value": found}}
     label = converter.label(target)
     assert label is not None
     converter.labels.add(label)

@@ -481,3 +481,21 @@ def test_a_template_function_with_parameters_is_a_def_step_the_template_calls():
                            {"invoke": {"fn": "t", "args": [{"ref": "x"}],
                                        "kwargs": {"scale": 3.0}, "as": "b"}}]
     as_case(program)
+
+
+def test_a_bare_expression_statement_is_a_let_without_a_label():
+    # `pairs[1]` alone, in a `try`, for the IndexError it raises: a `let` with `catch:`
+    program = convert(textwrap.dedent("""\
+        pairs = tf.unstack(tf.constant([1.0]))
+        try:
+            pairs[1]
+        except Exception as e:
+            err = e
+        else:
+            err = None
+        pairs[0] + 1.0
+        """), "s.py")
+    assert program[1:] == [
+        {"let": {"value": {"ref": "pairs[1]"}, "catch": "err"}},
+        {"let": {"value": {"op": "+", "args": [{"ref": "pairs[0]"}, 1.0]}}}]
+    as_case(program)
