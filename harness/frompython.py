@@ -13,7 +13,8 @@ The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `
 (harness/api.py); optimizers (`tf.train.AdamOptimizer(0.1)`, from the step that renders that
 name) and `.minimize(...)`; values that are literals, earlier `as`/assignment names, `tf.X`
 constants and calls the argument types render. Python that only computes names is resolved
-statically (pyknown.py): module constants, `%`/`.format`/f-strings and `+` over known values,
+statically (pyknown.py): module constants (but a value the code changes in place, `called[0] =
+...`, `.append(...)`, is a `let`), `%`/`.format`/f-strings and `+` over known values,
 `if` on a known value (the branch taken), loops that carry a value from one iteration to the
 next (`h = dense(h)`) over known values unrolled, a helper function (`def`) inlined at each call
 with its parameters bound when that makes something known -- a parameter reaching a curated
@@ -146,6 +147,9 @@ class Converter:
         # The functions not made def steps when only called (_inlined); None: every such
         # function is inlined (a def body's converter, pydef.py, inlines the script's helpers).
         self.inlined: set[str] | None = None
+        # Names the code changes in place (`called[0] = ...`, `.append(...)`): a value known
+        # when the code is read would be the first one only, so they are labels (`let`).
+        self.mutated: set[str] = set()
         # Per inlined call: the caller's target for `return X`, and the caller's scope.
         self.returns: list[tuple[ast.expr | None, Known]] = []
         self.calls = {s.call: s for s in vocabulary.STEPS.values()
@@ -828,7 +832,8 @@ class Converter:
                 return self.unpack(target, value)
             self.bind_target(target, known)
             return []
-        if isinstance(target, ast.Name) and not self.branching:
+        if isinstance(target, ast.Name) and not self.branching and \
+                target.id not in self.mutated:
             try:  # a constant (module level, or local): known from now on
                 self.known.bind(target.id, literal(self.known.value(value)))
                 return []
@@ -1029,8 +1034,18 @@ def _carried(body: list[ast.stmt]) -> bool:
     first_store: dict[str, tuple[int, int]] = {}
     loads: list[tuple[str, tuple[int, int]]] = []
     targets: set[int] = set()  # assignment targets: stored at the assignment's end
+    # A comprehension's own variables (`[v.name for v in vs]`: `v` read before the `for`
+    # that binds it) live in its scope: no value of them outlives an iteration.
+    local: set[int] = set()
+    for node in (n for stmt in body for n in ast.walk(stmt)):
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            own = {n.id for g in node.generators for n in ast.walk(g.target)
+                   if isinstance(n, ast.Name)}
+            local |= {id(n) for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in own}
     for stmt in body:
         for node in ast.walk(stmt):
+            if id(node) in local:
+                continue
             if isinstance(node, ast.Assign):
                 end = (node.end_lineno or 0, node.end_col_offset or 0)
                 for target in node.targets:
@@ -1331,6 +1346,41 @@ def _value_names(tree: ast.AST) -> set[str]:
             isinstance(n.ctx, ast.Load) and id(n) not in skip}
 
 
+MUTATORS = ("append", "extend", "insert", "remove", "pop", "clear", "update", "setdefault",
+            "popitem", "add", "discard", "sort", "reverse")
+
+
+def _mutated(tree: ast.AST) -> set[str]:
+    """The names whose object the code changes in place: an item or attribute assigned or
+    deleted (`called[0] = called[0] + 1`), or a list/dict/set method that changes it."""
+    def base(node: ast.AST) -> str | None:
+        while isinstance(node, (ast.Subscript, ast.Attribute)):
+            node = node.value
+        return node.id if isinstance(node, ast.Name) else None
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        targets: list[ast.AST] = []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            targets = [node.target]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                node.func.attr in MUTATORS:
+            name = base(node.func.value)
+            if name is not None:
+                out.add(name)
+        for target in targets:
+            for t in ast.walk(target):
+                if isinstance(t, (ast.Subscript, ast.Attribute)) and isinstance(t.ctx, (
+                        ast.Store, ast.Del)):
+                    name = base(t)
+                    if name is not None:
+                        out.add(name)
+    return out
+
+
 def _curated_call(node: ast.Call) -> bool:
     """Whether a curated step says calls of this name (`tf.get_variable`, `tf.layers.Dense`,
     `.minimize`): its arguments are then values known when the code is read."""
@@ -1431,6 +1481,7 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
     converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
     converter.value_names = _value_names(tree)
     converter.inlined = _inlined(tree, converter.value_names)
+    converter.mutated = _mutated(tree)
     converter.stores = _stores(tree)
     program = converter.statements(tree.body)
     if converter.problems:

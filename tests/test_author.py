@@ -96,8 +96,6 @@ NOT_ROUND_TRIPPING = {
     "tf-tests.layer-name-scope-consistent-with-variable-scope": "tuple shape",
     # a loop over enumerate() of a list known only when the code runs
     "tf-tests.create-partitioned-variables-random-init-uneven-partitions": "enumerate loop",
-    # the getter sets an item of `called = [0]`, a constant to the converter, not a label
-    "tf-tests.identity-custom-getter-call-count-as-written": "sets an item of a constant",
 }
 
 

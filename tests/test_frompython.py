@@ -499,3 +499,26 @@ def test_a_bare_expression_statement_is_a_let_without_a_label():
         {"let": {"value": {"ref": "pairs[1]"}, "catch": "err"}},
         {"let": {"value": {"op": "+", "args": [{"ref": "pairs[0]"}, 1.0]}}}]
     as_case(program)
+
+
+def test_a_value_the_code_changes_in_place_is_a_let_not_a_constant():
+    # `called[0] = ...` in a getter TF calls, `names.append(...)`: the value known when the
+    # code is read would be the first one only; a label, each read a reference to it
+    program = convert(textwrap.dedent("""\
+        called = [0]
+        names = []
+        def count(getter, *args, **kwargs):
+            called[0] = called[0] + 1
+            return getter(*args, **kwargs)
+        with tf.variable_scope('s', custom_getter=count):
+            v = tf.get_variable('v', [1])
+        names.append(v.name)
+        n = called[0]
+        """), "s.py")
+    assert program[:2] == [{"let": {"value": [0], "as": "called"}},
+                           {"let": {"value": [], "as": "names"}}]
+    assert program[2]["do"][0] == {"set": {"target": "called[0]", "value": {
+        "op": "+", "args": [{"ref": "called[0]"}, 1]}}}
+    assert program[4:] == [{"names.append": {"args": [{"ref": "v.name"}]}},
+                           {"let": {"value": {"ref": "called[0]"}, "as": "n"}}]
+    as_case(program)
