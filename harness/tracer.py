@@ -98,8 +98,11 @@ OP_LABELS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "
              "<=": "less_equal", ">": "greater", ">=": "greater_equal", "getitem": "item",
              "~": "invert", "neg": "neg", "pos": "pos", "abs": "abs"}
 # Methods TF inspects or calls on its own (a wrapper would change their signature): never patched.
+# (add_weight and add_variable are patched: TF's own calls of them, from Dense.build, come from
+# its frames and stay TF's; the script's, layer.add_variable(...) or self.add_weight(...) in a
+# script class's build, are steps, and a regularizer TF calls from them is a `def`.)
 UNPATCHED = frozenset(("call", "build", "get_config", "from_config", "compute_output_shape",
-                       "add_weight", "add_variable", "get_shape"))
+                       "get_shape"))
 # A Keras model's methods that take data as numpy arrays (Tracer.ndarray).
 KERAS_DATA = frozenset(("fit", "evaluate", "predict", "train_on_batch", "test_on_batch",
                         "predict_on_batch"))
@@ -1189,10 +1192,6 @@ class Tracer(object):
             member = self.member(step, cls, name, fn, prop, frame)
             if member is not None:
                 setattr(cls, name, property(member) if prop else member)
-        for name in SELF_METHODS:  # self.add_weight(...) in its methods records a step
-            inherited = [vars(k)[name] for k in cls.__mro__[1:] if name in vars(k)]
-            if name not in vars(cls) and inherited:
-                setattr(cls, name, Inherited(name, inherited[0]))
         if "__init__" not in vars(cls):  # instantiating it still records a step
             cls.__init__ = Member(self, step, cls, "__init__", None, None)
         if "__setattr__" not in vars(cls):
@@ -2052,35 +2051,6 @@ class Member(object):
         finally:
             running.pop()
             self.tracer.method_selves.pop()
-
-
-# TF's methods that the tracer leaves unpatched (UNPATCHED: TF calls them itself) but that a
-# script class's methods call on self to make its weights: recorded for script classes only.
-SELF_METHODS = ("add_weight", "add_variable")
-
-
-class Inherited(object):
-    """A method of TF's that a script class inherits (SELF_METHODS): called from the script's
-    code it is a step (`self.add_weight: {...}`), from TF's it is TF's own."""
-
-    def __init__(self, name, fn):
-        self.name, self._tffunc = name, fn
-        self.__name__ = name
-        self.__doc__ = getattr(fn, "__doc__", None)
-
-    @property
-    def __signature__(self):
-        return inspect.signature(self._tffunc)
-
-    def __get__(self, obj, owner=None):
-        return self if obj is None else types.MethodType(self, obj)
-
-    def __call__(self, obj, *args, **kwargs):
-        frame = sys._getframe(1)
-        tracer = CURRENT[0]
-        if tracer is None or not tracer.recording(frame):
-            return self._tffunc(obj, *args, **kwargs)
-        return tracer.call_method(obj, self.name, self._tffunc, args, kwargs, frame)
 
 
 def self_setter(cls):

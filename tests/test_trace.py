@@ -1218,3 +1218,36 @@ def test_numpy_arrays_given_to_a_keras_models_fit_stay_arrays(tf115, tmp_path, c
     assert fit["args"][0]["args"][0]["kwargs"] == {"dtype": {"tf": "float32"}}
     assert main(["new", "traced.keras-fit", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path)]) == 0, capsys.readouterr().err
+
+
+def test_add_weight_the_script_calls_on_a_tf_layer_is_a_step(tf115, tmp_path, capsys):
+    # After TF's base_test (testReusePartitionedVariablesAndRegularizers): add_variable and
+    # add_weight called by the script on a layer TF made are its steps (TF's own calls of them,
+    # from Dense.build, stay TF's); the regularizer TF calls from them is a `def`, its argument
+    # (each part of the partitioned variable) the def's parameter.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        regularizer = lambda x: tf.reduce_sum(x) * 1e-3
+        for reuse in [False, True]:
+            with tf.variable_scope(tf.get_variable_scope(), reuse=reuse,
+                                   partitioner=tf.fixed_size_partitioner(3)):
+                layer = tf.layers.Layer(name="my_layer")
+                _ = layer.add_variable("reg_part_var", [4, 4],
+                                       initializer=tf.zeros_initializer(),
+                                       regularizer=regularizer)
+        dense = tf.layers.Dense(2, name="fc")
+        scale = dense.add_weight("scale", [2], regularizer=regularizer)
+        y = dense(tf.zeros([1, 3]))
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    keys = [k for k, _ in steps(trace.program)]
+    assert keys.count("layer.add_variable") == 1 and keys.count("layer_1.add_variable") == 1
+    assert keys.count("dense.add_weight") == 1 and "dense.build" not in keys
+    (made,) = calls(trace.program, "layer.add_variable")
+    (fn,) = [args for k, args in steps(trace.program) if k == "def"]
+    assert made["regularizer"] == {"ref": fn["as"]} and fn["params"] == ["x"]
+    assert len(trace.graph["global_variables"]) == 6
+    assert main(["new", "traced.add-weight", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err

@@ -18,12 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Cases whose exported program cannot come back as a case, with the reason (the tracer's
 # refusal starts with it). Everything else must round-trip exactly.
-NOT_ROUND_TRIPPED: dict[str, str] = {
-    # layer.add_variable is not recorded (the tracer leaves add_weight/add_variable alone: TF
-    # calls them itself), so the regularizer TF calls from it sees variables no step made
-    "tf-tests.layer-reuse-partitioned-variables-and-regularizers": "a RefVariable that no "
-                                                                   "recorded TF call returned",
-}
+NOT_ROUND_TRIPPED: dict[str, str] = {}
 # Traced, but the case differs, and the tracer names the place (a suspect).
 DIFFER: dict[str, str] = {}
 
