@@ -14,7 +14,8 @@ The subset: `import`s and `print(...)` (ignored), `with CALL [as NAME], ...:`, `
 name) and `.minimize(...)`; values that are literals, earlier `as`/assignment names, `tf.X`
 constants and calls the argument types render. Python that only computes names is resolved
 statically (pyknown.py): module constants (but a value the code changes in place, `called[0] =
-...`, `.append(...)`, is a `let`), `%`/`.format`/f-strings and `+` over known values,
+...`, `.append(...)`, or indexes by a value known only at run time, `specs[i]` in a `for` step,
+is a `let`), `%`/`.format`/f-strings and `+` over known values,
 `if` on a known value (the branch taken), loops that carry a value from one iteration to the
 next (`h = dense(h)`) over known values unrolled, a helper function (`def`) inlined at each call
 with its parameters bound when that makes something known -- a parameter reaching a curated
@@ -147,9 +148,10 @@ class Converter:
         # The functions not made def steps when only called (_inlined); None: every such
         # function is inlined (a def body's converter, pydef.py, inlines the script's helpers).
         self.inlined: set[str] | None = None
-        # Names the code changes in place (`called[0] = ...`, `.append(...)`): a value known
-        # when the code is read would be the first one only, so they are labels (`let`).
-        self.mutated: set[str] = set()
+        # Names kept as labels (`let`), never constants folded into their reads: those the
+        # code changes in place (`called[0] = ...`, `.append(...)`: a value known when the code
+        # is read would be the first one only), and constants indexed by run-time values.
+        self.lets: set[str] = set()
         # Per inlined call: the caller's target for `return X`, and the caller's scope.
         self.returns: list[tuple[ast.expr | None, Known]] = []
         self.calls = {s.call: s for s in vocabulary.STEPS.values()
@@ -833,7 +835,7 @@ class Converter:
             self.bind_target(target, known)
             return []
         if isinstance(target, ast.Name) and not self.branching and \
-                target.id not in self.mutated:
+                target.id not in self.lets:
             try:  # a constant (module level, or local): known from now on
                 self.known.bind(target.id, literal(self.known.value(value)))
                 return []
@@ -1476,14 +1478,22 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
         raise Refused(f"Python syntax error: {e.msg}", path, e.lineno) from None
-    converter = Converter(path)
-    # every name the file assigns: a class step's method bodies take other labels
-    converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
-    converter.value_names = _value_names(tree)
-    converter.inlined = _inlined(tree, converter.value_names)
-    converter.mutated = _mutated(tree)
-    converter.stores = _stores(tree)
-    program = converter.statements(tree.body)
+    lets = _mutated(tree)
+    while True:
+        converter = Converter(path)
+        # every name the file assigns: a class step's method bodies take other labels
+        converter.file_names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        converter.value_names = _value_names(tree)
+        converter.inlined = _inlined(tree, converter.value_names)
+        converter.lets = set(lets)
+        converter.stores = _stores(tree)
+        program = converter.statements(tree.body)
+        # A constant list or dict indexed by a value known only at run time (`specs[i]` in a
+        # `for` step) cannot be folded there: again, with it a `let` (one read as a label
+        # everywhere, as the code has one object) -- rarely more than once.
+        if converter.known.indexed <= lets:
+            break
+        lets |= converter.known.indexed
     if converter.problems:
         # Once per place and cause: an unrolled loop or a helper called twice repeats them.
         unique = {(p.line, p.message): p for p in reversed(converter.problems)}

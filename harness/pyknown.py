@@ -51,11 +51,15 @@ def literal(value: Any) -> ast.expr:
 class Known:
     """Names -> expressions (a literal, or a Name of a captured label) in one scope chain."""
 
-    def __init__(self, names: dict[str, ast.expr] | None = None) -> None:
+    def __init__(self, names: dict[str, ast.expr] | None = None,
+                 indexed: set[str] | None = None) -> None:
         self.names: dict[str, ast.expr] = dict(names or {})
+        # Names of known lists, tuples and dicts indexed by a value known only at run time
+        # (`specs[i]` in a loop kept as Python): shared by the whole scope chain.
+        self.indexed: set[str] = indexed if indexed is not None else set()
 
     def child(self) -> Known:
-        return Known(self.names)
+        return Known(self.names, self.indexed)
 
     def bind(self, name: str, node: ast.expr) -> None:
         self.names[name] = node
@@ -196,7 +200,7 @@ class _Substitute(ast.NodeTransformer):
         gens[0].iter = self.visit(gens[0].iter)
         names = {n.id for g in gens for n in ast.walk(g.target) if isinstance(n, ast.Name)}
         inner = _Substitute(Known({k: v for k, v in self.known.names.items()
-                                   if k not in names}))
+                                   if k not in names}, self.known.indexed))
         for i, gen in enumerate(gens):
             if i:
                 gen.iter = inner.visit(gen.iter)
@@ -216,11 +220,19 @@ class _Substitute(ast.NodeTransformer):
         a.defaults = [self.visit(d) for d in a.defaults]
         names = {x.arg for x in a.args + a.kwonlyargs + a.posonlyargs}
         names |= {x.arg for x in (a.vararg, a.kwarg) if x is not None}
-        inner = _Substitute(Known({k: v for k, v in self.known.names.items() if k not in names}))
+        inner = _Substitute(Known({k: v for k, v in self.known.names.items() if k not in names},
+                                  self.known.indexed))
         node.body = inner.visit(node.body)
         return node
 
     def visit_Subscript(self, node: ast.Subscript) -> ast.expr:
+        name = node.value.id if isinstance(node.value, ast.Name) and isinstance(
+            self.known.names.get(node.value.id), (ast.List, ast.Tuple, ast.Dict)) else None
         self.generic_visit(node)
+        if name is not None:
+            try:
+                _plain(node.slice)
+            except Unknown:
+                self.known.indexed.add(name)
         return self._try(node, lambda: _bounded(operator.getitem, _plain(node.value),
                                                 _plain(node.slice)))

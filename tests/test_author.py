@@ -94,8 +94,6 @@ NOT_ROUND_TRIPPING = {
     "tf-tests.partitioned-variable-name-is-the-requested-name-as-written": "tuple shape",
     "tf-tests.partitioned-variable-reuse-with-other-partitions-fails-as-written": "tuple shape",
     "tf-tests.layer-name-scope-consistent-with-variable-scope": "tuple shape",
-    # a loop over enumerate() of a list known only when the code runs
-    "tf-tests.create-partitioned-variables-random-init-uneven-partitions": "enumerate loop",
 }
 
 

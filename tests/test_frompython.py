@@ -522,3 +522,28 @@ def test_a_value_the_code_changes_in_place_is_a_let_not_a_constant():
     assert program[4:] == [{"names.append": {"args": [{"ref": "v.name"}]}},
                            {"let": {"value": {"ref": "called[0]"}, "as": "n"}}]
     as_case(program)
+
+
+def test_a_loop_over_run_time_values_reading_a_constant_by_its_variable_is_a_for_step():
+    # `[v.name for v in vs]` reads the comprehension's own `v` before its `for`: no value
+    # carried between iterations, so a `for` step (not a loop to unroll, which this is not);
+    # `SPECS[i]` by the loop's `i` cannot be folded: SPECS is a `let`, each read a reference
+    program = convert(textwrap.dedent("""\
+        SPECS = [['a'], ['b', 'c']]
+        parts = [tf.split(tf.constant([1.0, 2.0]), n) for n in range(1, 3)]
+        for i, vs in enumerate(parts):
+            names = [v.name for v in vs]
+            if i < len(SPECS):
+                same = names == SPECS[i]
+        """), "s.py")
+    assert program[0] == {"let": {"value": [["a"], ["b", "c"]], "as": "SPECS"}}
+    loop = program[2]
+    assert loop["for"] == {"in": {"call": "py.enumerate", "args": [{"ref": "parts"}]},
+                           "as": ["i", "vs"]}
+    test = loop["do"][1]
+    assert test["if"] == {"op": "<", "args": [
+        {"ref": "i"}, {"call": "py.len", "args": [{"ref": "SPECS"}]}]}
+    assert test["do"] == [{"let": {"value": {"op": "==", "args": [
+        {"ref": "names"}, {"op": "getitem", "args": [{"ref": "SPECS"}, {"ref": "i"}]}]},
+        "as": "same"}}]
+    as_case(program)
