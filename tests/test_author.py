@@ -76,6 +76,11 @@ class _Bound(ast.NodeTransformer):
             if len(node.args) <= len(names):
                 node.keywords += [ast.keyword(arg=n, value=a) for n, a in zip(names, node.args)]
                 node.args = []
+        for keyword in node.keywords:
+            # A shape is any sequence to TF (TensorShape(dims)): `shape=(3, 1)` and the curated
+            # step's `shape=[3, 1]` are one argument, as the converter reads them.
+            if keyword.arg == "shape" and isinstance(keyword.value, ast.Tuple):
+                keyword.value = ast.List(elts=keyword.value.elts, ctx=ast.Load())
         node.keywords.sort(key=lambda k: k.arg or "")
         return node
 
@@ -86,15 +91,7 @@ def bound_code(code: str, renames: dict[str, str]) -> str:
 
 # Cases whose TF code the static converter does not turn back into the same program, and why
 # (each still fails: the test says when one round-trips, to take it off).
-NOT_ROUND_TRIPPING = {
-    # a shape written as a tuple, `shape=(3, 1, 1)` / `tf.placeholder(tf.float32, (), 'x')`,
-    # comes back as the curated get_variable / placeholder step, which renders it as a list
-    # (the converter reads tuples as lists so that the common `shape=(1,)` gets the curated
-    # step; the curated shape type has no tuple spelling, and the test compares code exactly)
-    "tf-tests.partitioned-variable-name-is-the-requested-name-as-written": "tuple shape",
-    "tf-tests.partitioned-variable-reuse-with-other-partitions-fails-as-written": "tuple shape",
-    "tf-tests.layer-name-scope-consistent-with-variable-scope": "tuple shape",
-}
+NOT_ROUND_TRIPPING: dict[str, str] = {}
 
 
 def test_every_case_round_trips_through_its_tf_code():
