@@ -23,6 +23,8 @@ from .compare import CRASH, ERROR, MEMORY, TIMEOUT, Outcome, Verdict, judge
 from .costs import case_seconds, import_seconds
 from .errors import RuntimeSetupError
 from .runtimes import SPECS, Runtime, log, provision, shown_broken
+from .zygote import Zygote
+from .zygote import supported as forking_supported
 
 WORKER = Path(__file__).with_name("worker.py")
 DEFAULT_TIMEOUT = 60.0
@@ -75,28 +77,29 @@ class Worker:
         self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
         self.ahead: str | None = None  # id of a request sent ahead, not yet being waited for
         self.pending = b""  # protocol bytes read but not yet parsed (see _read)
+        # The runtime's zygote, when workers are forked (set by the Pool): a callable that
+        # starts it on first use.
+        self.zygote: Callable[[], Zygote | None] | None = None
 
     # -- process --
 
     def start(self) -> dict:
-        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
-                   PYTHONDONTWRITEBYTECODE="1")
-        env.pop("PYTHONPATH", None)  # the harness's own packages must not leak into TF's Python
-        env["TFSCOPE_WORKER_MEMORY"] = str(self.limits.worker_memory)
-        if self.test_steps:
-            env["TFSCOPE_TEST_STEPS"] = "1"
+        """Start the process and read its hello. With a `zygote` (a callable giving the
+        runtime's started Zygote), the worker is forked from it, TF already imported; a zygote
+        that cannot fork is replaced by a worker started on its own."""
+        return self.boot()
+
+    def boot(self, stdin: int = subprocess.PIPE, argv: tuple[str, ...] = ()) -> dict:
+        """`start`, with the zygote's own `stdin` and `argv` (zygote.py)."""
+        zygote = self.zygote() if self.zygote is not None else None
+        if zygote is not None and zygote.runtime is self.runtime:
+            try:
+                self.proc = zygote.fork()
+            except RuntimeSetupError as e:
+                log(f"{e}; starting a worker on its own")
+                self.proc = self._launch(stdin, argv)
         else:
-            env.pop("TFSCOPE_TEST_STEPS", None)
-        try:
-            self.proc = subprocess.Popen(
-                [self.runtime.python, "-I", str(WORKER)], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, encoding="utf-8",
-                errors="replace",  # C++ code may write any bytes to stderr
-                bufsize=1, start_new_session=True)
-        except OSError as e:
-            raise RuntimeSetupError(f"runtime {self.runtime.name}: cannot start "
-                                    f"{self.runtime.python}: {e.strerror}",
-                                    hint="check the interpreter path") from None
+            self.proc = self._launch(stdin, argv)
         if self.cancelled:  # cancelled while we were starting it: never leave it behind
             self.kill()
             raise Cancelled(self.runtime.name)
@@ -132,6 +135,26 @@ class Worker:
                      f"{self.runtime.python}")
         self.info = dict(hello["hello"], runtime=self.runtime.name)
         return self.info
+
+    def _launch(self, stdin: int, argv: tuple[str, ...]) -> subprocess.Popen:
+        env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONUNBUFFERED="1",
+                   PYTHONDONTWRITEBYTECODE="1")
+        env.pop("PYTHONPATH", None)  # the harness's own packages must not leak into TF's Python
+        env["TFSCOPE_WORKER_MEMORY"] = str(self.limits.worker_memory)
+        if self.test_steps:
+            env["TFSCOPE_TEST_STEPS"] = "1"
+        else:
+            env.pop("TFSCOPE_TEST_STEPS", None)
+        try:
+            return subprocess.Popen(
+                [self.runtime.python, "-I", str(WORKER), *argv], stdin=stdin,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, encoding="utf-8",
+                errors="replace",  # C++ code may write any bytes to stderr
+                bufsize=1, start_new_session=True)
+        except OSError as e:
+            raise RuntimeSetupError(f"runtime {self.runtime.name}: cannot start "
+                                    f"{self.runtime.python}: {e.strerror}",
+                                    hint="check the interpreter path") from None
 
     def _drain(self, proc: subprocess.Popen) -> None:
         for line in proc.stderr:
@@ -357,6 +380,34 @@ class Pool:
         self.cancelled = False
         self.start_seconds: dict[str, float] = {}  # runtime -> what a start really took
         self.partial: dict[str, list[Result]] = {}  # run_all's results when it was cut short
+        # With several workers, each runtime's are forked from one zygote (zygote.py): TF's
+        # import is paid once per runtime, not once per worker.
+        self.forking = self.jobs > 1 and forking_supported()
+        self.zygotes: dict[str, Zygote] = {}
+        self.zygote_locks: dict[str, threading.Lock] = {rt.name: threading.Lock()
+                                                        for rt in runtimes}
+        self.fork_seconds: dict[str, float] = {}
+        for crew in self.crews.values():
+            self._attach(crew[0])
+
+    def _attach(self, worker: Worker) -> None:
+        if self.forking:
+            worker.zygote = lambda: self._zygote(worker.runtime)
+
+    def _zygote(self, runtime: Runtime) -> Zygote | None:
+        """The runtime's zygote, started on first use (or again, if it died)."""
+        with self.zygote_locks[runtime.name]:
+            zygote = self.zygotes.get(runtime.name)
+            if zygote is not None and zygote.alive and zygote.runtime is runtime:
+                return zygote
+            if zygote is not None:
+                zygote.kill()
+            if self.cancelled:
+                raise Cancelled(runtime.name)
+            zygote = Zygote(Worker(runtime, self.test_steps, self.limits, self.start_limit))
+            self.zygotes[runtime.name] = zygote
+            zygote.start()
+            return zygote
 
     @property
     def workers(self) -> dict[str, Worker]:
@@ -399,7 +450,10 @@ class Pool:
                         other.runtime = new
             worker.runtime = self.crews[rt.name][0].runtime
             worker.start()
-        self.start_seconds.setdefault(worker.runtime.name, time.monotonic() - started)
+        seconds = time.monotonic() - started
+        if worker.runtime.name in self.start_seconds and self.forking:
+            self.fork_seconds[worker.runtime.name] = seconds  # a start after the zygote's
+        self.start_seconds.setdefault(worker.runtime.name, seconds)
 
     def spare(self, runtime: str) -> Worker:
         """A worker of `runtime` for a scheduler slot: a new one (not started yet)."""
@@ -407,6 +461,7 @@ class Pool:
             crew = self.crews[runtime]
             worker = Worker(crew[0].runtime, self.test_steps, self.limits, self.start_limit)
             worker.cancelled = self.cancelled
+            self._attach(worker)
             crew.append(worker)
             return worker
 
@@ -461,6 +516,10 @@ class Pool:
         with self.lock:
             self.cancelled = True
             workers = [w for crew in self.crews.values() for w in crew]
+            # A zygote still importing TF is killed; a started one is closed by close(), after
+            # it has reaped the workers killed here (killed with them, they would be left as
+            # zombies for init, which in a container may never reap them).
+            workers += [z.worker for z in self.zygotes.values() if z.control is None]
         for worker in workers:
             worker.cancel()
 
@@ -468,6 +527,8 @@ class Pool:
         for crew in self.crews.values():
             for worker in crew:
                 worker.stop()
+        for zygote in self.zygotes.values():
+            zygote.stop()
 
     def __enter__(self) -> Pool:
         return self
@@ -534,6 +595,9 @@ class Scheduler:
         return self.measured[name] / self.estimated[name]
 
     def start_cost(self, name: str) -> float:
+        zygote = self.pool.zygotes.get(name)
+        if zygote is not None and zygote.alive:  # a fork, not an import
+            return self.pool.fork_seconds.get(name, 0.05)
         measured = self.pool.start_seconds.get(name)
         if measured is not None:
             return measured

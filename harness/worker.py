@@ -14,6 +14,7 @@ request carries is ended by the worker itself. Its address space is capped by
 $TFSCOPE_WORKER_MEMORY (bytes, RLIMIT_AS): running out of it is reported as {"memory": ...}.
 """
 
+import gc
 import json
 import os
 import platform
@@ -106,7 +107,10 @@ def read_requests(requests):
     """The reader thread: request lines into `requests`; the end of input ends the process (the
     harness is gone, or closed the pipe: nobody would read a reply)."""
     while True:
-        line = sys.stdin.readline()
+        try:
+            line = sys.stdin.readline()
+        except Exception:  # an unreadable input is no input: never wait for it forever
+            line = ""
         if not line:
             sys.stderr.flush()
             os._exit(EXIT_ORPHANED)
@@ -396,12 +400,8 @@ def run_case(tf, request):
             "seconds": round(time.time() - started, 6)}
 
 
-def main():
-    # Keep a private copy of stdout for the protocol, then send fd 1 (and sys.stdout) to stderr.
-    proto = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
-
+def channel(proto):
+    """(send, lifeline, requests) of a worker whose protocol goes out on `proto`."""
     sending = threading.Lock()
 
     def send(obj):
@@ -414,23 +414,47 @@ def main():
             proto.flush()
 
     lifeline = Lifeline(send)
-    lifeline.start()  # before TF's import, which may take long
+    lifeline.start()
     import queue
     requests = queue.Queue()
     reader = threading.Thread(target=read_requests, args=(requests,), name="reader")
     reader.daemon = True
     reader.start()
+    return send, lifeline, requests
+
+
+def main():
+    # Keep a private copy of stdout for the protocol, then send fd 1 (and sys.stdout) to stderr.
+    proto = os.fdopen(os.dup(1), "w")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    zygote = sys.argv[1:] == ["--zygote"]
+    if zygote:  # stdin is the control socket, read by serve_forks, not by a reader thread
+        send, lifeline = channel_of_zygote(proto)
+    else:
+        send, lifeline, requests = channel(proto)  # before TF's import, which may take long
     limit_memory()
     try:
         tf, version = import_tf()
     except Exception as e:
         send({"fatal": "cannot import tensorflow: %s: %s" % (type(e).__name__, e)})
         return 3
-    send({"hello": {
+    # TensorFlow's modules are hundreds of thousands of objects that are never garbage: freeze
+    # them out of the collector's walks (3.7+; forked workers also share them untouched), and
+    # collect less often, since a case makes many short-lived objects.
+    if hasattr(gc, "freeze"):
+        gc.freeze()
+    gc.set_threshold(10000, 10, 10)
+    hello = {
         "protocol": PROTOCOL, "tensorflow": version, "python": platform.python_version(),
         "platform": platform.platform(), "executable": sys.executable,
         "test_steps": bool(os.environ.get("TFSCOPE_TEST_STEPS")),
-    }})
+    }
+    send({"hello": hello})
+    if zygote:
+        proto = serve_forks(send)  # returns in a forked worker only
+        send, lifeline, requests = channel(proto)
+        send({"hello": hello})
     while True:
         request = json.loads(requests.get())
         if request.get("op") == "quit":
@@ -453,6 +477,80 @@ def main():
         except MemoryError:
             out_of_memory(send, request, "MemoryError while sending the result")
     return 0
+
+
+# --- the zygote: `worker.py --zygote` imports TF once and forks workers from it ----------------
+# Its stdin is a Unix socket: each message "fork" carries three descriptors (the new worker's
+# stdin, protocol and stderr, made by the harness). The child becomes a worker on them with TF
+# already imported (milliseconds, not TF's import); the zygote replies {"forked": pid} and later
+# {"exit": pid, "code": status} (negative: a signal). It runs no case itself. It lives until its
+# control socket closes and its workers are gone, and dies with the harness (the lifeline);
+# its workers die with it (theirs).
+
+def channel_of_zygote(proto):
+    sending = threading.Lock()
+
+    def send(obj):
+        with sending:
+            proto.write(json.dumps(obj, sort_keys=True) + "\n")
+            proto.flush()
+
+    lifeline = Lifeline(send)
+    lifeline.start()
+    return send, lifeline
+
+
+def serve_forks(send):
+    import array
+    import select
+    import socket
+    control = socket.fromfd(0, socket.AF_UNIX, socket.SOCK_STREAM)  # 3.6: no fileno= detection
+    children = set()
+    closed = False
+    while not closed or children:
+        ready = select.select([] if closed else [control], [], [], 0.05)[0]
+        while children:  # reap, and tell the harness how each worker ended
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if not pid:
+                break
+            children.discard(pid)
+            code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+            send({"exit": pid, "code": code})
+        if not ready:
+            continue
+        message, ancillary, _, _ = control.recvmsg(64, socket.CMSG_SPACE(3 * 4))
+        fds = array.array("i")
+        for level, kind, data in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds.frombytes(data[:len(data) - len(data) % fds.itemsize])
+        if not message:
+            closed = True  # the harness is done with us: wait for the workers, then leave
+            continue
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            send({"refused": "a fork request needs 3 descriptors, got %d" % len(fds)})
+            continue
+        pid = os.fork()
+        if pid == 0:  # the new worker: its own session (the harness kills it by group)
+            control.close()
+            os.setsid()
+            os.dup2(fds[0], 0)
+            os.dup2(fds[2], 2)
+            os.dup2(2, 1)
+            for fd in (fds[0], fds[2]):
+                if fd > 2:
+                    os.close(fd)
+            return os.fdopen(fds[1], "w")
+        for fd in fds:
+            os.close(fd)
+        children.add(pid)
+        send({"forked": pid})
+    sys.stderr.flush()
+    os._exit(0)
 
 
 class OutOfMemory(Exception):

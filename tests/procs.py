@@ -1,13 +1,16 @@
-"""Processes seen from outside, as `ps` would see them (/proc), for the lifetime and fault tests."""
+"""Processes seen from outside, as `ps` would see them (/proc), for the lifetime and fault tests.
+
+A run with several workers per runtime forks them from a zygote (harness/zygote.py): the
+workers are then the zygote's children, and carry its command line (`worker.py --zygote`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 
-def workers_of(parent: int) -> set[int]:
-    """The TF workers (processes running worker.py) whose parent is `parent`."""
-    pids = set()
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """pid -> (parent pid, command line) of every process running worker.py."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -16,6 +19,26 @@ def workers_of(parent: int) -> set[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue
-        if ppid == parent and b"worker.py" in cmdline:
-            pids.add(int(entry.name))
-    return pids
+        if b"worker.py" in cmdline:
+            found[int(entry.name)] = (ppid, cmdline)
+    return found
+
+
+def zygotes_of(parent: int) -> set[int]:
+    """The zygotes (`worker.py --zygote`) that `parent` started."""
+    return {pid for pid, (ppid, cmd) in _processes().items()
+            if ppid == parent and b"--zygote" in cmd}
+
+
+def workers_of(parent: int) -> set[int]:
+    """The TF workers that run cases for `parent`: its worker.py children that are not zygotes,
+    and the workers its zygotes forked."""
+    procs = _processes()
+    zygotes = {pid for pid, (ppid, cmd) in procs.items() if ppid == parent and b"--zygote" in cmd}
+    return {pid for pid, (ppid, cmd) in procs.items()
+            if (ppid == parent and pid not in zygotes) or ppid in zygotes}
+
+
+def tf_processes_of(parent: int) -> set[int]:
+    """Every TF process of `parent`'s runs: workers and zygotes (none may be left after one)."""
+    return workers_of(parent) | zygotes_of(parent)

@@ -174,8 +174,8 @@ def test_cases_load_while_the_workers_start(tf115):
     with pytest.raises(CaseError):
         run_cases(broken, [tf115])
     # ...and the worker that was starting meanwhile is gone, not left waiting for requests.
-    from .procs import workers_of
-    assert not workers_of(os.getpid())
+    from .procs import tf_processes_of
+    assert not tf_processes_of(os.getpid())
 
 
 def caselib_load(path):

@@ -26,7 +26,7 @@ from harness.report import render_report
 from harness.runner import Pool, run_cases
 
 from .conftest import ROOT
-from .procs import workers_of
+from .procs import tf_processes_of, workers_of
 
 HEADER = "title: fault\nsource: {doc: tests, quote: fault}\n"
 
@@ -90,7 +90,7 @@ def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_pa
     reason = run.results[1].verdict.reason
     assert status in reason, reason
     assert f"last words before {how}" in reason, reason  # the tail of the worker's stderr
-    assert not workers_of(os.getpid())
+    assert not tf_processes_of(os.getpid())
 
 
 def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
@@ -134,7 +134,7 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     report = render_report(run, ROOT, tmp_path / "report.md")
     for case in cases:
         assert f"`{case.id}`" in report, case.id
-    assert not workers_of(os.getpid())
+    assert not tf_processes_of(os.getpid())
 
 
 def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path):
@@ -144,7 +144,7 @@ def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path):
     assert time.monotonic() - started < 40
     assert verdicts(run) == {"t.hang": TIMEOUT, "t.after": CONFORMS}
     assert "no result within 2 s" in run.results[0].verdict.reason
-    assert not workers_of(os.getpid())
+    assert not tf_processes_of(os.getpid())
 
 
 def test_timeout_precedence_on_the_real_worker(tf115, tmp_path):

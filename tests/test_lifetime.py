@@ -18,7 +18,7 @@ import pytest
 from harness.runner import WORKER
 
 from .conftest import ROOT
-from .procs import workers_of
+from .procs import tf_processes_of, workers_of, zygotes_of
 
 SLEEPER = textwrap.dedent("""\
     title: sleeper
@@ -80,23 +80,29 @@ def start_run(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, int]:
     return run, found[0]
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["one-worker", "forked"])
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGHUP],
                          ids=lambda s: s.name)
-def test_the_worker_dies_with_tfscope(tf115, tmp_path, sig):
-    run, worker = start_run(tmp_path)
+def test_the_worker_dies_with_tfscope(tf115, tmp_path, sig, jobs):
+    # -j 2: the worker is forked from the runtime's zygote, which must go too.
+    run, worker = start_run(tmp_path, "-j", jobs)
+    zygotes = zygotes_of(run.pid)
+    assert len(zygotes) == (1 if jobs == "2" else 0)
     run.send_signal(sig)
     run.wait(30)
     wait_for(lambda: not alive(worker), 5, f"worker {worker} gone after {sig.name} of tfscope")
+    wait_for(lambda: not any(alive(z) for z in zygotes), 5, "the zygote gone too")
 
 
-def test_the_worker_dies_with_tfscope_killed_while_it_imports_tf(tf115, tmp_path):
+@pytest.mark.parametrize("jobs", ["1", "2"], ids=["one-worker", "zygote"])
+def test_the_worker_dies_with_tfscope_killed_while_it_imports_tf(tf115, tmp_path, jobs):
     (tmp_path / "sleeper.yaml").write_text(SLEEPER)
     env = dict(os.environ, TFSCOPE_TEST_STEPS="1", PYTHONPATH=str(ROOT))
     run = subprocess.Popen([sys.executable, "-m", "harness", "run", "--runtime", "tf1.15",
-                            "sleeper.yaml"], cwd=tmp_path, env=env,
+                            "-j", jobs, "sleeper.yaml"], cwd=tmp_path, env=env,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    found: list[int] = []
-    wait_for(lambda: bool(found.extend(sorted(workers_of(run.pid))) or found), 60,
+    found: list[int] = []  # with -j 2, the zygote importing TF
+    wait_for(lambda: bool(found.extend(sorted(tf_processes_of(run.pid))) or found), 60,
              "a worker starts")
     run.kill()
     run.wait(30)
