@@ -153,6 +153,8 @@ def _convert(item: dict, problems: list[dict], suspects: list[dict], taken: set[
     if why is None:
         hoisted = _defs_in(item.get("do") or [])  # they go before it: the body may use them
         seen = visible | {d["def"].get("as") or d["def"].get("name") for d in hoisted}
+        # its own label too: Python binds the name before any call, so a body may recurse
+        seen.add(item["def"].get("as") or item["def"].get("name"))
         try:
             body = convert_def(source, item["def"].get("params") or [], taken, seen)
         except Refused as e:

@@ -1251,3 +1251,29 @@ def test_add_weight_the_script_calls_on_a_tf_layer_is_a_step(tf115, tmp_path, ca
     assert len(trace.graph["global_variables"]) == 6
     assert main(["new", "traced.add-weight", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_function_tf_calls_that_calls_itself_is_written_from_its_source(tf2, tmp_path):
+    # TF's partitioned_variables_test _IotaInitializer: TF calls it once per part, each with its
+    # part's shape, and it recurses by its own name. Its source is the body (the name is the
+    # def's own label); a body repeating the first part's value fails on TF 2, which checks
+    # every part's initial value against the part's shape.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def iota(shape, dtype=tf.float32, partition_info=None):
+            if len(shape) == 1:
+                return list(range(shape[0]))
+            inner = iota(shape[1:], dtype)
+            return [[(10 ** i) * v for v in inner] for i in range(shape[0])]
+
+
+        vs = tf.create_partitioned_variables([13, 5], [3, 1], iota)
+        """)
+    trace = run_tracer(path, tf2)
+    assert trace.problems == [] and trace.suspects == []
+    iota = next(s for s in trace.program if "def" in s)
+    assert {"fn": {"ref": "iota"}, "as": "inner"} == {
+        k: v for k, v in calls(iota["do"], "invoke")[0].items() if k in ("fn", "as")}
+    traced_case("traced.iota", tmp_path / "iota.yaml", trace, "schema.json", tf2)
