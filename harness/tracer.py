@@ -1755,6 +1755,8 @@ class Tracer(object):
                     continue
                 if name in ("__enter__", "__exit__"):
                     setattr(klass, name, self.context_wrapper(attr, name))
+                elif tf_class and name == "__iter__":
+                    setattr(klass, name, self.iter_wrapper(attr))
                 elif tf_class and (name in OPERATORS or name in REFLECTED or name == "__call__"
                                    or not (name.startswith("_") or name in UNPATCHED)):
                     setattr(klass, name, self.method_wrapper(attr, name))
@@ -1783,6 +1785,34 @@ class Tracer(object):
                 return fn(obj, *args, **kwargs)
             return tracer.call_method(obj, name, fn, args, kwargs, frame)
         return traced
+
+    @staticmethod
+    def iter_wrapper(fn):
+        """`for x in obj` (or list(obj)) on an object TF made: Tracer.iterate."""
+        @functools.wraps(fn)
+        def traced(obj):
+            frame = sys._getframe(1)
+            tracer = CURRENT[0]
+            if tracer is None or not tracer.recording(frame):
+                return fn(obj)
+            return tracer.iterate(obj, fn, frame)
+        return traced
+
+    def iterate(self, obj, fn, frame):
+        """The script iterating a TF object: when TF refuses (a graph tensor or variable is not
+        iterable, and TF 2 reads the variable first, an op), a `py.iter` step that raises as it
+        did, where the script's `for` was; an iteration TF allows is no step (its items are
+        found from the captures, Tracer.part)."""
+        receiver = self.value_or_none(obj)
+        if receiver is None:
+            return fn(obj)
+        step = Step("py.iter", where=(frame.f_code.co_filename, frame.f_lineno))
+        step.args = [receiver]
+        try:
+            return self.run(step, fn, [obj], {})
+        except Exception:
+            self.body.append(step)  # (run set its catch, the script's except clause)
+            raise
 
     @staticmethod
     def context_wrapper(fn, name, session=False):

@@ -1277,3 +1277,24 @@ def test_a_function_tf_calls_that_calls_itself_is_written_from_its_source(tf2, t
     assert {"fn": {"ref": "iota"}, "as": "inner"} == {
         k: v for k, v in calls(iota["do"], "invoke")[0].items() if k in ("fn", "as")}
     traced_case("traced.iota", tmp_path / "iota.yaml", trace, "schema.json", tf2)
+
+
+def test_iterating_a_tf_object_that_refuses_is_a_step_that_raises(tf115, tf2, tmp_path):
+    # TF's variables_test testIterable: a `for` over a graph variable raises TypeError; TF 2
+    # reads the variable first (an op `read`), so the loop is a step of the case wherever TF
+    # raises, caught where the script catches it.
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        v = tf.Variable([0.0, 1.0])
+        try:
+            for _ in v:
+                pass
+        except TypeError:
+            pass
+        """)
+    for runtime in (tf115, tf2):
+        trace = run_tracer(path, runtime)
+        assert trace.problems == [] and trace.error is None
+        assert calls(trace.program, "py.iter") == [{"args": [{"ref": "v"}], "catch": "error"}]
+        traced_case("traced.iterable", tmp_path / "iterable.yaml", trace, "schema.json", runtime)
