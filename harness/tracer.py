@@ -2726,6 +2726,7 @@ def main(argv):
         cwd = os.getcwd()
         for mode, script in jobs:
             fresh_graph(tf)
+            worker.fresh_keras()  # Keras 3's layer names count per process
             os.chdir(os.path.dirname(os.path.abspath(script)))
             try:
                 results.append(trace_one(tf, version, script, mode))

@@ -374,8 +374,18 @@ def describe_error(exc, step):
     }
 
 
+def fresh_keras():
+    """Keras 3 (TF 2.16+) numbers layer names per process, not per graph as TF 1.x's Keras does:
+    each case starts from the state a new process has, whatever cases ran before it in this
+    worker (else a case's names would depend on the order and on -j)."""
+    state = sys.modules.get("keras.src.backend.common.global_state")
+    if state is not None and hasattr(state, "GLOBAL_STATE_TRACKER"):
+        state.GLOBAL_STATE_TRACKER = threading.local()
+
+
 def run_case(tf, request):
     started = time.time()
+    fresh_keras()
     graph = tf.Graph()
     with graph.as_default():
         run = Run(tf, request)

@@ -58,13 +58,7 @@ DIFFER: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": {}}
 # Per runtime: traced, but the traced case's names differ for a reason outside the tracer (the
 # same case run twice in one worker differs too); each must still differ, so that the entry
 # goes when the reason does.
-RUN_DIFFERS: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": {
-    # Keras 3 numbers layer names process-wide, not per graph as TF 1.15's Keras does, and the
-    # worker does not reset that count between cases: run after the original in the same
-    # worker, the traced case's variables are dense_2/* and dense_3/*, the original's
-    # dense/* and dense_1_1/*.
-    "questions.keras-dense-ignores-variable-scope-reuse": "graph.global_variables",
-}}
+RUN_DIFFERS: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": {}}
 
 
 def traced_id(case_id: str) -> str:

@@ -87,3 +87,30 @@ def test_stdout_noise_does_not_break_the_protocol(pool, write_case):
                         '  - print: {text: \'{"id": "forged"}\'}\n'
                         "  - variable_scope: {name_or_scope: foo,")
     assert run(pool, write_case, text).verdict.verdict == CONFORMS
+
+
+KERAS = """
+id: w.keras
+title: keras names
+source: {doc: test, quote: q}
+program:
+  - placeholder: {dtype: float32, shape: [2, 3], name: x, as: x}
+  - layer: {class: keras.Dense, units: 2, as: first}
+  - call: {layer: first, inputs: {ref: x}, as: out}
+expect:
+  first.name: dense
+"""
+
+
+@pytest.mark.parametrize("runtime", ["tf1.15", "tf2"])
+def test_a_case_gets_the_layer_names_of_a_fresh_process(pytestconfig, write_case, runtime):
+    # Keras 3 (TF 2.16+) numbers layer names per process: the second run of the same case in
+    # one worker must still be `dense`, not `dense_1` (names would depend on the cases before).
+    from tests.conftest import provision
+    rt = provision(pytestconfig, runtime)
+    (case,), errors = cases.load([write_case(KERAS)])
+    assert errors == []
+    with Pool([rt]) as p:
+        first, second = p.run(case, runtime), p.run(case, runtime)
+    assert first.outcome.facts["first.name"] == "dense", first.outcome
+    assert second.outcome.facts == first.outcome.facts
