@@ -39,3 +39,10 @@ def write_case(tmp_path: Path):
         path.write_text(textwrap.dedent(text).lstrip())
         return path
     return write
+
+
+@pytest.fixture
+def ours():
+    """The TF processes this test starts in this process (tests/procs.py, Ours)."""
+    from .procs import Ours
+    return Ours()

@@ -5,6 +5,7 @@ workers are then the zygote's children, and carry its command line (`worker.py -
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 
@@ -42,3 +43,26 @@ def workers_of(parent: int) -> set[int]:
 def tf_processes_of(parent: int) -> set[int]:
     """Every TF process of `parent`'s runs: workers and zygotes (none may be left after one)."""
     return workers_of(parent) | zygotes_of(parent)
+
+
+class Ours:
+    """The TF processes a test starts in this very process, as `*_of(os.getpid())` would list
+    them, less those that were there before it: a pytest-xdist worker runs case items beside
+    the tests, and its plugin's pool (its zygotes, and the workers they fork, even while the
+    test runs) is not the test's."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.zygotes_before = zygotes_of(self.pid)
+        self.workers_before = workers_of(self.pid)
+
+    def zygotes(self) -> set[int]:
+        return zygotes_of(self.pid) - self.zygotes_before
+
+    def workers(self) -> set[int]:
+        procs = _processes()
+        return {pid for pid in workers_of(self.pid) - self.workers_before
+                if procs.get(pid, (0, b""))[0] not in self.zygotes_before}
+
+    def all(self) -> set[int]:
+        return self.zygotes() | self.workers()

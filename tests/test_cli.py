@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
 import sys
@@ -162,7 +161,7 @@ def test_missing_path_is_reported_before_any_runtime_is_touched(capsys):
     assert "no/such/dir: no such file or directory" in err and "python" not in err
 
 
-def test_cases_load_while_the_workers_start(tf115):
+def test_cases_load_while_the_workers_start(tf115, ours):
     from harness.errors import CaseError
     from harness.runner import run_cases
 
@@ -174,8 +173,7 @@ def test_cases_load_while_the_workers_start(tf115):
     with pytest.raises(CaseError):
         run_cases(broken, [tf115])
     # ...and the worker that was starting meanwhile is gone, not left waiting for requests.
-    from .procs import tf_processes_of
-    assert not tf_processes_of(os.getpid())
+    assert not ours.all()
 
 
 def caselib_load(path):

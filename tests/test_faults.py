@@ -26,7 +26,6 @@ from harness.report import render_report
 from harness.runner import Pool, run_cases
 
 from .conftest import ROOT
-from .procs import tf_processes_of, workers_of
 
 HEADER = "title: fault\nsource: {doc: tests, quote: fault}\n"
 
@@ -81,7 +80,8 @@ def test_test_steps_do_nothing_in_a_worker_without_them(tf115, tmp_path):
 @pytest.mark.parametrize("how, status", [
     ("exit", "exited with status 3"), ("abort", "killed by signal SIGABRT"),
     ("segfault", "killed by signal SIGSEGV"), ("kill", "killed by signal SIGKILL")])
-def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_path, how, status):
+def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_path, how, status,
+                                                                   ours):
     cases = load(tmp_path, ok_case("t.before"),
                  fault_case("t.crash", f"print: last words before {how}", f"crash: {{how: {how}}}"),
                  ok_case("t.after"))
@@ -90,10 +90,10 @@ def test_crash_gives_status_and_stderr_tail_and_the_next_case_runs(tf115, tmp_pa
     reason = run.results[1].verdict.reason
     assert status in reason, reason
     assert f"last words before {how}" in reason, reason  # the tail of the worker's stderr
-    assert not tf_processes_of(os.getpid())
+    assert not ours.all()
 
 
-def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
+def test_external_sigkill_mid_run_all_cases(tf115, tmp_path, ours):
     """Every article case plus a victim that a SIGKILL from outside hits in the middle, a hang
     and a protocol-corrupting print: the victim gets `crash`, the hang `timeout`, every other
     case its usual verdict, and the JSON results and the report are complete."""
@@ -112,7 +112,7 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
         if done == half:  # the victim is the next request; kill while it sleeps
             def kill() -> None:
                 time.sleep(1.0)
-                for pid in workers_of(os.getpid()):
+                for pid in ours.workers():
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)
             threading.Thread(target=kill, daemon=True).start()
@@ -134,17 +134,17 @@ def test_external_sigkill_mid_run_all_cases(tf115, tmp_path):
     report = render_report(run, ROOT, tmp_path / "report.md")
     for case in cases:
         assert f"`{case.id}`" in report, case.id
-    assert not tf_processes_of(os.getpid())
+    assert not ours.all()
 
 
-def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path):
+def test_hanging_case_times_out_and_the_next_case_runs(tf115, tmp_path, ours):
     cases = load(tmp_path, fault_case("t.hang", "sleep: 60", timeout=2), ok_case("t.after"))
     started = time.monotonic()
     run = run_cases(cases, [tf115], test_steps=True)
     assert time.monotonic() - started < 40
     assert verdicts(run) == {"t.hang": TIMEOUT, "t.after": CONFORMS}
     assert "no result within 2 s" in run.results[0].verdict.reason
-    assert not tf_processes_of(os.getpid())
+    assert not ours.all()
 
 
 def test_timeout_precedence_on_the_real_worker(tf115, tmp_path):

@@ -183,13 +183,12 @@ def test_xdist_workers_each_run_their_own_items(pytester, tf115):
     outcome.assert_outcomes(**expected_outcomes(results))
 
 
-def test_stopping_early_leaves_no_worker_behind(pytester, tf115):
+def test_stopping_early_leaves_no_worker_behind(pytester, tf115, ours):
     """-x stops at the first failure while cases still run ahead: their workers are
     cancelled and stopped with the session, none replaced."""
-    from .procs import tf_processes_of
     corpus_project(pytester, tf115)
     (pytester.path / "cases" / "example.yaml").write_text(
         EXAMPLE.read_text().replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]"))
     outcome = pytester.runpytest("-p", "no:cacheprovider", "-x", "--tfscope-jobs", "2")
     outcome.assert_outcomes(failed=1)
-    assert not tf_processes_of(os.getpid())
+    assert not ours.all()
