@@ -151,6 +151,23 @@ def best(runs: list[Measured]) -> Measured:
 
 # --- the runs -----------------------------------------------------------------------------------
 
+def alone_and_together(bench: Bench, names: list[str], directory: Path, rounds: int,
+                       jobs: str) -> tuple[dict[str, Measured], Measured]:
+    """Each runtime alone (-j 1), then all of them in one run with `-j jobs`, `rounds` times
+    side by side: the fastest of each."""
+    single: dict[str, Measured] = {}
+    together: list[Measured] = []
+    for i in range(rounds):
+        for name in names:
+            say(f"cases/ on {name} ({i + 1}/{rounds}) ...")
+            m = bench.tfscope(0, [name], directory)
+            if name not in single or m.wall < single[name].wall:
+                single[name] = m
+        say(f"cases/ on {', '.join(names)} with -j {jobs} ({i + 1}/{rounds}) ...")
+        together.append(bench.tfscope(0, names, directory, extra=("-j", jobs)))
+    return single, best(together)
+
+
 def verdicts(stdout: str) -> dict[str, list[int]]:
     """The summary table at the end of `tfscope run`'s output: verdict -> count per runtime."""
     lines = stdout.rstrip().splitlines()
@@ -375,17 +392,8 @@ def matrix(args: argparse.Namespace) -> str:
     for name in names:  # a first start reads TF from disk: not what is measured
         say(f"warming up {name} ...")
         bench.tfscope(0, [name], directory)
-    single: dict[str, Measured] = {}
-    together: list[Measured] = []
-    for i in range(max(1, args.repeat)):
-        for name in names:
-            say(f"cases/ on {name} ({i + 1}/{args.repeat}) ...")
-            m = bench.tfscope(0, [name], directory)
-            if name not in single or m.wall < single[name].wall:
-                single[name] = m
-        say(f"cases/ on {', '.join(names)} together ({i + 1}/{args.repeat}) ...")
-        together.append(bench.tfscope(0, names, directory, extra=("-j", str(len(names)))))
-    best_together = best(together)
+    single, best_together = alone_and_together(bench, names, directory, max(1, args.repeat),
+                                               str(len(names)))
     slowest = max(names, key=lambda k: single[k].wall)
     ratio = best_together.wall / single[slowest].wall
     cpu = sum(single[k].cpu for k in names)
@@ -534,17 +542,7 @@ def parallel(args: argparse.Namespace) -> str:
                      TARGETS["pytest / run -j 1"]])
         directory = REPO / "cases"
         count = len(caselib.load([directory])[0])
-        single: dict[str, Measured] = {}
-        togethers = []
-        for i in range(rounds):
-            for name in names:
-                say(f"cases/ on {name} ({i + 1}/{rounds}) ...")
-                m = bench.tfscope(0, [name], directory)
-                if name not in single or m.wall < single[name].wall:
-                    single[name] = m
-            say(f"cases/ on {', '.join(names)} with -j {cores} ({i + 1}/{rounds}) ...")
-            togethers.append(bench.tfscope(0, names, directory, extra=("-j", str(cores))))
-        together = best(togethers)
+        single, together = alone_and_together(bench, names, directory, rounds, str(cores))
         bound = sum(m.cpu for m in single.values()) / cores
         for name in names:
             rows.append([f"tfscope run -j 1 cases/, {name}", f"{count}",
