@@ -22,8 +22,12 @@ import subprocess
 import sys
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from .errors import RuntimeSetupError
+
+if TYPE_CHECKING:  # runner imports this module
+    from .runner import Worker
 
 FORK_TIMEOUT = 30.0  # a fork and the new worker's hello take milliseconds; this is a backstop
 
@@ -79,11 +83,11 @@ class Zygote:
     """The zygote of one runtime (see the module's docstring). `start` it through a
     runner.Worker-like launch (its hello is read the same way), then `fork` workers."""
 
-    def __init__(self, worker: object) -> None:
-        # `worker`: a runner.Worker made for the zygote (it launches `worker.py --zygote`, reads
-        # its hello, reports a failed start as a worker's is reported).
+    def __init__(self, worker: Worker) -> None:
+        # `worker`: a Worker made for the zygote (it launches `worker.py --zygote`, reads its
+        # hello, reports a failed start as a worker's is reported).
         self.worker = worker
-        self.runtime = worker.runtime  # type: ignore[attr-defined]
+        self.runtime = worker.runtime
         self.control: socket.socket | None = None
         self.lock = threading.Lock()        # one fork at a time: replies come in order
         self.events = threading.Condition()
@@ -95,7 +99,7 @@ class Zygote:
     def start(self) -> dict:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            info = self.worker.boot(stdin=theirs.fileno(),  # type: ignore[attr-defined]
+            info = self.worker.boot(stdin=theirs.fileno(),
                                     argv=("--zygote",))
         except BaseException:
             ours.close()
@@ -109,14 +113,14 @@ class Zygote:
 
     @property
     def alive(self) -> bool:
-        proc = self.worker.proc  # type: ignore[attr-defined]
+        proc = self.worker.proc
         return self.control is not None and proc is not None and proc.poll() is None
 
     def _listen(self) -> None:
         worker = self.worker
         while True:
             try:
-                message = worker._read(3600.0)  # type: ignore[attr-defined]
+                message = worker._read(3600.0)
             except TimeoutError:
                 continue
             except Exception:
@@ -195,14 +199,14 @@ class Zygote:
         if control is not None:
             with contextlib.suppress(OSError):
                 control.close()
-        proc = self.worker.proc  # type: ignore[attr-defined]
+        proc = self.worker.proc
         if proc is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=5)
-        self.worker.stop()  # type: ignore[attr-defined]
+        self.worker.stop()
         with self.events:
             self.events.notify_all()
 
     def kill(self) -> None:
         self.control = None
-        self.worker.kill()  # type: ignore[attr-defined]
+        self.worker.kill()
