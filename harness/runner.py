@@ -76,6 +76,7 @@ class Worker:
         self.drainer: threading.Thread | None = None
         self.cancelled = False  # set by cancel(): a death from now on is ours, not the case's
         self.ahead: str | None = None  # id of a request sent ahead, not yet being waited for
+        self.quitting = False  # the quit request is sent (ask_to_quit)
         self.pending = b""  # protocol bytes read but not yet parsed (see _read)
         # The runtime's zygote, when workers are forked (set by the Pool): a callable that
         # starts it on first use.
@@ -215,17 +216,25 @@ class Worker:
         tail = [line for line in self.stderr_tail if line.strip()][-8:]
         return status + ("; stderr: " + " | ".join(tail) if tail else "")
 
-    def stop(self) -> None:
-        proc, self.proc, self.ahead = self.proc, None, None
-        if proc is None:
+    def ask_to_quit(self) -> None:
+        """Send the quit request without waiting (stop() then waits): a pool's workers end
+        side by side, not one after the other."""
+        proc = self.proc
+        if proc is None or self.quitting:
             return
-        try:
+        self.quitting = True
+        with contextlib.suppress(OSError, ValueError):
             if proc.poll() is None and proc.stdin:
                 proc.stdin.write('{"op": "quit"}\n')
                 proc.stdin.flush()
-                proc.wait(timeout=5)
-        except (OSError, subprocess.TimeoutExpired, ValueError):
-            pass
+
+    def stop(self) -> None:
+        self.ask_to_quit()
+        proc, self.proc, self.ahead, self.quitting = self.proc, None, None, False
+        if proc is None:
+            return
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=5)
         if proc.poll() is None:
             with contextlib.suppress(OSError):
                 os.killpg(proc.pid, signal.SIGKILL)
@@ -524,6 +533,9 @@ class Pool:
             worker.cancel()
 
     def close(self) -> None:
+        for crew in self.crews.values():
+            for worker in crew:
+                worker.ask_to_quit()
         for crew in self.crews.values():
             for worker in crew:
                 worker.stop()

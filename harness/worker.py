@@ -14,6 +14,7 @@ request carries is ended by the worker itself. Its address space is capped by
 $TFSCOPE_WORKER_MEMORY (bytes, RLIMIT_AS): running out of it is reported as {"memory": ...}.
 """
 
+import contextlib
 import gc
 import json
 import os
@@ -514,10 +515,21 @@ def serve_forks(send):
     import select
     import socket
     control = socket.fromfd(0, socket.AF_UNIX, socket.SOCK_STREAM)  # 3.6: no fileno= detection
+    # A worker's end wakes the loop at once (SIGCHLD through the wakeup pipe): the harness waits
+    # for it when a run ends, and a polling interval would add to every run.
+    wake, woken = os.pipe()
+    for fd in (wake, woken):
+        os.set_blocking(fd, False)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.set_wakeup_fd(woken)
     children = set()
     closed = False
     while not closed or children:
-        ready = select.select([] if closed else [control], [], [], 0.05)[0]
+        ready = select.select([wake] if closed else [control, wake], [], [], 1.0)[0]
+        if wake in ready:
+            ready.remove(wake)
+            with contextlib.suppress(OSError):
+                os.read(wake, 512)
         while children:  # reap, and tell the harness how each worker ended
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -546,6 +558,10 @@ def serve_forks(send):
         pid = os.fork()
         if pid == 0:  # the new worker: its own session (the harness kills it by group)
             control.close()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            os.close(wake)
+            os.close(woken)
             os.setsid()
             os.dup2(fds[0], 0)
             os.dup2(fds[2], 2)

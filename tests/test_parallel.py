@@ -85,3 +85,40 @@ def test_the_estimate_counts_repeated_bodies():
 def test_jobs_must_be_a_positive_number(capsys):
     assert main(["run", "-j", "0"]) == 2
     assert "expected a number of workers" in capsys.readouterr().err
+
+
+def test_closing_a_pool_asks_every_worker_to_quit_before_waiting_for_any(tf115):
+    # One after the other, a run's end waited for each worker's exit in turn.
+    pool = runner.Pool([tf115], jobs=3)
+    events: list[tuple[str, int]] = []
+    workers = [runner.Worker(tf115) for _ in range(3)]
+    pool.crews[tf115.name] = workers
+
+    class Stdin:
+        def __init__(self, n: int) -> None:
+            self.n = n
+
+        def write(self, text: str) -> None:
+            assert text == '{"op": "quit"}\n'
+            events.append(("quit", self.n))
+
+        def flush(self) -> None: ...
+
+        def close(self) -> None: ...
+
+    class Proc:
+        def __init__(self, n: int) -> None:
+            self.n, self.pid, self.stdin, self.stdout, self.stderr = n, 0, Stdin(n), None, None
+
+        def poll(self) -> int | None:
+            return 0 if ("wait", self.n) in events else None
+
+        def wait(self, timeout: float | None = None) -> int:
+            events.append(("wait", self.n))
+            return 0
+
+    for n, worker in enumerate(workers):
+        worker.proc = Proc(n)  # type: ignore[assignment]
+    pool.close()
+    assert [e for e, _ in events] == ["quit"] * 3 + ["wait"] * 3, events
+    assert all(w.proc is None for w in workers)
