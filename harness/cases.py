@@ -8,12 +8,11 @@ deeply nested files) are refused with a clear error instead of eating the machin
 from __future__ import annotations
 
 import builtins
-import contextlib
 import errno
 import hashlib
 import os
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +79,8 @@ def line_of(value: Any, key: Any = None, default: int = 0) -> int:
 # plain data here in one pass, so every limit applies as the document is read.
 _Events = _CParser if _CParser is not None else yaml.SafeLoader
 SEQ_TAG, MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_RESOLVED: dict[tuple[str, Any], str] = {}  # (scalar text, implicit) -> its implicit tag
+RESOLVED_MAX = 100_000  # entries, each a text of at most 64 characters: a few MiB at most
 
 
 class _Builder:
@@ -120,8 +121,17 @@ class _Builder:
     def tag(self, event: yaml.Event, kind: type, default: str, value: Any = None) -> str:
         tag = event.tag
         if tag is None or tag == "!":
-            tag = self.resolver.resolve(kind, value, event.implicit) if kind is \
-                yaml.ScalarNode else default
+            if kind is yaml.ScalarNode:
+                # The implicit tag depends only on the text and the style (no path resolvers
+                # here); a file says `name:`, `kind:`, `args:` many times over.
+                key = (value, event.implicit)
+                tag = _RESOLVED.get(key)
+                if tag is None:
+                    tag = self.resolver.resolve(kind, value, event.implicit)
+                    if len(value) <= 64 and len(_RESOLVED) < RESOLVED_MAX:
+                        _RESOLVED[key] = tag
+            else:
+                tag = default
         if tag not in PLAIN_TAGS:
             if tag == "tag:yaml.org,2002:merge":
                 raise self.error(event, "YAML merge keys (<<) are not supported",
@@ -130,11 +140,14 @@ class _Builder:
                              "use plain strings, numbers, lists and mappings")
         return tag
 
-    def value(self, depth: int) -> tuple[Any, int]:
-        """The next value and how many nodes it counts for."""
+    def value(self, depth: int, event: yaml.Event | None = None) -> tuple[Any, int]:
+        """The next value (starting at `event`, when already read) and how many nodes it
+        counts for. The hot loop of loading: each event is read once (no peeking)."""
         events = self.events
-        event = events.get_event()
-        if isinstance(event, yaml.AliasEvent):
+        if event is None:
+            event = events.get_event()
+        kind = type(event)
+        if kind is yaml.AliasEvent:
             if event.anchor in self.open:
                 raise self.error(event, f"document nested deeper than {MAX_DEPTH} levels "
                                  f"(the alias *{event.anchor} refers to itself)",
@@ -149,36 +162,41 @@ class _Builder:
             raise self.error(event, f"document nested deeper than {MAX_DEPTH} levels",
                              "flatten the program")
         self.count(event, 1)
-        line, anchor, size = event.start_mark.line + 1, event.anchor, 1
+        anchor, size = event.anchor, 1
         if anchor is not None:
             self.open.add(anchor)
-        if isinstance(event, yaml.ScalarEvent):
+        if kind is yaml.ScalarEvent:
             value = self.scalar(event)
-        elif isinstance(event, yaml.SequenceStartEvent):
+        elif kind is yaml.SequenceStartEvent:
             self.tag(event, yaml.SequenceNode, SEQ_TAG)
             value = Seq()
-            value.line, value.item_lines = line, []
-            while not events.check_event(yaml.SequenceEndEvent):
-                value.item_lines.append(events.peek_event().start_mark.line + 1)
-                item, n = self.value(depth + 1)
+            value.line, value.item_lines = event.start_mark.line + 1, []
+            lines = value.item_lines
+            while True:
+                item_event = events.get_event()
+                if type(item_event) is yaml.SequenceEndEvent:
+                    break
+                lines.append(item_event.start_mark.line + 1)
+                item, n = self.value(depth + 1, item_event)
                 value.append(item)
                 size += n
-            events.get_event()
         else:  # mapping start
             self.tag(event, yaml.MappingNode, MAP_TAG)
             value = Map()
-            value.line, value.key_lines = line, {}
-            while not events.check_event(yaml.MappingEndEvent):
-                key_event = events.peek_event()
-                key, n = self.value(depth + 1)
+            value.line, value.key_lines = event.start_mark.line + 1, {}
+            lines = value.key_lines
+            while True:
+                key_event = events.get_event()
+                if type(key_event) is yaml.MappingEndEvent:
+                    break
+                key, n = self.value(depth + 1, key_event)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     raise self.error(key_event, "mapping keys must be plain strings")
                 if key in value:
                     raise self.error(key_event, f"duplicate key `{key}`", "remove one of them")
-                value.key_lines[key] = key_event.start_mark.line + 1
+                lines[key] = key_event.start_mark.line + 1
                 value[key], m = self.value(depth + 1)
                 size += n + m
-            events.get_event()
         if anchor is not None:
             self.open.discard(anchor)
             self.anchors[anchor] = (value, size)
@@ -1216,6 +1234,27 @@ def mark_multi(steps: list[dict], labels: dict[str, dict]) -> None:
             mark_multi(body, labels)
 
 
+class _Part:
+    """`with validator.part():` (see _Validator). A class, not a generator context manager:
+    it wraps every step, argument and fact of every case, and loading is on the way to the
+    first result."""
+    __slots__ = ("problems",)
+
+    def __init__(self, problems: list[CaseError]) -> None:
+        self.problems = problems
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type | None, error: BaseException | None, tb: Any) -> bool:
+        if kind is None:
+            return False
+        if issubclass(kind, CaseError):
+            self.problems.append(error)  # type: ignore[arg-type]
+            return True
+        return issubclass(kind, _Noted)
+
+
 class _Validator(_GenericSteps):
     """Validates one case mapping and collects every problem it finds, each with its line.
 
@@ -1245,6 +1284,7 @@ class _Validator(_GenericSteps):
         self.builtins_used: dict[str, int] = {}  # py.NAME -> the first line using it
         self.repeat_line: int | None = None  # the first `repeat` (it renders `for i in ...`)
         self.imports: dict[str, str] = {}  # alias -> internal module (`imports:`)
+        self._part = _Part(self.problems)
 
     def fail(self, message: str, line: int, hint: str | None = None) -> CaseError:
         return CaseError(message, self.path, line or None, hint)
@@ -1253,16 +1293,10 @@ class _Validator(_GenericSteps):
         """A problem that does not stop checking the rest of the current part."""
         self.problems.append(self.fail(message, line, hint))
 
-    @contextlib.contextmanager
-    def part(self) -> Iterator[None]:
+    def part(self) -> _Part:
         """Check one independent part: a problem raised inside is noted, and checking goes on
         after the block."""
-        try:
-            yield
-        except CaseError as e:
-            self.problems.append(e)
-        except _Noted:
-            pass
+        return self._part
 
     def validate(self, data: Any, line: int) -> tuple[Case | None, list[CaseError]]:
         """The case, or None and every problem found in it (in line order)."""
@@ -2015,10 +2049,9 @@ class IdIndex:
                               if isinstance(item, Map) and isinstance(item.get("id"), str)]
         return self.ids[path]
 
-    def where(self, case_id: str, skip: set[Path]) -> list[tuple[Path, int]]:
-        """Where `case_id` is defined in the files of the index, except those in `skip`."""
-        return [(path, line) for path, resolved in self.files if resolved not in skip
-                and case_id in self.text(path)
+    def where(self, case_id: str, paths: list[Path]) -> list[tuple[Path, int]]:
+        """Where `case_id` is defined in `paths` (files of the index)."""
+        return [(path, line) for path in paths if case_id in self.text(path)
                 for found, line in self.defined(path) if found == case_id]
 
     @staticmethod
@@ -2039,10 +2072,14 @@ class IdIndex:
         loaded: dict[str, list[tuple[Path, int]]] = {}
         for case in cases:
             loaded.setdefault(case.id, []).append((Path(case.path), case.line))
-        skip = {real(path) for defs in loaded.values() for path, _ in defs}
+        skip = {real(path) for path in {path for defs in loaded.values() for path, _ in defs}}
         kept, errors = [], []
+        others = [path for path, resolved in self.files if resolved not in skip]  # once
         for case in cases:
-            definitions = loaded[case.id] + self.where(case.id, skip)
+            definitions = loaded[case.id] + self.where(case.id, others)
+            if len(definitions) == 1:
+                kept.append(case)
+                continue
             path, line = self.original(definitions)
             if len(definitions) == 1 or (real(path) == real(Path(case.path))
                                          and line == case.line):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import math
 import os
 import sys
@@ -450,7 +451,15 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
     errors: list[UserError] = []
 
     def load() -> list[caselib.Case]:
-        cases, found = load_cases(args, config)
+        # The cases live until the run ends and hold no cycles: the collector's passes over
+        # them while they are built, then again during the run, cost about 0.4 s per 1,000
+        # cases, most of it on the way to the first result.
+        gc.disable()
+        try:
+            cases, found = load_cases(args, config)
+        finally:
+            gc.enable()
+        gc.freeze()
         print_errors(found)
         errors.extend(found)
         return args.shard.select(cases) if args.shard else cases
