@@ -22,7 +22,7 @@ from .compare import CRASH, ERROR, GOOD, MEMORY, TIMEOUT, VERDICTS, format_diff
 from .config import Config, limits, load_config, report_runtimes
 from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
-from .runner import RunResults, run_cases
+from .runner import Result, RunResults, run_cases
 from .runtimes import (
     DEFAULT_RUNTIME,
     SETS,
@@ -397,7 +397,8 @@ def progress_printer(enabled: bool) -> Callable[[str, int, int], None] | None:
 
 def execute(args: argparse.Namespace, config: Config,
             cases: list[caselib.Case] | Callable[[], list[caselib.Case]],
-            default_runtimes: list[str] | None = None) -> RunResults:
+            default_runtimes: list[str] | None = None,
+            on_result: Callable[[Result], None] | None = None) -> RunResults:
     default = config.timeout
     if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
         raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
@@ -409,7 +410,8 @@ def execute(args: argparse.Namespace, config: Config,
     run = run_cases(cases, runtimes, timeout=args.timeout, default_timeout=default,
                     test_steps=test_steps_enabled(),
                     progress=progress_printer(not quiet),
-                    jobs=getattr(args, "jobs", None) or default_jobs(), limits=bounds)
+                    jobs=getattr(args, "jobs", None) or default_jobs(), limits=bounds,
+                    on_result=on_result)
     run.unavailable = unavailable
     return run
 
@@ -464,7 +466,8 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
         errors.extend(found)
         return args.shard.select(cases) if args.shard else cases
 
-    run = execute(args, config, load)
+    lines = LastRunLines(config)
+    run = execute(args, config, load, on_result=lines.add)
     if not run.results and not run.interrupted:
         print("tfscope: no cases to run", file=sys.stderr)
         return EXIT_INPUT if errors or not args.keyword else EXIT_OK
@@ -481,7 +484,7 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
             print(format_diff(r.verdict.diff))
     print()
     print(summary_table(run, errors))
-    save_last_run(run, config)
+    save_last_run(run, config, lines.made)
     if args.json:
         text = resultlib.to_json(run, errors)
         if json_out is not None:
@@ -734,12 +737,30 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-def save_last_run(run: RunResults, config: Config) -> None:
+class LastRunLines:
+    """The results' lines of last-run.json, made as the results arrive (in the slots' threads,
+    while the workers run), so that the end of the run only writes the file."""
+
+    def __init__(self, config: Config) -> None:
+        try:
+            self.limit: int | None = last_run_limit(config)
+        except UserError:
+            self.limit = None  # save_last_run says why
+        self.made: dict[tuple[str, str], str] = {}
+
+    def add(self, result: Result) -> None:
+        if self.limit is not None:
+            self.made[(result.case.id, result.runtime)] = resultlib.last_run_entry(
+                result, self.limit)
+
+
+def save_last_run(run: RunResults, config: Config,
+                  made: dict[tuple[str, str], str] | None = None) -> None:
     """Keep the results for `tfscope show`; a `.tfscope/` that cannot be written costs only
     that (one warning), never the outputs the run was asked for."""
     limit = last_run_limit(config)
     try:
-        resultlib.save_last_run(run, config.root, limit)
+        resultlib.save_last_run(run, config.root, limit, made)
     except UserError as e:
         print(f"tfscope: warning: results not kept for `tfscope show`: {e}", file=sys.stderr)
 

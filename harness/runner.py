@@ -745,7 +745,8 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
               timeout: float | None = None, test_steps: bool = False,
               progress: Callable[[str, int, int], None] | None = None,
               default_timeout: float | None = None, jobs: int = 1,
-              limits: Limits | None = None) -> RunResults:
+              limits: Limits | None = None,
+              on_result: Callable[[Result], None] | None = None) -> RunResults:
     """Every case on every runtime, on up to `jobs` workers at once (see Scheduler).
 
     `cases` may be a function that loads them: it then runs while the workers import
@@ -753,7 +754,8 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
     line) > the case's `timeout:` > `default_timeout` (the configuration). On Ctrl-C the workers
     are stopped and the results finished so far are returned, marked `interrupted` (the cases
     cut short have no result). The results are in the order of the cases, then of `runtimes`,
-    whatever the number of workers.
+    whatever the number of workers. `on_result` is called with each result as it arrives (from
+    the worker's thread).
     """
     results = RunResults([rt.name for rt in runtimes])
     todo: list[Case] = [] if callable(cases) else cases
@@ -769,7 +771,7 @@ def run_cases(cases: list[Case] | Callable[[], list[Case]], runtimes: list[Runti
 
     with Pool(runtimes, test_steps, jobs, limits, timeout or default_timeout) as pool:
         try:
-            done = pool.run_all(load, timeout, default_timeout, progress, started)
+            done = pool.run_all(load, timeout, default_timeout, progress, started, on_result)
         except KeyboardInterrupt:
             results.interrupted = True
             done = pool.partial

@@ -152,28 +152,55 @@ def test_a_10000_by_10000_value_stays_under_a_gibibyte(tf115, tmp_path):
     # .tfscope/last-run.json holds a summary, not 100 million numbers ...
     last = tmp_path / ".tfscope" / "last-run.json"
     assert last.stat().st_size < 100_000
-    summary = json.loads(last.read_text())["results"]["t.big"]["tf1.15"]["facts"]["v.value"]
+    summary = resultlib.load_last_run(tmp_path)["results"]["t.big"]["tf1.15"]["facts"]["v.value"]
     assert summary["shape"] == [10000, 10000]
     # ... and the next trivial run is as fast as before it.
     assert after["code"] == 0
     assert after["seconds"] < before["seconds"] * 1.5 + 2, (before, after)
 
 
-def test_last_run_is_pruned_to_its_limit():
-    data = {"format": 1, "runtimes": {}, "results": {}}
-    for run in range(1, 41):
-        for i in range(25):
-            data["results"].setdefault(f"c{run}-{i}", {})["tf1.15"] = {
-                "verdict": "conforms", "facts": {"x": "y" * 1000}, "run": run}
-    data["results"]["huge"] = {"tf1.15": {"verdict": "fail", "facts": {"x": "z" * 200_000},
-                                          "run": 40}}
-    pruned = resultlib.prune(data, 100_000)
-    assert len(json.dumps(pruned)) < 100_000
-    assert pruned["results"]["huge"]["tf1.15"]["facts"] == {}
-    assert pruned["results"]["huge"]["tf1.15"]["facts_omitted"] > 200_000
-    assert pruned["results"]["huge"]["tf1.15"]["verdict"] == "fail"
-    kept_runs = {e["run"] for r in pruned["results"].values() for e in r.values()}
+def test_last_run_is_pruned_to_its_limit(tmp_path):
+    entries = [(f"c{run}-{i}", "tf1.15", run, json.dumps({"verdict": "conforms",
+                                                          "facts": {"x": "y" * 1000}}))
+               for run in range(1, 41) for i in range(25)]
+    entries.append(("huge", "tf1.15", 40, json.dumps({"verdict": "fail",
+                                                      "facts": {"x": "z" * 200_000}})))
+    kept = resultlib.prune(entries, 100, 100_000)
+    assert sum(len(text) + len(c) + len(r) + 24 for c, r, _, text in kept) < 100_000 - 100
+    (huge,) = [json.loads(text) for case_id, _, _, text in kept if case_id == "huge"]
+    assert huge["facts"] == {} and huge["facts_omitted"] > 200_000
+    assert huge["verdict"] == "fail"
+    kept_runs = {run for _, _, run, _ in kept}
     assert max(kept_runs) == 40 and 1 not in kept_runs  # the newest kept, the oldest dropped
+
+
+def test_last_run_keeps_each_case_and_runtimes_latest_result_and_copies_the_others(tmp_path):
+    from harness.compare import Outcome, Verdict
+    from harness.runner import Result, RunResults
+
+    from .test_record import results
+    first = results("cases/t.yaml")
+    resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {"tensorflow": "1.15.5"}},
+                                       first), tmp_path)
+    before = (tmp_path / resultlib.LAST_RUN).read_text().splitlines()
+    again = Result(first[0].case, "tf1.15", Outcome(facts={"v.name": "new"}),
+                   Verdict("fail", reason="changed"))
+    resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {"tensorflow": "1.15.5"}},
+                                       [again]), tmp_path, made={
+        (again.case.id, "tf1.15"): resultlib.last_run_entry(again)})
+    data = resultlib.load_last_run(tmp_path)
+    assert data["run"] == 2
+    assert data["results"][again.case.id]["tf1.15"]["facts"] == {"v.name": "new"}
+    assert data["results"][again.case.id]["tf1.15"]["run"] == 2
+    other = first[1].case.id
+    assert data["results"][other]["tf1.15"]["run"] == 1
+    after = (tmp_path / resultlib.LAST_RUN).read_text().splitlines()
+    # the other case's line is copied, byte for byte
+    assert [line for line in after if line.startswith(f'["{other}"')] == \
+        [line for line in before if line.startswith(f'["{other}"')]
+    for line in after[1:]:  # JSON lines, strict: the key, a tab, the result
+        key, result = line.split("\t")
+        assert json.loads(key)[:2] and isinstance(json.loads(result), dict)
 
 
 def test_the_bounds_are_configurable_and_checked(tmp_path):

@@ -3,8 +3,6 @@ anything else, cases with no claim yet, and the last results shown per case."""
 
 from __future__ import annotations
 
-import json
-
 from harness import cases as caselib
 from harness import cli, record
 from harness import results as resultlib
@@ -129,7 +127,7 @@ def test_show_prints_claim_code_and_last_results(tmp_path, monkeypatch, capsys):
     assert "error: ValueError: Variable v already exists" in out
     assert cli.main(["show", "t.tow"]) == 2
     assert "did you mean `t.two`?" in capsys.readouterr().err
-    data = json.loads((tmp_path / resultlib.LAST_RUN).read_text())
+    data = resultlib.load_last_run(tmp_path)
     assert set(data["results"]) == {"t.one", "t.two"}
     (tmp_path / "cases" / "t.yaml").write_text(TEXT.replace("v.name: v:0", "v.name: w:0"))
     assert cli.main(["show", "t.two"]) == 0
@@ -148,7 +146,7 @@ def test_record_on_real_tensorflow_round_trips(tf115, tmp_path):
     assert path.read_text() == first
     proc = tfscope("run", str(path), cwd=tmp_path)
     assert proc.returncode == 1 and "observed" in proc.stdout  # t.two still fails its claim
-    last = json.loads((tmp_path / resultlib.LAST_RUN).read_text())
+    last = resultlib.load_last_run(tmp_path)
     assert last["results"]["t.one"]["tf1.15"]["verdict"] == OBSERVED
 
 
