@@ -561,6 +561,11 @@ def parallel(args: argparse.Namespace) -> str:
                  f"time over {cores} cores, {walls:.2f} s ({together.wall / walls:.2f}x: what a "
                  f"busy machine leaves), and {together.cpu:.2f} s of CPU against their "
                  f"{cpus:.2f} s ({together.cpu / cpus:.2f}x: contention and extra imports)"]
+        # The machine's speed drifts over minutes: a round's floor and -j 2, made back to back,
+        # show how much of the fastest-against-fastest ratio is the drift.
+        paired = [j.wall / fl.wall for fl, j in zip(floors, j2s)]
+        notes.append("- -j 2 against the floor of the same round (back to back): " + ", ".join(
+            f"{r:.2f}" for r in paired) + f" (median {sorted(paired)[len(paired) // 2]:.2f})")
         say("watch ...")
         latency = sorted(watch_latency(bench, args.saves))
         median = latency[len(latency) // 2]

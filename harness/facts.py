@@ -124,7 +124,7 @@ LATE_KINDS = ("layer", "template", "optimizer")
 
 
 def _names(objs):
-    return [getattr(o, "name", str(o)) for o in objs]
+    return [o.name if hasattr(o, "name") else str(o) for o in objs]
 
 
 def _optimizer_slots(tf, opt):
@@ -201,8 +201,8 @@ def facts_of(tf, kind, obj):
 def graph_facts(tf):
     graph = tf.get_default_graph()
 
-    def names(key):
-        return [getattr(v, "name", str(v)) for v in graph.get_collection(key)]
+    def names(key):  # str(v) only for an item without a name (a variable's repr is slow)
+        return [v.name if hasattr(v, "name") else str(v) for v in graph.get_collection(key)]
     out = {
         "graph.global_variables": names(tf.GraphKeys.GLOBAL_VARIABLES),
         "graph.trainable_variables": names(tf.GraphKeys.TRAINABLE_VARIABLES),
@@ -776,7 +776,7 @@ class Snapshot(object):
         graph = tf.get_default_graph()
 
         def names(key):
-            return [getattr(v, "name", str(v)) for v in graph.get_collection(key)]
+            return [v.name if hasattr(v, "name") else str(v) for v in graph.get_collection(key)]
         self.global_variables = names(tf.GraphKeys.GLOBAL_VARIABLES)
         self.trainable_variables = names(tf.GraphKeys.TRAINABLE_VARIABLES)
         self.local_variables = names(tf.GraphKeys.LOCAL_VARIABLES)
