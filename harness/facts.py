@@ -54,8 +54,13 @@ def _trainable(tf, obj):
 
 def _collections(tf, obj):
     graph = tf.get_default_graph()
-    return sorted(k for k in graph.get_all_collection_keys()
-                  if any(obj is v for v in graph.get_collection(k)))
+    out = []
+    for key in graph.get_all_collection_keys():
+        for v in graph.get_collection_ref(key):  # the list itself: no copy per capture
+            if v is obj:
+                out.append(key)
+                break
+    return sorted(out)
 
 
 def _reuse(tf, scope):
