@@ -114,3 +114,49 @@ def test_a_case_gets_the_layer_names_of_a_fresh_process(pytestconfig, write_case
         first, second = p.run(case, runtime), p.run(case, runtime)
     assert first.outcome.facts["first.name"] == "dense", first.outcome
     assert second.outcome.facts == first.outcome.facts
+
+
+def test_values_share_one_session_run_only_when_every_object_is_a_variable():
+    # Reading a variable changes nothing, so one run for all gives what one run each gives; a
+    # tensor (random, an assign) keeps its own run, or its value would change meaning.
+    from harness import facts
+
+    class Shape:
+        def __init__(self, dims: list[int]) -> None:
+            self.dims = dims
+
+        def is_fully_defined(self) -> bool:
+            return True
+
+        def as_list(self) -> list[int]:
+            return self.dims
+
+    class Variable:
+        def __init__(self, value: list[float]) -> None:
+            self.value = value
+
+        def get_shape(self) -> Shape:
+            return Shape([len(self.value)])
+
+    class TF:
+        pass
+    TF.Variable = Variable  # type: ignore[attr-defined]
+
+    class Session:
+        def __init__(self) -> None:
+            self.runs: list[list] = []
+
+        def run(self, fetches: list) -> list:
+            self.runs.append(fetches)
+            return [f.value for f in fetches]
+
+    a, b, big = Variable([1.0, 2.0]), Variable([3.0]), Variable([0.0] * 20)
+    sess = Session()
+    many = facts.Many([a, b])
+    assert facts._read_variables(TF, sess, {"a": a, "m": many}, ["a", "m"], 10) == {
+        id(a): [1.0, 2.0], id(b): [3.0]}
+    assert len(sess.runs) == 1
+    captured = {"a": a, "t": object(), "big": big}
+    assert facts._read_variables(TF, sess, captured, ["a", "t"], 10) == {}  # a tensor
+    assert facts._read_variables(TF, sess, captured, ["a", "big"], 10) == {}  # a summary
+    assert len(sess.runs) == 1
