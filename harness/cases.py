@@ -2081,8 +2081,7 @@ class IdIndex:
                 kept.append(case)
                 continue
             path, line = self.original(definitions)
-            if len(definitions) == 1 or (real(path) == real(Path(case.path))
-                                         and line == case.line):
+            if real(path) == real(Path(case.path)) and line == case.line:
                 kept.append(case)
                 continue
             errors.append(CaseError(f"duplicate case id `{case.id}`", case.path, case.line,

@@ -132,7 +132,9 @@ def _read_last_run(root: Path) -> tuple[dict[str, Any], list[tuple[str, str, int
             continue
         if isinstance(case_id, str) and isinstance(runtime, str) and isinstance(number, int):
             entries.append((case_id, runtime, number, entry))
-    return {"run": int(header.get("run") or 0), "runtimes": header["runtimes"]}, entries
+    number = header.get("run")
+    return {"run": number if type(number) is int and number > 0 else 0,
+            "runtimes": header["runtimes"]}, entries
 
 
 def load_last_run(root: Path) -> dict[str, Any]:
@@ -179,7 +181,7 @@ def prune(entries: list[tuple[str, str, int, str]], fixed: int, limit: int = LAS
                 entry = json.loads(text)
             except ValueError:
                 continue
-            if entry.get("facts"):
+            if isinstance(entry, dict) and entry.get("facts"):
                 text = _compact(dict(entry, facts={}, facts_omitted=len(text)))
         budget -= len(text) + len(case_id) + len(runtime) + 24
         if budget < 0:

@@ -228,3 +228,19 @@ def test_the_start_limit_follows_the_configuration_and_a_slow_start_is_not_a_bre
     with pytest.raises(WorkerStartTimeout, match="did not start within 2 s"):
         Pool([Runtime("slow", str(slow))], limits=Limits(start_timeout=2)).info("slow")
     assert time.monotonic() - started < 10
+
+
+def test_a_damaged_last_run_is_read_as_far_as_it_goes_and_rewritten(tmp_path):
+    from harness.runner import RunResults
+
+    from .test_record import results
+    path = tmp_path / resultlib.LAST_RUN
+    path.parent.mkdir()
+    path.write_text('{"format": 2, "run": "x", "runtimes": {}}\n'
+                    f'["a", "tf1.15", 3]\t{[0] * 20}\n'  # a result that is no mapping
+                    'no tab here\n["b"]\t{}\n["c", "tf1.15", 2]\t{"verdict": "fail"}\n')
+    assert set(resultlib.load_last_run(tmp_path)["results"]) == {"c"}
+    resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {}}, results("cases/t.yaml")),
+                            tmp_path, limit=64)  # a limit every line is too big for
+    data = resultlib.load_last_run(tmp_path)
+    assert data["run"] == 1 and data["results"] == {}
