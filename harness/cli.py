@@ -466,7 +466,10 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
         errors.extend(found)
         return args.shard.select(cases) if args.shard else cases
 
-    lines = LastRunLines(config)
+    try:
+        lines = resultlib.LastRunLines(last_run_limit(config))
+    except UserError:  # save_last_run says why
+        lines = resultlib.LastRunLines(None)
     run = execute(args, config, load, on_result=lines.add)
     if not run.results and not run.interrupted:
         print("tfscope: no cases to run", file=sys.stderr)
@@ -737,23 +740,6 @@ def cmd_show(args: argparse.Namespace, config: Config) -> int:
     return EXIT_OK
 
 
-class LastRunLines:
-    """The results' lines of last-run.json, made as the results arrive (in the slots' threads,
-    while the workers run), so that the end of the run only writes the file."""
-
-    def __init__(self, config: Config) -> None:
-        try:
-            self.limit: int | None = last_run_limit(config)
-        except UserError:
-            self.limit = None  # save_last_run says why
-        self.made: dict[tuple[str, str], str] = {}
-
-    def add(self, result: Result) -> None:
-        if self.limit is not None:
-            self.made[(result.case.id, result.runtime)] = resultlib.last_run_entry(
-                result, self.limit)
-
-
 def save_last_run(run: RunResults, config: Config,
                   made: dict[tuple[str, str], str] | None = None) -> None:
     """Keep the results for `tfscope show`; a `.tfscope/` that cannot be written costs only
@@ -820,7 +806,6 @@ def last_run_results(cases: list[caselib.Case], config: Config
     """The results of the last run (`.tfscope/last-run.json`) of these cases, as results to
     record; and the (case, runtime) results that are from before the case last changed."""
     from .compare import Outcome, Verdict
-    from .runner import Result
     last = resultlib.load_last_run(config.root)["results"]
     results, stale = [], []
     for case in cases:

@@ -167,6 +167,20 @@ def last_run_entry(result: Result, limit: int = LAST_RUN_LIMIT) -> str:
     return text
 
 
+class LastRunLines:
+    """The results' lines of last-run.json made as the results arrive (`on_result`, in the
+    workers' threads, while the workers run), so that the end of the run only writes the file
+    (save_last_run's `made`). No limit: none made (the save then reports why)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.made: dict[tuple[str, str], str] = {}
+
+    def add(self, result: Result) -> None:
+        if self.limit is not None:
+            self.made[(result.case.id, result.runtime)] = last_run_entry(result, self.limit)
+
+
 def prune(entries: list[tuple[str, str, int, str]], fixed: int, limit: int = LAST_RUN_LIMIT
           ) -> list[tuple[str, str, int, str]]:
     """Keep last-run.json under `limit` bytes (`fixed` of them taken by its header): the
