@@ -13,8 +13,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from tabulate import tabulate
-
 from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
@@ -424,6 +422,13 @@ def last_run_limit(config: Config) -> int:
     return int(value * (1 << 20))
 
 
+def _tabulate(*args: Any, **kwargs: Any) -> str:
+    # Imported when a table is printed: tabulate's import (importlib.metadata) is about 20 ms
+    # that `tfscope run` would otherwise spend before it can start TensorFlow's import.
+    from tabulate import tabulate
+    return tabulate(*args, **kwargs)
+
+
 def summary_table(run: RunResults, invalid: Sequence[UserError] = ()) -> str:
     """Verdicts per runtime; and the invalid files, which ran on none (their errors above)."""
     rows: list[list[object]] = []
@@ -435,7 +440,7 @@ def summary_table(run: RunResults, invalid: Sequence[UserError] = ()) -> str:
     files = {e.path or str(e) for e in invalid}
     if files:
         rows.append(["invalid (files not run)", *[len(files)] * len(run.runtimes)])
-    return tabulate(rows, headers=["verdict", *run.runtimes], tablefmt="simple")
+    return _tabulate(rows, headers=["verdict", *run.runtimes], tablefmt="simple")
 
 
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
@@ -595,7 +600,7 @@ def cmd_runtimes(args: argparse.Namespace, config: Config) -> int:
                                             ("history", name in history)) if member]
         state = st.state + (f": {st.why}" if st.why else "")
         rows.append([name, state, tf, st.interpreter, ", ".join(sets), str(st.path)])
-    print(tabulate(rows, headers=["runtime", "state", "TensorFlow", "interpreter", "in",
+    print(_tabulate(rows, headers=["runtime", "state", "TensorFlow", "interpreter", "in",
                                   "cache"]))
     print("\nsets: " + "; ".join(f"{n} ({text})" for n, (text, _) in SETS.items()))
     return EXIT_OK
