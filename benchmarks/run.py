@@ -424,10 +424,12 @@ TARGETS = {"-j 2 / floor": 0.6, "four runtimes / bound": 1.1, "pytest / run -j 1
            "watch s": 0.5}
 
 
-def watch_latency(bench: Bench, saves: int) -> list[float]:
+def watch_latency(bench: Bench, saves: int) -> tuple[list[float], float | None]:
     """Seconds from a save to the printed verdict of `tfscope watch` on a warm worker, for a
     one-case file saved `saves` times (each save changes the expected name, so each verdict
-    alternates between conforms and fail and is a fresh line to wait for)."""
+    alternates between conforms and fail and is a fresh line to wait for); and the seconds the
+    watch took to end after Ctrl-C (None: it had not ended 30 s later, and was killed: a
+    finding for the table, not a reason to lose the run's other numbers)."""
     import queue
     import signal
     project = bench.tmp / "watch"
@@ -465,8 +467,15 @@ def watch_latency(bench: Bench, saves: int) -> list[float]:
             out.append(until(expect) - saved)
     finally:
         proc.send_signal(signal.SIGINT)
-        proc.wait(timeout=30)
-    return out
+        interrupted = time.perf_counter()
+        try:
+            proc.wait(timeout=30)
+            stopped: float | None = time.perf_counter() - interrupted
+        except subprocess.TimeoutExpired:
+            stopped = None
+            proc.kill()
+            proc.wait()
+    return out, stopped
 
 
 def shards_identical(bench: Bench) -> str:
@@ -567,11 +576,14 @@ def parallel(args: argparse.Namespace) -> str:
         notes.append("- -j 2 against the floor of the same round (back to back): " + ", ".join(
             f"{r:.2f}" for r in paired) + f" (median {sorted(paired)[len(paired) // 2]:.2f})")
         say("watch ...")
-        latency = sorted(watch_latency(bench, args.saves))
+        latency, stopped = watch_latency(bench, args.saves)
+        latency.sort()
         median = latency[len(latency) // 2]
         rows.append([f"watch, save to verdict, warm {args.runtime} (median of {len(latency)}; "
                      f"min {latency[0]:.2f}, max {latency[-1]:.2f})", "1", f"{median:.2f}", "",
                      "", "", TARGETS["watch s"]])
+        notes.append("- watch ended " + (f"{stopped:.2f} s after Ctrl-C" if stopped is not None
+                                         else "NOT within 30 s of Ctrl-C: killed"))
         say("shards ...")
         rows.append(["3 shards x (tf1.15, tf2) merged vs one report, cases/tf-tests + examples",
                      "", "", "", "", shards_identical(bench), "identical"])
