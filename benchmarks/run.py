@@ -441,9 +441,13 @@ def watch_latency(bench: Bench, saves: int) -> tuple[list[float], float | None]:
     good, bad = example, example.replace("foo_1/bar/var2:0]", "foo_2/bar/var2:0]")
     case = project / "cases" / "example.yaml"
     case.write_text(good)
+    # Ctrl-C must reach the watch: a benchmark started in the background (`&` in a script)
+    # hands its children SIGINT ignored, and Python then leaves it ignored (twice at 01:50 and
+    # 02:10 on 2026-12-03 the watch went on after it).
     proc = subprocess.Popen([sys.executable, "-m", "harness", "watch"], cwd=project,
                             env=bench.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            text=True)
+                            text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     lines: queue.Queue[tuple[float, str]] = queue.Queue()
 
     def read() -> None:

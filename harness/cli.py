@@ -7,6 +7,7 @@ import contextlib
 import gc
 import math
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -509,6 +510,15 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
     return EXIT_FAIL if bad else EXIT_OK
 
 
+def stops_how() -> str:
+    # Started with SIGINT ignored (`tfscope watch &` in a script, nohup), Python keeps it
+    # ignored, as it should: then Ctrl-C does not stop the watch, and saying so beats a hang.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        return ("Ctrl-C is ignored here, as the parent process asked: stop it with "
+                f"`kill {os.getpid()}`")
+    return "Ctrl-C stops"
+
+
 def cmd_watch(args: argparse.Namespace, config: Config) -> int:
     from .runner import Pool
     from .watch import Watcher
@@ -532,7 +542,7 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
         try:
             watcher.warm()
             say(f"tfscope: watching {len(watcher.seen)} case file(s); save one to run its "
-                "cases (Ctrl-C stops)")
+                f"cases ({stops_how()})")
             watcher.forever()
         except KeyboardInterrupt:
             pool.cancel()

@@ -50,17 +50,13 @@ class Lines:
 
 
 def test_watch_reruns_a_saved_file_on_a_warm_worker(tf115, tmp_path):
-    (tmp_path / "pyproject.toml").write_text(
-        f'[tool.tfscope]\ncases = ["cases"]\nruntimes = ["tf1.15={tf115.python}"]\n')
-    (tmp_path / "cases").mkdir()
+    proc = watch(tmp_path, tf115.python, signal.SIG_DFL)  # whatever this test run was handed
     case = tmp_path / "cases" / "example.yaml"
-    case.write_text(EXAMPLE.read_text())
-    proc = subprocess.Popen([sys.executable, "-m", "harness", "watch"], cwd=tmp_path,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=dict(os.environ, PYTHONUNBUFFERED="1"))
     try:
         out = Lines(proc.stdout)
-        assert any("TensorFlow 1.15" in line for line in out.until("tfscope: watching 1"))
+        got = out.until("tfscope: watching 1")
+        assert any("TensorFlow 1.15" in line for line in got)
+        assert "(Ctrl-C stops)" in got[-1]
         pids = workers_of(proc.pid)
         assert len(pids) == 1  # warm before any save
 
@@ -86,6 +82,43 @@ def test_watch_reruns_a_saved_file_on_a_warm_worker(tf115, tmp_path):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_a_watch_started_with_ctrl_c_ignored_says_how_to_stop_it(tf115, tmp_path):
+    # `tfscope watch &` in a script: SIGINT comes ignored, and stays so (Python's rule, and the
+    # shell's intent). The watch says so instead of promising that Ctrl-C stops it; SIGTERM
+    # ends it, and its workers with it (their lifelines).
+    proc = watch(tmp_path, tf115.python, signal.SIG_IGN)
+    try:
+        out = Lines(proc.stdout)
+        line = out.until("tfscope: watching 1")[-1]
+        assert f"Ctrl-C is ignored here, as the parent process asked: stop it with `kill " \
+            f"{proc.pid}`" in line, line
+        pids = workers_of(proc.pid)
+        assert pids
+        proc.terminate()
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() for pid in pids) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(Path(f"/proc/{pid}").exists() for pid in pids)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def watch(project: Path, python: Path, sigint: object) -> subprocess.Popen:
+    """`tfscope watch` of EXAMPLE in `project` on tf1.15 (`python`), its SIGINT disposition
+    `sigint` from the start."""
+    (project / "pyproject.toml").write_text(
+        f'[tool.tfscope]\ncases = ["cases"]\nruntimes = ["tf1.15={python}"]\n')
+    (project / "cases").mkdir()
+    (project / "cases" / "example.yaml").write_text(EXAMPLE.read_text())
+    return subprocess.Popen([sys.executable, "-m", "harness", "watch"], cwd=project,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env=dict(os.environ, PYTHONUNBUFFERED="1"),
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, sigint))
 
 
 def test_a_save_is_a_new_stamp(tmp_path):
