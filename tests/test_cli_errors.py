@@ -186,7 +186,10 @@ def interrupt_while_sleeping(command: list[str], tmp_path: Path, finished: int =
     env = dict(os.environ, TFSCOPE_TEST_STEPS="1", TFSCOPE_TEST_MARK=mark)
     proc = subprocess.Popen([sys.executable, "-m", "harness", *command, "--runtime", "tf1.15",
                              str(cases)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            # Ctrl-C as a terminal sends it, even to a test run started with
+                            # SIGINT ignored (in the background): else it would be ignored too
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     seen = []
     deadline = time.monotonic() + 300
     for line in proc.stderr:  # progress: "[tf1.15] 20/21 cases" then the sleeper runs
