@@ -23,6 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from statistics import median
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -172,12 +173,6 @@ def alone_and_together(bench: Bench, names: list[str], directory: Path, rounds: 
         together.append(bench.tfscope(0, names, directory, extra=("-j", jobs)))
         per_round.append((cpu, together[-1].wall))
     return single, best(together), per_round
-
-
-def median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def verdicts(stdout: str) -> dict[str, list[int]]:
