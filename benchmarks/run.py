@@ -553,25 +553,27 @@ def parallel(args: argparse.Namespace) -> str:
             pytests.append(bench.pytest(n))
         f, j2, j1, p = best(floors), best(j2s), best(j1s), best(pytests)
 
-        def rounds_median(runs: list[Measured], against: list[Measured]) -> str:
-            return f"{median([r.wall / a.wall for r, a in zip(runs, against)]):.2f}"
+        def by_round(runs: list[Measured], against: list[Measured]) -> list[float]:
+            return [r.wall / a.wall for r, a in zip(runs, against)]
+        j2_rounds = by_round(j2s, floors)
         rows.append([f"floor (one process), {args.runtime}", f"{n:,}", f"{f.wall:.2f}",
                      f"{f.cpu:.2f}", "", "", "", ""])
         rows.append([f"tfscope run -j 1, {args.runtime}", f"{n:,}", f"{j1.wall:.2f}",
                      f"{j1.cpu:.2f}", "floor", f"{j1.wall / f.wall:.2f}",
-                     rounds_median(j1s, floors), ""])
+                     f"{median(by_round(j1s, floors)):.2f}", ""])
         rows.append([f"tfscope run -j 2, {args.runtime}", f"{n:,}", f"{j2.wall:.2f}",
                      f"{j2.cpu:.2f}", "floor", f"{j2.wall / f.wall:.2f}",
-                     rounds_median(j2s, floors), TARGETS["-j 2 / floor"]])
+                     f"{median(j2_rounds):.2f}", TARGETS["-j 2 / floor"]])
         counts = ", ".join(f"{v} {k}" for k, v in pytest_counts(p.stdout).items())
         rows.append([f"pytest ({counts}), {args.runtime}", f"{n:,}", f"{p.wall:.2f}",
                      f"{p.cpu:.2f}", "tfscope run -j 1", f"{p.wall / j1.wall:.2f}",
-                     rounds_median(pytests, j1s), TARGETS["pytest / run -j 1"]])
+                     f"{median(by_round(pytests, j1s)):.2f}", TARGETS["pytest / run -j 1"]])
         directory = REPO / "cases"
         count = len(caselib.load([directory])[0])
         single, together, per_round = alone_and_together(bench, names, directory, rounds,
                                                          str(cores))
         bound = sum(m.cpu for m in single.values()) / cores
+        four_rounds = [wall / (cpu / cores) for cpu, wall in per_round]
         for name in names:
             rows.append([f"tfscope run -j 1 cases/, {name}", f"{count}",
                          f"{single[name].wall:.2f}", f"{single[name].cpu:.2f}", "", "", "", ""])
@@ -579,7 +581,7 @@ def parallel(args: argparse.Namespace) -> str:
                      f"{together.wall:.2f}", f"{together.cpu:.2f}",
                      f"summed CPU alone / {cores} cores = {bound:.2f} s",
                      f"{together.wall / bound:.2f}",
-                     f"{median([wall / (cpu / cores) for cpu, wall in per_round]):.2f}",
+                     f"{median(four_rounds):.2f}",
                      TARGETS["four runtimes / bound"]])
         walls = sum(m.wall for m in single.values()) / cores
         cpus = sum(m.cpu for m in single.values())
@@ -590,9 +592,9 @@ def parallel(args: argparse.Namespace) -> str:
         # The machine's speed drifts over minutes: each round's runs, made back to back, show
         # how much of the fastest-against-fastest ratio is the drift.
         notes.append("- -j 2 against the floor of the same round (back to back): " + ", ".join(
-            f"{j.wall / fl.wall:.2f}" for fl, j in zip(floors, j2s)))
+            f"{r:.2f}" for r in j2_rounds))
         notes.append("- Four runtimes against the bound of the same round: " + ", ".join(
-            f"{wall / (cpu / cores):.2f}" for cpu, wall in per_round))
+            f"{r:.2f}" for r in four_rounds))
         say("watch ...")
         latency, stopped = watch_latency(bench, args.saves)
         latency.sort()
