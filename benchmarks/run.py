@@ -21,6 +21,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
@@ -155,22 +156,26 @@ def best(runs: list[Measured]) -> Measured:
 
 def alone_and_together(bench: Bench, names: list[str], directory: Path, rounds: int, jobs: str
                        ) -> tuple[dict[str, Measured], Measured, list[tuple[float, float]]]:
-    """Each runtime alone (-j 1), then all of them in one run with `-j jobs`, `rounds` times
-    side by side: the fastest of each; and per round, the single runs' summed CPU and the
-    run of all of them (wall), made minutes apart at most."""
+    """Each runtime alone (-j 1) and all of them in one run with `-j jobs`, `rounds` times
+    side by side (every other round the run of all of them first, so that a drift of the
+    machine's speed within a round favours neither): the fastest of each; and per round, the
+    single runs' summed CPU and the run of all of them (wall), made minutes apart at most."""
     single: dict[str, Measured] = {}
     together: list[Measured] = []
     per_round = []
     for i in range(rounds):
         cpu = 0.0
-        for name in names:
+        order: list[str | None] = [*names, None]  # None: the run of all of them
+        for name in order if i % 2 == 0 else order[::-1]:
+            if name is None:
+                say(f"cases/ on {', '.join(names)} with -j {jobs} ({i + 1}/{rounds}) ...")
+                together.append(bench.tfscope(0, names, directory, extra=("-j", jobs)))
+                continue
             say(f"cases/ on {name} ({i + 1}/{rounds}) ...")
             m = bench.tfscope(0, [name], directory)
             cpu += m.cpu
             if name not in single or m.wall < single[name].wall:
                 single[name] = m
-        say(f"cases/ on {', '.join(names)} with -j {jobs} ({i + 1}/{rounds}) ...")
-        together.append(bench.tfscope(0, names, directory, extra=("-j", jobs)))
         per_round.append((cpu, together[-1].wall))
     return single, best(together), per_round
 
@@ -542,15 +547,17 @@ def parallel(args: argparse.Namespace) -> str:
         # is kept (noise on a shared machine only ever adds time, in bursts of minutes).
         rounds = max(1, args.repeat)
         floors, j2s, j1s, pytests = [], [], [], []
+        runs: list[tuple[str, list[Measured], Callable[[], Measured]]] = [
+            ("floor", floors, lambda: bench.run_floor(n)[0]),
+            ("tfscope run -j 2", j2s, lambda: bench.tfscope(n, [args.runtime], extra=("-j", "2"))),
+            ("tfscope run -j 1", j1s, lambda: bench.tfscope(n, [args.runtime])),
+            ("pytest", pytests, lambda: bench.pytest(n))]
         for i in range(rounds):
-            say(f"N={n} ({i + 1}/{rounds}): floor ...")
-            floors.append(bench.run_floor(n)[0])
-            say(f"N={n} ({i + 1}/{rounds}): tfscope run -j 2 ...")
-            j2s.append(bench.tfscope(n, [args.runtime], extra=("-j", "2")))
-            say(f"N={n} ({i + 1}/{rounds}): tfscope run -j 1 ...")
-            j1s.append(bench.tfscope(n, [args.runtime]))
-            say(f"N={n} ({i + 1}/{rounds}): pytest ...")
-            pytests.append(bench.pytest(n))
+            # Every other round in the reverse order: a drift of the machine's speed within a
+            # round then favours neither side of a ratio.
+            for what, kept, make in runs if i % 2 == 0 else runs[::-1]:
+                say(f"N={n} ({i + 1}/{rounds}): {what} ...")
+                kept.append(make())
         f, j2, j1, p = best(floors), best(j2s), best(j1s), best(pytests)
 
         def by_round(runs: list[Measured], against: list[Measured]) -> list[float]:
@@ -572,7 +579,10 @@ def parallel(args: argparse.Namespace) -> str:
         count = len(caselib.load([directory])[0])
         single, together, per_round = alone_and_together(bench, names, directory, rounds,
                                                          str(cores))
-        bound = sum(m.cpu for m in single.values()) / cores
+        # Fastest against fastest: the round whose single runs took the least CPU (one set of
+        # runs, like the one run of all four it is held against). Summing each runtime's own
+        # fastest would pick four minima against one, and lean the ratio high.
+        bound = min(cpu for cpu, _ in per_round) / cores
         four_rounds = [wall / (cpu / cores) for cpu, wall in per_round]
         for name in names:
             rows.append([f"tfscope run -j 1 cases/, {name}", f"{count}",
