@@ -547,7 +547,7 @@ def parallel(args: argparse.Namespace) -> str:
         # is kept (noise on a shared machine only ever adds time, in bursts of minutes).
         rounds = max(1, args.repeat)
         floors, j2s, j1s, pytests = [], [], [], []
-        runs: list[tuple[str, list[Measured], Callable[[], Measured]]] = [
+        kinds: list[tuple[str, list[Measured], Callable[[], Measured]]] = [
             ("floor", floors, lambda: bench.run_floor(n)[0]),
             ("tfscope run -j 2", j2s, lambda: bench.tfscope(n, [args.runtime], extra=("-j", "2"))),
             ("tfscope run -j 1", j1s, lambda: bench.tfscope(n, [args.runtime])),
@@ -555,7 +555,7 @@ def parallel(args: argparse.Namespace) -> str:
         for i in range(rounds):
             # Every other round in the reverse order: a drift of the machine's speed within a
             # round then favours neither side of a ratio.
-            for what, kept, make in runs if i % 2 == 0 else runs[::-1]:
+            for what, kept, make in kinds if i % 2 == 0 else kinds[::-1]:
                 say(f"N={n} ({i + 1}/{rounds}): {what} ...")
                 kept.append(make())
         f, j2, j1, p = best(floors), best(j2s), best(j1s), best(pytests)
