@@ -201,6 +201,9 @@ class Worker:
             code = None
         if proc is None:
             status = "no process"
+        elif getattr(proc, "orphaned", False):  # forked (zygote.py), and its zygote died first
+            status = ("the process it was forked from (its runtime's zygote, which imported "
+                      "TensorFlow) died, and it ended with it")
         elif code is None:
             self.kill()
             status = "closed its output but did not exit (killed)"

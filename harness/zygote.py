@@ -66,6 +66,12 @@ class ForkedProcess:
         self.stderr = os.fdopen(stderr, "r", encoding="utf-8", errors="replace")
         self.returncode: int | None = None
 
+    @property
+    def orphaned(self) -> bool:
+        """Ended after its zygote died: its exit status was never reported (its lifeline ends
+        it when the zygote dies), so the returncode is only a stand-in."""
+        return self.pid in self.zygote.orphaned
+
     def poll(self) -> int | None:
         if self.returncode is None:
             self.returncode = self.zygote.exit_code(self.pid, 0)
@@ -93,6 +99,7 @@ class Zygote:
         self.events = threading.Condition()
         self.forked: list[int] = []
         self.codes: dict[int, int] = {}
+        self.orphaned: set[int] = set()  # workers that ended after the zygote: no status
         self.reader: threading.Thread | None = None
         self.refused: str | None = None
 
@@ -186,6 +193,7 @@ class Zygote:
                         with contextlib.suppress(OSError):
                             os.killpg(pid, 9)
                     self.codes[pid] = -9
+                    self.orphaned.add(pid)
                     break
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
