@@ -261,7 +261,9 @@ def tfscope_getter(tf, spec, capture=None):
         def recording(getter, name, *args, **kwargs):
             record.calls.append(name)
             reuse = kwargs.get("reuse")
-            record.reuse.append("auto_reuse" if reuse is tf.AUTO_REUSE
+            # TF before 1.4 has no AUTO_REUSE (see _reuse): there reuse is true, false or None.
+            auto = getattr(tf, "AUTO_REUSE", None)
+            record.reuse.append("auto_reuse" if auto is not None and reuse is auto
                                 else None if reuse is None else bool(reuse))
             return getter(name, *args, **kwargs)
         return recording

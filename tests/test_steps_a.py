@@ -7,12 +7,14 @@ from __future__ import annotations
 import ast
 import json
 import subprocess
+import types
 from pathlib import Path
 
 import pytest
 
 from harness import cases, steps
 from harness.compare import CONFORMS
+from harness.facts import tfscope_getter
 from harness.render import python_code
 from harness.runner import Pool
 
@@ -276,6 +278,18 @@ def test_custom_getters_on_tf(pool, write_case):
     assert facts["g.name"] == "mul_1:0" and facts["g.shape"] == [2]
     assert facts["graph.global_variables"][1:4] == ["g/0:0", "g/1:0", "g/2:0"]
     assert facts["d.dtype"] == "float64"
+
+
+def test_a_record_getter_does_not_need_auto_reuse():
+    # TF before 1.4 has no tf.AUTO_REUSE: a recorder that looked it up failed every case with
+    # a getter there, and the failure read as TF's (an AttributeError of the case).
+    tf_without_auto_reuse = types.SimpleNamespace()
+    records: dict = {}
+    getter = tfscope_getter(tf_without_auto_reuse, {"record": "r"},
+                                  lambda label, record: records.setdefault(label, record))
+    for reuse in (None, False, True):
+        assert getter(lambda name, *args, **kwargs: name + ":got", "s/v", reuse=reuse) == "s/v:got"
+    assert records["r"].calls == ["s/v"] * 3 and records["r"].reuse == [None, False, True]
 
 
 def test_record_inside_repeat_gives_one_list_per_execution(pool, write_case):
