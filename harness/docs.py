@@ -118,9 +118,16 @@ that the API lacks (what it has is written by its API name: `tensor_array_ops.Te
 built, a script that fails. When the names differ because a function TF calls again passed
 other Python values (a name computed from its arguments), that place is named too. Sessions,
 `tf.flags`, `tf.app.run`, summaries and logging run as your script says but are not recorded:
-running a graph does not change its names (the case's header lists them). A numpy array of
-more than 1000 elements is written as zeros of its shape (`[[0.0] * 64] * 50`; the header says
-so too): its values change no name; `inf` and `nan` are `float("inf")`.
+running a graph does not change its names (the case's header lists them). A numpy array is
+written as a list when TF makes the array's dtype of the list too (float32, int32, bool,
+strings); one of numpy's default float64 or int64, or another dtype, stays an array of that
+dtype, `tf.make_ndarray(tf.make_tensor_proto([1, 2, 3], dtype=tf.int64))`, since
+`tf.Variable(np.zeros(3))` is float64 where `tf.Variable([0.0, 0.0, 0.0])` is float32. An array
+of more than 1000 elements is written as zeros of its shape (`[[0.0] * 64] * 50`, in such an
+array when its dtype asks for one; the header says so too): its values change no name. A numpy
+scalar is written as a Python number (`np.float64(0.5)` as `0.5`, float32 to TF: where that
+changes the graph, the check says the case stopped at an error the script did not have);
+`inf` and `nan` are `float("inf")`.
 
 How far this goes is tested: the scripts of
 [tests/data/trace](../tests/data/trace) imitate the graph-building part of public TF1 projects

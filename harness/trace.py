@@ -244,6 +244,10 @@ def traced_cases(items: list[tuple[str, Path, Trace]], schema: str, runtime: Run
                 str(trace.script))]))
             continue
         diffs = differences(trace.graph, facts)
+        error = result.outcome.error
+        if diffs and error:  # the likeliest cause: said first
+            diffs.insert(0, f"the traced case stopped at {error.get('type')}: "
+                            f"{str(error.get('message')).rstrip('.')}, where the script went on")
         if diffs:
             out[index] = ("", TraceRefused(
                 f"the case traced from {trace.script} does not give the script's names on "

@@ -64,6 +64,9 @@ except ImportError:  # pragma: no cover
     internals = None
 
 ARRAY_CAP = 1000  # numpy arrays up to this many elements become (nested) lists; larger: a problem
+# Arrays of these dtypes are what TF makes of their lists too; others (numpy's float64 and int64
+# defaults) stay arrays of their dtype (Tracer.ndarray), or a variable's dtype would change.
+LIST_DTYPES = ("float32", "int32", "bool")
 # Run as the script says, never recorded: no graph names change (see the module docstring).
 PASSTHROUGH = ("tf.flags", "tf.app", "tf.logging", "tf.disable_v2_behavior",
                "tf.disable_eager_execution", "tf.reset_default_graph", "tf.Session",
@@ -525,10 +528,11 @@ class Tracer(object):
                     value = float(str(obj))  # np.float32(2e-4) as 0.0002, not 0.000199999...
                 return self.value(value, frame)
             if hasattr(obj, "tolist"):
-                if self.keras_data and not self.in_array and obj.ndim:
-                    return self.ndarray(obj, frame)
                 if obj.size > ARRAY_CAP:
                     return self.large_array(obj, frame)
+                if not self.in_array and obj.ndim and (
+                        self.keras_data or not self.as_list(obj.dtype)):
+                    return self.ndarray(obj, frame)
                 if obj.dtype.kind == "f":  # each element as short as its own dtype allows
                     return self.value([self.value(v, frame) for v in obj], frame)
                 return self.value(obj.tolist(), frame)
@@ -603,15 +607,25 @@ class Tracer(object):
         path = os.path.abspath(path)
         return path.startswith(self.root) and not path.startswith(HERE + os.sep)
 
-    def ndarray(self, obj, frame):
-        """A numpy array given to a Keras model's data method (fit, evaluate, predict...): Keras
-        reads a list as one array per model input, so it stays an array, made from its values by
-        TF's own tf.make_ndarray(tf.make_tensor_proto(VALUES, dtype))."""
-        self.in_array = True
-        try:
-            values = self.value(obj, frame)
-        finally:
-            self.in_array = False
+    @staticmethod
+    def as_list(dtype):
+        """Whether a list of an array's items stands for the array: TF infers the array's dtype
+        from the list (float32, int32, bool, strings)."""
+        return dtype.name in LIST_DTYPES or dtype.kind in "SUO"
+
+    def ndarray(self, obj, frame, values=None):
+        """A numpy array that a list cannot stand for: one given to a Keras model's data method
+        (fit, evaluate, predict...), which reads a list as one array per model input, or one of
+        a dtype TF does not infer from its list (`tf.Variable(np.zeros(3))` is float64, and
+        `initializer=np.array([1, 2]), dtype=tf.int64` works where a list fails). It stays an
+        array, made from its values (`values`: an expression for them) by TF's own
+        tf.make_ndarray(tf.make_tensor_proto(VALUES, dtype))."""
+        if values is None:
+            self.in_array = True
+            try:
+                values = self.value(obj, frame)
+            finally:
+                self.in_array = False
         proto = {"call": {"tf": "make_tensor_proto"}, "args": [values],
                  "kwargs": {"dtype": {"tf": self.tf.as_dtype(obj.dtype).name}}}
         return {"call": {"tf": "make_ndarray"}, "args": [proto]}
@@ -631,7 +645,9 @@ class Tracer(object):
             expr = {"op": "*", "args": [[expr], int(dim)]}
         self.note("a numpy array of more than %d elements is written as zeros of its shape "
                   "(its values change no name)" % ARRAY_CAP, frame)
-        return expr
+        if self.in_array or (self.as_list(obj.dtype) and not self.keras_data):
+            return expr
+        return self.ndarray(obj, frame, expr)
 
     def made_from_param(self, text):
         """A string of a def's body that holds one of its string parameters once (made by

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from harness import cases as caselib
 from harness.cli import main
+from harness.runner import run_cases
 from harness.trace import keys_report, program_lines, run_tracer, side_by_side, traced_case
 from tests.conftest import provision
 
@@ -863,10 +865,51 @@ def test_a_large_numpy_array_is_written_as_zeros_of_its_shape(tf115, tmp_path, c
     trace = run_tracer(path, tf115)
     assert trace.problems == []
     (convert,) = calls(trace.program, "tf.convert_to_tensor")
-    assert convert["args"] == [{"op": "*", "args": [[{"op": "*", "args": [[0.0], 64]}], 50]}]
+    zeros = {"op": "*", "args": [[{"op": "*", "args": [[0.0], 64]}], 50]}
+    float64 = {"dtype": {"tf": "float64"}}  # numpy's: the array stays one
+    assert convert["args"] == [{"call": {"tf": "make_ndarray"}, "args": [
+        {"call": {"tf": "make_tensor_proto"}, "args": [zeros], "kwargs": float64}]}]
     assert any("written as zeros of its shape" in n for n in trace.notes)
     assert main(["new", "traced.big", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_numpy_arrays_of_dtypes_tf_does_not_infer_from_lists_stay_arrays(tf115, tmp_path,
+                                                                         capsys):
+    # A list of numpy's default int64 or float64 items is int32 or float32 to TF: such arrays
+    # are written as tf.make_ndarray(tf.make_tensor_proto(VALUES, dtype)); float32, int32 and
+    # bool arrays are what TF makes of their lists, and stay lists.
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        w = tf.get_variable("w", initializer=np.array([1, 2, 3]), dtype=tf.int64)
+        b = tf.Variable(np.zeros([2, 3]), name="b")
+        f = tf.Variable(np.ones([2], np.float32), name="f")
+        big = tf.Variable(np.zeros([40, 30]), name="big")
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+
+    def array(values, dtype):
+        return {"call": {"tf": "make_ndarray"}, "args": [{
+            "call": {"tf": "make_tensor_proto"}, "args": [values],
+            "kwargs": {"dtype": {"tf": dtype}}}]}
+    (w,) = calls(trace.program, "tf.get_variable")
+    assert w["initializer"] == array([1, 2, 3], "int64")
+    b, f, big = calls(trace.program, "tf.Variable")
+    assert b["args"] == [array([[0.0] * 3] * 2, "float64")]
+    assert f["args"] == [[1.0, 1.0]]
+    assert big["args"] == [array({"op": "*", "args": [[{"op": "*", "args": [[0.0], 30]}], 40]},
+                                 "float64")]
+    out = tmp_path / "out"
+    assert main(["new", "traced.dtypes", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(out)]) == 0, capsys.readouterr().err
+    (case,), errors = caselib.load_file(out / "dtypes.yaml")
+    assert not errors
+    facts = run_cases([case], [tf115]).results[0].outcome.facts
+    assert [facts[f"{label}.dtype"] for label in ("w", "b", "f", "big")] == [
+        "int64", "float64", "float32", "float64"]
 
 
 def test_a_method_of_the_scripts_object_tf_calls_is_a_def(tf115, tmp_path):

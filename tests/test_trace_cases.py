@@ -141,6 +141,25 @@ def test_a_script_that_cannot_be_data_writes_nothing(tf115, tmp_path, capsys):
     assert not out.exists()
 
 
+def test_a_traced_case_that_stops_at_an_error_says_so_first(tf115, tmp_path, capsys):
+    # A numpy float64 scalar is written as a Python float, which TF makes float32: the case's
+    # add fails where the script's did not, and that error is the reason given first.
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        x = tf.Variable(np.float64(0.5), name="x")
+        y = tf.add(x, tf.constant(1.0, tf.float64), name="y")
+        """)
+    assert main(["new", "traced.stops", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 2
+    first, second = capsys.readouterr().err.splitlines()[:2]
+    assert first.startswith(f"tfscope: error: {path}: the traced case stopped at TypeError: ")
+    assert first.endswith(", where the script went on (trim the script, or report it with the "
+                          "script)")
+    assert "the case's ops differ from the script's; only the script has y" in second
+
+
 def test_differences_name_what_only_one_side_has():
     script_graph = {"global_variables": ["a:0", "b:0"], "ops": ["a", "b"]}
     assert differences(script_graph, {"graph.global_variables": ["a:0", "b:0"],
