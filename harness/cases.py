@@ -633,6 +633,8 @@ class _GenericSteps:
                 n = " or ".join(map(str, generic.arities(op)))
                 raise self.fail(f"operator `{op}` takes {n} argument(s) in `args: [...]`",
                                 line_of(raw, "args", line))
+            if op == "abs":  # rendered as the builtin: `abs(x)`
+                self.builtins_used.setdefault("abs", line)
             if op == "attr":  # VALUE.NAME: the name is a literal, under the attribute policy
                 name = args[1]
                 if not (isinstance(name, str) and generic.IDENT_RE.match(name)):
@@ -1456,6 +1458,7 @@ class _Validator(_GenericSteps):
             return self.for_step(item, path, line, multi)
         if kind == "repeat" and self.repeat_line is None:
             self.repeat_line = line_of(item, kind, line)
+            self.builtins_used.setdefault("range", self.repeat_line)  # `for i in range(N):`
         if self.is_generic_key(kind):
             return self.generic_step(item, kind, path, line, multi)
         spec = vocabulary.STEPS.get(kind)

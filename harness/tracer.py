@@ -117,8 +117,10 @@ REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "train
          "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope")
 LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Names a label may not take: the validator's (argtypes.PY_KEYWORDS: Python's keywords, tf, py and
-# the export's own names), graph, and `i` and print, which the trace's own steps may use.
-KEYWORDS = argtypes.PY_KEYWORDS | frozenset(("graph", "i", "print"))
+# the export's own names), graph, and `i` and print, which the trace's own steps may use; and
+# Python's builtins, which the export may call (`abs(x)` for the script's `abs(x)`, float("inf"),
+# a def's body from its source): a label `abs` would make every `abs` of the export a local.
+KEYWORDS = argtypes.PY_KEYWORDS | frozenset(("graph", "i", "print")) | frozenset(dir(builtins))
 
 
 def non_finite(number):

@@ -154,6 +154,11 @@ def program_case(name: str) -> caselib.Case:
     ("  - let: {value: {comp: 1, for: x, in: {ref: x}}}\n", "refers to `x`", 5),
     ("  - tf.constant: {args: [1], as: len}\n  - py.len: {args: [[1]]}\n",
      "`len` is bound by the program (line 5) and called as the builtin py.len", 5),
+    # what the export writes as a builtin's call: the operator abs, repeat's range
+    ("  - tf.constant: {args: [1], as: abs}\n  - let: {value: {op: abs, args: [-1]}}\n",
+     "`abs` is bound by the program (line 5) and called as the builtin py.abs", 5),
+    ("  - repeat: 2\n  - tf.constant: {args: [1], as: range}\n",
+     "`range` is bound by the program (line 6) and called as the builtin py.range", 6),
     ("  - tf.constant: {args: [1], as: i}\n  - repeat: 2\n",
      "`repeat` renders as `for i in range(N):`", 5),
     ("  - tf.constant: {args: [1], as: py}\n", "bad label `py`", 5),

@@ -4,6 +4,7 @@ and checkpoint keys out, on real TF 1.15 and TF 2."""
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import yaml
 
 from harness import cases as caselib
 from harness.cli import main
+from harness.render import export_script
 from harness.runner import run_cases
 from harness.trace import keys_report, program_lines, run_tracer, side_by_side, traced_case
 from tests.conftest import provision
@@ -910,6 +912,35 @@ def test_numpy_arrays_of_dtypes_tf_does_not_infer_from_lists_stay_arrays(tf115, 
     facts = run_cases([case], [tf115]).results[0].outcome.facts
     assert [facts[f"{label}.dtype"] for label in ("w", "b", "f", "big")] == [
         "int64", "float64", "float32", "float64"]
+
+
+def test_a_capture_is_never_named_like_a_builtin_the_export_calls(tf115, tmp_path, capsys):
+    # DCGAN's lrelu, `f1 * x + f2 * abs(x)`: a label `abs` made the export's `abs = abs(conv)`
+    # an UnboundLocalError (every `abs` of program() a local)
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def lrelu(x, leak=0.2):
+            return 0.5 * (1 + leak) * x + 0.5 * (1 - leak) * abs(x)
+
+        h = lrelu(tf.constant([-1.0, 2.0], name="conv"))
+        g = lrelu(h)
+        """)
+    trace = run_tracer(path, tf115)
+    labels = [args["as"] for key, args in steps(trace.program) if isinstance(args, dict)]
+    assert "abs_" in labels and "abs" not in labels
+    out = tmp_path / "out"
+    assert main(["new", "traced.lrelu", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(out)]) == 0, capsys.readouterr().err
+    (case,), errors = caselib.load_file(out / "lrelu.yaml")
+    assert not errors
+    exported = tmp_path / "lrelu.py"
+    exported.write_text(export_script(case), encoding="utf-8")
+    done = subprocess.run([tf115.python, "-I", str(exported), "--json"], capture_output=True,
+                          text=True, timeout=300, check=True)
+    printed = json.loads(done.stdout.strip().splitlines()[-1])
+    assert printed["error"] is None and "Abs_1" in printed["facts"]["graph.ops"]
 
 
 def test_a_method_of_the_scripts_object_tf_calls_is_a_def(tf115, tmp_path):
