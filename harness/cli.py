@@ -211,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "first `.`)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.add_argument("--trace", metavar="SCRIPT", help="run your TF1 script (as `python SCRIPT` "
-                   "would) under the tracer and write the TF calls it made as the program")
+                   "would) under the tracer and write the TF calls it made as the program; "
+                   "the script's own arguments go after `--` (`tfscope new ID --trace train.py "
+                   "-- --mode train`)")
     p.add_argument("--runtime", metavar="NAME", help="where --trace runs the script "
                    f"(default: {DEFAULT_RUNTIME})")
     p.add_argument("--timeout", type=seconds, metavar="SECONDS",
@@ -275,11 +277,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout, sys.stderr = streams
 
 
+def split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:
+    """`tfscope new ... -- ARGS`: ARGS are the traced script's own. (An argparse positional
+    taking them would be filled, empty, with the case's ID.)"""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command == "new" and "--" in argv:
+        cut = argv.index("--")
+        return argv[:cut], argv[cut + 1:]
+    return argv, []
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    argv, script_args = split_script_args(list(sys.argv[1:] if argv is None else argv))
+    debug = "--debug" in argv
     try:
         args = parser.parse_args(argv)
+        if args.command == "new":
+            args.script_args = script_args
         if not args.command:
             parser.print_help()
             return EXIT_INPUT
@@ -843,19 +858,24 @@ def cmd_new(args: argparse.Namespace, config: Config) -> int:
         if args.from_python:
             raise UsageError("give --trace or --from-python, not both")
         try:
-            path, text = new_traced_case(args.case_id, config, args.trace, args.runtime,
-                                         directory=args.dir, force=args.force,
-                                         timeout=args.timeout)
+            path, text, error = new_traced_case(args.case_id, config, args.trace, args.runtime,
+                                                directory=args.dir, force=args.force,
+                                                timeout=args.timeout,
+                                                script_args=args.script_args)
         except TraceRefused as e:
             print_errors(e.problems)
             print(f"tfscope: nothing written: {e.message}", file=sys.stderr)
             return EXIT_INPUT
         write_atomic(path, text)
+        if error:  # the script failed in a TF call: that is TF's behaviour, and the case's too
+            print(f"tfscope: the script ended at {error['type']}: {error['message']}, raised "
+                  "by a TF call; the case ends there too (its `observed` error)",
+                  file=sys.stderr)
         print(f"tfscope: wrote {caselib.display_path(path)}; next: state the claim in `expect` "
               "and fill in `source` (docs/writing-cases.md)")
         return EXIT_OK
-    if args.runtime or args.timeout:
-        raise UsageError("--runtime and --timeout go with --trace")
+    if args.runtime or args.timeout or args.script_args:
+        raise UsageError("--runtime, --timeout and a script's arguments go with --trace")
     from .frompython import Refused
     try:
         path, text = new_case(args.case_id, config, directory=args.dir,

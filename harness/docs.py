@@ -59,7 +59,8 @@ tfscope new examples.auto-reuse-shares-kernel --trace model.py --runtime tf1.15
 ```
 
 This *runs your script*, as `python model.py` would (it is your code, and you asked for it: no
-shell, the script's folder as working directory, a time limit, `--timeout` to change it), in the
+shell, the script's folder as working directory, a time limit, `--timeout` to change it; its own
+arguments after `--`: `tfscope new ID --trace train.py -- --mode train`), in the
 runtime's interpreter, with the TF1 API: on TF 2, `import tensorflow` gives `tf.compat.v1` with
 v2 behaviour disabled. It records the TF calls that your own files make (not TF's internal ones):
 functions and classes by their API path, methods of what TF returned, Python operators on
@@ -115,7 +116,10 @@ several times that makes other TF calls on a later call and whose source cannot 
 deriving from a TF class, `tf.py_func`, what the script takes from TF's internal modules
 that the API lacks (what it has is written by its API name: `tensor_array_ops.TensorArray` is
 `tf.TensorArray`), names the API policy refuses, `tf.reset_default_graph` after the script
-built, a script that fails. When the names differ because a function TF calls again passed
+built, a script that fails in its own code or exits with an error (argparse's message is
+shown, with how to give the script's arguments). A script that a TF call ends with an
+exception (a variable that already exists) gives a case that ends with it too: `observed`
+records it, and `new` says so. When the names differ because a function TF calls again passed
 other Python values (a name computed from its arguments), that place is named too. Sessions,
 `tf.flags`, `tf.app.run`, summaries and logging run as your script says but are not recorded:
 running a graph does not change its names (the case's header lists them). A numpy array is

@@ -52,15 +52,15 @@ class Trace:
     imports: dict[str, str] = field(default_factory=dict)  # the case's `imports:`
 
 
-def _tracer_process(args: list[str], cwd: Path, runtime: Runtime, timeout: float,
+def _tracer_process(args: list[str], out: Path, cwd: Path, runtime: Runtime, timeout: float,
                     subject: str) -> Any:
-    """Run tracer.py with `args` (the last is where it writes its JSON) and read that back."""
+    """Run tracer.py with `args` (`out` among them: where it writes its JSON) and read that
+    back."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
     index = TRACER.with_name("api") / f"{runtime.name}.json"
     if index.is_file():  # which modules are TF's API, as case files are checked
         env["TFSCOPE_API_INDEX"] = str(index)
-    out = Path(args[-1])
     command = [runtime.python, "-I", str(TRACER)] + args
     try:
         proc = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
@@ -89,18 +89,18 @@ def _trace(data: dict[str, Any], script: Path, runtime: Runtime) -> Trace:
 
 
 def run_tracer(script: str | Path, runtime: Runtime, timeout: float | None = None,
-               mode: str | None = None) -> Trace:
+               mode: str | None = None, script_args: list[str] | None = None) -> Trace:
     """Run `script` under the tracer in `runtime` (mode: None records the program, "keys" only
     runs it, "program" calls an exported case's program() in a fresh graph, "case" records
-    that program())."""
+    that program()); `script_args`: its sys.argv[1:]."""
     script = Path(script)
     if not script.is_file():
         raise UserError("no such script", str(script), hint="give the path of a Python file")
     with tempfile.TemporaryDirectory(prefix="tfscope-trace-") as tmp:
-        args = ([f"--{mode}"] if mode else []) + [str(script.resolve()),
-                                                  str(Path(tmp) / "trace.json")]
-        data = _tracer_process(args, script.resolve().parent, runtime,
-                               timeout or DEFAULT_TIMEOUT, str(script))
+        out = Path(tmp) / "trace.json"
+        args = ([f"--{mode}"] if mode else []) + [str(script.resolve()), str(out)]
+        data = _tracer_process(args + list(script_args or []), out, script.resolve().parent,
+                               runtime, timeout or DEFAULT_TIMEOUT, str(script))
     return _trace(data, script, runtime)
 
 
@@ -112,9 +112,9 @@ def run_tracer_batch(scripts: list[Path], runtime: Runtime, timeout: float | Non
         jobs = Path(tmp) / "jobs.json"
         jobs.write_text(json.dumps([[mode, str(Path(s).resolve())] for s in scripts]),
                         encoding="utf-8")
-        data = _tracer_process(["--batch", str(jobs), str(Path(tmp) / "traces.json")],
-                               Path(tmp), runtime, timeout or DEFAULT_TIMEOUT * len(scripts),
-                               f"{len(scripts)} scripts")
+        out = Path(tmp) / "traces.json"
+        data = _tracer_process(["--batch", str(jobs), str(out)], out, Path(tmp), runtime,
+                               timeout or DEFAULT_TIMEOUT * len(scripts), f"{len(scripts)} scripts")
     return [_trace(d, Path(s), runtime) for d, s in zip(data, scripts)]
 
 
@@ -344,14 +344,17 @@ def keys_report(table: dict[str, Any], subject: str) -> str:
 
 def new_traced_case(case_id: str, config: Config, script: str, runtime: str | None = None,
                     directory: str | None = None, force: bool = False,
-                    timeout: float | None = None) -> tuple[Path, str]:
-    """`tfscope new ID --trace SCRIPT`: where the case goes and its checked text."""
+                    timeout: float | None = None, script_args: list[str] | None = None,
+                    ) -> tuple[Path, str, dict | None]:
+    """`tfscope new ID --trace SCRIPT [-- ARGS]`: where the case goes, its checked text, and
+    the exception a TF call raised that ended the script (the case ends with it too), if any."""
     from .runtimes import DEFAULT_RUNTIME, resolve
     from .scaffold import new_path, schema_ref
     path = new_path(case_id, config, directory, force)
     rt = resolve(runtime or DEFAULT_RUNTIME)
-    trace = run_tracer(script, rt, timeout)
-    return path, traced_case(case_id, path, trace, schema_ref(config, path), rt, timeout)
+    trace = run_tracer(script, rt, timeout, script_args=script_args)
+    text = traced_case(case_id, path, trace, schema_ref(config, path), rt, timeout)
+    return path, text, trace.error
 
 
 def keys_table(runtimes: list[Runtime], script: Path | None, case: caselib.Case | None,

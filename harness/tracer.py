@@ -2648,18 +2648,37 @@ def last_user_frame(tracer, tb):
 MODES = ("keys", "program", "case")
 
 
-def trace_one(tf, version, script, mode):
+class StderrTail(object):
+    """sys.stderr while the script runs: written through, its last line kept (what argparse
+    says before it exits with 2)."""
+
+    def __init__(self, stream):
+        self.stream, self.last = stream, ""
+
+    def write(self, text):
+        lines = [line.strip() for line in str(text).splitlines() if line.strip()]
+        if lines:
+            self.last = lines[-1][:300]
+        return self.stream.write(text)
+
+    def __getattr__(self, name):
+        return getattr(self.stream, name)
+
+
+def trace_one(tf, version, script, mode, args=()):
     """Run one script under a new Tracer; mode None records it, "keys" only runs it, "program"
     runs an exported case's program() unrecorded in a fresh graph, "case" records it (a case's
-    exported script traced back into a case: its program(), not the facts it prints)."""
+    exported script traced back into a case: its program(), not the facts it prints). `args`:
+    the script's own command-line arguments (sys.argv[1:])."""
     script = os.path.abspath(script)
     tracer = Tracer(tf, script)
     install(tracer, tf)
     CURRENT[0] = tracer
     if mode in ("keys", "program"):  # the TF1 API, nothing recorded
         tracer.recording = lambda frame: False
-    saved_argv, saved_path = sys.argv, list(sys.path)
-    sys.argv = [script]
+    saved_argv, saved_path, saved_stderr = sys.argv, list(sys.path), sys.stderr
+    sys.argv = [script] + list(args)
+    sys.stderr = tail = StderrTail(sys.stderr)
     sys.path.insert(0, os.path.dirname(script))
     globs = {"__name__": "__main__" if mode not in ("program", "case") else "tfscope_case",
              "__file__": script, "__builtins__": builtins}
@@ -2674,7 +2693,10 @@ def trace_one(tf, version, script, mode):
                 globs["program"](lambda *args: None)
     except SystemExit as e:
         if e.code not in (None, 0):
-            tracer.problem((script, 1), "the script exited with %r" % (e.code,))
+            said = (": " + tail.last) if tail.last and not isinstance(e.code, str) else ""
+            tracer.problem((script, 1), "the script exited with %r%s" % (e.code, said),
+                           "give the script's arguments after `--`: tfscope new ID --trace "
+                           "SCRIPT -- ARGS" if e.code == 2 else None)
     except Exception as e:  # noqa: BLE001 - the script's own failure: reported with its place
         uncaught = e
         if id(e) not in tracer.raised:
@@ -2684,7 +2706,7 @@ def trace_one(tf, version, script, mode):
     finally:
         builtins.__import__ = tracer.real_import
         builtins.__build_class__ = tracer.real_build_class
-        sys.argv, sys.path[:] = saved_argv, saved_path
+        sys.argv, sys.path[:], sys.stderr = saved_argv, saved_path, saved_stderr
     tracer.depth = 1  # the tracer's own TF calls below are not the script's
     program = [] if mode in ("keys", "program") else tracer.finish(uncaught)
     error = None
@@ -2731,9 +2753,10 @@ def fresh_graph(tf):
 
 
 def main(argv):
-    """`tracer.py [--keys|--program|--case] SCRIPT OUT.json`, or `tracer.py --batch LIST.json
-    OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result per script, in order):
-    many scripts in one TF process, each in a fresh default graph, with its own flags."""
+    """`tracer.py [--keys|--program|--case] SCRIPT OUT.json [ARGS...]` (ARGS: the script's), or
+    `tracer.py --batch LIST.json OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result
+    per script, in order): many scripts in one TF process, each in a fresh default graph, with
+    its own flags."""
     tf, version = worker.import_tf()
     load_index()
     if argv[0] == "--batch":
@@ -2765,15 +2788,17 @@ def main(argv):
                     pass
     else:
         mode = argv[0][2:] if argv[0][2:] in MODES and argv[0].startswith("--") else None
-        script, out = argv[1:] if mode else argv
-        results = trace_one(tf, version, script, mode)
+        rest = argv[1:] if mode else argv
+        script, out = rest[:2]
+        results = trace_one(tf, version, script, mode, rest[2:])
     with open(out, "w") as handle:
         json.dump(results, handle, sort_keys=True)
     return 0
 
 
 def first_line(exc):
-    text = str(exc).strip()
+    # TF appends where a clashing variable was made to its message (facts.error_message)
+    text = str(exc).split(" Originally defined at:")[0].strip()
     return text.splitlines()[0] if text else ""
 
 

@@ -160,6 +160,51 @@ def test_a_traced_case_that_stops_at_an_error_says_so_first(tf115, tmp_path, cap
     assert "the case's ops differ from the script's; only the script has y" in second
 
 
+def test_a_scripts_own_arguments_go_after_the_double_dash(tf115, tmp_path, capsys):
+    path = script(tmp_path, """
+        import argparse
+        import tensorflow as tf
+
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--mode", required=True)
+        with tf.variable_scope(parser.parse_args().mode):
+            v = tf.get_variable("v", [1])
+        """)
+    out = tmp_path / "out"
+    # without them, argparse's own words say what is missing, and how to give it
+    assert main(["new", "traced.args", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:1: the script exited with 2: model.py: error: the following arguments " \
+           "are required: --mode (give the script's arguments after `--`: tfscope new ID " \
+           "--trace SCRIPT -- ARGS)" in err
+    assert main(["new", "traced.args", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(out), "--", "--mode", "train"]) == 0, capsys.readouterr().err
+    assert yaml.safe_load((out / "args.yaml").read_text())["observed"]["tf1.15"]["v.name"] \
+        == "train/v:0"
+    assert main(["new", "plain.args", "--dir", str(out), "--", "--mode", "train"]) == 2
+    assert "a script's arguments go with --trace" in capsys.readouterr().err
+
+
+def test_a_script_ended_by_an_error_tf_raised_gives_a_case_that_ends_so_too(tf115, tmp_path,
+                                                                            capsys):
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        v = tf.get_variable("v", [1])
+        w = tf.get_variable("v", [1])
+        """)
+    out = tmp_path / "out"
+    assert main(["new", "traced.clash", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "tfscope: the script ended at ValueError: Variable v already exists, disallowed. " \
+           "Did you mean to set reuse=True or reuse=tf.AUTO_REUSE in VarScope?, raised by a " \
+           "TF call; the case ends there too (its `observed` error)" in err
+    observed = yaml.safe_load((out / "clash.yaml").read_text())["observed"]["tf1.15"]
+    assert observed["error"]["type"] == "ValueError"
+
+
 def test_differences_name_what_only_one_side_has():
     script_graph = {"global_variables": ["a:0", "b:0"], "ops": ["a", "b"]}
     assert differences(script_graph, {"graph.global_variables": ["a:0", "b:0"],
