@@ -192,6 +192,11 @@ def differences(script: dict[str, Any], case: dict[str, Any]) -> list[str]:
             text += f"; only the script has {', '.join(only_script[:SHOWN_DIFFERENCES])}"
         if only_case:
             text += f"; only the case has {', '.join(only_case[:SHOWN_DIFFERENCES])}"
+        taken = [n for n in only_case if n in left_out]
+        if taken:  # a summary's op took the name first in the script: its op after got `_1`
+            text += (f"; the script's summaries, which the case leaves out, named ops "
+                     f"{', '.join(taken[:SHOWN_DIFFERENCES])} first (give them other names, or "
+                     f"trim them)")
         if not only_script and not only_case:
             text += " in order"
         out.append(text)

@@ -213,3 +213,12 @@ def test_differences_name_what_only_one_side_has():
                                        "graph.ops": ["b", "a"]})
     assert found == ["the case's variables differ from the script's; only the script has b:0; "
                      "only the case has c:0", "the case's ops differ from the script's in order"]
+    # tf.summary.scalar("loss", x) then tf.identity(y, name="loss"): the script's identity is
+    # loss_1, the case's (no summary) loss
+    script_graph = {"global_variables": [], "ops": ["x", "loss", "loss_1"],
+                    "unrecorded_ops": ["loss"]}
+    assert differences(script_graph, {"graph.global_variables": [], "graph.ops": ["x", "loss"]}
+                       ) == ["the case's ops differ from the script's; only the script has "
+                             "loss_1; only the case has loss; the script's summaries, which the "
+                             "case leaves out, named ops loss first (give them other names, or "
+                             "trim them)"]
