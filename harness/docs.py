@@ -115,8 +115,9 @@ several times that makes other TF calls on a later call and whose source cannot 
 (a lambda, a name bound to a module or to an object no step made: named), a class
 deriving from a TF class, `tf.py_func`, what the script takes from TF's internal modules
 that the API lacks (what it has is written by its API name: `tensor_array_ops.TensorArray` is
-`tf.TensorArray`), names the API policy refuses, `tf.reset_default_graph` after the script
-built, a script that fails in its own code or exits with an error (argparse's message is
+`tf.TensorArray`), names the API policy refuses, a call left out that makes variables
+(`tf.train.import_meta_graph`: the case could not have them), `tf.reset_default_graph` after
+the script built, a script that fails in its own code or exits with an error (argparse's message is
 shown, with how to give the script's arguments). A script that a TF call ends with an
 exception (a variable that already exists) gives a case that ends with it too: `observed`
 records it, and `new` says so. When the names differ because a function TF calls again passed

@@ -1564,6 +1564,7 @@ class Tracer(object):
                          "one graph")
         if path != "tf.app.run":  # tf.app.run runs the script's main(): recorded, not left out
             count = len(graph.get_operations())
+        variables = list(graph.get_collection(self.tf.GraphKeys.GLOBAL_VARIABLES))
         result = fn(*unwrap(args), **unwrap(kwargs))
         if path == "tf.Session":
             self.watch_session(result)
@@ -1571,6 +1572,14 @@ class Tracer(object):
         if count is not None and graph.version != version:
             made = [op.name for op in graph.get_operations()[count:]]
             self.unrecorded_ops.extend(made)
+            new = [v for v in graph.get_collection(self.tf.GraphKeys.GLOBAL_VARIABLES)
+                   if not any(v is old for old in variables)]
+            if new:  # a summary's ops are left out; the graph's variables cannot be
+                names = ", ".join(getattr(v, "name", "?") for v in new[:5])
+                self.problem(frame, "%s made variables (%s%s) that a case cannot make: it is "
+                             "left out (%s)" % (path, names, ", ..." if len(new) > 5 else "",
+                                                why or "not recorded"),
+                             "trace the script that builds them with TF calls instead")
         where = "%s:%d" % (self.shown(frame.f_code.co_filename), frame.f_lineno)
         text = "%s: run, not recorded: %s%s" % (
             path, why or "no graph names change",

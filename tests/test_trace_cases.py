@@ -205,6 +205,29 @@ def test_a_script_ended_by_an_error_tf_raised_gives_a_case_that_ends_so_too(tf11
     assert observed["error"]["type"] == "ValueError"
 
 
+def test_variables_a_left_out_call_makes_refuse_the_script(tf115, tmp_path, capsys):
+    # PTB's main: the graph built, exported and imported into another graph (a graph file's
+    # call is left out): the case would have none of the imported variables
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        with tf.Graph().as_default():
+            with tf.variable_scope("M"):
+                v = tf.get_variable("v", [2])
+            meta = tf.train.export_meta_graph()
+        with tf.Graph().as_default():
+            tf.train.import_meta_graph(meta)
+            x = tf.constant(1.0, name="x")
+        """)
+    assert main(["new", "traced.meta", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:8: tf.train.import_meta_graph made variables (M/v:0) that a case cannot " \
+           "make: it is left out (graph files (tf.train.import_meta_graph)) (trace the script " \
+           "that builds them with TF calls instead)" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_differences_name_what_only_one_side_has():
     script_graph = {"global_variables": ["a:0", "b:0"], "ops": ["a", "b"]}
     assert differences(script_graph, {"graph.global_variables": ["a:0", "b:0"],
