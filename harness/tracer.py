@@ -85,6 +85,8 @@ ITERATORS = (zip, map, filter, enumerate, reversed, types.GeneratorType, type({}
 REFUSED = {"tf.train.MonitoredTrainingSession": "it adds the Scaffold's ops when it starts",
            "tf.train.Supervisor": "it adds its own ops when it starts",
            "tf.estimator": "an Estimator builds the graph inside its own train/evaluate calls",
+           # what a model_fn returns, called directly (no Estimator): it adds nothing
+           "tf.estimator.EstimatorSpec": None,
            "tf.py_func": "its function is Python code TF calls while the graph runs",
            "tf.numpy_function": "its function is Python code TF calls while the graph runs",
            "tf.py_function": "its function is Python code TF calls while the graph runs"}
@@ -1487,16 +1489,18 @@ class Tracer(object):
                 self.graphs.append(graph)
 
     def call_api(self, path, fn, args, kwargs, frame):
-        refused = [why for prefix, why in REFUSED.items()
-                   if path == prefix or path.startswith(prefix + ".")]
-        for why in refused:
-            self.problem(frame, "%s cannot be traced: %s" % (path, why),
+        prefixes = [p for p in REFUSED if path == p or path.startswith(p + ".")]
+        refused = REFUSED[max(prefixes, key=len)] if prefixes else None  # the closest says
+        if refused:
+            self.problem(frame, "%s cannot be traced: %s" % (path, refused),
                          "trim the script to the part that builds the graph")
-        if not refused:
-            passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
-            why = policy.refused(path) if policy and path.startswith("tf.") else None
-            if passthrough or why:
-                return self.unrecorded(path, why, fn, args, kwargs, frame)
+            # run as the script says, its result unknown to the trace: what the script does
+            # with it is no other problem
+            return fn(*unwrap(args), **unwrap(kwargs))
+        passthrough = [p for p in PASSTHROUGH if path == p or path.startswith(p + ".")]
+        why = policy.refused(path) if policy and path.startswith("tf.") else None
+        if passthrough or why:
+            return self.unrecorded(path, why, fn, args, kwargs, frame)
         args, kwargs = listed(args), listed(kwargs)
         step = self.record(path, args, kwargs, frame)
         result = self.run(step, fn, args, kwargs)

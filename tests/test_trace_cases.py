@@ -228,6 +228,47 @@ def test_variables_a_left_out_call_makes_refuse_the_script(tf115, tmp_path, caps
     assert not (tmp_path / "out").exists()
 
 
+def test_a_refused_call_is_the_one_problem_of_what_follows_from_it(tf115, tmp_path, capsys):
+    # PTB's Supervisor: its managed_session(config=tf.ConfigProto(...)) was a second problem,
+    # "a ConfigProto that no recorded TF call returned", of a proto the script did make
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        v = tf.get_variable("v", [1])
+        sv = tf.train.Supervisor(logdir=None)
+        config = tf.ConfigProto(allow_soft_placement=True)
+        with sv.managed_session(config=config) as session:
+            pass
+        """)
+    assert main(["new", "traced.sv", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"tfscope: error: {path}:4: tf.train.Supervisor cannot be traced: it adds "
+                   "its own ops when it starts (trim the script to the part that builds the "
+                   "graph)", f"tfscope: nothing written: {path} cannot become a case: 1 "
+                   "problem(s)"]
+
+
+def test_an_estimator_spec_a_model_fn_returns_is_no_estimator(tf115, tmp_path, capsys):
+    # official/resnet's model_fn called directly: its EstimatorSpec bundles what it made
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def model_fn(features, mode):
+            logits = tf.layers.dense(features, 2, name="logits")
+            loss = tf.reduce_mean(logits)
+            train_op = tf.train.GradientDescentOptimizer(0.1).minimize(loss)
+            return tf.estimator.EstimatorSpec(mode=mode, loss=loss, train_op=train_op)
+
+        spec = model_fn(tf.placeholder(tf.float32, [None, 3]), tf.estimator.ModeKeys.TRAIN)
+        """)
+    assert main(["new", "traced.spec", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+    observed = yaml.safe_load((tmp_path / "out" / "spec.yaml").read_text())["observed"]
+    assert observed["tf1.15"]["error"] is None
+
+
 def test_differences_name_what_only_one_side_has():
     script_graph = {"global_variables": ["a:0", "b:0"], "ops": ["a", "b"]}
     assert differences(script_graph, {"graph.global_variables": ["a:0", "b:0"],
