@@ -24,6 +24,7 @@ Normalised values (what validation produces, what the worker and the renderer re
 Loop and comprehension targets T: a label, or a (nested) list of them, unpacked as Python does.
 """
 
+import functools
 import inspect
 import operator
 import re
@@ -178,21 +179,25 @@ def resolve_ref(refs, path):
 
 
 def walk(refs, label, steps):
-    """The object a parsed ref path names (attribute steps checked against the policy)."""
+    """The object a parsed ref path names, each step's object checked against the policy (a
+    path through a module outside TF, `m.six.moves.builtins`, stops there: a `def` parameter
+    can hold any module, which the validator cannot see)."""
     if label not in refs:
         raise NameError("`%s` is not captured (yet)" % label)
     obj = refs[label]
-    for kind, key in steps:
+    for i, (kind, key) in enumerate(steps):
+        what = render_path_steps(label, steps[:i + 1])
         if kind == "attr":
             check_attribute(obj, key)
             if isinstance(obj, types.ModuleType):
                 check_module_attribute(obj, key)
             obj = getattr(obj, key)
             if isinstance(obj, types.ModuleType):
-                check_module(obj, render_path_steps(label, steps))
+                check_module(obj, what)
         else:
             obj = obj[key]
-    return check_object(obj, render_path_steps(label, steps)) if steps else obj
+        check_object(obj, what)
+    return obj
 
 
 def check_module_attribute(module, name):
@@ -256,8 +261,8 @@ def evaluate(tf, value, refs):
             return check_object(got, "." + name)
         args = [evaluate(tf, a, refs) for a in value["args"]]
         if len(args) == 1:
-            return UNARY[arg](args[0])
-        return BINARY[arg](args[0], args[1])
+            return check_object(UNARY[arg](args[0]), arg)
+        return check_object(BINARY[arg](args[0], args[1]), arg)  # `x[k]` may be any object
     if key == "slice":
         return slice(*[evaluate(tf, a, refs) for a in arg])
     if key == "tuple":
@@ -405,16 +410,40 @@ def callee_name(callee):
 
 
 def invoke(tf, callee, args, kwargs, refs):
-    """Call a callee with written arguments; the policy sees the real argument values (a Session
-    with a target, ...)."""
+    """Call a callee with written arguments; the policy sees the callee, the real argument
+    values (a Session with a target, ...) and what the call returns."""
     fn = evaluate(tf, callee, refs)
+    what = render(callee)
+    check_callable(fn, what)
     positional, keywords = arguments(tf, args, kwargs, refs)
     policy = _policy()
     check = getattr(policy, "refused_arguments", None)
     reason = check(callee_name(callee), positional, keywords) if check is not None else None
     if reason:
         raise Refused("this call is refused: %s" % reason)
-    return fn(*positional, **keywords)
+    return check_object(fn(*positional, **keywords), "what %s returned" % what)
+
+
+def check_callable(fn, what):
+    """What a step calls, judged as any object is (check_object), and a callable object by its
+    class: one from outside TensorFlow (operator.attrgetter, a numpy ufunc) is refused, and a
+    functools.partial by the function it holds."""
+    check_object(fn, what)
+    if _made_here(fn) or isinstance(fn, (type, types.FunctionType, types.BuiltinFunctionType,
+                                         types.MethodType)):
+        return fn
+    if isinstance(fn, functools.partial):
+        return check_callable(fn.func, what)
+    cls = type(fn)
+    if any(_made_here(k) for k in cls.__mro__):
+        return fn  # an object of the case's own class
+    policy = _policy()
+    package = str(getattr(cls, "__module__", "") or "").split(".")[0]
+    if policy is not None and package not in getattr(policy, "TF_PACKAGES", ()):
+        raise Refused("calling %s is refused: %s (a %s.%s)" % (
+            what, policy.OUTSIDE, cls.__module__, cls.__name__))
+    check_object(cls, "%s (its class)" % what)
+    return fn
 
 
 class Return(BaseException):

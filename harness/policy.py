@@ -626,8 +626,8 @@ def refused_object(obj):
                 return "%s (builtin %s)" % (OUTSIDE, name)
             return None
         if _package(module) not in TF_PACKAGES:
-            if isinstance(obj, type) and _package(module) in SAFE_PACKAGES:
-                return None  # numpy's dtypes, namedtuples, enums: data, not IO
+            if isinstance(obj, type) and safe_outside_class(obj):
+                return None  # numpy's dtypes, collections' classes, enums: data, not IO
             return "%s (%s.%s)" % (OUTSIDE, module, name)
         reason = _name_reason(name) or _module_reason(module)
         if reason and "(" not in reason:
@@ -713,11 +713,24 @@ def refused_fetches(fetches, graph=None):
     return None
 
 
-# Packages outside TensorFlow whose classes (not functions) a path may reach harmlessly (numpy's
-# dtypes, collections' namedtuples, enums); every other class and every function from outside TF
-# (os, subprocess, io, numpy's file IO ...) is refused by refused_object.
-SAFE_PACKAGES = frozenset(["numpy", "collections", "functools", "enum", "typing", "abc",
-                           "numbers", "operator", "math"])
+# Packages outside TensorFlow whose classes (not functions) a path may reach harmlessly
+# (collections' OrderedDict, enums); of numpy only its scalar types, dtypes and ndarray
+# (safe_outside_class). Every other class and every function from outside TF is refused by
+# refused_object: os, io, numpy's memmap (a file), operator's attrgetter and methodcaller and
+# functools' partial (calling them reads any attribute, or calls what they hold, past the
+# policy).
+SAFE_PACKAGES = frozenset(["collections", "enum", "typing", "abc", "numbers", "math"])
+
+
+def safe_outside_class(cls):
+    """Whether a class from outside TensorFlow is data a case may reach (refused_object)."""
+    package = _package(getattr(cls, "__module__", ""))
+    if package == "numpy":
+        import sys
+        numpy = sys.modules.get("numpy")  # imported: the class came from it
+        return numpy is not None and (cls is numpy.ndarray or issubclass(cls, (
+            numpy.generic, numpy.dtype)))
+    return package in SAFE_PACKAGES
 
 class RefusedError(PermissionError):
     """Raised by a guarded Session (guard_sessions) for fetches that depend on refused ops."""

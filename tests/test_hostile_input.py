@@ -437,3 +437,85 @@ def test_refs_cannot_reach_python_internals(ref):
     errors = check_load(text)
     assert len(errors) == 1 and ("refused" in str(errors[0]) or "dunder" in str(errors[0])), \
         errors
+
+
+# --- escapes past the validator: a def parameter can hold any module ------------------------------
+
+def test_the_worker_checks_every_step_of_a_path_every_callee_and_every_result():
+    """The red team's escapes, by the worker's checks alone (real policy, no TF): a module
+    outside TF reached through a TF module, a callable object whose call reads any attribute, a
+    partial of a refused builtin, and a refused builtin that an allowed function returns."""
+    import functools
+    import operator
+    import types
+
+    from harness import generic
+    slim = types.ModuleType("tensorflow.contrib.slim")
+    slim.operator = operator  # as tf.contrib.slim.six (a module outside TF) was reachable
+    with pytest.raises(generic.Refused, match="m.operator is refused: not TensorFlow's API "
+                                               r"\(module operator\)"):
+        generic.resolve_ref({"m": slim}, "m.operator.attrgetter")
+    # operator's and functools' classes are no longer data
+    with pytest.raises(generic.Refused, match="not TensorFlow's API"):
+        generic.check_object(operator.attrgetter, "attrgetter")
+    getter = operator.attrgetter("os.system")
+    with pytest.raises(generic.Refused, match=r"calling ag is refused: not TensorFlow's API "
+                                               r"\(a operator.attrgetter\)"):
+        generic.invoke(None, {"ref": "ag"}, [{"ref": "m"}], None, {"ag": getter, "m": slim})
+    with pytest.raises(generic.Refused, match="builtin eval"):
+        generic.invoke(None, {"ref": "p"}, ["1"], None, {"p": functools.partial(eval)})
+
+    def hands_out():  # a TF function that returns a refused builtin
+        return eval
+    hands_out.__module__ = "tensorflow.python.ops.fake"
+    with pytest.raises(generic.Refused, match="what f returned is refused"):
+        generic.invoke(None, {"ref": "f"}, [], None, {"f": hands_out})
+    # what is fine stays fine: a TF function's result, a case-made class's object
+    hands_len = lambda: len  # noqa: E731 - an allowed builtin
+    hands_len.__module__ = "tensorflow.python.ops.fake"
+    assert generic.invoke(None, {"ref": "f"}, [], None, {"f": hands_len}) is len
+    made = generic.make_class("C", [], {"__call__": generic.make_function(
+        None, "__call__", [{"name": "self"}], {}, lambda: None)})
+    assert generic.invoke(None, {"ref": "c"}, [], None, {"c": made()}) is None
+
+
+ESCAPES = """\
+- id: red.rce
+  title: t
+  source: {doc: test, quote: q}
+  program:
+    - def: {name: grab, params: [m]}
+      do:
+        - return: {value: {ref: m.six.operator.attrgetter}}
+    - invoke: {fn: {ref: grab}, args: [{tf: contrib.slim}], as: ag}
+    - invoke: {fn: {ref: ag}, args: [six.moves.builtins.eval], as: getter}
+    - invoke: {fn: {ref: getter}, args: [{tf: contrib.slim}], as: ev}
+    - invoke: {fn: {ref: ev}, args: ["open(%(out)r, 'w').write('rce')"]}
+  expect: {}
+- id: red.memmap
+  title: t
+  source: {doc: test, quote: q}
+  imports: {ops: tensorflow.python.framework.ops}
+  program:
+    - def: {name: grab, params: [m]}
+      do:
+        - return: {value: {ref: m.np.memmap}}
+    - invoke: {fn: {ref: grab}, args: [{ref: ops}], as: mm}
+    - invoke: {fn: {ref: mm}, args: [%(out)r, uint8, w+], kwargs: {shape: {tuple: [4]}}}
+  expect: {}
+"""
+
+
+def test_escapes_through_a_def_parameter_are_refused_on_tf(tf115, tmp_path):
+    from harness.runner import Pool
+    out = tmp_path / "written"
+    path = tmp_path / "escapes.yaml"
+    path.write_text(ESCAPES % {"out": str(out)})
+    loaded, errors = caselib.load([path])
+    assert errors == [] and len(loaded) == 2  # the validator cannot see through `m`
+    with Pool([tf115]) as pool:
+        errors = [pool.run(case, "tf1.15").outcome.error for case in loaded]
+    assert [(e["type"], e["message"]) for e in errors] == [
+        ("Refused", "m.six is refused: not TensorFlow's API (module six)"),
+        ("Refused", "m.np is refused: not TensorFlow's API (module numpy)")]
+    assert not out.exists()
