@@ -508,14 +508,14 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
             print(format_diff(r.verdict.diff))
     print()
     print(summary_table(run, errors))
-    save_last_run(run, config, lines.made)
-    if args.json:
+    if args.json:  # what the run was asked for first; .tfscope/ is the harness's own
         text = resultlib.to_json(run, errors)
         if json_out is not None:
             json_out.write(text)
             json_out.flush()
         else:
             write_atomic(args.json, text)
+    save_last_run(run, config, lines.made)
     if run.interrupted:
         print("tfscope: interrupted; the results above are those that finished",
               file=sys.stderr)

@@ -27,6 +27,7 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -130,16 +131,23 @@ def _replace(target: Path, raw: bytes, st: os.stat_result | None) -> None:
         raise
 
 
+class LockTimeout(UserError):
+    """Another process held the lock longer than the caller would wait."""
+
+
 @contextlib.contextmanager
-def locked(path: str | Path, create: bool = False) -> Iterator[None]:
+def locked(path: str | Path, create: bool = False, timeout: float | None = None,
+           waiting: Callable[[], None] | None = None) -> Iterator[None]:
     """Hold an exclusive inter-process lock (flock) on the file at `path` for a read-modify-write.
     Writers replace the file by rename, so the lock is taken on the file the path names *after*
-    the lock is held: if it was replaced while we waited, we lock the new one instead."""
+    the lock is held: if it was replaced while we waited, we lock the new one instead.
+    `timeout`: seconds to wait for another holder before LockTimeout (None: as long as it
+    takes); `waiting()` is called once when the lock is not free at once."""
     flags = os.O_RDONLY | (os.O_CREAT if create else 0)
     while True:
         fd = os.open(path, flags, 0o666)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            _lock(fd, path, timeout, waiting)
             try:
                 same = os.stat(path).st_ino == os.fstat(fd).st_ino
             except FileNotFoundError:
@@ -152,6 +160,30 @@ def locked(path: str | Path, create: bool = False) -> Iterator[None]:
                 return
         finally:
             os.close(fd)
+
+
+def _lock(fd: int, path: str | Path, timeout: float | None,
+          waiting: Callable[[], None] | None) -> None:
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return
+    except BlockingIOError:
+        pass
+    if waiting is not None:
+        waiting()
+    if timeout is None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        time.sleep(0.05)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                raise LockTimeout(f"another process held its lock for {timeout:g} s",
+                                  str(path), hint="wait for it to end, or stop it") from None
 
 
 def generated_file_main(argv: list[str] | None, prog: str, description: str | None,

@@ -6,6 +6,9 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +112,8 @@ def _read_last_run(root: Path) -> tuple[dict[str, Any], list[tuple[str, str, int
     """The header and the result lines (case id, runtime, run, the result's JSON text) of
     last-run.json; nothing from a file that is missing, damaged or of another format."""
     empty: dict[str, Any] = {"run": 0, "runtimes": {}}
+    if not_ours(root / LAST_RUN):
+        return empty, []  # a FIFO would block the read; a link's target is not ours
     try:
         text = (root / LAST_RUN).read_text(encoding="utf-8")
     except (OSError, ValueError):
@@ -116,7 +121,7 @@ def _read_last_run(root: Path) -> tuple[dict[str, Any], list[tuple[str, str, int
     lines = text.split("\n")
     try:
         header = json.loads(lines[0])
-    except ValueError:
+    except (ValueError, RecursionError):  # damaged: as deep as JSON nests, too
         return empty, []
     if not isinstance(header, dict) or header.get("format") != LAST_RUN_FORMAT or \
             not isinstance(header.get("runtimes"), dict):
@@ -128,7 +133,7 @@ def _read_last_run(root: Path) -> tuple[dict[str, Any], list[tuple[str, str, int
             continue  # the empty last line, or a damaged one
         try:
             case_id, runtime, number = json.loads(key)
-        except ValueError:
+        except (ValueError, RecursionError, TypeError):  # damaged (TypeError: not 3 items)
             continue
         if isinstance(case_id, str) and isinstance(runtime, str) and isinstance(number, int):
             entries.append((case_id, runtime, number, entry))
@@ -145,7 +150,7 @@ def load_last_run(root: Path) -> dict[str, Any]:
     for case_id, runtime, number, text in entries:
         try:
             entry = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if isinstance(entry, dict):
             results.setdefault(case_id, {})[runtime] = dict(entry, run=number)
@@ -193,7 +198,7 @@ def prune(entries: list[tuple[str, str, int, str]], fixed: int, limit: int = LAS
         if len(text) > limit // 8:
             try:
                 entry = json.loads(text)
-            except ValueError:
+            except (ValueError, RecursionError):
                 continue
             if isinstance(entry, dict) and entry.get("facts"):
                 text = _compact(dict(entry, facts={}, facts_omitted=len(text)))
@@ -212,12 +217,37 @@ def save_last_run(run: RunResults, root: Path, limit: int = LAST_RUN_LIMIT,
     the end of the run does not make them. An OutputError when `.tfscope/` cannot be written."""
     path = root / LAST_RUN
     hint = "make .tfscope/ a writable folder, or run from a writable checkout"
+    kind = not_ours(path)
+    if kind:  # a link (committed in a clone, say) would have its target overwritten
+        raise UserError(f"not written: it is {kind}, not the regular file tfscope keeps there",
+                        str(path), hint="remove it; tfscope makes it again")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with locked(path, create=True):
+        with locked(path, create=True, timeout=LOCK_WAIT, waiting=lambda: print(
+                f"tfscope: waiting for another process's lock on {path} (up to {LOCK_WAIT} s)",
+                file=sys.stderr)):
             _merge_last_run(run, root, hint, limit, made or {})  # its write errors: OutputErrors
     except OSError as e:
         raise environment_error(e, path, hint=hint) or e from None
+
+
+LOCK_WAIT = 60  # seconds: two runs' merges take well under a second; longer is not a tfscope
+
+
+def not_ours(path: Path) -> str | None:
+    """What is at `path` if it exists and is not a regular file (the link itself, not followed):
+    'a symbolic link', 'a FIFO', ...; None for a regular file or nothing."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return None  # the read or write that follows says why
+    if stat.S_ISREG(mode):
+        return None
+    return ("a symbolic link" if stat.S_ISLNK(mode) else "a directory" if stat.S_ISDIR(mode)
+            else "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+            else "a device")
 
 
 def _merge_last_run(run: RunResults, root: Path, hint: str, limit: int,
@@ -255,6 +285,8 @@ def _read_results(path: str) -> dict[str, Any]:
         raise UserError(f"cannot read results file: {e.strerror}", path, hint=hint) from None
     except ValueError as e:
         raise UserError(f"not a results file: invalid JSON ({e})", path, hint=hint) from None
+    except RecursionError:
+        raise UserError("not a results file: JSON nested too deep", path, hint=hint) from None
     if not isinstance(data, dict) or data.get("format") != FORMAT or \
             not isinstance(data.get("results"), list) or \
             not isinstance(data.get("runtimes"), dict):

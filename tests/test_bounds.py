@@ -244,3 +244,73 @@ def test_a_damaged_last_run_is_read_as_far_as_it_goes_and_rewritten(tmp_path):
                             tmp_path, limit=64)  # a limit every line is too big for
     data = resultlib.load_last_run(tmp_path)
     assert data["run"] == 1 and data["results"] == {}
+
+
+def test_a_last_run_nested_too_deep_is_damaged_and_rewritten(tmp_path):
+    from harness.runner import RunResults
+
+    from .test_record import results
+    path = tmp_path / resultlib.LAST_RUN
+    path.parent.mkdir()
+    deep = "[" * 100000 + "]" * 100000
+    path.write_text(f"{deep}\n")
+    assert resultlib.load_last_run(tmp_path)["results"] == {}
+    path.write_text('{"format": 2, "run": 1, "runtimes": {}}\n'
+                    f'{deep}\t{{}}\n["c", "tf1.15", 1]\t{deep}\n')
+    assert resultlib.load_last_run(tmp_path)["results"] == {}
+    resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {}}, results("cases/t.yaml")),
+                            tmp_path)
+    assert resultlib.load_last_run(tmp_path)["run"] == 2  # the header was whole
+
+
+@pytest.mark.parametrize("kind", ["link", "fifo"])
+def test_a_last_run_that_is_no_regular_file_is_left_alone(tmp_path, kind):
+    # a link committed in a clone would have had its target overwritten; a FIFO blocked the
+    # read (and the lock's open) for ever
+    from harness.runner import RunResults
+
+    from .test_record import results
+    path = tmp_path / resultlib.LAST_RUN
+    path.parent.mkdir()
+    victim = tmp_path / "precious.txt"
+    victim.write_text("precious user data")
+    if kind == "link":
+        path.symlink_to(victim)
+    else:
+        os.mkfifo(path)
+    assert resultlib.load_last_run(tmp_path)["results"] == {}
+    with pytest.raises(resultlib.UserError, match=f"not written: it is a "
+                       f"{'symbolic link' if kind == 'link' else 'FIFO'}, not the regular file"):
+        resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {}}, results("cases/t.yaml")),
+                                tmp_path)
+    assert victim.read_text() == "precious user data"
+    assert path.is_symlink() if kind == "link" else path.is_fifo()
+
+
+def test_a_lock_held_elsewhere_is_waited_for_with_a_word_then_given_up(tmp_path, monkeypatch,
+                                                                       capsys):
+    from harness.files import LockTimeout
+    from harness.runner import RunResults
+
+    from .test_record import results
+    path = tmp_path / resultlib.LAST_RUN
+    path.parent.mkdir()
+    path.write_text("")
+    holder = subprocess.Popen(["flock", str(path), "sleep", "30"])
+    try:
+        for _ in range(100):  # until flock holds it
+            done = subprocess.run(["flock", "-n", str(path), "true"])
+            if done.returncode:
+                break
+            time.sleep(0.05)
+        monkeypatch.setattr(resultlib, "LOCK_WAIT", 1)
+        started = time.monotonic()
+        with pytest.raises(LockTimeout, match="another process held its lock for 1 s"):
+            resultlib.save_last_run(RunResults(["tf1.15"], {"tf1.15": {}},
+                                               results("cases/t.yaml")), tmp_path)
+        assert time.monotonic() - started < 10
+        assert f"tfscope: waiting for another process's lock on {path} (up to 1 s)" in \
+            capsys.readouterr().err
+    finally:
+        holder.kill()
+        holder.wait()
