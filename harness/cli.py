@@ -66,10 +66,14 @@ def seconds(text: str) -> float:
     return value
 
 
+MAX_JOBS = 256  # each worker is a process and a thread of the harness: thousands fail to start
+
+
 def jobs(text: str) -> int:
     """-j's type: a positive number of workers."""
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a number of workers (1 or more), not `{text}`")
+    if not text.isdigit() or not 1 <= int(text) <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"expected a number of workers from 1 to {MAX_JOBS}, "
+                                         f"not `{text}`")
     return int(text)
 
 
@@ -413,10 +417,7 @@ def execute(args: argparse.Namespace, config: Config,
             cases: list[caselib.Case] | Callable[[], list[caselib.Case]],
             default_runtimes: list[str] | None = None,
             on_result: Callable[[Result], None] | None = None) -> RunResults:
-    default = config.timeout
-    if isinstance(default, bool) or not isinstance(default, (int, float)) or not 0 < default:
-        raise UsageError(f"[tool.tfscope] timeout must be a number of seconds, not {default!r}",
-                         str(config.root / "pyproject.toml"), hint="e.g. `timeout = 60`")
+    default = config.timeout  # load_config checked it (config.check), and the limits
     bounds = limits(config)
     runtimes, unavailable = resolve_runtimes(args, config, default_runtimes)
     quiet = getattr(args, "quiet", False)
@@ -431,11 +432,7 @@ def execute(args: argparse.Namespace, config: Config,
 
 
 def last_run_limit(config: Config) -> int:
-    value = config.last_run_mib
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
-        raise UsageError(f"[tool.tfscope] last_run_mib must be a number >= 1, not {value!r}",
-                         str(config.root / "pyproject.toml"), hint="e.g. `last_run_mib = 16`")
-    return int(value * (1 << 20))
+    return int(config.last_run_mib * (1 << 20))  # checked by load_config (config.limits)
 
 
 def _tabulate(*args: Any, **kwargs: Any) -> str:

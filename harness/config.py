@@ -52,8 +52,52 @@ def load_config(start: Path | None = None) -> Config:
                                 hint="settings: " + ", ".join(
                                     f for f in Config.__dataclass_fields__ if f != "root"))
             setattr(config, key, value)
+        check(config)
         return config
     return Config()
+
+
+def check(config: Config) -> None:
+    """Every setting of the right type and within its bounds, else a one-line error naming it
+    (not an internal error where it is used: `timeout = inf` in select, `cases = 5`)."""
+    where = str(config.root / "pyproject.toml")
+
+    def fail(key: str, what: str, example: str, more: str = "") -> UserError:
+        return UserError(f"[tool.tfscope] {key} must be {what}, not {getattr(config, key)!r}",
+                         where, hint=f"e.g. `{example}`{more}")
+    for key, example in (("cases", 'cases = ["cases"]'), ("runtimes", 'runtimes = ["tf1.15"]'),
+                         ("report_runtimes", 'report_runtimes = ["tf1.15", "tf2"]')):
+        value = getattr(config, key)
+        if key == "report_runtimes" and value is None:
+            continue
+        if not isinstance(value, list) or not value or \
+                not all(isinstance(v, str) and v for v in value):
+            raise fail(key, "a list of names" if "runtimes" in key else "a list of paths",
+                       example)
+    if not isinstance(config.report, str) or not config.report:
+        raise fail("report", "a path", 'report = "reports/behaviour.md"')
+    timeout = config.timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or \
+            not 0 < timeout <= MAX_SECONDS:
+        raise fail("timeout", f"a number of seconds (at most {MAX_SECONDS})", "timeout = 60")
+    start = config.start_timeout
+    if start is not None and (isinstance(start, bool) or not isinstance(start, (int, float))
+                              or not 1 <= start <= MAX_SECONDS):
+        raise fail("start_timeout", f"a number of seconds from 1 to {MAX_SECONDS}",
+                   "start_timeout = 60", ", or no line (then the timeout is used)")
+    limits(config)
+
+
+MAX_SECONDS = 86400  # a day, as --timeout
+# The largest value of each bound (a larger one overflows where it is used: setrlimit, select).
+MAXIMA = {"worker_memory_mib": 1 << 24, "max_reply_mib": 4096, "max_value": 10 ** 9,
+          "last_run_mib": 4096}
+
+
+def example(key: str) -> object:
+    """A valid value of a setting for a hint: its default (TOML has no None: 60 s for that)."""
+    default = Config.__dataclass_fields__[key].default
+    return 60 if default is None else default
 
 
 def limits(config: Config) -> Limits:
@@ -65,9 +109,14 @@ def limits(config: Config) -> Limits:
             kind = "a whole number" if whole else "a number"
             raise UserError(f"[tool.tfscope] {key} must be {kind} >= {minimum:g}, not {value!r}",
                             str(config.root / "pyproject.toml"),
-                            hint=f"e.g. `{key} = {Config.__dataclass_fields__[key].default}`")
+                            hint=f"e.g. `{key} = {example(key)}`")
+        if key in MAXIMA and value > MAXIMA[key]:
+            raise UserError(f"[tool.tfscope] {key} must be at most {MAXIMA[key]}, not {value!r}",
+                            str(config.root / "pyproject.toml"),
+                            hint=f"e.g. `{key} = {example(key)}`")
         return value
     start = None if config.start_timeout is None else number("start_timeout", 1, whole=False)
+    number("last_run_mib", 1, whole=False)
     return Limits(start_timeout=start, worker_memory=number("worker_memory_mib", 0) * MiB,
                   max_reply=number("max_reply_mib", 1) * MiB, max_value=number("max_value", 1))
 

@@ -414,7 +414,8 @@ def invoke(tf, callee, args, kwargs, refs):
     values (a Session with a target, ...) and what the call returns."""
     fn = evaluate(tf, callee, refs)
     what = render(callee)
-    check_callable(fn, what)
+    if not (isinstance(callee, dict) and "super" in callee):  # super_attribute judged it
+        check_callable(fn, what)
     positional, keywords = arguments(tf, args, kwargs, refs)
     policy = _policy()
     check = getattr(policy, "refused_arguments", None)

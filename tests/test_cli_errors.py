@@ -130,6 +130,15 @@ def test_usage_errors_are_one_line_exit_2(capsys, argv, message):
     ("timeout = \"soon\"", "[tool.tfscope] timeout must be a number of seconds"),
     ("tiemout = 5", "unknown setting `tiemout`"),
     ("timeout = [", "cannot read configuration"),
+    # each was an internal error where it is used (select, setrlimit, the case loader)
+    ("timeout = inf", "[tool.tfscope] timeout must be a number of seconds (at most 86400)"),
+    ("timeout = 1e308", "[tool.tfscope] timeout must be a number of seconds"),
+    ("cases = 5", "[tool.tfscope] cases must be a list of paths, not 5"),
+    ("report = 5", "[tool.tfscope] report must be a path, not 5"),
+    ("report_runtimes = 7", "[tool.tfscope] report_runtimes must be a list of names, not 7"),
+    ("worker_memory_mib = 99999999999999999",
+     "[tool.tfscope] worker_memory_mib must be at most 16777216"),
+    ("start_timeout = 0", "e.g. `start_timeout = 60`, or no line (then the timeout is used)"),
 ])
 def test_bad_configuration_is_an_input_error(tmp_path, monkeypatch, capsys, setting, message):
     (tmp_path / "pyproject.toml").write_text(f"[tool.tfscope]\nruntimes = ['tf1.15']\n{setting}\n")

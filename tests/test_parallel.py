@@ -85,6 +85,8 @@ def test_the_estimate_counts_repeated_bodies():
 def test_jobs_must_be_a_positive_number(capsys):
     assert main(["run", "-j", "0"]) == 2
     assert "expected a number of workers" in capsys.readouterr().err
+    assert main(["run", "-j", "99999"]) == 2  # was "cannot join thread before it is started"
+    assert "expected a number of workers from 1 to 256, not `99999`" in capsys.readouterr().err
 
 
 def test_closing_a_pool_asks_every_worker_to_quit_before_waiting_for_any(tf115):
