@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .cases import Case
-from .compare import CRASH, ERROR, TIMEOUT, Mismatch, Outcome, Verdict
+from .compare import CRASH, ERROR, TIMEOUT, VERDICTS, Mismatch, Outcome, Verdict
 from .errors import UserError
 from .files import environment_error, locked, write_atomic
 from .runner import Result, RunResults
@@ -298,7 +298,36 @@ def _read_results(path: str) -> dict[str, Any]:
         raise UserError(f"the run that wrote these results had invalid cases: "
                         f"{str(data['invalid'][0])[:200]}", path,
                         hint="fix the cases and run that job again")
+    for name, hello in data["runtimes"].items():
+        if not isinstance(hello, dict):
+            raise UserError(f"not a results file: runtime {name!r} is not a mapping", path,
+                            hint=hint)
+    for i, entry in enumerate(data["results"]):
+        bad = _bad_entry(entry)
+        if bad:
+            raise UserError(f"not a results file: result {i + 1} {bad}", path, hint=hint)
     return data
+
+
+def _bad_entry(entry: Any) -> str | None:
+    """What is wrong with a result of a results file (as `to_json` writes them), or None."""
+    if not isinstance(entry, dict):
+        return "is not a mapping"
+    for key in ("id", "runtime"):
+        if not isinstance(entry.get(key), str):
+            return f"has no `{key}`"
+    if entry.get("verdict") not in VERDICTS:
+        return f"({entry['id']} [{entry['runtime']}]) has an unknown verdict " \
+               f"{str(entry.get('verdict'))[:40]!r}"
+    for key, kind in (("facts", dict), ("error", dict), ("diff", list), ("reason", str)):
+        if entry.get(key) is not None and not isinstance(entry[key], kind):
+            return f"({entry['id']} [{entry['runtime']}]): its `{key}` is no " \
+                   f"{'mapping' if kind is dict else kind.__name__}"
+    for m in entry.get("diff") or []:
+        if not isinstance(m, dict) or not all(k in m for k in ("fact", "expected", "actual")):
+            return f"({entry['id']} [{entry['runtime']}]): an item of its `diff` is no " \
+                   "mapping of fact, expected and actual"
+    return None
 
 
 def merge_results(paths: list[str], cases: list[Case], runtimes: list[str]) -> RunResults:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -99,3 +100,36 @@ def test_a_results_file_that_is_not_one_is_refused(project, capsys, tmp_path):
     assert main(["report", "-o", "x.md", "--results", str(tmp_path / "bad.json")]) == 2
     err = capsys.readouterr().err
     assert "bad.json" in err and "invalid JSON" in err and "Traceback" not in err
+
+
+GOOD_ENTRY = {"id": "q.a", "runtime": "tf1.15", "verdict": "conforms", "facts": {},
+              "error": None, "diff": [], "reason": None}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"verdict": "pwned"}, "result 1 (q.a [tf1.15]) has an unknown verdict 'pwned'"),
+    ({"verdict": None}, "has an unknown verdict 'None'"),
+    ({"diff": "x"}, "result 1 (q.a [tf1.15]): its `diff` is no list"),
+    ({"diff": [1]}, "an item of its `diff` is no mapping of fact, expected and actual"),
+    ({"facts": []}, "its `facts` is no mapping"),
+    ({"error": "boom"}, "its `error` is no mapping"),
+    ({"id": 7}, "result 1 has no `id`"),
+])
+def test_a_tampered_result_is_refused_in_one_line(tmp_path, change, message):
+    # each was an internal error (KeyError, TypeError) when the report was made
+    from harness.errors import UserError
+    from harness.results import merge_results
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps({"format": 1, "runtimes": {"tf1.15": {}},
+                                "results": [dict(GOOD_ENTRY, **change)]}))
+    with pytest.raises(UserError, match=re.escape(message)):
+        merge_results([str(path)], [], ["tf1.15"])
+
+
+def test_a_results_file_nested_too_deep_is_refused(tmp_path):
+    from harness.errors import UserError
+    from harness.results import merge_results
+    path = tmp_path / "r.json"
+    path.write_text("[" * 100000 + "]" * 100000)
+    with pytest.raises(UserError, match="not a results file: JSON nested too deep"):
+        merge_results([str(path)], [], ["tf1.15"])
