@@ -153,7 +153,22 @@ def judge(case: Case, runtime: str, outcome: Outcome, version: str = "") -> Verd
     return Verdict(FAIL, mismatches)
 
 
+# A value shown on a terminal or a report page is cut to this many characters: a fact of a
+# million names is a line of megabytes (the whole of it is in --json).
+SHOWN_CHARS = 4000
+
+
+def bounded(text: str, limit: int = SHOWN_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters in all)"
+
+
 def format_value(value: Any) -> str:
+    return bounded(_format_value(value))
+
+
+def _format_value(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, dict) and "type" in value and set(value) <= {"type", "message",

@@ -14,6 +14,7 @@ import signal
 import subprocess
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,21 @@ WORKER = Path(__file__).with_name("worker.py")
 DEFAULT_TIMEOUT = 60.0
 START_FLOOR = 60.0
 STDERR_TAIL = 40
+STDERR_LINE = 2000  # characters of one stderr line kept: a tf.print of a big tensor is one line
+
+
+def drain(stream: typing.TextIO, tail: collections.deque[str]) -> None:
+    """A worker's stderr, to its end, into `tail`: each line cut to STDERR_LINE characters
+    (its rest read and dropped, never held whole)."""
+    cut = False
+    while True:
+        part = stream.readline(STDERR_LINE)
+        if not part:
+            return
+        if not cut:
+            text = part.rstrip("\n")
+            tail.append(text if part.endswith("\n") else text + " …")
+        cut = not part.endswith("\n")
 MiB = 1 << 20
 # What a worker's stderr says when an allocation failed (C++ or Python), for the `memory` verdict.
 OUT_OF_MEMORY = ("bad_alloc", "MemoryError", "Cannot allocate memory", "OOM when allocating")
@@ -158,8 +174,7 @@ class Worker:
                                     hint="check the interpreter path") from None
 
     def _drain(self, proc: subprocess.Popen) -> None:
-        for line in proc.stderr:
-            self.stderr_tail.append(line.rstrip("\n"))
+        drain(proc.stderr, self.stderr_tail)
 
     def _read(self, timeout: float) -> dict | None:
         """The next protocol message, None on EOF, or raise TimeoutError.

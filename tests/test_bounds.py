@@ -314,3 +314,25 @@ def test_a_lock_held_elsewhere_is_waited_for_with_a_word_then_given_up(tmp_path,
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_workers_stderr_line_is_kept_cut_never_whole():
+    # one tf.print(..., summarize=-1) line took the harness to 1.38 GB, and a crash's reason
+    # carried all of it
+    import collections
+    import io
+
+    from harness.runner import STDERR_LINE, drain
+    tail: collections.deque[str] = collections.deque(maxlen=40)
+    drain(io.StringIO("first\n" + "x" * (STDERR_LINE * 50) + "\nlast\n"), tail)
+    assert list(tail) == ["first", "x" * STDERR_LINE + " …", "last"]
+
+
+def test_a_value_shown_is_cut_to_a_bound():
+    from harness.compare import SHOWN_CHARS, Mismatch, format_diff
+    from harness.report.text import code
+    names = [f"v{i}" for i in range(100000)]
+    text = format_diff([Mismatch("x.name", names, "v")])
+    assert max(len(line) for line in text.splitlines()) < SHOWN_CHARS + 100
+    assert "characters in all)" in text
+    assert len(code(names)) < SHOWN_CHARS + 100

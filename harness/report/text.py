@@ -18,6 +18,7 @@ from ..compare import (
     OBSERVED,
     STALE,
     TIMEOUT,
+    bounded,
 )
 
 SYMBOLS = {CONFORMS: "✅", DEVIATES: "⚠️", OBSERVED: "📝", FAIL: "❌", STALE: "🕸️", ERROR: "💥",
@@ -64,7 +65,7 @@ def esc(text: Any) -> str:
 
 
 def code(text: Any) -> str:
-    text = one_line(text)
+    text = bounded(one_line(text))
     ticks = "`"
     while ticks in text:
         ticks += "`"
