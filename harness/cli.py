@@ -640,6 +640,8 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
                          "needs a file for -o", hint="give -o a file, or drop --details")
     details = args.details if args.details is not None else \
         not to_stdout and out.resolve() == (config.root / config.report).resolve()
+    if details:
+        pages_at(out.parent / DETAILS, config)
     digest = caselib.digest(case_paths(args, config), config.root, args.keyword)
     if args.results:
         selectors = args.runtime or report_runtimes(config)
@@ -668,6 +670,18 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         print(f"tfscope: {r.verdict.verdict} {r.case.id} [{r.runtime}] {r.case.location}",
               file=sys.stderr)
     return EXIT_FAIL if bad else EXIT_OK
+
+
+def pages_at(folder: Path, config: Config) -> None:
+    """Refuse a case pages' folder that holds case files (`-o report.md` in a project's root
+    puts them in its cases/): pages are written and pruned there."""
+    where = folder.resolve()
+    holds = any((config.root / p).resolve() == where for p in config.cases) or \
+        (folder.is_dir() and any(folder.glob("*.yaml")))
+    if holds:
+        raise UsageError(f"the report's case pages would go into {folder}, a folder of case "
+                         "files", hint="write the report into a folder of its own, e.g. "
+                         "`-o reports/behaviour.md`, or drop --details")
 
 
 def write_pages(folder: Path, pages: dict[str, str], prune: bool) -> list[Path]:

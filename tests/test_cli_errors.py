@@ -258,3 +258,17 @@ def test_case_ids_cannot_name_paths(tmp_path):
         path.write_text(HEADER.format(id=json.dumps(bad)) + GOOD_PROGRAM)
         cases, errors = caselib.load([path])
         assert not cases and ("bad case id" in str(errors[0]) or "non-empty" in str(errors[0]))
+
+
+def test_case_pages_never_go_into_a_folder_of_case_files(tmp_path, monkeypatch, capsys):
+    # `report --details -o report.md` in a project's root wrote its pages into cases/
+    (tmp_path / "pyproject.toml").write_text("[tool.tfscope]\nruntimes = ['tf1.15']\n")
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "c.yaml").write_text(HEADER.format(id="c.ok") + GOOD_PROGRAM)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", "--details", "-o", "report.md"]) == 2
+    err = capsys.readouterr().err
+    assert "the report's case pages would go into cases, a folder of case files (write the " \
+           "report into a folder of its own" in err
+    assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == ["c.yaml"]
+    assert not (tmp_path / "report.md").exists()
