@@ -94,9 +94,12 @@ def target(case_id: str, config: Config, directory: str | None) -> Path:
 def new_path(case_id: str, config: Config, directory: str | None = None,
              force: bool = False) -> Path:
     """Where a new case goes: refused when the id is bad or taken, or the file exists."""
-    if not caselib.ID_RE.fullmatch(case_id):
+    folder, _, rest = case_id.partition(".")
+    if not caselib.ID_RE.fullmatch(case_id) or not caselib.ID_RE.fullmatch(rest or folder):
+        # `a..` would be the hidden file cases/a/..yaml, which no folder's listing shows
         raise UserError(f"bad case id `{case_id}`", hint="lower-case letters, digits, '.', '_' "
-                        "and '-', e.g. examples.name-scope-reenters")
+                        "and '-', the part after the first '.' starting with a letter or digit, "
+                        "e.g. examples.name-scope-reenters")
     path = target(case_id, config, directory)
     if path.exists() and not force:
         raise UserError("file exists", caselib.display_path(path),
@@ -130,7 +133,7 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
         imports, program = convert_case(source, from_python)
     note = (f"from {Path(from_python).name}" if from_python else
             "an example: replace it with yours") + " (docs/writing-cases.md lists the steps)"
-    text = TEMPLATE.format(schema=schema_ref(config, path), id=case_id, program_note=note,
+    text = TEMPLATE.format(schema=schema_ref(config, path), id=inline(case_id), program_note=note,
                            program="\n".join(step_lines(program)))
     text = with_imports(text, imports)
     cases, errors = caselib.load_text(text, caselib.display_path(path))

@@ -164,7 +164,8 @@ def case_text(case_id: str, trace: Trace, schema: str) -> str:
     imports = "".join(f"  {alias}: {module}\n" for alias, module in trace.imports.items())
     if imports:
         imports = "imports:\n" + imports
-    return TEMPLATE.format(schema=schema, id=case_id, script=trace.script.name, imports=imports,
+    return TEMPLATE.format(schema=schema, id=inline(case_id), script=trace.script.name,
+                           imports=imports,
                            runtime=trace.runtime, tensorflow=trace.tensorflow, notes=notes,
                            program="\n".join(program_lines(trace.program)))
 

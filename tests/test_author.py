@@ -228,6 +228,14 @@ def test_new_writes_a_valid_case_with_the_schema_comment(project, capsys):
     assert cli.main(["new", "old.a", "--dir", "elsewhere"]) == 2
     assert "case id `old.a` is taken" in capsys.readouterr().err
     assert cli.main(["new", "Bad Id"]) == 2
+    # `a..` was the hidden file cases/a/..yaml, which `validate cases` does not see
+    for hidden in ("a..", "a..."):
+        assert cli.main(["new", hidden]) == 2
+        assert f"bad case id `{hidden}`" in capsys.readouterr().err
+    # an id YAML reads as a number is written quoted: the file's id is the string
+    assert cli.main(["new", "0.0"]) == 0
+    (case,), errors = caselib.load_file(project / "cases" / "0" / "0.yaml")
+    assert not errors and case.id == "0.0"
 
 
 def test_new_from_python(project, capsys):
