@@ -635,6 +635,13 @@ def cmd_report(args: argparse.Namespace, config: Config) -> int:
         return EXIT_INPUT
     out = Path(args.output) if args.output else config.root / config.report
     to_stdout = args.output == STDOUT
+    if not to_stdout:  # a link that loops, before the run (paths are resolved below)
+        try:
+            os.stat(out)
+        except FileNotFoundError:
+            pass
+        except OSError as e:
+            raise environment_error(e, out) or e from None
     if to_stdout and args.details:
         raise UsageError("--details writes a page per case folder next to the report, so it "
                          "needs a file for -o", hint="give -o a file, or drop --details")

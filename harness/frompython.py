@@ -1478,6 +1478,17 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
         raise Refused(f"Python syntax error: {e.msg}", path, e.lineno) from None
+    except (RecursionError, MemoryError):  # `1 + 1 + ...` 100,000 times, `------...1`
+        raise Refused("the code is nested too deep to read", path, None,
+                      "split the long expression into statements") from None
+    try:
+        return _convert_tree(tree, path)
+    except RecursionError:  # parsed, but deeper than the converter's walks go
+        raise Refused("the code is nested too deep to convert", path, None,
+                      "split the long expression into statements") from None
+
+
+def _convert_tree(tree: ast.Module, path: str) -> tuple[dict[str, str], list[dict]]:
     lets = _mutated(tree)
     while True:
         converter = Converter(path)

@@ -273,6 +273,17 @@ def test_an_argument_type_may_bring_its_own_inverse(monkeypatch):
     assert convert(code, "s.py") == [{"odd": {"w": "y"}}]
 
 
+@pytest.mark.parametrize("source", ["x = " + " + ".join(["1"] * 100000) + "\n",
+                                    "x = " + "-" * 100000 + "1\n"])
+def test_code_nested_too_deep_is_refused_in_one_line(project, capsys, source):
+    # RecursionError and MemoryError of Python's parser were internal errors
+    (project / "deep.py").write_text(source)
+    assert cli.main(["new", "examples.deep", "--from-python", "deep.py"]) == 2
+    err = capsys.readouterr().err
+    assert "deep.py: the code is nested too deep to read (split the long expression into " \
+           "statements)" in err and "Traceback" not in err
+
+
 def test_new_from_a_missing_file_is_a_one_line_error(project, capsys):
     assert cli.main(["new", "x.y", "--from-python", "nope.py"]) == 2
     assert "nope.py: cannot read: No such file or directory" in capsys.readouterr().err

@@ -272,3 +272,15 @@ def test_case_pages_never_go_into_a_folder_of_case_files(tmp_path, monkeypatch, 
            "report into a folder of its own" in err
     assert sorted(p.name for p in (tmp_path / "cases").iterdir()) == ["c.yaml"]
     assert not (tmp_path / "report.md").exists()
+
+
+def test_a_report_into_a_link_that_loops_is_the_users_to_fix(tmp_path, monkeypatch, capsys):
+    # Path.resolve's RuntimeError on the loop was an internal error, exit 3
+    (tmp_path / "pyproject.toml").write_text("[tool.tfscope]\nruntimes = ['tf1.15']\n")
+    (tmp_path / "c.yaml").write_text(HEADER.format(id="c.ok") + GOOD_PROGRAM)
+    (tmp_path / "loop1").symlink_to("loop2")
+    (tmp_path / "loop2").symlink_to("loop1")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["report", "c.yaml", "-o", "loop1"]) == 2
+    assert "loop1: cannot write: Too many levels of symbolic links (a symbolic link loops: fix " \
+           "or remove the link)" in capsys.readouterr().err
