@@ -114,18 +114,31 @@ class CaseFile(pytest.File):
     def collect(self) -> list[pytest.Item]:
         state = self.config.stash[STATE]
         cases, errors = caselib.load_file(self.path)
-        items: list[pytest.Item] = [
-            InvalidCase.from_parent(self, name=f"invalid:{e.line or 0}", error=e)
-            for e in errors]
+        items: list[pytest.Item] = []
+        seen: dict[str, int] = {}
+        for e in errors:  # two errors on one line are two items, each its own id
+            name = f"invalid:{e.line or 0}"
+            seen[name] = seen.get(name, 0) + 1
+            if seen[name] > 1:
+                name += f"-{seen[name]}"
+            items.append(InvalidCase.from_parent(self, name=name, error=e))
         unique, duplicates = state["ids"].unique(cases)
         copies = [c for c in cases if c not in unique]  # in the order of their errors
-        items += [InvalidCase.from_parent(self, name=f"{case.id}[duplicate]", error=error)
+        items += [InvalidCase.from_parent(self, **self.param_name(case.id, "duplicate"),
+                                          error=error)
                   for case, error in zip(copies, duplicates)]
         for case in unique:
             for runtime in state["runtimes"]:
-                items.append(CaseItem.from_parent(self, name=f"{case.id}[{runtime.name}]",
+                items.append(CaseItem.from_parent(self, **self.param_name(case.id, runtime.name),
                                                   case=case, runtime=runtime))
         return items
+
+    def param_name(self, name: str, param: str) -> dict[str, str]:
+        """NAME[PARAM], as pytest's parametrized tests are named, with the node id given too:
+        pytest 9 reads a saved `FILE::NAME[PARAM]` (--lf, --ff) as a name and a parameter, and
+        a child id made from the name alone would never equal it."""
+        full = f"{name}[{param}]"
+        return {"name": full, "nodeid": f"{self.nodeid}::{full}"}
 
 
 def jobs(config: pytest.Config) -> int:

@@ -192,3 +192,43 @@ def test_stopping_early_leaves_no_worker_behind(pytester, tf115, ours):
     outcome = pytester.runpytest("-p", "no:cacheprovider", "-x", "--tfscope-jobs", "2")
     outcome.assert_outcomes(failed=1)
     assert not ours.all()
+
+
+LF_CASES = """\
+- id: lf.ok
+  title: t
+  source: {doc: d, quote: q}
+  program:
+    - get_variable: {name: v, shape: [1], as: v}
+  expect:
+    v.name: v:0
+- id: lf.bad
+  title: t
+  source: {doc: d, quote: q}
+  program:
+    - get_variable: {name: v, shape: [1], as: v}
+  expect:
+    v.name: w:0
+"""
+
+
+def test_last_failed_reruns_only_the_failed_cases(pytester, tf115):
+    # pytest 9 reads the saved `FILE::lf.bad[tf1.15]` as a name and a parameter: items named
+    # so without a node id to match never matched it, and --lf ran every case again
+    project(pytester, LF_CASES, tf115)
+    pytester.runpytest("-p", "cacheprovider").assert_outcomes(passed=1, failed=1)
+    result = pytester.runpytest("-p", "cacheprovider", "--lf", "-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*lf.bad?tf1.15? FAILED*"])
+    assert "lf.ok" not in result.stdout.str()
+
+
+def test_two_errors_on_one_line_are_two_items(pytester):
+    bad = LF_CASES.replace("    - get_variable: {name: v, shape: [1], as: v}\n  expect:\n"
+                           "    v.name: v:0",
+                           "    - get_variable: {nme: v, shpe: [1], as: v}\n  expect:\n"
+                           "    v.name: v:0", 1)
+    project(pytester, bad)
+    result = pytester.runpytest("--collect-only", "-q")
+    ids = [line for line in result.stdout.lines if "::invalid:" in line]
+    assert len(ids) == len(set(ids)) >= 2, result.stdout.str()
