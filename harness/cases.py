@@ -210,9 +210,10 @@ class _Builder:
         try:
             return self.scalars.construct_object(node, deep=True)
         except (ValueError, TypeError, OverflowError) as e:  # e.g. `!!int x`, 5000 digits
-            raise self.error(event, f"bad {tag.rsplit(':', 1)[-1]} value `{event.value[:40]}`: "
-                             f"{str(e).splitlines()[0][:100]}",
-                             "quote it to make it a string") from None
+            value = event.value if len(event.value) <= 40 else f"{event.value[:40]}…"
+            why = str(e).splitlines()[0].split(";")[0]  # not Python's own advice (set_int_...)
+            raise self.error(event, f"bad {tag.rsplit(':', 1)[-1]} value `{value}`: "
+                             f"{why[:160]}", "quote it to make it a string") from None
 
 
 def _tab_indented(text: str, until: int | None) -> int | None:

@@ -519,3 +519,14 @@ def test_escapes_through_a_def_parameter_are_refused_on_tf(tf115, tmp_path):
         ("Refused", "m.six is refused: not TensorFlow's API (module six)"),
         ("Refused", "m.np is refused: not TensorFlow's API (module numpy)")]
     assert not out.exists()
+
+
+def test_a_number_too_long_for_python_is_one_whole_sentence():
+    # the message was cut in the middle of Python's advice ("use sys.set_in")
+    text = VALID.replace("  - constant: {value: 1, as: c}\n",
+                         "  - constant: {value: " + "9" * 5000 + ", as: c}\n")
+    errors = check_load(text)
+    assert len(errors) == 1
+    message = str(errors[0])
+    assert "bad int value `" + "9" * 40 + "…`: Exceeds the limit (4300 digits) for integer " \
+           "string conversion: value has 5000 digits (quote it to make it a string)" in message
