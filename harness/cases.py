@@ -1945,9 +1945,10 @@ def real(path: Path) -> Path:
 
 
 def display_path(path: Path) -> str:
-    """Relative to the working directory when below it: stable across clones."""
+    """Relative to the working directory when below it: stable across clones. The file itself
+    as the user has it: a link is named, not where it leads (a broken one leads nowhere)."""
     try:
-        return real(path).relative_to(real(Path.cwd())).as_posix()
+        return (real(path.parent) / path.name).relative_to(real(Path.cwd())).as_posix()
     except ValueError:
         return path.as_posix()
 

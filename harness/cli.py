@@ -553,6 +553,10 @@ def cmd_watch(args: argparse.Namespace, config: Config) -> int:
                           default_timeout=config.timeout)
         try:
             watcher.warm()
+            for path in caselib.case_files(paths):  # a broken or looping link: why not
+                if path not in watcher.seen:
+                    for e in load(path)[1]:
+                        say(f"tfscope: error: {e}")
             say(f"tfscope: watching {len(watcher.seen)} case file(s); save one to run its "
                 f"cases ({stops_how()})")
             watcher.forever()

@@ -108,13 +108,31 @@ def test_a_watch_started_with_ctrl_c_ignored_says_how_to_stop_it(tf115, tmp_path
             proc.wait()
 
 
-def watch(project: Path, python: Path, sigint: object) -> subprocess.Popen:
+def test_a_watch_says_why_a_file_it_cannot_read_is_not_watched(tf115, tmp_path):
+    # a looping link was "watching 0 case file(s)" and nothing else
+    (tmp_path / "cases").mkdir()
+    (tmp_path / "cases" / "l.yaml").symlink_to("loop")
+    (tmp_path / "cases" / "loop").symlink_to("l.yaml")
+    proc = watch(tmp_path, tf115.python, signal.SIG_DFL, write_case=False)
+    try:
+        lines = Lines(proc.stdout).until("tfscope: watching")
+        assert "tfscope: error: cases/l.yaml: cannot read: a symbolic link that loops (fix the " \
+               "link or remove it)" in lines, lines
+        assert lines[-1].startswith("tfscope: watching 0 case file(s)")
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def watch(project: Path, python: Path, sigint: object, write_case: bool = True
+          ) -> subprocess.Popen:
     """`tfscope watch` of EXAMPLE in `project` on tf1.15 (`python`), its SIGINT disposition
     `sigint` from the start."""
     (project / "pyproject.toml").write_text(
         f'[tool.tfscope]\ncases = ["cases"]\nruntimes = ["tf1.15={python}"]\n')
-    (project / "cases").mkdir()
-    (project / "cases" / "example.yaml").write_text(EXAMPLE.read_text())
+    if write_case:
+        (project / "cases").mkdir()
+        (project / "cases" / "example.yaml").write_text(EXAMPLE.read_text())
     return subprocess.Popen([sys.executable, "-m", "harness", "watch"], cwd=project,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=dict(os.environ, PYTHONUNBUFFERED="1"),
