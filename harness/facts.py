@@ -776,15 +776,17 @@ def to_json(tf, value, depth=0):
     return "<%s>" % type(value).__name__
 
 
-def path_fact(tf, obj, steps):
+def path_fact(tf, obj, steps, step=None):
     for kind, key in steps:
-        obj = getattr(obj, key) if kind == "attr" else obj[key]
+        obj = step(obj, kind, key) if step is not None else \
+            getattr(obj, key) if kind == "attr" else obj[key]
     return to_json(tf, obj)
 
 
-def path_facts(tf, captured, paths):
+def path_facts(tf, captured, paths, step=None):
     """`LABEL.PATH` facts read at the end of the program (a list for a label captured several
-    times); what cannot be read is `<unavailable: ERROR>`."""
+    times); what cannot be read is `<unavailable: ERROR>`. `step(obj, kind, key)`: one step of
+    a path, as the worker's policy takes it (generic.path_step)."""
     out = {}
     for key in paths:
         label, steps = parse_path(key)
@@ -794,7 +796,7 @@ def path_facts(tf, captured, paths):
         values_ = []
         for obj in (objs if isinstance(objs, Many) else [objs]):
             try:
-                values_.append(path_fact(tf, obj, steps))
+                values_.append(path_fact(tf, obj, steps, step))
             except Exception as e:
                 values_.append("<unavailable: %s>" % type(e).__name__)
         out[key] = values_ if isinstance(objs, Many) else values_[0]

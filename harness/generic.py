@@ -186,18 +186,24 @@ def walk(refs, label, steps):
         raise NameError("`%s` is not captured (yet)" % label)
     obj = refs[label]
     for i, (kind, key) in enumerate(steps):
-        what = render_path_steps(label, steps[:i + 1])
-        if kind == "attr":
-            check_attribute(obj, key)
-            if isinstance(obj, types.ModuleType):
-                check_module_attribute(obj, key)
-            obj = getattr(obj, key)
-            if isinstance(obj, types.ModuleType):
-                check_module(obj, what)
-        else:
-            obj = obj[key]
-        check_object(obj, what)
+        obj = path_step(obj, kind, key, render_path_steps(label, steps[:i + 1]))
     return obj
+
+
+def path_step(obj, kind, key, what=None):
+    """One step of a path (`.key` or `[key]`) from `obj`, checked against the policy: the
+    attribute's name, a module's private names, and the object reached."""
+    what = what or ("." + str(key) if kind == "attr" else "[%r]" % (key,))
+    if kind == "attr":
+        check_attribute(obj, key)
+        if isinstance(obj, types.ModuleType):
+            check_module_attribute(obj, key)
+        obj = getattr(obj, key)
+        if isinstance(obj, types.ModuleType):
+            check_module(obj, what)
+    else:
+        obj = obj[key]
+    return check_object(obj, what)
 
 
 def check_module_attribute(module, name):

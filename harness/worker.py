@@ -403,7 +403,7 @@ def run_case(tf, request):
         facts.update(factlib.late_facts(tf, run.captured, run.kinds))
         # LABEL.PATH facts the case asks for, except curated facts of the object's kind.
         paths = [k for k in request.get("paths", []) if k not in facts]
-        facts.update(factlib.path_facts(tf, run.captured, paths))
+        facts.update(factlib.path_facts(tf, run.captured, paths, generic.path_step))
         facts.update(factlib.graph_facts(tf))
         facts.update(run.values(request.get("values", []), request.get("max_value"),
                                 request.get("claims")))
