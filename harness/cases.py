@@ -1717,8 +1717,9 @@ class _Validator(_GenericSteps):
         if kind == "snapshot" and fact.startswith("collection.") and len(fact) > 11:
             return None
         if fact not in facts:
+            kind = str(self.labels[label]["kind"])
             raise self.fail(f"unknown fact `{fact}` of `{label}` "
-                            f"(a {self.labels[label]['kind']})", line,
+                            f"({'an' if kind[:1] in 'aeiou' else 'a'} {kind})", line,
                             did_you_mean(fact, facts) or "facts: " + ", ".join(facts))
 
     def matcher(self, value: Map, line: int) -> None:

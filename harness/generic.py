@@ -519,10 +519,19 @@ _MADE = weakref.WeakSet()
 
 
 def _made_here(obj):
-    try:
-        return obj in _MADE
-    except TypeError:  # unhashable
-        return False
+    """Whether `obj` is the case's own def, lambda or class, or a wrapper TF made of one
+    (add_arg_scope's functools.wraps copies its module: judged by what it wraps). A case cannot
+    set `__wrapped__` (no dunder attributes), so the chain is TF's or Python's own."""
+    for _ in range(8):
+        try:
+            if obj in _MADE:
+                return True
+        except TypeError:  # unhashable
+            return False
+        obj = getattr(obj, "__wrapped__", None) if isinstance(obj, types.FunctionType) else None
+        if obj is None:
+            return False
+    return False
 
 
 class Method(object):

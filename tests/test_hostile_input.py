@@ -484,6 +484,14 @@ def test_the_worker_checks_every_step_of_a_path_every_callee_and_every_result():
     made = generic.make_class("C", [], {"__call__": generic.make_function(
         None, "__call__", [{"name": "self"}], {}, lambda: None)})
     assert generic.invoke(None, {"ref": "c"}, [], None, {"c": made()}) is None
+    # TF's wrapper of the case's own function (add_arg_scope: functools.wraps copies the
+    # module of what it wraps) is judged by what it wraps
+    own = generic.make_function(None, "fc", [], {}, lambda: None)
+
+    @functools.wraps(own)
+    def wrapper(*args, **kwargs):
+        return own(*args, **kwargs)
+    assert generic.invoke(None, {"ref": "w"}, [], None, {"w": wrapper}) is None
 
 
 ESCAPES = """\
