@@ -194,22 +194,16 @@ def test_stopping_early_leaves_no_worker_behind(pytester, tf115, ours):
     assert not ours.all()
 
 
-LF_CASES = """\
-- id: lf.ok
+LF_CASE = """\
+- id: lf.{id}
   title: t
-  source: {doc: d, quote: q}
+  source: {{doc: d, quote: q}}
   program:
-    - get_variable: {name: v, shape: [1], as: v}
+    - get_variable: {{name: v, shape: [1], as: v}}
   expect:
-    v.name: v:0
-- id: lf.bad
-  title: t
-  source: {doc: d, quote: q}
-  program:
-    - get_variable: {name: v, shape: [1], as: v}
-  expect:
-    v.name: w:0
+    v.name: {name}
 """
+LF_CASES = LF_CASE.format(id="ok", name="v:0") + LF_CASE.format(id="bad", name="w:0")
 
 
 def test_last_failed_reruns_only_the_failed_cases(pytester, tf115):
