@@ -256,15 +256,9 @@ def evaluate(tf, value, refs):
     if key == "call":
         return call(tf, value, refs)
     if key == "op":
-        if arg == "attr":
+        if arg == "attr":  # as a ref path's step (walk)
             owner, name = evaluate(tf, value["args"][0], refs), value["args"][1]
-            check_attribute(owner, name)
-            if isinstance(owner, types.ModuleType):  # as a ref path's step (walk)
-                check_module_attribute(owner, name)
-            got = getattr(owner, name)
-            if isinstance(got, types.ModuleType):
-                check_module(got, "." + name)
-            return check_object(got, "." + name)
+            return path_step(owner, "attr", name)
         args = [evaluate(tf, a, refs) for a in value["args"]]
         if len(args) == 1:
             return check_object(UNARY[arg](args[0]), arg)
