@@ -18,7 +18,7 @@ from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, MEMORY, TIMEOUT, VERDICTS, format_diff
-from .config import Config, limits, load_config, report_runtimes
+from .config import MAX_SECONDS, Config, limits, load_config, report_runtimes
 from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
 from .runner import Result, RunResults, run_cases
@@ -61,7 +61,7 @@ def seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (0 < value <= 86400):
+    if not (0 < value <= MAX_SECONDS):
         raise argparse.ArgumentTypeError(f"expected a number of seconds, not `{text}`")
     return value
 

@@ -88,7 +88,7 @@ def check(config: Config) -> None:
     limits(config)
 
 
-MAX_SECONDS = 86400  # a day, as --timeout
+MAX_SECONDS = 86400  # a day: the longest timeout, here and for --timeout
 # The largest value of each bound (a larger one overflows where it is used: setrlimit, select).
 MAXIMA = {"worker_memory_mib": 1 << 24, "max_reply_mib": 4096, "max_value": 10 ** 9,
           "last_run_mib": 4096}
