@@ -70,6 +70,8 @@ def describe_error(error: dict | None) -> Any:
     if error is None:
         return "no error"
     where = f" at {error.get('label') or error.get('step')}" if error.get("step") else ""
+    if where and error.get("line"):  # a step path alone is hard to find in a long file
+        where += f" (line {error['line']})"
     return f"{error['type']}: {error['message']}{where}"
 
 

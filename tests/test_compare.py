@@ -76,6 +76,8 @@ def test_errors_expected_and_unexpected():
     verdict = judge(make_case({"graph.ops": {"contains": []}}), "r", Outcome(
         facts={"graph.ops": []}, error=raised))
     assert verdict.verdict == FAIL and verdict.diff[0].fact == "error"
+    # The unexpected error says where it was raised: the step's label and its line in the file.
+    assert verdict.diff[0].actual.endswith("tf.get_variable(). at v1 (line 3)")
 
 
 def test_problem_outcomes_keep_their_verdict():
