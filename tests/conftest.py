@@ -16,6 +16,28 @@ ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "cases" / "article" / "example.yaml"
 
 
+def find_shared(root: Path = ROOT) -> Path:
+    """The team's shared/ folder: beside the clone, or, for a linked worktree (`git worktree
+    add`, whose .git is a file naming its git dir), beside the main checkout it belongs to, so
+    that the checks of the article's text run in a worktree too instead of skipping."""
+    beside = root.parent / "shared"
+    dotgit = root / ".git"
+    if beside.is_dir() or not dotgit.is_file():
+        return beside
+    text = dotgit.read_text(encoding="utf-8", errors="replace").strip()
+    if not text.startswith("gitdir:"):
+        return beside
+    gitdir = root / text[len("gitdir:"):].strip()  # an absolute path stays absolute
+    commondir = gitdir / "commondir"  # MAIN/.git, relative to gitdir ("../..")
+    common = gitdir / commondir.read_text(encoding="utf-8").strip() if commondir.is_file() \
+        else gitdir.parent.parent
+    main_shared = common.resolve().parent.parent / "shared"
+    return main_shared if main_shared.is_dir() else beside
+
+
+ARTICLE = find_shared() / "seeds" / "article.txt"
+
+
 def provision(config: pytest.Config, name: str) -> Runtime:
     """A runtime for real, installed into the user cache the first time, with the install's
     progress shown live (it takes minutes on a fresh machine) rather than captured."""

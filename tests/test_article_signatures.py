@@ -14,13 +14,10 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 
-from .conftest import provision
-
-ARTICLE = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "article.txt"
+from .conftest import ARTICLE, provision
 
 # The article's signatures: (parameter, default as printed) in order, `self` left out.
 VARIABLE_SCOPE = [

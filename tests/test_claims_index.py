@@ -2,7 +2,8 @@
 
 Reads the YAML files directly; needs neither the engine nor TensorFlow. The article itself lives
 outside the repository, at ../shared/seeds/article.txt from the repository root (in CI a copy of
-shared/ sits beside the clone); only the checks that need its text are skipped when it is absent.
+shared/ sits beside the clone; from a linked worktree, beside its main checkout:
+conftest.find_shared); only the checks that need its text are skipped when it is absent.
 """
 
 import re
@@ -11,10 +12,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from .conftest import ARTICLE
+
 ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "claims" / "article.yaml"
 CASES = ROOT / "cases" / "article"
-ARTICLE = ROOT.parent / "shared" / "seeds" / "article.txt"
 
 
 def _load_cases():
@@ -211,3 +213,21 @@ def test_tests_named_by_claims_exist(index):
                                                    file.read_text(encoding="utf-8"), re.M):
                 bad.append(f"claim {claim['n']}: {node}")
     assert not bad, "claims name tests that do not exist:\n" + "\n".join(bad)
+
+
+def test_shared_is_found_from_a_linked_worktree(tmp_path):
+    """Helpers work in `git worktree add` checkouts, which have no shared/ beside them: the
+    article's text is then found beside the main checkout, so its checks run instead of
+    skipping (they had skipped in every worktree)."""
+    from .conftest import find_shared
+
+    main, wt = tmp_path / "main", tmp_path / "wt" / "x"
+    (main / ".git" / "worktrees" / "x").mkdir(parents=True)
+    (main / ".git" / "worktrees" / "x" / "commondir").write_text("../..\n")
+    (tmp_path / "shared" / "seeds").mkdir(parents=True)
+    wt.mkdir(parents=True)
+    (wt / ".git").write_text(f"gitdir: {main / '.git' / 'worktrees' / 'x'}\n")
+    assert find_shared(wt) == tmp_path / "shared"
+    assert find_shared(main) == tmp_path / "shared"  # the main checkout: beside it
+    (tmp_path / "wt" / "shared").mkdir()
+    assert find_shared(wt) == tmp_path / "wt" / "shared"  # one beside the worktree wins

@@ -19,8 +19,9 @@ from harness.compare import Outcome, judge
 from harness.report import ClaimIndex, load_claims, render_pages
 from harness.runner import Result, RunResults, run_cases
 
+from .conftest import ARTICLE
+
 ROOT = Path(__file__).resolve().parents[1]
-ARTICLE = ROOT.parent / "shared" / "seeds" / "article.txt"
 INFO = {"tensorflow": "1.15.5", "python": "3.7.16", "platform": "Linux-test-x86_64",
         "executable": "/abs/path/python"}
 
