@@ -506,12 +506,12 @@ def _run(args: argparse.Namespace, config: Config, json_out: Any) -> int:
     print()
     print(summary_table(run, errors))
     if args.json:  # what the run was asked for first; .tfscope/ is the harness's own
-        text = resultlib.to_json(run, errors)
+        chunks = resultlib.json_chunks(run, errors)
         if json_out is not None:
-            json_out.write(text)
+            json_out.writelines(chunks)
             json_out.flush()
         else:
-            write_atomic(args.json, text)
+            write_atomic(args.json, chunks)
     save_last_run(run, config, lines.made)
     if run.interrupted:
         print("tfscope: interrupted; the results above are those that finished",

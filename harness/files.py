@@ -28,7 +28,7 @@ import stat
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .errors import UserError
@@ -69,16 +69,16 @@ def environment_error(e: OSError, path: str | Path | None = None, doing: str = "
                        hint=f"{why}; {hint}" if hint else why)
 
 
-def write_atomic(path: str | Path, data: str | bytes, hint: str | None = None) -> None:
-    """Write `data` (text is written as UTF-8, line endings as given) to `path`; see above.
-    `hint` adds what the user can do for this file in particular (e.g. another option)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
+def write_atomic(path: str | Path, data: str | bytes | Iterable[str],
+                 hint: str | None = None) -> None:
+    """Write `data` (text is written as UTF-8, line endings as given; an iterable of texts one
+    after the other, never joined) to `path`; see above. `hint` adds what the user can do for
+    this file in particular (e.g. another option)."""
+    raw = _chunks(data)
     if str(path) == STDOUT:
         sys.stdout.flush()
-        if isinstance(data, str):
-            sys.stdout.write(data)
-        else:
-            sys.stdout.buffer.write(data)
+        for chunk in raw:
+            sys.stdout.buffer.write(chunk)
         sys.stdout.flush()
         return
     # A symlink (or a chain of them, or a link in a parent) is followed: its target is written.
@@ -102,14 +102,25 @@ def write_atomic(path: str | Path, data: str | bytes, hint: str | None = None) -
         raise error from None
 
 
-def _write_through(target: Path, raw: bytes) -> None:
+def _chunks(data: str | bytes | Iterable[str]) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        yield data
+    elif isinstance(data, str):
+        yield data.encode("utf-8")
+    else:
+        for text in data:
+            yield text.encode("utf-8")
+
+
+def _write_through(target: Path, raw: Iterable[bytes]) -> None:
     """A device or FIFO: opened and written like a shell's `>` does (a FIFO waits for its
     reader), never replaced by a regular file."""
     with open(target, "wb") as handle:
-        handle.write(raw)
+        for chunk in raw:
+            handle.write(chunk)
 
 
-def _replace(target: Path, raw: bytes, st: os.stat_result | None) -> None:
+def _replace(target: Path, raw: Iterable[bytes], st: os.stat_result | None) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         if st is not None:  # keep the file's permission bits and, when we may, its owner
@@ -122,7 +133,8 @@ def _replace(target: Path, raw: bytes, st: os.stat_result | None) -> None:
             os.umask(umask)
             os.fchmod(fd, 0o666 & ~umask)  # mkstemp makes 0600; give the file normal permissions
         with os.fdopen(fd, "wb") as handle:
-            handle.write(raw)
+            for chunk in raw:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, target)

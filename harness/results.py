@@ -10,7 +10,7 @@ import os
 import stat
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .cases import Case
 from .compare import CRASH, ERROR, TIMEOUT, VERDICTS, Mismatch, Outcome, Verdict
@@ -24,6 +24,10 @@ INFO_KEYS = ("runtime", "tensorflow", "python", "platform")
 
 
 def to_data(run: RunResults, invalid: list[UserError] | None = None) -> dict[str, Any]:
+    return dict(_head(run, invalid), results=[_entry(r) for r in run.results])
+
+
+def _head(run: RunResults, invalid: list[UserError] | None) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "interrupted": run.interrupted,
@@ -31,18 +35,21 @@ def to_data(run: RunResults, invalid: list[UserError] | None = None) -> dict[str
                      for name in run.runtimes},
         "unavailable": dict(sorted(run.unavailable.items())),  # asked for, not here: why
         "invalid": [str(e) for e in invalid or []],
-        "results": [{
-            "id": r.case.id,
-            "path": r.case.path,
-            "fingerprint": fingerprint(r.case),  # a merge refuses results of a changed case
-            "runtime": r.runtime,
-            "verdict": r.verdict.verdict,
-            "reason": r.verdict.reason,
-            "diff": [{"fact": m.fact, "expected": m.expected, "actual": m.actual}
-                     for m in r.verdict.diff],
-            "facts": r.outcome.facts,
-            "error": r.outcome.error,
-        } for r in run.results],
+    }
+
+
+def _entry(r: Result) -> dict[str, Any]:
+    return {
+        "id": r.case.id,
+        "path": r.case.path,
+        "fingerprint": fingerprint(r.case),  # a merge refuses results of a changed case
+        "runtime": r.runtime,
+        "verdict": r.verdict.verdict,
+        "reason": r.verdict.reason,
+        "diff": [{"fact": m.fact, "expected": m.expected, "actual": m.actual}
+                 for m in r.verdict.diff],
+        "facts": r.outcome.facts,
+        "error": r.outcome.error,
     }
 
 
@@ -79,7 +86,32 @@ def dumps(data: Any, compact: bool = False) -> str:
 
 
 def to_json(run: RunResults, invalid: list[UserError] | None = None) -> str:
-    return dumps(to_data(run, invalid))
+    return "".join(json_chunks(run, invalid))
+
+
+# Where the results go in the head's text (see json_chunks).
+_RESULTS = "\0results"
+
+
+def json_chunks(run: RunResults, invalid: list[UserError] | None = None) -> Iterator[str]:
+    """`dumps(to_data(run, invalid))`, the same bytes, one result at a time: the text of a run
+    whose results are large (a case may reply up to max_reply_mib) is never held whole, on top
+    of the results themselves (it took 3x the file's size at the end of a run)."""
+    head = dumps(dict(_head(run, invalid), results=[_RESULTS] if run.results else []))
+    if not run.results:
+        yield head
+        return
+    # Found by the raw newlines around it, which no JSON string holds: a message quoting a NUL
+    # cannot be taken for it.
+    opening, closing = '\n "results": [\n  ', "\n ]"
+    before, found, after = head.partition(opening + json.dumps(_RESULTS) + closing)
+    assert found, "the results' placeholder is where indent=1 puts it"
+    yield before + opening
+    for i, r in enumerate(run.results):
+        # One item of the list two levels in: indent=1 indents its lines by two more spaces,
+        # and JSON text holds no raw newline but between tokens.
+        yield ("" if i == 0 else ",\n  ") + dumps(_entry(r))[:-1].replace("\n", "\n  ")
+    yield closing + after
 
 
 # --- the last results, for `tfscope show` ---------------------------------------------------------

@@ -174,6 +174,42 @@ def test_last_run_is_pruned_to_its_limit(tmp_path):
     assert max(kept_runs) == 40 and 1 not in kept_runs  # the newest kept, the oldest dropped
 
 
+def big_run(tmp_path: Path, results: int, strings: int):
+    from harness.compare import Mismatch, Outcome, Verdict
+    from harness.runner import Result, RunResults
+    (case,) = load(tmp_path, value_case("t.big", [1], "v.value: [1.0]"))
+    out = []
+    for i in range(results):
+        names = [f"n{i}-{k:07d}" for k in range(strings)]
+        outcome = Outcome(facts={"x.value": names, "y": [float("nan"), "\0results"]})
+        out.append(Result(case, f"rt{i}", outcome,
+                          Verdict(FAIL, diff=[Mismatch("x.value", ["a"], names)])))
+    return RunResults([f"rt{i}" for i in range(results)], {}, out,
+                      unavailable={"tf1.0": "a NUL \0results here"})
+
+
+def test_json_is_written_a_result_at_a_time_with_the_same_bytes(tmp_path):
+    import tracemalloc
+    run = big_run(tmp_path, 10, 30_000)
+    invalid = [caselib.CaseError("bad \0results", "a.yaml", 1)]
+    whole = resultlib.dumps(resultlib.to_data(run, invalid))
+    assert "".join(resultlib.json_chunks(run, invalid)) == whole
+    empty = resultlib.RunResults(["tf1.15"])
+    assert resultlib.to_json(empty) == resultlib.dumps(resultlib.to_data(empty))
+    # Written to a file, the text of the run is never held whole: the new memory at its peak
+    # is a few results' worth, not the whole file's (it was five times the file).
+    out = tmp_path / "run.json"
+    tracemalloc.start()
+    try:
+        resultlib.write_atomic(out, resultlib.json_chunks(run))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    size = out.stat().st_size
+    assert out.read_text(encoding="utf-8") == resultlib.to_json(run)
+    assert peak < size, (peak, size)
+
+
 def test_last_run_keeps_each_case_and_runtimes_latest_result_and_copies_the_others(tmp_path):
     from harness.compare import Outcome, Verdict
     from harness.runner import Result, RunResults
