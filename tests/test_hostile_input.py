@@ -458,10 +458,12 @@ def test_the_worker_checks_every_step_of_a_path_every_callee_and_every_result():
     # a fact's path (`expect: {m.os.environ: ...}` would read the worker's environment) too
     from harness import facts
     slim.os = os
-    assert facts.path_facts(None, {"m": slim}, ["m.os.environ", "m.operator.attrgetter"],
-                            generic.path_step) == {"m.os.environ": "<unavailable: Refused>",
-                                                   "m.operator.attrgetter": "<unavailable: "
-                                                   "Refused>"}
+    read = facts.path_facts(None, {"m": slim}, ["m.os.environ", "m.operator.attrgetter"],
+                            generic.path_step)
+    assert read == {"m.os.environ": "<unavailable: Refused: m.os is refused: not TensorFlow's "
+                                    "API (module os)>",
+                    "m.operator.attrgetter": "<unavailable: Refused: m.operator is refused: "
+                                             "not TensorFlow's API (module operator)>"}
     # operator's and functools' classes are no longer data
     with pytest.raises(generic.Refused, match="not TensorFlow's API"):
         generic.check_object(operator.attrgetter, "attrgetter")

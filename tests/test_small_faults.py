@@ -167,3 +167,18 @@ def test_a_directory_argument_with_a_dot_component_finds_its_cases(tmp_path, whe
     cases, errors = caselib.load([os.path.join("..", "..", os.path.basename(folder))])
     assert not errors and len(cases) == 1
     assert math.isfinite(1.0)
+
+
+def test_a_path_that_cannot_be_read_says_why_and_still_matches_its_error_type():
+    from harness import facts
+
+    class Op:
+        name = "c"
+    read = facts.path_facts(None, {"c": Op()}, ["c.nmae", "c.name"])
+    # A misspelt attribute names itself (it used to be `<unavailable: AttributeError>` alone).
+    assert read == {"c.nmae": "<unavailable: AttributeError: 'Op' object has no attribute "
+                              "'nmae'>", "c.name": "c"}
+    assert match("<unavailable: AttributeError>", read["c.nmae"])
+    assert not match("<unavailable: KeyError>", read["c.nmae"])
+    assert not match("<unavailable: Attribute>", read["c.nmae"])
+    assert match(read["c.nmae"], read["c.nmae"])
