@@ -519,11 +519,19 @@ def policy_section() -> str:
             lines.append(f"- `{callee}(..., {arg}=...)` when {when}: {policy.ARGUMENTS[arg]}")
     lines += ["", "Ops a session may not run (every Session of the worker is guarded: whatever "
               "a `run`, `eval`, `Operation.run`, callable or Keras backend function would "
-              "execute, data and control inputs, is checked first): " + ", ".join(
-                  f"`{t}`" for t in sorted(policy.OP_TYPES)) + "."]
+              "execute, data and control inputs, and the body of every function in the graph's "
+              "library, is checked first): " + ", ".join(
+                  f"`{t}`" for t in sorted(policy.OP_TYPES)) + "; and `PrintV2` with an "
+              "`output_stream` other than " + ", ".join(
+                  f"`{s}`" for s in sorted(policy.PRINT_STREAMS)) + " (a `file://` path), "
+              "however the op got it. The guard also refuses a run whose options watch tensors "
+              "for debug dumps (`RunOptions.debug_options`), and a session with a `target` "
+              "however `Session` was reached."]
     lines += ["", "Refused attributes (in ref paths and attribute steps): every name starting "
               "with `__`; " + ", ".join(f"`{a}`" for a in sorted(policy.FRAME_ATTRIBUTES))
               + "; names starting with " + ", ".join(f"`{p}`" for p in policy.FRAME_PREFIXES)
+              + "; names starting with `_` of " + ", ".join(
+                  f"`{c}` ({r})" for c, r in sorted(policy.PRIVATE.items()))
               + "; and the refused names above.", "", DOC_END]
     return "\n".join(lines)
 

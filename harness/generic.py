@@ -419,10 +419,24 @@ def invoke(tf, callee, args, kwargs, refs):
     positional, keywords = arguments(tf, args, kwargs, refs)
     policy = _policy()
     check = getattr(policy, "refused_arguments", None)
-    reason = check(callee_name(callee), positional, keywords) if check is not None else None
-    if reason:
-        raise Refused("this call is refused: %s" % reason)
+    for name in [callee_name(callee)] + object_names(fn) if check is not None else ():
+        reason = check(name, positional, keywords)
+        if reason:
+            raise Refused("this call is refused: %s" % reason)
     return check_object(fn(*positional, **keywords), "what %s returned" % what)
+
+
+def object_names(fn):
+    """The names the argument checks know a callable by, besides the written one: a label or
+    a def parameter may hold tf.print (print_v2) or tf.Session, and a class the case derives
+    from tf.Session is one too (every class of its MRO)."""
+    if isinstance(fn, type):
+        return [str(getattr(k, "__name__", "")) for k in fn.__mro__]
+    names = [str(getattr(fn, "__name__", "") or "")]
+    func = getattr(fn, "__func__", None)
+    if func is not None:
+        names.append(str(getattr(func, "__name__", "") or ""))
+    return names
 
 
 def check_callable(fn, what):

@@ -342,6 +342,40 @@ NAMES = {
     "GeneratorEnqueuer": SUBPROCESS,
     "OrderedEnqueuer": SUBPROCESS,
     "SequenceEnqueuer": SUBPROCESS,
+    "StepCounterHook": SUMMARY,  # output_dir: an event file, written by its Python
+    "skip_gram_sample_with_text_vocab": FILE_IO,  # reads its vocab_freq_file with gfile
+    # Process-wide switches by name, wherever they are reached (tf.contrib.keras.backend's
+    # copies, a def parameter holding tf.keras.backend): each would change what every later
+    # case in the worker does, so a case's result would depend on the cases before it.
+    "set_keras_style": PROCESS,
+    "set_floatx": PROCESS,
+    "set_epsilon": PROCESS,
+    "set_image_data_format": PROCESS,
+    "set_learning_phase": PROCESS,
+    "set_session": PROCESS,
+    "clear_session": PROCESS,
+    "manual_variable_initialization": PROCESS,
+    "set_policy": PROCESS,
+    "set_global_policy": PROCESS,
+    "set_dtype_policy": PROCESS,
+    "enable_mixed_precision_graph_rewrite": PROCESS,
+    "register_tensor_conversion_function": PROCESS,
+    "register_keras_serializable": PROCESS,
+    "get_custom_objects": PROCESS,
+    "set_global_generator": PROCESS,
+    "set_device_policy": PROCESS,
+    "set_synchronous_execution": PROCESS,
+    "set_execution_mode": PROCESS,
+    "set_log_device_placement": PROCESS,
+    "enable_check_numerics": PROCESS,
+    "disable_check_numerics": PROCESS,
+    "enable_strict_mode": PROCESS,
+    "enable_debug_mode": PROCESS,
+    "enable_unsafe_deserialization": PROCESS,
+    "set_backend": PROCESS,
+    "set_max_epochs": PROCESS,
+    "set_max_steps_per_epoch": PROCESS,
+    "set_distribution": PROCESS,
 }
 # Name endings refused anywhere: lookup tables and vocabularies read from files, directory loaders.
 SUFFIXES = {
@@ -378,6 +412,14 @@ METHODS = {
     "Functional": {"from_config": DESERIALIZE},
 }
 
+# Classes whose private attributes (`_NAME`) a case may not reach: a session's own way around
+# its guarded run (`_run`, `_do_run`, `_call_tf_sessionrun`, the raw `_session`), a Saver's own
+# file handling (`_MaybeDeleteOldCheckpoints` deletes files).
+PRIVATE = {
+    "BaseSession": "a session's internals run graphs past the guard of its run",
+    "Saver": "a Saver's internals read and delete checkpoint files",
+}
+
 # Arguments refused when their value is set (truthy; output_stream: a "file://" path): the call
 # would leave the process.
 ARGUMENTS = {
@@ -394,6 +436,7 @@ ARGUMENT_OWNERS = {
     "InteractiveSession": {"target": 0},
     "SingularMonitoredSession": {"checkpoint_dir": 3},
     "print": {"output_stream": None},
+    "print_v2": {"output_stream": None},  # tf.print's function, reached through a label
     "cache": {"filename": 0},
     "ChiefSessionCreator": {"checkpoint_dir": 3},
     "fit": {"use_multiprocessing": None},
@@ -523,6 +566,8 @@ def refused_method(class_name, method):
     it may. The worker asks for every class in the object's MRO (refused_bound)."""
     if str(method).startswith("__") and method not in ("__enter__", "__exit__"):
         return refused_attribute(method)
+    if str(method).startswith("_") and str(class_name) in PRIVATE:
+        return "%s (%s.%s)" % (PRIVATE[str(class_name)], class_name, method)
     reason = METHODS.get(str(class_name), {}).get(str(method))
     if reason:
         return "%s (%s.%s)" % (reason, class_name, method)
@@ -674,7 +719,83 @@ OP_TYPES = {
     "CreateSummaryDbWriter": SUMMARY, "ImportEvent": SUMMARY, "FlushSummaryWriter": SUMMARY,
     "CloseSummaryWriter": SUMMARY, "Rpc": NETWORK, "TryRpc": NETWORK,
     "DebugIdentity": PROFILER, "DebugNanCount": PROFILER, "DebugNumericSummary": PROFILER,
+    # Ops no public call of a case makes, but a GraphDef a case imports (tf.import_graph_def)
+    # may hold: every op type that reads or writes files or talks to a server.
+    "DatasetToTFRecord": DATASET_FILES, "ExperimentalDatasetToTFRecord": DATASET_FILES,
+    "RecordInput": DATASET_FILES, "SaveDatasetV2": DATASET_FILES, "CSVDatasetV2": DATASET_FILES,
+    "TFRecordDatasetV2": DATASET_FILES, "SnapshotDatasetReader": DATASET_FILES,
+    "SnapshotChunkDataset": DATASET_FILES, "SnapshotNestedDatasetReader": DATASET_FILES,
+    "DistributedSave": DATASET_FILES, "Skipgram": FILE_IO, "DecodeProtoV2": FILE_IO,
+    "EncodeProto": FILE_IO, "FileSystemSetConfiguration": FILE_IO,
+    "DebugIdentityV2": PROFILER, "DebugIdentityV3": PROFILER,
+    "DataServiceDataset": NETWORK, "DataServiceDatasetV2": NETWORK,
+    "DataServiceDatasetV3": NETWORK, "DataServiceDatasetV4": NETWORK,
+    "RegisterDataset": NETWORK, "RegisterDatasetV2": NETWORK, "RpcServer": NETWORK,
+    "RpcClient": NETWORK, "GcsConfigureCredentials": NETWORK,
+    "GcsConfigureBlockCache": NETWORK, "BigQueryReader": NETWORK,
 }
+
+# PrintV2 writes where its `output_stream` attribute says, a file for "file://PATH". The check
+# of tf.print's argument sees only a call written with it; the attribute is what runs (an op
+# imported from a GraphDef or given the attribute by `op._set_attr`, tf.print reached through
+# make_template's or a Keras Lambda's keyword arguments), so the session guard reads it.
+PRINT_STREAMS = frozenset(["stdout", "stderr", "log(info)", "log(warning)", "log(error)"])
+
+
+def refused_node(op_type, attr):
+    """Why a node may not run: its op type (refused_op_type), or what its attributes make it do
+    (`attr(NAME)`: the attribute's value, None when it has none)."""
+    reason = refused_op_type(op_type)
+    if reason:
+        return reason
+    if str(op_type) == "PrintV2":
+        stream = attr("output_stream")
+        if isinstance(stream, bytes):
+            stream = stream.decode("utf-8", "replace")
+        if stream is not None and stream not in PRINT_STREAMS:
+            return "%s (op PrintV2, output_stream=%r)" % (FILE_IO, stream)
+    return None
+
+
+def _op_attr(op):
+    def attr(name):
+        try:
+            return op.get_attr(name)
+        except Exception:  # no such attribute: the op's default, which is harmless
+            return None
+    return attr
+
+
+def _node_attr(node):
+    """attr(NAME) of a NodeDef of a function's body; a placeholder (the caller's attribute,
+    unknown here) is never one of the harmless values."""
+    def attr(name):
+        if name not in node.attr:
+            return None
+        value = node.attr[name]
+        kind = value.WhichOneof("value")
+        return "<placeholder %s>" % value.placeholder if kind == "placeholder" else \
+            getattr(value, kind) if kind else None
+    return attr
+
+
+# Ops the harness itself runs past the guard (its `saver` step's save, into its own temporary
+# directory): ids of the op objects, for the length of a `with allowing(ops)`.
+_ALLOWED = set()
+
+
+class allowing(object):
+    """Let these op objects (not their types, not their inputs) run while in the block."""
+
+    def __init__(self, ops):
+        self.ids = set(id(op) for op in ops) - _ALLOWED
+
+    def __enter__(self):
+        _ALLOWED.update(self.ids)
+
+    def __exit__(self, *exc):
+        _ALLOWED.difference_update(self.ids)
+        return False
 
 
 def refused_op_type(op_type):
@@ -705,11 +826,56 @@ def refused_fetches(fetches, graph=None):
         if id(op) in seen or not hasattr(op, "control_inputs"):
             continue
         seen.add(id(op))
-        reason = refused_op_type(getattr(op, "type", ""))
-        if reason:
-            return reason
+        if id(op) not in _ALLOWED:
+            reason = refused_node(getattr(op, "type", ""), _op_attr(op))
+            if reason:
+                return reason
+        graph = graph if graph is not None else getattr(op, "graph", None)
         stack.extend(t.op for t in getattr(op, "inputs", ()))
         stack.extend(getattr(op, "control_inputs", ()))
+    return refused_functions(graph) if graph is not None else None
+
+
+# Function names of a graph whose bodies were found harmless (graph -> set): a function's
+# definition does not change once it is in the graph.
+_CHECKED_FUNCTIONS = {}
+
+
+def refused_functions(graph):
+    """Why a function of the graph's library may not run: a function's body (a dataset's map
+    function, a function a GraphDef brought along, called by a node whose type is its name) is
+    not among the graph's operations, so the walk over a fetch's inputs never sees it. Every
+    function of the library is checked, node by node; None when all are harmless."""
+    functions = getattr(graph, "_functions", None)
+    if not functions:
+        return None
+    try:
+        import weakref
+        key = weakref.ref(graph)
+    except TypeError:
+        key = None
+    names = set(functions)
+    if key is not None and names <= _CHECKED_FUNCTIONS.get(key, set()):
+        return None
+    for function in graph.as_graph_def().library.function:
+        for node in function.node_def:
+            reason = refused_node(node.op, _node_attr(node))
+            if reason:
+                return "%s in function %s" % (reason, function.signature.name)
+    if key is not None:
+        for dead in [k for k in _CHECKED_FUNCTIONS if k() is None]:
+            del _CHECKED_FUNCTIONS[dead]
+        _CHECKED_FUNCTIONS.setdefault(key, set()).update(names)
+    return None
+
+
+def refused_options(options):
+    """Why a run's RunOptions (or a callable's CallableOptions) may not be used: debug watches
+    write dumps to their URLs (file://...)."""
+    run_options = getattr(options, "run_options", options)
+    debug = getattr(run_options, "debug_options", None)
+    if debug is not None and len(getattr(debug, "debug_tensor_watch_opts", ())):
+        return "%s (RunOptions.debug_options)" % PROFILER
     return None
 
 
@@ -747,33 +913,70 @@ def guard_sessions(tf):
     if getattr(base, "_tfscope_guarded", False):
         return
 
-    def check(session, fetches):
-        reason = refused_fetches(fetches, getattr(session, "graph", None))
+    def check(session, fetches, options=None):
+        reason = refused_fetches(fetches, getattr(session, "graph", None)) or \
+            refused_options(options)
         if reason:
             raise RefusedError("tfscope refuses to run this: %s" % reason)
 
-    def guard(name, fetches_of):
+    def guard(name, fetches_of, options_of=lambda args, kwargs: None):
         original = getattr(base, name, None)
         if original is None:
             return
 
         def guarded(self, *args, **kwargs):
-            check(self, fetches_of(args, kwargs))
-            return original(self, *args, **kwargs)
-        guarded.__name__ = getattr(original, "__name__", name)
-        guarded.__doc__ = getattr(original, "__doc__", None)
-        setattr(base, name, guarded)
+            check(self, fetches_of(args, kwargs), options_of(args, kwargs))
+            made = original(self, *args, **kwargs)
+            if name == "make_callable" and callable(made) and (
+                    kwargs.get("accept_options") or (len(args) > 2 and args[2])):
+                return with_options_checked(made)
+            return made
+        setattr(base, name, as_original(guarded, original))
+
+    def as_original(wrapper, original):
+        # The policy judges callables by their module and name (refused_object): a guarded
+        # method is still TF's own, not a function of this module from outside TF.
+        for attribute in ("__module__", "__name__", "__qualname__", "__doc__"):
+            if hasattr(original, attribute):
+                setattr(wrapper, attribute, getattr(original, attribute))
+        return wrapper
+
+    def with_options_checked(made):
+        # make_callable(..., accept_options=True): its calls take RunOptions of their own
+        def call(*args, **kwargs):
+            check(None, None, kwargs.get("options"))
+            return made(*args, **kwargs)
+        return as_original(call, made)
 
     def first(args, kwargs):
         return args[0] if args else kwargs.get("fetches")
+
+    def run_options(args, kwargs):  # run(fetches, feed_dict=None, options=None, ...)
+        return args[2] if len(args) > 2 else kwargs.get("options")
 
     def from_options(args, kwargs):
         options = args[0] if args else kwargs.get("callable_options")
         return list(getattr(options, "fetch", ())) + list(getattr(options, "target", ()))
 
-    for name in ("run", "partial_run_setup", "make_callable"):
+    def callable_options(args, kwargs):
+        return args[0] if args else kwargs.get("callable_options")
+
+    guard("run", first, run_options)
+    for name in ("partial_run_setup", "make_callable"):
         guard(name, first)
-    guard("_make_callable_from_options", from_options)
+    guard("_make_callable_from_options", from_options, callable_options)
+
+    # A session with a target talks to a TensorFlow server (sockets): refused however the
+    # Session class was reached (an alias, a def parameter, make_template's keywords), where
+    # the check of the written call's arguments sees only `tf.Session(target=...)`.
+    init = base.__init__
+
+    def guarded_init(self, target="", *args, **kwargs):
+        if target:
+            raise RefusedError("tfscope refuses to run this: a session target connects to a "
+                               "TensorFlow server: sockets (target=%r)" % (target,))
+        return init(self, target, *args, **kwargs)
+    base.__init__ = as_original(guarded_init, init)
     base._tfscope_guarded = True
 
 

@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import facts as factlib  # noqa: E402
 import generic  # noqa: E402
+import policy  # noqa: E402
 import steps as vocabulary  # noqa: E402
 
 PROTOCOL = 1
@@ -157,6 +158,7 @@ class Run(object):
         self.test_steps = bool(request.get("test_steps"))
         self.step = None
         self.qualname = "program.<locals>."  # where a `def` is, as in the exported script
+        self.entered = []  # what `enter` steps entered and no `exit` step left (leave())
 
     def capture_declared(self, label, obj):
         """An object an argument of the running step captures under `label` (its kind is the
@@ -246,9 +248,11 @@ class Run(object):
             self.step = step
             return
         if kind == "enter":
-            value = value.__enter__()
+            manager, value = value, value.__enter__()
+            self.entered.append(manager)
         elif kind == "exit":
             value.__exit__(None, None, None)
+            self.entered = [m for m in self.entered if m is not value]
             return
         elif kind == "set":
             label, path = generic.parse_path(args["target"])
@@ -360,6 +364,16 @@ class Run(object):
             return self.refs.get(result) if result else None
         return fn
 
+    def leave(self):
+        """Exit what the case entered and never exited, innermost first: a context manager
+        that changes process-wide state (Keras' custom_object_scope) would otherwise change it
+        for every later case in this worker. What exiting raises is no part of the case."""
+        while self.entered:
+            try:
+                self.entered.pop().__exit__(None, None, None)
+            except Exception:
+                pass
+
     def values(self, labels, max_value=None, claims=None):
         return factlib.values(self.tf, self.captured, self.kinds, labels, max_value, claims)
 
@@ -407,6 +421,7 @@ def run_case(tf, request):
         facts.update(factlib.graph_facts(tf))
         facts.update(run.values(request.get("values", []), request.get("max_value"),
                                 request.get("claims")))
+        run.leave()
     return {"id": request.get("id"), "facts": facts, "error": error,
             "seconds": round(time.time() - started, 6)}
 
@@ -450,6 +465,10 @@ def main():
     except Exception as e:
         send({"fatal": "cannot import tensorflow: %s: %s" % (type(e).__name__, e)})
         return 3
+    # Every session of this process checks what it would run (the policy's op types, a
+    # PrintV2 writing to a file, functions' bodies, debug options, a server target) before it
+    # runs it: graphs a case builds or imports cannot reach files or sockets by any path.
+    policy.guard_sessions(tf)
     # TensorFlow's modules are hundreds of thousands of objects that are never garbage: freeze
     # them out of the collector's walks (3.7+; about 10% of a case's time on TF 1.15, and
     # forked workers share them untouched). A larger young generation did not pay.

@@ -547,3 +547,223 @@ def test_a_number_too_long_for_python_is_one_whole_sentence():
     message = str(errors[0])
     assert "bad int value `" + "9" * 40 + "…`: Exceeds the limit (4300 digits) for integer " \
            "string conversion: value has 5000 digits (quote it to make it a string)" in message
+
+
+# --- graphs a case builds or imports: the sessions' guard (red team 2) ---------------------------
+
+GRAPH_ESCAPES = """\
+- id: red.saver-run
+  title: a Saver's save op run by hand, into a path of the case's choosing
+  source: {doc: test, quote: q}
+  program:
+    - tf.get_variable: {args: [v, [1]], as: v}
+    - tf.train.Saver: {args: [[{ref: v}]], as: saver}
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{call: tf.global_variables_initializer}]}
+        - sess.run: {args: [{ref: saver.saver_def.save_tensor_name}], feed_dict: {call: py.dict,
+            args: [[{tuple: [{ref: saver.saver_def.filename_tensor_name}, %(dir)s/ckpt]}]]}}
+  expect: {}
+- id: red.set-attr
+  title: tf.print's op given a file as its output stream afterwards
+  source: {doc: test, quote: q}
+  program:
+    - tf.print: {args: [written], as: p}
+    - tf.AttrValue: {s: {call: tf.compat.as_bytes, args: ["file://%(dir)s/set-attr"]}, as: av}
+    - p._set_attr: {args: [output_stream, {ref: av}]}
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{ref: p}]}
+  expect: {}
+- id: red.import-print
+  title: a PrintV2 node to a file, imported from a GraphDef
+  source: {doc: test, quote: q}
+  program:
+    - tf.make_tensor_proto: {args: [written], as: tp}
+    - tf.NodeDef: {name: c, op: Const, as: n1, attr: {dict: {
+        dtype: {call: tf.AttrValue, kwargs: {type: 7}},
+        value: {call: tf.AttrValue, kwargs: {tensor: {ref: tp}}}}}}
+    - tf.NodeDef: {name: p, op: PrintV2, input: [c], as: n2, attr: {dict: {
+        output_stream: {call: tf.AttrValue, kwargs: {
+          s: {call: tf.compat.as_bytes, args: ["file://%(dir)s/import"]}}}}}}
+    - tf.GraphDef: {node: [{ref: n1}, {ref: n2}], as: gd}
+    - tf.import_graph_def: {args: [{ref: gd}], name: x, return_elements: [p], as: ops}
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{ref: ops}]}
+  expect: {}
+- id: red.library
+  title: WriteFile in the body of a function a GraphDef brings along, called by a node
+  source: {doc: test, quote: q}
+  program:
+    - tf.AttrValue: {type: 7, as: tstr}
+    - tf.make_tensor_proto: {args: [%(dir)s/library], as: tpath}
+    - tf.NodeDef: {name: fn, op: Const, as: n1, attr: {dict: {
+        dtype: {ref: tstr}, value: {call: tf.AttrValue, kwargs: {tensor: {ref: tpath}}}}}}
+    - tf.NodeDef: {name: w, op: WriteFile, input: ["fn:output:0", "fn:output:0"], as: n2}
+    - tf.NodeDef: {name: o, op: Identity, input: ["fn:output:0", "^w"],
+                   attr: {dict: {T: {ref: tstr}}}, as: n3}
+    - tf.GraphDef:
+        node: [{call: tf.NodeDef, kwargs: {name: call, op: F}}]
+        library: {dict: {function: [{dict: {
+          signature: {dict: {name: F, is_stateful: true,
+                             output_arg: [{dict: {name: out, type: 7}}]}},
+          node_def: [{ref: n1}, {ref: n2}, {ref: n3}], ret: {dict: {out: "o:output:0"}}}}]}}
+        as: gd
+    - tf.import_graph_def: {args: [{ref: gd}], name: x, return_elements: ["call:0"], as: outs}
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{ref: outs}]}
+  expect: {}
+- id: red.debug-options
+  title: a run's debug options dump every watched tensor into a folder
+  source: {doc: test, quote: q}
+  program:
+    - tf.constant: {args: [1.0], name: c, as: c}
+    - tf.RunOptions:
+        debug_options: {dict: {debug_tensor_watch_opts: [{dict: {node_name: c,
+          debug_ops: [DebugIdentity], debug_urls: ["file://%(dir)s/debug"]}}]}}
+        as: opts
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{ref: c}], options: {ref: opts}}
+  expect: {}
+- id: red.private-run
+  title: a session's private run, past the guard of its run
+  source: {doc: test, quote: q}
+  program:
+    - tf.constant: {args: [1.0], as: c}
+    - tf.Session: {as: sess}
+      do:
+        - sess._run: {args: [null, [{ref: c}], {dict: {}}, null, null]}
+  expect: {}
+- id: red.alias-print
+  title: tf.print to a file through a label (the written callee is `pr`)
+  source: {doc: test, quote: q}
+  program:
+    - let: {value: {tf: print}, as: pr}
+    - invoke: {fn: {ref: pr}, args: [written], as: p,
+               kwargs: {output_stream: "file://%(dir)s/alias"}}
+  expect: {}
+- id: red.template-print
+  title: tf.print to a file through make_template's keywords
+  source: {doc: test, quote: q}
+  program:
+    - tf.make_template: {args: [t, {tf: print}], output_stream: "file://%(dir)s/template", as: tmpl}
+    - invoke: {fn: {ref: tmpl}, args: [written], as: p}
+    - tf.Session: {as: sess}
+      do:
+        - sess.run: {args: [{ref: p}]}
+  expect: {}
+- id: red.template-session
+  title: a session with a server target through make_template's keywords
+  source: {doc: test, quote: q}
+  timeout: 10
+  program:
+    - tf.constant: {args: [1.0], as: c}
+    - tf.make_template: {args: [t, {tf: Session}], target: "grpc://127.0.0.1:%(port)d",
+                         as: tmpl}
+    - invoke: {fn: {ref: tmpl}, as: sess}
+    - sess.run: {args: [{ref: c}]}
+  expect: {}
+- id: red.saver-step
+  title: the curated saver step still saves (into a folder of its own) and lists its keys
+  source: {doc: test, quote: q}
+  program:
+    - tf.get_variable: {args: [v, [1]], as: v}
+    - saver: {var_list: [{ref: v}], as: ckpt}
+  expect: {ckpt.keys: [v]}
+"""
+
+
+def test_graphs_a_case_builds_or_imports_cannot_reach_files_or_sockets(tf115, tmp_path):
+    """Every session of the worker is guarded (policy.guard_sessions, which the worker never
+    installed): file and checkpoint ops, a PrintV2 whose output stream is a file however it got
+    there, a function body of a GraphDef's library, debug options, a session's private run,
+    a server target however Session was reached. Nothing is written, nothing connects; the
+    curated saver step still saves into its own folder."""
+    import socket
+
+    from harness.runner import Pool
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    port = listener.getsockname()[1]
+    out = tmp_path / "out"
+    out.mkdir()
+    path = tmp_path / "graph-escapes.yaml"
+    path.write_text(GRAPH_ESCAPES % {"dir": out, "port": port})
+    loaded, errors = caselib.load([path])
+    assert errors == [] and len(loaded) == 10
+    try:
+        with Pool([tf115]) as pool:
+            results = {case.id: pool.run(case, "tf1.15") for case in loaded}
+        with pytest.raises(BlockingIOError):
+            listener.accept()[0].close()  # nobody connected
+    finally:
+        listener.close()
+    errors = {k: r.outcome.error and (r.outcome.error["type"], r.outcome.error["message"])
+              for k, r in results.items()}
+    refused = "tfscope refuses to run this: "
+    assert errors == {
+        "red.saver-run": ("RefusedError", refused + "checkpoint files (op SaveV2)"),
+        "red.set-attr": ("RefusedError", refused + "file IO (op PrintV2, output_stream="
+                         f"'file://{out}/set-attr')"),
+        "red.import-print": ("RefusedError", refused + "file IO (op PrintV2, output_stream="
+                             f"'file://{out}/import')"),
+        "red.library": ("RefusedError", refused + "file IO (op WriteFile) in function F"),
+        "red.debug-options": ("RefusedError", refused + "profiling and debugging dumps "
+                              "(RunOptions.debug_options)"),
+        "red.private-run": ("Refused", "attribute `_run` is refused: a session's internals run "
+                            "graphs past the guard of its run (BaseSession._run)"),
+        "red.alias-print": ("Refused", "this call is refused: file IO (output_stream="
+                            f"'file://{out}/alias')"),
+        "red.template-print": ("RefusedError", refused + "file IO (op PrintV2, output_stream="
+                               f"'file://{out}/template')"),
+        "red.template-session": ("RefusedError", refused + "a session target connects to a "
+                                 f"TensorFlow server: sockets (target='grpc://127.0.0.1:{port}')"),
+        "red.saver-step": None,
+    }
+    assert sorted(os.listdir(out)) == []
+    assert results["red.saver-step"].outcome.facts["ckpt.keys"] == ["v"]
+
+
+LEAKS = """\
+- id: red.a-enters
+  title: a custom_object_scope entered and never exited
+  source: {doc: test, quote: q}
+  program:
+    - enter: {value: {call: tf.keras.utils.custom_object_scope,
+                      args: [{dict: {red_activation: {tf: nn.relu}}}]}, as: scope}
+  expect: {}
+- id: red.b-looks-up
+  title: a later case looks the name up
+  source: {doc: test, quote: q}
+  program:
+    - tf.keras.activations.get: {args: [red_activation], catch: e}
+  expect: {}
+"""
+
+
+def test_a_case_cannot_change_what_the_later_cases_of_its_worker_do(tf115, tmp_path):
+    """Process-wide switches are refused by name wherever they are reached, and what a case
+    entered and left entered is exited when it ends: a case's result never depends on the
+    cases its worker ran before it (tf.layers.experimental.set_keras_style made every later
+    tf.layers call of the worker raise)."""
+    from harness.runner import Pool
+    path = tmp_path / "leaks.yaml"
+    path.write_text(LEAKS)
+    loaded, errors = caselib.load([path])
+    assert errors == [] and [c.id for c in loaded] == ["red.a-enters", "red.b-looks-up"]
+    with Pool([tf115]) as pool:
+        alone = pool.run(loaded[1], "tf1.15").outcome.facts["e.error"]
+        after = [pool.run(case, "tf1.15").outcome for case in loaded][1].facts["e.error"]
+    assert alone == after and after["message"] == "Unknown activation function:red_activation"
+    for path_, name in [("tf.layers.experimental.set_keras_style", "set_keras_style"),
+                        ("tf.contrib.keras.backend.set_floatx", "set_floatx"),
+                        ("tf.keras.utils.get_custom_objects", "get_custom_objects")]:
+        text = VALID.replace("  - constant: {value: 1, as: c}\n", f"  - {path_}: {{}}\n")
+        errors = check_load(text)
+        assert len(errors) == 1 and "changes process-wide state that every later case in the " \
+            f"worker would inherit ({name})" in str(errors[0]), errors
