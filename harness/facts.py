@@ -816,7 +816,11 @@ def to_json(tf, value, depth=0):
 
 
 def path_fact(tf, obj, steps, step=None):
-    for kind, key in steps:
+    for i, (kind, key) in enumerate(steps):
+        if kind == "attr" and isinstance(obj, (list, tuple)) and not hasattr(obj, key):
+            # A list's facts are its items' (as generic_facts gives them): `L.name` is each
+            # item's name, so that of an empty list (get_variables('A') finding none) is [].
+            return [path_fact(tf, o, steps[i:], step) for o in obj]
         obj = step(obj, kind, key) if step is not None else \
             getattr(obj, key) if kind == "attr" else obj[key]
     return to_json(tf, obj)

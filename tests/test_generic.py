@@ -69,7 +69,10 @@ PROGRAMS = {
   - let: {value: {op: neg, args: [{ref: a}]}, as: na}
   - tf.get_local_variable: {name: loc, shape: [1], as: loc}
   - tf.assign: {args: [{ref: w}, [1.0, 2.0]], as: asg}
+  - tf.get_collection: {args: [no_such_collection], as: empty}
 """, """
+  empty.name: []
+  empty.op.name: []
   shadow.name: w/ExponentialMovingAverage:0
   c.op.name: add
   d.op.type: Add
