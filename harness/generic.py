@@ -234,10 +234,11 @@ def check_settable(owner, what):
 
 def import_modules(imports, refs):
     """The case's `imports:` (alias -> module name), in the written order, bound as labels:
-    only the modules of internals.MODULES. A module this TensorFlow does not have raises what
-    `from PACKAGE import MODULE` raises (ImportError): the runtime's outcome."""
+    only the modules of internals.MODULES, each bound as `from PACKAGE import MODULE` binds it
+    (internals.bind). A module this TensorFlow does not have raises what that line raises
+    (ImportError): the runtime's outcome."""
     for alias, name in imports.items():
-        module = _internals.load(name)
+        module = _internals.bind(name)
         check_object(module, name)
         refs[alias] = module
 

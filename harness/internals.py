@@ -163,9 +163,22 @@ def import_line(alias, module):
     return "from %s import %s as %s" % (head, last, alias)
 
 
+def bind(name):
+    """What a case's alias of the allowed module `name` is bound to: what `from HEAD import LAST`
+    (the test's line, and the export's) binds, the package's attribute LAST. That is the module,
+    unless the package rebinds the name: tensorflow.contrib.framework.python.ops star-imports its
+    arg_scope module, so `from tensorflow.contrib.framework.python.ops import arg_scope` is the
+    function arg_scope, which TF's tests call (`with arg_scope([variables.variable], ...)`)."""
+    module = load(name)
+    import importlib
+    head, _, last = name.rpartition(".")
+    return getattr(importlib.import_module(head), last, module)
+
+
 def load(name):
-    """Import an allowed module (the worker): its module object. ImportError (a module this
-    TensorFlow does not have) is the runtime's outcome and propagates as Python raises it."""
+    """Import an allowed module (for bind, and the API scan): its module object. ImportError (a
+    module this TensorFlow does not have) is the runtime's outcome and propagates as Python
+    raises it."""
     reason = refused_module(name)
     if reason:
         raise PermissionError("import refused: %s" % reason)

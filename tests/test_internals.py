@@ -335,6 +335,22 @@ CONTRIB = case("""\
 """, "\n  mv.name: mv:0\n", "  slim_variables: tensorflow.contrib.framework.python.ops.variables\n",
     "contrib")
 
+# `from tensorflow.contrib.framework.python.ops import arg_scope` binds the function arg_scope
+# (the package star-imports its module), which the test calls: slim's variables made inside
+# `arg_scope([variables_lib2.variable], collections='A')` are in collection A
+# (contrib/framework variables_test.py, testVariableCollectionsWithArgScope).
+ARG_SCOPE = case("""\
+  - with: {value: {call: arg_scope, args: [[{ref: variables_lib2.variable}]], collections: A}}
+    do:
+      - variables_lib2.variable: {args: [a, []], as: a}
+      - variables_lib2.variable: {args: [b, []], as: b}
+  - ops.get_collection: {args: [A], as: in_a}
+""", "\n  in_a.name: [a:0, b:0]\n", """\
+  ops: tensorflow.python.framework.ops
+  arg_scope: tensorflow.contrib.framework.python.ops.arg_scope
+  variables_lib2: tensorflow.contrib.framework.python.ops.variables
+""", "arg-scope")
+
 
 def outcomes(runtime, texts):
     from harness.compare import Outcome, diff
@@ -349,7 +365,7 @@ def outcomes(runtime, texts):
 
 
 def test_a_program_of_internal_modules_runs_as_tf_documents_on_tf115(tf115):
-    _, out = outcomes(tf115, [RUNS, CONTRIB])
+    _, out = outcomes(tf115, [RUNS, CONTRIB, ARG_SCOPE])
     for case_id, (outcome, mismatches) in out.items():
         assert outcome.error is None, (case_id, outcome.error)
         assert not mismatches, (case_id, mismatches)
@@ -373,7 +389,7 @@ def test_exported_scripts_import_the_modules_and_observe_what_the_worker_did(
     from .conftest import provision
     from .test_export import run_exported
     runtime = provision(pytestconfig, name)
-    chosen = [load(RUNS), load(CONTRIB)]
+    chosen = [load(RUNS), load(CONTRIB), load(ARG_SCOPE)]
     worker = run_cases(chosen, [runtime])
     scripts = run_exported(runtime.python, chosen, tmp_path)
     for r in worker.results:
