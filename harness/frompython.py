@@ -49,6 +49,7 @@ from typing import Any
 
 from . import api, generic, internals
 from . import steps as vocabulary
+from .curated import template_function
 from .errors import UserError
 from .pygeneric import NotAValue, Values, call_step
 from .pyknown import Known, Unknown, literal
@@ -517,7 +518,18 @@ class Converter:
         assert label is not None
         args: dict[str, Any] = {"_label": label}
         names = [a for a, _ in spec.args]
-        given = list(zip(["name", None], node.args)) + [
+        # make_template(name_, func_, create_scope_now_, unique_name_, custom_getter_, **kw):
+        # flags given by position are the same call as by keyword.
+        positional = ["name", None, "create_scope_now", "unique_name", "custom_getter"]
+        if len(node.args) > len(positional):
+            raise self.refuse(node.args[len(positional)], "a sixth positional argument of "
+                              "`tf.make_template`", "it takes five")
+        # The step renders its function as _fn_LABEL: the script's own name for it is the same.
+        fn = ast.Name(template_function(label), ast.Load())
+        written = ast.Call(node.func, [*node.args[:1], fn], [
+            ast.keyword(arg=f"{a}_", value=v) for a, v in zip(positional[2:], node.args[2:])
+        ] + node.keywords)
+        given = list(zip(positional, node.args)) + [
             (k.arg[:-1] if k.arg and k.arg.endswith("_") else k.arg, k.value)
             for k in node.keywords]
         for arg, value in given:
@@ -527,7 +539,7 @@ class Converter:
                 raise self.refuse(value, f"the argument `{arg}` of `tf.make_template`",
                                   "supported: " + ", ".join(names))
             args[arg] = self.value(value, spec.arg_type(arg), f"`{arg}`")
-        if normal(spec.render(args)) != normal(node):
+        if normal(spec.render(args)) != normal(written):
             raise self.refuse(node, f"`{ast.unparse(node)}`",
                               "write tf.make_template(name, fn, create_scope_now_=..., "
                               "unique_name_=...)")

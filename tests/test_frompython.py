@@ -483,6 +483,26 @@ def test_a_template_function_with_parameters_is_a_def_step_the_template_calls():
     as_case(program)
 
 
+def test_a_template_takes_its_flags_by_position_as_by_keyword():
+    # make_template(name_, func_, create_scope_now_, unique_name_): TF's own tests pass the
+    # flags by position (it was refused, as a call the template step did not render)
+    source = """\
+        def f():
+            w = tf.get_variable('w', [1])
+            y = tf.identity(w)
+            return y
+        t = tf.make_template('bar', f, {flags})
+        a = t()
+        """
+    by_position = convert(textwrap.dedent(source.format(flags="True, 'u'")), "s.py")
+    by_keyword = convert(textwrap.dedent(source.format(
+        flags="create_scope_now_=True, unique_name_='u'")), "s.py")
+    assert by_position == by_keyword
+    assert by_position[0]["template"]["create_scope_now"] is True
+    assert by_position[0]["template"]["unique_name"] == "u"
+    as_case(by_position)
+
+
 def test_a_bare_expression_statement_is_a_let_without_a_label():
     # `pairs[1]` alone, in a `try`, for the IndexError it raises: a `let` with `catch:`
     program = convert(textwrap.dedent("""\
