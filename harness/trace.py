@@ -10,10 +10,13 @@ names the script gave (with `observed:` recorded, `expect: {}` for the author's 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import tempfile
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,28 +58,52 @@ class Trace:
 def _tracer_process(args: list[str], out: Path, cwd: Path, runtime: Runtime, timeout: float,
                     subject: str) -> Any:
     """Run tracer.py with `args` (`out` among them: where it writes its JSON) and read that
-    back."""
+    back. The tracer leads a process group of its own: whatever the script started (a
+    subprocess, a forked child) is killed with it when it ends, runs out of time or is
+    interrupted, and it ends itself and its group when tfscope dies (tracer.lifeline). Its
+    stderr goes to an unnamed temporary file, of which only the end is read: a script that
+    writes gigabytes there costs disk for a moment, not memory, and a child holding it open
+    cannot make the trace wait."""
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2", PYTHONDONTWRITEBYTECODE="1")
     env.pop("PYTHONPATH", None)  # the harness's packages must not leak into the script's Python
     index = TRACER.with_name("api") / f"{runtime.name}.json"
     if index.is_file():  # which modules are TF's API, as case files are checked
         env["TFSCOPE_API_INDEX"] = str(index)
     command = [runtime.python, "-I", str(TRACER)] + args
-    try:
-        proc = subprocess.run(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                              timeout=timeout, encoding="utf-8", errors="replace",
-                              start_new_session=True)
-    except subprocess.TimeoutExpired:
-        raise UserError(f"the script ran past {timeout:g} s on {runtime.name}", subject,
-                        hint="give --timeout SECONDS, or trim it to the part that builds "
-                        "the graph") from None
-    if proc.returncode != 0 or not out.exists():
-        tail = [line for line in proc.stderr.splitlines() if line.strip()][-1:]
-        raise UserError(f"the tracer failed on {runtime.name} (exit {proc.returncode})"
-                        + (f": {tail[0].strip()}" if tail else ""), subject,
+    with tempfile.TemporaryFile() as stderr:  # no name: nothing left if tfscope is killed
+        try:
+            proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                    stdout=subprocess.DEVNULL, stderr=stderr,
+                                    start_new_session=True)
+        except OSError as e:
+            raise UserError(f"cannot start {runtime.python}: {e.strerror}", subject,
+                            hint="check the runtime's interpreter") from None
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            raise UserError(f"the script ran past {timeout:g} s on {runtime.name}", subject,
+                            hint="give --timeout SECONDS, or trim it to the part that builds "
+                            "the graph") from None
+        finally:
+            with contextlib.suppress(OSError):
+                os.killpg(proc.pid, signal.SIGKILL)  # the tracer if it still runs, and its group
+            proc.wait()
+        tail = [line for line in _tail(stderr).splitlines() if line.strip()][-1:]
+    if code != 0 or not out.exists():
+        raise UserError(f"the tracer failed on {runtime.name} (exit {code})"
+                        + (f": {tail[0].strip()[:STDERR_LINE]}" if tail else ""), subject,
                         hint="does `python SCRIPT` run in this runtime?")
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+STDERR_TAIL = 64 * 1024  # bytes of the tracer's stderr read back, from its end
+STDERR_LINE = 2000  # characters of its last line shown, as of a worker's (runner.py)
+
+
+def _tail(stream: typing.BinaryIO) -> str:
+    stream.seek(0, os.SEEK_END)
+    stream.seek(max(0, stream.tell() - STDERR_TAIL))
+    return stream.read(STDERR_TAIL).decode("utf-8", "replace")
 
 
 def _trace(data: dict[str, Any], script: Path, runtime: Runtime) -> Trace:

@@ -2765,11 +2765,53 @@ def fresh_graph(tf):
         tf.reset_default_graph()
 
 
+def lifeline(folder):
+    """End the tracer, and whatever the script started, when the harness is gone (killed,
+    even by SIGKILL, or interrupted before it could end us): the harness starts the tracer as
+    the leader of a process group of its own, and that whole group is killed. The parent's
+    death raises SIGUSR1 (Linux's PR_SET_PDEATHSIG), and a thread polls getppid in case the
+    script replaced that handler. The harness's temporary `folder` for the trace (where OUT
+    goes) is removed then too: the harness cannot remove it any more."""
+    import signal
+    import threading
+    import time
+    parent = os.getppid()
+
+    def check(*_):
+        if os.getppid() == parent:
+            return
+        if os.path.basename(folder).startswith("tfscope-trace-"):
+            import shutil
+            shutil.rmtree(folder, ignore_errors=True)
+        if os.getpgrp() == os.getpid():  # our own group: the script's children too
+            os.killpg(0, signal.SIGKILL)
+        os._exit(worker.EXIT_ORPHANED)
+
+    def watch():
+        while True:
+            time.sleep(0.5)
+            check()
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            signal.signal(signal.SIGUSR1, check)
+            ctypes.CDLL(None).prctl(1, int(signal.SIGUSR1), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError, ValueError):
+            pass  # the thread still notices
+    thread = threading.Thread(target=watch, name="lifeline")
+    thread.daemon = True
+    thread.start()
+    check()  # the parent may have died before prctl
+
+
 def main(argv):
     """`tracer.py [--keys|--program|--case] SCRIPT OUT.json [ARGS...]` (ARGS: the script's), or
     `tracer.py --batch LIST.json OUT.json` (LIST: [[MODE or null, SCRIPT], ...]; OUT: one result
     per script, in order): many scripts in one TF process, each in a fresh default graph, with
     its own flags."""
+    mode = argv[0][2:] if argv[0][2:] in MODES and argv[0].startswith("--") else None
+    out = argv[2] if argv[0] == "--batch" else (argv[2] if mode else argv[1])
+    lifeline(os.path.dirname(os.path.abspath(out)))
     tf, version = worker.import_tf()
     load_index()
     if argv[0] == "--batch":

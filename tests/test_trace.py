@@ -1372,3 +1372,103 @@ def test_iterating_a_tf_object_that_refuses_is_a_step_that_raises(tf115, tf2, tm
         assert trace.problems == [] and trace.error is None
         assert calls(trace.program, "py.iter") == [{"args": [{"ref": "v"}], "catch": "error"}]
         traced_case("traced.iterable", tmp_path / "iterable.yaml", trace, "schema.json", runtime)
+
+
+# --- the script's processes and output (red team 2) ---------------------------------------------
+
+def _alive(marker: str) -> list[int]:
+    """Processes whose command line holds `marker`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker.encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_what_a_traced_script_starts_ends_with_it(tf115, tmp_path):
+    """A child the script leaves running is killed when the trace ends, and one that holds the
+    tracer's stderr open no longer makes the trace wait for the time limit (it took the full
+    300 s and reported the script as too slow)."""
+    path = tmp_path / "spawns.py"
+    path.write_text(textwrap.dedent("""
+        import subprocess
+        import tensorflow as tf
+        v = tf.get_variable("v", [1])
+        subprocess.Popen(["sleep", "307.5"])  # inherits stderr
+        subprocess.Popen(["sleep", "307.25"], stderr=subprocess.DEVNULL)
+    """))
+    import time
+    started = time.monotonic()
+    trace = run_tracer(path, tf115, timeout=60)
+    assert time.monotonic() - started < 50
+    assert trace.graph["global_variables"] == ["v:0"]
+    time.sleep(0.5)
+    assert _alive("307.5") == [] and _alive("307.25") == []
+
+
+def test_a_tfscope_killed_while_tracing_leaves_no_tracer_and_no_child(tf115, tmp_path):
+    """SIGKILL (or SIGTERM, which ends tfscope at once) while the script runs: the tracer and
+    what the script started end within seconds (they ran on, the script sleeping for ever)."""
+    import os
+    import signal
+    import sys
+    import time
+    path = tmp_path / "sleeps.py"
+    path.write_text(textwrap.dedent("""
+        import subprocess, time
+        import tensorflow as tf
+        subprocess.Popen(["sleep", "308.5"])
+        time.sleep(308.25)
+    """))
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "new", "red.sleeps", "--trace",
+                             str(path), "--dir", str(tmp_path), "--runtime", "tf1.15"],
+                            cwd=Path(__file__).resolve().parent.parent,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not _alive("308.5") and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive("308.5"), "the script did not start"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while (_alive("308.5") or _alive(str(path))) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _alive("308.5") == [] and _alive(str(path)) == []
+    finally:
+        for pid in _alive("308.5") + _alive(str(path)):
+            os.kill(pid, signal.SIGKILL)
+
+
+def test_a_flood_on_the_tracers_stderr_costs_no_memory(tf115, tmp_path):
+    """300 MB written to stderr by a script that then fails: the harness reads the end of it
+    back for the reason (it held all of it, twice: 1.25 GB for 400 MB)."""
+    import sys
+    path = tmp_path / "floods.py"
+    path.write_text(textwrap.dedent("""
+        import os
+        chunk = ("x" * 1023 + "\\n").encode() * 1024
+        for _ in range(300):
+            os.write(2, chunk)
+        os.write(2, b"the last words\\n")
+        os._exit(5)
+    """))
+    code = textwrap.dedent(f"""
+        from harness.runtimes import resolve
+        from harness.trace import run_tracer
+        from harness.errors import UserError
+        import resource
+        try:
+            run_tracer({str(path)!r}, resolve("tf1.15"))
+        except UserError as e:
+            print(e)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parent.parent, timeout=300)
+    said, peak_mib = done.stdout.strip().splitlines()
+    assert "the tracer failed on tf1.15 (exit 5): the last words" in said, done.stderr
+    assert int(peak_mib) < 200, peak_mib  # the harness's own peak (MiB)
