@@ -138,7 +138,10 @@ class Worker:
         if self.cancelled:
             self.kill()
             raise Cancelled(self.runtime.name)
-        if not isinstance(hello, dict) or "hello" not in hello:
+        said = hello.get("hello") if isinstance(hello, dict) else None
+        if not isinstance(said, dict) or not isinstance(said.get("tensorflow"), str):
+            # Not worker.py's hello (an interpreter given as NAME=PYTHON that is no Python, or
+            # prints something else first): never taken apart as one.
             if hello is None:
                 problem = self._death()
             elif isinstance(hello, dict) and "fatal" in hello:

@@ -284,3 +284,22 @@ def test_a_report_into_a_link_that_loops_is_the_users_to_fix(tmp_path, monkeypat
     assert cli.main(["report", "c.yaml", "-o", "loop1"]) == 2
     assert "loop1: cannot write: Too many levels of symbolic links (a symbolic link loops: fix " \
            "or remove the link)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("first", ['{"hello": 1}', '{"hello": {}}', '{"hello": [1, 2]}',
+                                   '{"hello": {"tensorflow": 5}}'])
+def test_an_interpreter_whose_hello_is_not_a_workers_is_one_line(tmp_path, capsys, first,
+                                                                  monkeypatch):
+    """`--runtime NAME=PATH` naming a program that prints some other JSON first: one line
+    naming it, exit 2 (`{"hello": 1}` was an internal error, TypeError; `{"hello": {}}` ran
+    every case into its time limit)."""
+    fake = tmp_path / "fake-python"
+    fake.write_text(f"#!/bin/sh\necho '{first}'\ncat >/dev/null\n")
+    fake.chmod(0o755)
+    monkeypatch.chdir(ROOT)
+    code = cli.main(["run", "cases/article/example.yaml", "--runtime", f"mine={fake}", "-j", "1",
+                     "--timeout", "5"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [
+        f"tfscope: error: runtime mine: the worker did not start: unexpected first message "
+        f"{json.loads(first)} (check that this interpreter has TensorFlow 1.x (or 2.x): {fake})"]
