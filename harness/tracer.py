@@ -2823,6 +2823,7 @@ def main(argv):
         for mode, script in jobs:
             fresh_graph(tf)
             worker.fresh_keras()  # Keras 3's layer names count per process
+            worker.fresh_arg_scope()  # slim's defaults, as a new process has them
             os.chdir(os.path.dirname(os.path.abspath(script)))
             try:
                 results.append(trace_one(tf, version, script, mode))

@@ -398,9 +398,20 @@ def fresh_keras():
         state.GLOBAL_STATE_TRACKER = threading.local()
 
 
+def fresh_arg_scope():
+    """tf.contrib.framework's arg_scope keeps its stack in a module global whose bottom is a
+    dict that current_arg_scope() hands out: a case that updated it gave every later case of
+    the worker its defaults (red team). Each case starts from the stack of a new process."""
+    for name, module in list(sys.modules.items()):
+        if name.endswith("contrib.framework.python.ops.arg_scope") and \
+                isinstance(getattr(module, "_ARGSTACK", None), list):
+            module._ARGSTACK[:] = [{}]
+
+
 def run_case(tf, request):
     started = time.time()
     fresh_keras()
+    fresh_arg_scope()
     graph = tf.Graph()
     with graph.as_default():
         run = Run(tf, request)

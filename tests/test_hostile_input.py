@@ -743,6 +743,21 @@ LEAKS = """\
   program:
     - tf.keras.activations.get: {args: [red_activation], catch: e}
   expect: {}
+- id: red.c-updates-arg-scope
+  title: the bottom of arg_scope's stack, a module global, updated
+  source: {doc: test, quote: q}
+  program:
+    - tf.contrib.framework.current_arg_scope: {as: base}
+    - tf.contrib.slim.arg_scope_func_key: {args: [{tf: contrib.layers.fully_connected}], as: key}
+    - base.update: {args: [{call: py.dict, args: [[{tuple: [{ref: key},
+                                                            {dict: {scope: leaked}}]}]]}]}
+  expect: {}
+- id: red.d-layer
+  title: a later case's layer
+  source: {doc: test, quote: q}
+  program:
+    - tf.contrib.layers.fully_connected: {args: [{call: tf.zeros, args: [[1, 3]]}, 2], as: y}
+  expect: {}
 """
 
 
@@ -755,11 +770,14 @@ def test_a_case_cannot_change_what_the_later_cases_of_its_worker_do(tf115, tmp_p
     path = tmp_path / "leaks.yaml"
     path.write_text(LEAKS)
     loaded, errors = caselib.load([path])
-    assert errors == [] and [c.id for c in loaded] == ["red.a-enters", "red.b-looks-up"]
+    assert errors == [] and len(loaded) == 4
     with Pool([tf115]) as pool:
         alone = pool.run(loaded[1], "tf1.15").outcome.facts["e.error"]
-        after = [pool.run(case, "tf1.15").outcome for case in loaded][1].facts["e.error"]
+        after = [pool.run(case, "tf1.15").outcome for case in loaded[:2]][1].facts["e.error"]
+        names = [pool.run(case, "tf1.15").outcome.facts.get("y.name")
+                 for case in [loaded[3], loaded[2], loaded[3]]]
     assert alone == after and after["message"] == "Unknown activation function:red_activation"
+    assert names == ["fully_connected/Relu:0", None, "fully_connected/Relu:0"]  # not leaked/
     for path_, name in [("tf.layers.experimental.set_keras_style", "set_keras_style"),
                         ("tf.contrib.keras.backend.set_floatx", "set_floatx"),
                         ("tf.keras.utils.get_custom_objects", "get_custom_objects")]:
