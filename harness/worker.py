@@ -408,10 +408,24 @@ def fresh_arg_scope():
             module._ARGSTACK[:] = [{}]
 
 
+def fresh_defaults():
+    """A tf.InteractiveSession makes itself the default session, and its graph the default
+    graph, with no `with` that ends: a later case of the worker then evaluated with it (and
+    failed, its tensor's graph not the session's). Each case starts with the default stacks of
+    a new process."""
+    for module in ("ops", "stack"):  # TF 2 keeps the session's in framework/stack.py
+        module = sys.modules.get("tensorflow.python.framework." + module) or \
+            sys.modules.get("tensorflow_core.python.framework." + module)
+        for stack in ("_default_session_stack", "_default_graph_stack"):
+            if hasattr(getattr(module, stack, None), "reset"):
+                getattr(module, stack).reset()
+
+
 def run_case(tf, request):
     started = time.time()
     fresh_keras()
     fresh_arg_scope()
+    fresh_defaults()
     graph = tf.Graph()
     with graph.as_default():
         run = Run(tf, request)

@@ -758,6 +758,18 @@ LEAKS = """\
   program:
     - tf.contrib.layers.fully_connected: {args: [{call: tf.zeros, args: [[1, 3]]}, 2], as: y}
   expect: {}
+- id: red.e-interactive
+  title: an InteractiveSession makes itself the default session, with no end
+  source: {doc: test, quote: q}
+  program:
+    - tf.InteractiveSession: {as: s}
+  expect: {}
+- id: red.f-default-session
+  title: a later case's default session
+  source: {doc: test, quote: q}
+  program:
+    - tf.get_default_session: {as: d}
+  expect: {}
 """
 
 
@@ -770,14 +782,16 @@ def test_a_case_cannot_change_what_the_later_cases_of_its_worker_do(tf115, tmp_p
     path = tmp_path / "leaks.yaml"
     path.write_text(LEAKS)
     loaded, errors = caselib.load([path])
-    assert errors == [] and len(loaded) == 4
+    assert errors == [] and len(loaded) == 6
     with Pool([tf115]) as pool:
         alone = pool.run(loaded[1], "tf1.15").outcome.facts["e.error"]
         after = [pool.run(case, "tf1.15").outcome for case in loaded[:2]][1].facts["e.error"]
         names = [pool.run(case, "tf1.15").outcome.facts.get("y.name")
                  for case in [loaded[3], loaded[2], loaded[3]]]
+        default = [pool.run(case, "tf1.15").outcome.facts for case in loaded[4:]][1]
     assert alone == after and after["message"] == "Unknown activation function:red_activation"
     assert names == ["fully_connected/Relu:0", None, "fully_connected/Relu:0"]  # not leaked/
+    assert default["d.value"] is None and "d.class" not in default  # not the InteractiveSession
     for path_, name in [("tf.layers.experimental.set_keras_style", "set_keras_style"),
                         ("tf.contrib.keras.backend.set_floatx", "set_floatx"),
                         ("tf.keras.utils.get_custom_objects", "get_custom_objects")]:
