@@ -27,6 +27,10 @@ MODULES = (
     # slim's variables (model_variable, get_variables_to_restore) and arg_scope.
     "tensorflow.contrib.framework.python.ops.arg_scope",
     "tensorflow.contrib.framework.python.ops.variables",
+    # slim's layers and regularizers as contrib/layers' layers_test imports them (`_layers`,
+    # `regularizers`): Conv/Conv_1, Repeat, Stack, LayerNorm scopes
+    "tensorflow.contrib.layers.python.layers.layers",
+    "tensorflow.contrib.layers.python.layers.regularizers",
     "tensorflow.python.eager.context",
     "tensorflow.python.framework.constant_op",
     "tensorflow.python.framework.device",
@@ -60,6 +64,10 @@ MODULES = (
     "tensorflow.python.ops.partitioned_variables",
     "tensorflow.python.ops.random_ops",
     "tensorflow.python.ops.resource_variable_ops",
+    # the RNN cells and their scopes, as rnn_cell_test / core_rnn_cell_test import them
+    # (rnn_cell_impl.BasicLSTMCell, MultiRNNCell's cell_0/..., rnn.static_rnn's rnn/ scope)
+    "tensorflow.python.ops.rnn",
+    "tensorflow.python.ops.rnn_cell_impl",
     "tensorflow.python.ops.state_ops",
     "tensorflow.python.ops.template",
     "tensorflow.python.ops.variable_scope",
@@ -83,6 +91,9 @@ MODULES = (
 PRIVATE = {
     # ops_test builds its operations from node definitions (a NodeDef proto: data)
     "tensorflow.python.framework.ops": ("_NodeDef",),
+    # the variable names the RNN tests expect ("root/basic_rnn_cell/%s:0" %
+    # rnn_cell_impl._WEIGHTS_VARIABLE_NAME): two strings
+    "tensorflow.python.ops.rnn_cell_impl": ("_BIAS_VARIABLE_NAME", "_WEIGHTS_VARIABLE_NAME"),
     "tensorflow.python.ops.variable_scope": (
         "_get_default_variable_store", "_pure_variable_scope", "_VariableStore",
         "_get_unique_variable_scope"),

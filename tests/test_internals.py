@@ -351,6 +351,27 @@ ARG_SCOPE = case("""\
   variables_lib2: tensorflow.contrib.framework.python.ops.variables
 """, "arg-scope")
 
+# The RNN tests' own module: a BasicRNNCell(2) called in scope root makes
+# root/basic_rnn_cell/kernel:0 and bias:0, the test's "root/basic_rnn_cell/%s:0" %
+# rnn_cell_impl._WEIGHTS_VARIABLE_NAME (core_rnn_cell_test.py, testBasicRNNCell).
+RNN = case("""\
+  - variable_scope.variable_scope: {args: [root]}
+    do:
+      - array_ops.zeros: {args: [[1, 2]], as: x}
+      - rnn_cell_impl.BasicRNNCell: {args: [2], as: cell}
+      - invoke: {fn: cell, args: [{ref: x}, {ref: x}], as: [g, _]}
+  - let: {value: {op: '%', args: ['root/basic_rnn_cell/%s:0',
+                                    {ref: rnn_cell_impl._WEIGHTS_VARIABLE_NAME}]}, as: w}
+  - let: {value: {op: '%', args: ['root/basic_rnn_cell/%s:0',
+                                    {ref: rnn_cell_impl._BIAS_VARIABLE_NAME}]}, as: b}
+""", "\n  w.value: root/basic_rnn_cell/kernel:0\n  b.value: root/basic_rnn_cell/bias:0\n"
+     "  cell.trainable_variables: [root/basic_rnn_cell/kernel:0, root/basic_rnn_cell/bias:0]\n",
+    """\
+  array_ops: tensorflow.python.ops.array_ops
+  rnn_cell_impl: tensorflow.python.ops.rnn_cell_impl
+  variable_scope: tensorflow.python.ops.variable_scope
+""", "rnn")
+
 
 def outcomes(runtime, texts):
     from harness.compare import Outcome, diff
@@ -365,7 +386,7 @@ def outcomes(runtime, texts):
 
 
 def test_a_program_of_internal_modules_runs_as_tf_documents_on_tf115(tf115):
-    _, out = outcomes(tf115, [RUNS, CONTRIB, ARG_SCOPE])
+    _, out = outcomes(tf115, [RUNS, CONTRIB, ARG_SCOPE, RNN])
     for case_id, (outcome, mismatches) in out.items():
         assert outcome.error is None, (case_id, outcome.error)
         assert not mismatches, (case_id, mismatches)
@@ -389,7 +410,7 @@ def test_exported_scripts_import_the_modules_and_observe_what_the_worker_did(
     from .conftest import provision
     from .test_export import run_exported
     runtime = provision(pytestconfig, name)
-    chosen = [load(RUNS), load(CONTRIB), load(ARG_SCOPE)]
+    chosen = [load(RUNS), load(CONTRIB), load(ARG_SCOPE), load(RNN)]
     worker = run_cases(chosen, [runtime])
     scripts = run_exported(runtime.python, chosen, tmp_path)
     for r in worker.results:
