@@ -908,7 +908,9 @@ def cmd_new(args: argparse.Namespace, config: Config) -> int:
               f"{'' if len(e.problems) == 1 else 's'} in {args.from_python}", file=sys.stderr)
         return EXIT_INPUT
     write_atomic(path, text)
-    print(f"tfscope: wrote {caselib.display_path(path)}; next: fill in `source` and `expect`, "
+    todo = "`source` (`expect` holds the code's asserts)" if "\nexpect: {}\n" not in text \
+        else "`source` and `expect`"
+    print(f"tfscope: wrote {caselib.display_path(path)}; next: fill in {todo}, "
           f"then `tfscope record {caselib.display_path(path)}` or `tfscope run ...`")
     return EXIT_OK
 

@@ -200,9 +200,14 @@ iteration carries a value to the next, `h = dense(h)`), an `if` on a value known
 time an `if` step, builtins (`len`, `sorted`, ...) `py.NAME` calls and comprehensions `{comp:
 ...}` values. TF's own tests import its internal modules (`from tensorflow.python.ops import
 state_ops`): those a case may import become its `imports:` and their calls are written as the
-test writes them (`state_ops.assign:`; [case-format.md](case-format.md), "Internal modules"). It
-lists every line it cannot express, each with a way out, in one run; for code that needs
-running, trace it (`--trace`).
+test writes them (`state_ops.assign:`; [case-format.md](case-format.md), "Internal modules").
+The code's own claims become `expect`, and their words the `quote`: `assert v.name ==
+'foo/v:0'` and `self.assertEqual(v.name, 'foo/v:0')` give `v.name: foo/v:0`; any other
+asserted value (`assert scope.reuse == False`, `assert v1 == v2`, `self.assertIs`,
+`assertTrue`, `assertFalse`, `assertIsNone`) is taken by a `let` at the assert's place and
+claimed as its `.value`. An assert in a loop, a function or a branch is refused (it would be
+checked never or many times). It lists every line it cannot express, each with a way out, in
+one run; for code that needs running, trace it (`--trace`).
 
 **2. Write the source.** `doc` names the document, `quote` holds its exact words, `where` says
 where in it; when the words can be read in more than one way, `reading` says which reading this

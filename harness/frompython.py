@@ -166,6 +166,9 @@ class Converter:
         # and the imports a case may not make, with why (said when the code uses them).
         self.imports: dict[str, str] = {}
         self.refused_imports: dict[str, str] = {}
+        # What the code's own asserts claim: (the `let` step of the asserted value, its
+        # label, the value asserted, the assert); see assertion.
+        self.claims: list[tuple[dict, str, Any, ast.stmt]] = []
 
     def refuse(self, node: ast.AST, what: str, hint: str | None = None) -> Refused:
         return Refused(f"cannot express {what}", self.path, getattr(node, "lineno", None), hint)
@@ -739,6 +742,36 @@ class Converter:
             self.pending = []
         return out
 
+    def assertion(self, stmt: ast.Assert | ast.Expr) -> list[dict]:
+        """`assert A == LITERAL` (or `self.assertEqual(A, LITERAL)`, assertIs, assertTrue,
+        ...): what the code claims. A `let` of the asserted value at that point of the
+        program, and the claim in `expect` (see claims_of): the source's own words, never TF's
+        output."""
+        how, args = assertion_parts(self, stmt)
+        expected: Any = True
+        if how == "==":
+            for i, side in enumerate(args):
+                try:
+                    expected = self.literal(literal(self.known.value(side)))
+                except (Unknown, ValueError, TypeError, SyntaxError):
+                    continue
+                value = args[1 - i]
+                break
+            else:
+                value = ast.Compare(args[0], [ast.Eq()], [args[1]])
+        elif how == "is":
+            value = ast.Compare(args[0], [ast.Is()], [args[1]])
+        elif how == "none":
+            value = ast.Compare(args[0], [ast.Is()], [ast.Constant(None)])
+        else:  # true, false: what the truth of the value is
+            value, expected = ast.Call(ast.Name("bool", ast.Load()), [args[0]], []), how == "true"
+        value = ast.copy_location(value, stmt)
+        ast.fix_missing_locations(value)
+        step = generic_let(self, self.known.substitute(value),
+                           ast.Name(id="assert", ctx=ast.Store()))
+        self.claims.append((step, step["let"]["as"], expected, stmt))
+        return [step]
+
     def import_from(self, stmt: ast.ImportFrom) -> None:
         """`from tensorflow.python.X import M [as A]`: A names the internal module the case
         imports (harness/internals.py); other imports are left to the code that uses them."""
@@ -756,6 +789,9 @@ class Converter:
                 self.refused_imports[name] = reason or f"`{name}` cannot be a label"
 
     def statement(self, stmt: ast.stmt) -> list[dict]:
+        if isinstance(stmt, ast.Assert) or isinstance(stmt, ast.Expr) and \
+                assertion_call(stmt.value) is not None:
+            return self.assertion(stmt)
         if isinstance(stmt, ast.ImportFrom):
             self.import_from(stmt)
             return []
@@ -1476,6 +1512,104 @@ def _inlined(tree: ast.Module, values: set[str]) -> set[str]:
     return out
 
 
+# unittest's assertions as TF's tests write them: method -> how the claim is read (assertion).
+TEST_ASSERTIONS = {
+    "assertEqual": "==", "assertEquals": "==", "assertAllEqual": "==", "assertListEqual": "==",
+    "assertSequenceEqual": "==", "assertTupleEqual": "==", "assertDictEqual": "==",
+    "assertIs": "is", "assertTrue": "true", "assertFalse": "false", "assertIsNone": "none",
+}
+# Steps whose body may run never or more than once: an assert there is no one claim.
+NOT_ONCE = ("repeat", "template", "def", "class", "for", "if", "try")
+# Captures whose `name` fact is the object's `.name`, which no later step changes: an asserted
+# name is said as that fact.
+NAMED = ("variable", "tensor", "generic")
+
+
+def assertion_call(node: ast.expr) -> str | None:
+    """`self.assertEqual(...)` and the like (TEST_ASSERTIONS): the method, else None."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+            isinstance(node.func.value, ast.Name) and node.func.value.id == "self" and \
+            node.func.attr in TEST_ASSERTIONS:
+        return node.func.attr
+    return None
+
+
+def assertion_parts(converter: Converter, stmt: ast.Assert | ast.Expr
+                    ) -> tuple[str, list[ast.expr]]:
+    """How an assertion claims (==, is, none, true, false) and what it compares."""
+    if isinstance(stmt, ast.Assert):
+        test = stmt.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and \
+                isinstance(test.ops[0], (ast.Eq, ast.Is)):
+            return ("==" if isinstance(test.ops[0], ast.Eq) else "is",
+                    [test.left, test.comparators[0]])
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+            return "false", [test.operand]
+        return "true", [test]
+    call = stmt.value
+    assert isinstance(call, ast.Call)
+    how = TEST_ASSERTIONS[assertion_call(call) or ""]
+    wanted = 2 if how in ("==", "is") else 1
+    if call.keywords or len(call.args) not in (wanted, wanted + 1):  # the last: a message
+        raise converter.refuse(call, f"`{ast.unparse(call)}`",
+                               f"give it {wanted} argument{'s' if wanted > 1 else ''}")
+    return how, list(call.args[:wanted])
+
+
+def claims_of(converter: Converter, program: list[dict], path: str) -> dict[str, Any]:
+    """The `expect` of the code's asserts. An asserted `X.name` of a variable or tensor
+    captured once is said as the fact `X.name` (its `let` dropped); any other value as the
+    `let`'s `.value`. An assert in a body that may run never or many times is refused."""
+    where: dict[int, tuple[list[dict], list[str]]] = {}  # id(step) -> (its list, outer kinds)
+    captured: Counter[str] = Counter()
+    repeated: set[str] = set()
+
+    def walk(steps: list[dict], outer: list[str]) -> None:
+        for step in steps:
+            kind = next((k for k in step if k not in ("do",) + vocabulary.BRANCH_KEYS), "")
+            where[id(step)] = (steps, outer)
+            label = (step[kind] or {}).get("as") if isinstance(step[kind], dict) else None
+            if isinstance(label, str):
+                captured[label] += 1
+                if any(k in NOT_ONCE for k in outer):
+                    repeated.add(label)
+            inner = outer + [kind]
+            for key in ("do",) + vocabulary.BRANCH_KEYS:
+                body = step.get(key)
+                if key == "elif" and body:
+                    for branch in body:
+                        walk(branch.get("do") or [], inner)
+                elif isinstance(body, list):
+                    walk(body, inner)
+    walk(program, [])
+    expect: dict[str, Any] = {}
+    for step, label, expected, stmt in converter.claims:
+        steps, outer = where[id(step)]
+        loop = next((k for k in outer if k in NOT_ONCE), None)
+        if loop:
+            converter.problems.append(converter.refuse(
+                stmt, f"`{ast.unparse(stmt)}` inside a `{loop}` step (its body may run never "
+                "or more than once)", "assert after it, on a value captured there"))
+            continue
+        ref = step["let"]["value"].get("ref") if isinstance(step["let"]["value"], dict) else None
+        owner, _, attr = ref.partition(".") if isinstance(ref, str) else ("", "", "")
+        if attr == "name" and captured[owner] == 1 and owner not in repeated and \
+                converter.kinds.get(owner) in NAMED and f"{owner}.name" not in expect:
+            steps.remove(step)
+            expect[f"{owner}.name"] = expected
+        else:
+            expect[f"{label}.value"] = expected
+    # The lets kept, numbered from 1 again (a name the code uses is skipped).
+    kept = [step for step, *_ in converter.claims if f"{step['let']['as']}.value" in expect]
+    others = converter.labels - {label for _, label, *_ in converter.claims}
+    free = (f"assert_{n}" for n in itertools.count(1) if f"assert_{n}" not in others)
+    renamed = {step["let"]["as"]: next(free) for step in kept}
+    for step in kept:
+        step["let"]["as"] = renamed[step["let"]["as"]]
+    return {f"{renamed[k[:-len('.value')]]}.value" if k[:-len(".value")] in renamed else k: v
+            for k, v in expect.items()}
+
+
 def convert(source: str, path: str) -> list[dict]:
     """The program (a list of step mappings, plain data) for TF1 code in the subset. Every
     problem of the file is reported at once: the Refused raised is the first, and its
@@ -1486,6 +1620,13 @@ def convert(source: str, path: str) -> list[dict]:
 def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
     """The case's `imports:` (the internal modules the code imports and uses, as written) and
     its program (convert)."""
+    return convert_claims(source, path)[:2]  # type: ignore[return-value]
+
+
+def convert_claims(source: str, path: str) -> tuple[dict[str, str], list[dict], dict[str, Any],
+                                                  list[str]]:
+    """convert_case, and what the code's asserts claim: the case's `expect` (claims_of) and
+    the asserts as written (the words the case checks)."""
     try:
         tree = ast.parse(source, filename=path)
     except SyntaxError as e:
@@ -1494,13 +1635,16 @@ def convert_case(source: str, path: str) -> tuple[dict[str, str], list[dict]]:
         raise Refused("the code is nested too deep to read", path, None,
                       "split the long expression into statements") from None
     try:
-        return _convert_tree(tree, path)
+        imports, program, expect, asserts = _convert_tree(tree, path)
+        return imports, program, expect, [ast.get_source_segment(source, a) or ast.unparse(a)
+                                          for a in asserts]
     except RecursionError:  # parsed, but deeper than the converter's walks go
         raise Refused("the code is nested too deep to convert", path, None,
                       "split the long expression into statements") from None
 
 
-def _convert_tree(tree: ast.Module, path: str) -> tuple[dict[str, str], list[dict]]:
+def _convert_tree(tree: ast.Module, path: str) -> tuple[dict[str, str], list[dict],
+                                                       dict[str, Any], list[ast.stmt]]:
     lets = _mutated(tree)
     while True:
         converter = Converter(path)
@@ -1517,6 +1661,7 @@ def _convert_tree(tree: ast.Module, path: str) -> tuple[dict[str, str], list[dic
         if converter.known.indexed <= lets:
             break
         lets |= converter.known.indexed
+    expect = claims_of(converter, program, path)
     if converter.problems:
         # Once per place and cause: an unrolled loop or a helper called twice repeats them.
         unique = {(p.line, p.message): p for p in reversed(converter.problems)}
@@ -1534,4 +1679,4 @@ def _convert_tree(tree: ast.Module, path: str) -> tuple[dict[str, str], list[dic
         program = _repeat_without_i(program, converter.repeat.kind)
     # Every module the code imports that a case may import, used or not: the test's imports
     # as written.
-    return dict(converter.imports), program
+    return dict(converter.imports), program, expect, [c[3] for c in converter.claims]

@@ -10,7 +10,7 @@ from . import cases as caselib
 from . import steps as vocabulary
 from .config import Config
 from .errors import UserError
-from .frompython import convert_case
+from .frompython import convert_claims
 from .schema import PATH as SCHEMA_PATH
 from .yamltext import inline
 
@@ -52,6 +52,19 @@ def with_imports(text: str, imports: dict[str, str]) -> str:
     block = "".join(f"  {alias}: {module}\n" for alias, module in imports.items())
     return text.replace("\nprogram:", "\nimports:              # the internal modules the code "
                         "imports\n" + block + "program:", 1)
+
+
+def with_claims(text: str, expect: dict, asserts: list[str]) -> str:
+    """A case text from TEMPLATE whose `expect` says what the code's own asserts claim, and
+    whose quote is those asserts (the source's words: the code is the source)."""
+    if not expect:
+        return text
+    block = "".join(f"  {inline(fact)}: {inline(value)}\n" for fact, value in expect.items())
+    text = text.replace("\nexpect: {}\n", "\nexpect:              # from the code's asserts\n"
+                        + block, 1)
+    quote = "; ".join(" ".join(a.split()) for a in asserts)
+    return text.replace('  quote: "TODO: the exact words this case checks"',
+                        f"  quote: {inline(quote)}", 1)
 
 
 def step_lines(program: list[dict], indent: str = "  ") -> list[str]:
@@ -124,18 +137,20 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
     """Where the new case goes, and its text (checked to be a valid case)."""
     path = new_path(case_id, config, directory, force)
     program, imports = EXAMPLE_PROGRAM, {}
+    expect: dict = {}
+    asserts: list[str] = []
     if from_python:
         try:
             source = Path(from_python).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read: {getattr(e, 'strerror', None) or e}",
                             from_python) from None
-        imports, program = convert_case(source, from_python)
+        imports, program, expect, asserts = convert_claims(source, from_python)
     note = (f"from {Path(from_python).name}" if from_python else
             "an example: replace it with yours") + " (docs/writing-cases.md lists the steps)"
     text = TEMPLATE.format(schema=schema_ref(config, path), id=inline(case_id), program_note=note,
                            program="\n".join(step_lines(program)))
-    text = with_imports(text, imports)
+    text = with_imports(with_claims(text, expect, asserts), imports)
     cases, errors = caselib.load_text(text, caselib.display_path(path))
     if errors:  # e.g. a converted program that refers to something it never captured
         raise UserError(f"the converted program is not a valid case: {errors[0].message}",

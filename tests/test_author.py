@@ -8,6 +8,7 @@ import re
 import textwrap
 
 import pytest
+import yaml
 
 from harness import api, cli
 from harness import cases as caselib
@@ -257,6 +258,46 @@ def test_new_from_python(project, capsys):
                              "of `tf.nn.relu`")
     assert err[2] == "tfscope: nothing written: 2 problems in bad.py"
     assert not (project / "cases" / "x" / "z.yaml").exists()
+
+
+def test_new_from_python_takes_the_codes_asserts_as_its_claims(project, capsys):
+    # A docstring's or a TF test's asserts are the source's claims: they become `expect` and
+    # the quote, never values from TF (the case is not run here).
+    (project / "s.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        with tf.variable_scope("foo") as scope:
+            v = tf.get_variable("v", [1])
+        assert v.name == "foo/v:0"
+        self.assertEqual("foo", scope.name)
+        with tf.variable_scope(scope, reuse=True):
+            w = tf.get_variable("v", [1])
+        self.assertIs(v, w)
+        assert not scope.reuse
+        """))
+    assert cli.main(["new", "x.asserts", "--from-python", "s.py"]) == 0
+    assert "`expect` holds the code's asserts" in capsys.readouterr().out
+    (case,), errors = caselib.load_file(project / "cases" / "x" / "asserts.yaml")
+    assert not errors
+    assert case.expect == {"v.name": "foo/v:0", "assert_1.value": "foo",
+                           "assert_2.value": True, "assert_3.value": False}
+    assert case.source["quote"] == ('assert v.name == "foo/v:0"; self.assertEqual("foo", '
+                                    'scope.name); self.assertIs(v, w); assert not scope.reuse')
+    written = yaml.safe_load((project / "cases" / "x" / "asserts.yaml").read_text())
+    lets = [s["let"] for s in written["program"] if "let" in s]
+    assert lets == [{"value": {"ref": "scope.name"}, "as": "assert_1"},
+                    {"value": {"op": "is", "args": [{"ref": "v"}, {"ref": "w"}]}, "as": "assert_2"},
+                    {"value": {"call": "py.bool", "args": [{"ref": "scope.reuse"}]},
+                     "as": "assert_3"}]
+    # An assert that would be checked once per iteration is refused, on its line.
+    (project / "loop.py").write_text(textwrap.dedent("""\
+        import tensorflow as tf
+        for i in range(2):
+            v = tf.get_variable("v%d" % i, [1])
+            assert v.name == "v%d:0" % i
+        """))
+    assert cli.main(["new", "x.loop", "--from-python", "loop.py"]) == 2
+    assert "loop.py:4: cannot express `assert v.name == 'v%d:0' % i` inside a `for` step" in \
+        capsys.readouterr().err
 
 
 def test_an_argument_type_may_bring_its_own_inverse(monkeypatch):
