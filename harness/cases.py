@@ -12,6 +12,7 @@ import errno
 import hashlib
 import os
 import re
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1907,9 +1908,9 @@ def case_files(paths: Iterable[str | Path]) -> list[Path]:
             # (`../cases`, `.work/cases`). A broken or looping link to a .yaml file is kept, so
             # that reading it reports it.
             out += sorted(f for f in p.rglob("*") if f.suffix in (".yaml", ".yml")
-                          and (f.is_file() or f.is_symlink() and not f.is_dir())
+                          and not f.is_dir()  # a FIFO or device: reading it says what it is
                           and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        elif p.is_file() or p.is_symlink():
+        elif p.exists() or p.is_symlink():
             out.append(p)
         else:
             raise CaseError("no such file or directory", str(p), None,
@@ -1929,7 +1930,11 @@ def digest(paths: Iterable[str | Path], root: Path, keyword: str | None = None) 
             shown = absolute.relative_to(real(root)).as_posix()
         except ValueError:
             shown = f.name
-        entries.append((shown, absolute.read_bytes()))
+        try:  # as the loader reads it: a link to /dev/zero must not be read for ever
+            data = read_bytes(absolute)
+        except (OSError, NotCaseFile) as e:
+            data = f"<unreadable: {e}>".encode()
+        entries.append((shown, data))
     h = hashlib.sha256()
     for shown, data in sorted(entries):
         for part in (shown.encode(), data):
@@ -1962,13 +1967,48 @@ def load_file(path: Path, allow_test_steps: bool = False) -> tuple[list[Case], l
     return load_text(text, shown, allow_test_steps)
 
 
+KINDS_OF_FILE = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                 (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                 (stat.S_ISDIR, "a directory"))
+
+
+class NotCaseFile(ValueError):
+    """Not a case file's bytes: not a regular file, or too large (the message says which)."""
+
+
+def read_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
+    """A case file's bytes: a regular file of at most `limit` bytes. Never waits (a FIFO), and
+    never reads more than `limit` + 1 bytes whatever the size said (a link to /dev/zero, which
+    said 0 and was read for ever, the memory growing; a file growing while it is read).
+    NotCaseFile or OSError otherwise."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            kind = next((k for test, k in KINDS_OF_FILE if test(mode)), "not a regular file")
+            raise NotCaseFile(f"cannot read: {kind}, not a regular file")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise NotCaseFile(f"file larger than {limit // 1024 // 1024} MiB")
+    return b"".join(chunks)
+
+
 def read_text(path: Path, shown: str) -> tuple[str, CaseError | None]:
     """A case file's text, or why it cannot be read."""
     try:
-        if path.stat().st_size > MAX_BYTES:  # before reading it: the file may be any size
-            return "", CaseError(f"file larger than {MAX_BYTES // 1024 // 1024} MiB", shown,
-                                 None, "split it into smaller case files")
-        return path.read_text(encoding="utf-8"), None
+        return read_bytes(path).decode("utf-8"), None
+    except NotCaseFile as e:
+        hint = "split it into smaller case files" if str(e).startswith("file larger") else \
+            "case files are regular files: remove it, or point the link at one"
+        return "", CaseError(str(e), shown, None, hint)
     except UnicodeDecodeError as e:
         return "", CaseError(f"not UTF-8 text (byte {e.start})", shown, None,
                              "save the file as UTF-8")

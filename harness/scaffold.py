@@ -132,6 +132,9 @@ def schema_ref(config: Config, path: Path) -> str:
                                 path.parent.absolute())).as_posix()
 
 
+MAX_SOURCE = 8 * 1024 * 1024  # bytes of a --from-python file read at most
+
+
 def new_case(case_id: str, config: Config, directory: str | None = None,
              from_python: str | None = None, force: bool = False) -> tuple[Path, str]:
     """Where the new case goes, and its text (checked to be a valid case)."""
@@ -140,8 +143,10 @@ def new_case(case_id: str, config: Config, directory: str | None = None,
     expect: dict = {}
     asserts: list[str] = []
     if from_python:
-        try:
-            source = Path(from_python).read_text(encoding="utf-8")
+        try:  # bounded, never waiting: --from-python /dev/zero or a FIFO hung for ever
+            source = caselib.read_bytes(Path(from_python), MAX_SOURCE).decode("utf-8")
+        except caselib.NotCaseFile as e:
+            raise UserError(str(e), from_python, hint="give a Python file") from None
         except (OSError, UnicodeDecodeError) as e:
             raise UserError(f"cannot read: {getattr(e, 'strerror', None) or e}",
                             from_python) from None

@@ -153,6 +153,48 @@ def test_broken_and_looping_yaml_links_are_reported(tmp_path, capsys):
     assert all(len(line) < 300 for line in capsys.readouterr().err.splitlines())
 
 
+def test_a_case_file_that_is_a_fifo_or_a_device_is_reported_not_read_for_ever(tmp_path):
+    """A FIFO among the case files, a link to /dev/zero, and the same given to `new
+    --from-python`: one line each, at once (the loader's size check read 0 for /dev/zero, then
+    read it for ever, its memory growing; a FIFO waited for a writer; the report's digest read
+    them too). In a subprocess: before the fix they hung."""
+    import subprocess
+    import sys
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder / "good.yaml")
+    os.mkfifo(folder / "fifo.yaml")
+    (folder / "zero.yaml").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "source.py")
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from harness import cases, cli
+        print(cases.digest([{str(folder)!r}], Path({str(tmp_path)!r}))[:7])
+        for argv in (["validate", {str(folder)!r}],
+                     ["new", "x.y", "--from-python", "/dev/zero", "--dir", {str(tmp_path)!r}],
+                     ["new", "x.z", "--from-python", {str(tmp_path / "source.py")!r},
+                      "--dir", {str(tmp_path)!r}]):
+            print("exit", cli.main(argv))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)
+    out = done.stdout.splitlines()
+    assert out[0] == "sha256:" and [x for x in out if x.startswith("exit")] == ["exit 2"] * 3, \
+        done.stderr
+    assert sorted(line for line in done.stderr.splitlines() + out
+                  if line.startswith("tfscope:")) == sorted([
+        "tfscope: error: cases/fifo.yaml: cannot read: a FIFO, not a regular file "
+        "(case files are regular files: remove it, or point the link at one)",
+        "tfscope: error: cases/zero.yaml: cannot read: a character device, not a "
+        "regular file (case files are regular files: remove it, or point the link at one)",
+        "tfscope: 1 valid case(s), 2 error(s)",
+        "tfscope: error: /dev/zero: cannot read: a character device, not a regular file "
+        "(give a Python file)",
+        f"tfscope: error: {tmp_path / 'source.py'}: cannot read: a FIFO, not a regular file "
+        "(give a Python file)"])
+
+
 @pytest.mark.parametrize("where", [".work/cases", "a/.hidden/cases"])
 def test_a_directory_argument_with_a_dot_component_finds_its_cases(tmp_path, where,
                                                                      monkeypatch):
