@@ -312,6 +312,9 @@ def _read_results(path: str) -> dict[str, Any]:
     hint = "give files that `tfscope run --json FILE` wrote"
     try:
         with open(path, encoding="utf-8") as handle:
+            mode = os.fstat(handle.fileno()).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):  # /dev/zero was read for ever
+                raise UserError("not a results file: a device", path, hint=hint)
             data = json.load(handle)
     except OSError as e:
         raise UserError(f"cannot read results file: {e.strerror}", path, hint=hint) from None

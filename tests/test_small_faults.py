@@ -195,6 +195,21 @@ def test_a_case_file_that_is_a_fifo_or_a_device_is_reported_not_read_for_ever(tm
         "(give a Python file)"])
 
 
+def test_report_results_from_a_device_is_one_line_not_read_for_ever(tmp_path):
+    """`report --results /dev/zero` read it for ever, its memory growing (a pipe, as from
+    `<(...)`, is still read as a shell would)."""
+    import subprocess
+    import sys
+    script = ("from harness import cli; print('exit', cli.main(['report', '--results', "
+              f"'/dev/zero', '-o', {str(tmp_path / 'r.md')!r}]))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=EXAMPLE.parent.parent.parent)
+    assert done.stdout.splitlines()[-1] == "exit 2"
+    assert done.stderr.splitlines() == ["tfscope: error: /dev/zero: not a results file: a "
+                                        "device (give files that `tfscope run --json FILE` "
+                                        "wrote)"]
+
+
 @pytest.mark.parametrize("where", [".work/cases", "a/.hidden/cases"])
 def test_a_directory_argument_with_a_dot_component_finds_its_cases(tmp_path, where,
                                                                      monkeypatch):
