@@ -375,7 +375,7 @@ class Converter:
                 # generic capture): a generic method call
                 return generic_call(self, node, target, body)
         if isinstance(node.func, ast.Name) and node.func.id in self.labels:
-            return self.capture_call(node, target)
+            return self.capture_call(node, target, body)
         if name in HELPER_WRAPPERS and len(node.args) == 2 and not node.keywords and \
                 isinstance(node.args[1], ast.Call):
             # `tfscope_checkpoint(tf, tf.train.Saver(...))`: the step that renders so
@@ -471,10 +471,16 @@ class Converter:
         raise self.refuse(node, f"`{ast.unparse(node)}`",
                           "call it on a name captured earlier, or on tf.get_variable_scope()")
 
-    def capture_call(self, node: ast.Call, target: ast.AST | None) -> dict:
+    def capture_call(self, node: ast.Call, target: ast.AST | None, body: bool = False) -> dict:
         """`L(...)` of a capture: the step whose rendering calls its first argument (a layer
-        called on a tensor, a template called)."""
+        called on a tensor, a template called); of an import alias bound to a function
+        (`from tensorflow.contrib.framework.python.ops import arg_scope`, internals.bind), an
+        `invoke`, a `with` block's too (`with arg_scope([...], ...):`)."""
         owner = node.func.id  # type: ignore[attr-defined]
+        if owner in self.imports and generic_available():
+            step = generic_call(self, node, target, body)
+            key = next(iter(step))
+            return {"invoke": dict(fn=key, **(step[key] or {}))} if key == owner else step
         for spec, own in itertools.product(self.methods.values(), (owner, {"ref": owner})):
             if not spec.args or spec.arg_type(spec.args[0][0]).check(own) is not None:
                 continue

@@ -493,6 +493,38 @@ def test_a_tests_code_converts_with_its_internal_imports() -> None:
         convert_case(bad, "t.py")
 
 
+def test_a_call_of_an_imported_function_converts_as_the_test_writes_it() -> None:
+    """`from tensorflow.contrib.framework.python.ops import arg_scope` binds a function (the
+    package rebinds the name): `with arg_scope([...], ...):` is an invoke with a body, as the
+    worker runs it (contrib/framework variables_test.py, testVariableRestoreWithArgScopeNested);
+    the converter refused it as "the call ... of a capture"."""
+    from harness.frompython import convert_case
+    code = (
+        "from tensorflow.contrib.framework.python.ops import arg_scope\n"
+        "from tensorflow.contrib.framework.python.ops import variables as variables_lib2\n"
+        "with arg_scope([variables_lib2.variable], trainable=False, collections=['A']):\n"
+        "  b = variables_lib2.variable('b', [])\n"
+        "sc = arg_scope([variables_lib2.variable], collections=['B'])\n")
+    imports, program = convert_case(code, "t.py")
+    assert imports["arg_scope"] == "tensorflow.contrib.framework.python.ops.arg_scope"
+    assert program[0] == {"invoke": {
+        "fn": "arg_scope", "args": [[{"ref": "variables_lib2.variable"}]],
+        "kwargs": {"trainable": False, "collections": ["A"]}},
+        "do": [{"variables_lib2.variable": {"args": ["b", []], "as": "b"}}]}
+    assert program[1] == {"invoke": {
+        "fn": "arg_scope", "args": [[{"ref": "variables_lib2.variable"}]],
+        "kwargs": {"collections": ["B"]}, "as": "sc"}}
+    assert not caselib.load_text(case("", imports="".join(
+        f"  {k}: {v}\n" for k, v in imports.items())).replace(
+        "program:\n", "program:\n" + yaml_program(program)), "i.yaml")[1]
+
+
+def yaml_program(program: list) -> str:
+    import yaml
+    return "".join("  " + line + "\n" for line in yaml.safe_dump(
+        program, default_flow_style=None, sort_keys=False).splitlines())
+
+
 def test_bytes_are_plain_values_read_without_a_session() -> None:
     """op.colocation_groups() is [b"loc:@v1"]: plain data, so its `.value` needs no session (a
     graph placed on /job:dev_v0 cannot run its initializers here). It was
