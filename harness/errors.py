@@ -30,9 +30,10 @@ class UserError(Exception):
     """A mistake in input or setup: reported in one line, never with a traceback."""
 
     def __init__(self, message: str, path: str | None = None, line: int | None = None,
-                 hint: str | None = None) -> None:
+                 hint: str | None = None, details: list[str] | None = None) -> None:
         super().__init__(message)
         self.message, self.path, self.line, self.hint = message, path, line, hint
+        self.details = list(details or [])  # lines shown below it, indented (a log's tail)
 
     def __str__(self) -> str:
         where = ""
@@ -42,7 +43,10 @@ class UserError(Exception):
         # One line whatever the input: a newline inside a quoted id or key stays visible, and
         # no control character (a right-to-left override, an escape sequence) reaches a terminal.
         text = f"{where}{self.message}{hint}".replace("\r", "\\r").replace("\n", "\\n")
-        return escape_controls(text)
+        # A log's tail, line by line below (it was one line with a literal \n between them),
+        # each line as safe as the message.
+        return escape_controls(text) + "".join(
+            "\n    " + escape_controls(line.replace("\r", "\\r")) for line in self.details)
 
 
 class CaseError(UserError):

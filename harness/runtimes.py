@@ -474,6 +474,8 @@ def damage(venv: Path) -> str | None:
     python = venv / "bin" / "python"
     if not python.exists():
         return f"its interpreter {python} is missing"
+    if not os.access(python, os.X_OK):  # `tfscope runtimes` said "installed"
+        return f"its interpreter {python} is not executable"
     dists = sorted(venv.glob("lib/python*/site-packages/*.dist-info"))
     if not dists:
         return "no installed packages"
@@ -626,15 +628,16 @@ def _run(cmd: list[str], what: str, logfile: Path | None = None) -> None:
         if out:
             out.close()
     if code != 0:
-        tail = ""
+        lines: list[str] = []
         if logfile:
-            lines = [line for line in logfile.read_text(errors="replace").splitlines()
-                     if line.strip()]
-            tail = "\n" + "\n".join("    " + line for line in lines[-LOG_TAIL:])
+            with open(logfile, "rb") as log:  # its end only: a log may be long
+                log.seek(max(0, log.seek(0, os.SEEK_END) - 64 * 1024))
+                text = log.read().decode("utf-8", "replace")
+            lines = [line[:2000] for line in text.splitlines() if line.strip()][-LOG_TAIL:]
         raise RuntimeSetupError(
-            f"{what} failed (exit {code}): {' '.join(cmd)}{tail}",
+            f"{what} failed (exit {code}): {' '.join(cmd)}",
             hint=f"the whole log: {logfile}; rerun to retry" if logfile else
-            "see the output above; rerun to retry")
+            "see the output above; rerun to retry", details=lines)
 
 
 def _relocate(built: Path, final: Path) -> None:

@@ -237,6 +237,18 @@ def test_states_broken_incomplete_outdated_are_shown_with_their_reason(fake):
         assert st.state == "outdated" and "built from another fake.txt" in st.why
     finally:
         spec.lock.write_text(LOCK)
+    python = venv / "bin" / "python"  # an interpreter that cannot run: it said "installed"
+    target = python.resolve()
+    python.unlink()
+    python.write_text("#!/bin/sh\n")
+    try:
+        st = runtimes.status(spec)
+        assert (st.state, st.why.split(":")[0]) == (
+            "broken", f"its interpreter {python} is not executable")
+    finally:
+        python.unlink()
+        python.symlink_to(target)
+    assert runtimes.status(spec).state == "installed"
     (venv / MARKER).unlink()
     st = runtimes.status(spec)
     assert st.state == "incomplete" and "interrupted build" in st.why
@@ -272,6 +284,11 @@ def test_a_failed_rebuild_keeps_the_working_runtime(fake, monkeypatch):
         runtimes.provision(spec, rebuild=True)
     text = str(failed.value)
     assert "installing the packages failed" in text and "six" in text
+    # pip's last lines below the message, one per line (they were one line joined by a
+    # literal \n), each indented
+    first, *tail = text.split("\n")
+    assert "\\n" not in text and first.startswith("installing the packages failed (exit ")
+    assert 1 < len(tail) <= runtimes.LOG_TAIL and all(line.startswith("    ") for line in tail)
     assert str(venv.parent / "fake.install.log") in failed.value.hint
     built_ok(venv)
     assert runtimes._ready(venv, spec)
