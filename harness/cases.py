@@ -370,6 +370,20 @@ def _api() -> Any:
     return api
 
 
+def _public_module(module: str) -> str | None:
+    """The hint for a refused import of a public package (`from tensorflow.contrib import layers
+    as layers_lib`, in contrib's layers_test): its names are the API's, called as tf.PATH."""
+    api = _api()
+    if api is None or not module.startswith("tensorflow.") or not api.runtimes():
+        return None
+    path = "tf." + module[len("tensorflow."):]
+    if any(e.get("kind") == "module" and not e.get("internal") and not e.get("external")
+           for e in api.lookup(path).values()):
+        return f"it is the public `{path}`: call its names as `{path}.NAME:` steps " \
+               f"and `{{tf: {path[3:]}.NAME}}` values, no import needed"
+    return None
+
+
 def _policy() -> Any:
     try:
         from . import policy
@@ -462,7 +476,8 @@ class _GenericSteps:
                 reason = internals.refused_module(module)
                 if reason:
                     raise self.fail(f"`{module}` cannot be imported: {reason}", alias_line,
-                                    did_you_mean(module, internals.MODULES)
+                                    _public_module(module)
+                                    or did_you_mean(module, internals.MODULES)
                                     or "the modules a case may import: docs/case-format.md, "
                                     "\"Internal modules\"")
                 out[alias] = module

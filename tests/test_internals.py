@@ -112,6 +112,9 @@ def test_hostile_imports_are_refused_by_the_worker_before_importing(module: str,
     ("  m: 42\n", "the module of `m` must be a module name, not a number"),
     ("  m: tensorflow.python.ops.state_opz\n", "did you mean `tensorflow.python.ops.state_ops`"),
     ("  - tensorflow.python.ops.state_ops\n", "`imports` must be a mapping `ALIAS: MODULE`"),
+    # contrib's layers_test: `from tensorflow.contrib import layers as layers_lib`
+    ("  layers_lib: tensorflow.contrib.layers\n",
+     "it is the public `tf.contrib.layers`: call its names as `tf.contrib.layers.NAME:` steps"),
 ])
 def test_bad_import_tables_are_refused_with_their_line(imports: str, message: str) -> None:
     (err,) = errors_of(case("  - tf.constant: {args: [1]}\n", imports=imports))
