@@ -89,6 +89,10 @@ def _tracer_process(args: list[str], out: Path, cwd: Path, runtime: Runtime, tim
                 os.killpg(proc.pid, signal.SIGKILL)  # the tracer if it still runs, and its group
             proc.wait()
         tail = [line for line in _tail(stderr).splitlines() if line.strip()][-1:]
+    if code == 0 and not out.exists():  # its last stderr line is no reason: TF's warnings
+        raise UserError(f"the script ended the process on {runtime.name} before the tracer "
+                        "could write what it recorded (os._exit, or an os.exec* of another "
+                        "program)", subject, hint="let the script return, or raise SystemExit")
     if code != 0 or not out.exists():
         raise UserError(f"the tracer failed on {runtime.name} (exit {code})"
                         + (f": {tail[0].strip()[:STDERR_LINE]}" if tail else ""), subject,

@@ -1472,3 +1472,19 @@ def test_a_flood_on_the_tracers_stderr_costs_no_memory(tf115, tmp_path):
     said, peak_mib = done.stdout.strip().splitlines()
     assert "the tracer failed on tf1.15 (exit 5): the last words" in said, done.stderr
     assert int(peak_mib) < 200, peak_mib  # the harness's own peak (MiB)
+
+
+@pytest.mark.parametrize("ending", ["os._exit(0)", 'os.execv("/bin/true", ["true"])'])
+def test_a_script_that_ends_the_process_itself_is_told_so(tf115, tmp_path, ending):
+    """os._exit(0) or an exec leave the tracer nothing to write: that is said, not TF's last
+    deprecation warning on stderr as the reason of a failed tracer (exit 0)."""
+    from harness.errors import UserError
+    path = tmp_path / "ends.py"
+    path.write_text(f"import os\nimport tensorflow as tf\nv = tf.get_variable('v', [1])\n"
+                    f"{ending}\n")
+    with pytest.raises(UserError) as failed:
+        run_tracer(path, tf115)
+    assert str(failed.value) == (
+        f"{path}: the script ended the process on tf1.15 before the tracer could write what it "
+        "recorded (os._exit, or an os.exec* of another program) (let the script return, or "
+        "raise SystemExit)")
