@@ -508,16 +508,16 @@ class Tracer(object):
         if self.tainted and self.tainted_value(obj, frame):
             return None
         if isinstance(obj, list):
-            return [self.value(v, frame, keyword) for v in obj]
+            return [self.item(v, frame, keyword) for v in obj]
         if isinstance(obj, tuple) and type(obj) is tuple:
-            items = [self.value(v, frame, keyword, index) for v in obj]
+            items = [self.item(v, frame, keyword, index) for v in obj]
             if not index and all(v is None or isinstance(v, (int, float)) for v in items):
                 return items  # a shape
             return {"tuple": items}
         if isinstance(obj, dict) and type(obj) is dict:
             if not all(isinstance(k, str) for k in obj):
                 self.problem(frame, "a dict with keys that are not strings cannot be data")
-            return {"dict": {str(k): self.value(v, frame) for k, v in obj.items()}}
+            return {"dict": {str(k): self.item(v, frame) for k, v in obj.items()}}
         if isinstance(obj, slice):
             return {"slice": [self.value(obj.start, frame), self.value(obj.stop, frame),
                               self.value(obj.step, frame)]}
@@ -547,7 +547,7 @@ class Tracer(object):
             if getattr(self, "returning", None):
                 # what a def returns is TF's to read as a shape (a Helper's sample_ids_shape,
                 # nested with other structures by tf.nest): a list would be a structure of its own
-                return {"call": {"tf": "TensorShape"}, "args": [dims]}
+                return self.shape_call(dims)
             return dims
         if type(obj).__name__ == "Dimension":
             return obj.value
@@ -581,6 +581,19 @@ class Tracer(object):
             self.problem(frame, "a %s that no recorded TF call returned cannot be data" %
                          type(obj).__name__, "make it with a TF call in the script")
         return None
+
+    @staticmethod
+    def shape_call(dims):
+        """A TensorShape as the call that makes it, where a list would not be read as one."""
+        return {"call": {"tf": "TensorShape"}, "args": [dims]}
+
+    def item(self, obj, frame, keyword=None, index=False):
+        """An element of a list, tuple or dict: a TensorShape there stays one (while_loop's
+        `shape_invariants=[tf.TensorShape([]), ...]`, a generator's output shapes): tf.nest reads
+        a list in a structure as a structure of its own, not as a shape."""
+        if isinstance(obj, self.tf.TensorShape) and id(obj) not in self.known:
+            return self.shape_call(None if obj.ndims is None else obj.as_list())
+        return self.value(obj, frame, keyword, index)
 
     def api_namedtuple(self, obj, frame):
         """A namedtuple of a TF API class that no step made (a wrapped cell's `state_size`, an

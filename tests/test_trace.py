@@ -1488,3 +1488,36 @@ def test_a_script_that_ends_the_process_itself_is_told_so(tf115, tmp_path, endin
         f"{path}: the script ended the process on tf1.15 before the tracer could write what it "
         "recorded (os._exit, or an os.exec* of another program) (let the script return, or "
         "raise SystemExit)")
+
+
+def test_tensor_shapes_in_a_structure_stay_tensor_shapes(tf115, tmp_path, capsys):
+    # After openai/gpt-2's sample.sample_sequence: while_loop's shape_invariants are a list of
+    # tf.TensorShape; written as lists, tf.nest read them as structures of their own (the case
+    # stopped at "The two structures don't have the same nested structure").
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        x = tf.placeholder(tf.float32, [2, None])
+        i = tf.constant(0)
+
+        def body(i, x):
+            return i + 1, tf.concat([x, x[:, :1]], axis=1)
+
+        _, y = tf.while_loop(lambda i, x: i < 3, body, [i, x],
+                             shape_invariants=[tf.TensorShape([]), tf.TensorShape([2, None])])
+        j, z = tf.while_loop(lambda j, z: j < 2, body, (i, x),
+                             shape_invariants=(tf.TensorShape([]), tf.TensorShape([2, None])))
+        k = tf.data.Dataset.from_generator(lambda: iter([[1.0, 2.0]]), tf.float32,
+                                           output_shapes=tf.TensorShape([2]))
+        w = tf.placeholder(tf.float32, x.shape)  # a shape on its own stays a list
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    shape = {"call": {"tf": "TensorShape"}, "args": [[2, None]]}
+    scalar = {"call": {"tf": "TensorShape"}, "args": [[]]}
+    invariants = [keyword(args, "shape_invariants") for args in calls(trace.program,
+                                                                       "tf.while_loop")]
+    assert invariants == [[scalar, shape], {"tuple": [scalar, shape]}]
+    assert positional(calls(trace.program, "tf.placeholder")[-1])[1] == [2, None]
+    assert main(["new", "traced.invariants", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
