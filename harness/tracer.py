@@ -98,6 +98,10 @@ OPERATORS = {"__add__": "+", "__sub__": "-", "__mul__": "*", "__truediv__": "/",
 REFLECTED = {"__r" + k[2:]: v for k, v in OPERATORS.items()
              if k in ("__add__", "__sub__", "__mul__", "__truediv__", "__floordiv__", "__mod__",
                       "__pow__", "__matmul__", "__and__", "__or__", "__xor__")}
+# A tf.Variable's in-place operators (`v += x`): TF 1.x returns `v + x`, a new tensor (the
+# variable itself is not changed), made by TF's own frame: the script's `+=` is the step.
+INPLACE = {"__iadd__": "+", "__isub__": "-", "__imul__": "*", "__itruediv__": "/",
+           "__ipow__": "**"}
 OP_LABELS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "//": "floordiv", "%": "mod",
              "**": "pow", "@": "matmul", "&": "and_", "|": "or_", "^": "xor", "<": "less",
              "<=": "less_equal", ">": "greater", ">=": "greater_equal", "getitem": "item",
@@ -116,7 +120,8 @@ FORWARDED_SIZES = ("state_size", "output_size")
 # Attributes searched for an object passed to a call that no recorded step returned.
 REACH = ("kernel", "bias", "weights", "variables", "trainable_variables", "trainable_weights",
          "non_trainable_variables", "op", "outputs", "inputs", "graph", "c", "h",
-         "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope")
+         "moving_mean", "moving_variance", "gamma", "beta", "initializer", "variable_scope",
+         "indices", "values", "dense_shape")  # the parts of a gradient that is IndexedSlices
 LABEL_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 # Names a label may not take: the validator's (argtypes.PY_KEYWORDS: Python's keywords, tf, py and
 # the export's own names), graph, and `i` and print, which the trace's own steps may use; and
@@ -1616,8 +1621,8 @@ class Tracer(object):
             self.note("%s.%s: run, not recorded: %s" % (cls, name, why or "running a graph "
                                                           "changes no names"), frame)
             return fn(obj, *unwrap(args), **unwrap(kwargs))
-        if name in OPERATORS or name in REFLECTED:
-            symbol = OPERATORS.get(name) or REFLECTED[name]
+        if name in OPERATORS or name in REFLECTED or name in INPLACE:
+            symbol = OPERATORS.get(name) or REFLECTED.get(name) or INPLACE[name]
             operands = [obj] + list(args)
             if name in REFLECTED:
                 operands.reverse()
@@ -1801,7 +1806,8 @@ class Tracer(object):
                     setattr(klass, name, self.context_wrapper(attr, name))
                 elif tf_class and name == "__iter__":
                     setattr(klass, name, self.iter_wrapper(attr))
-                elif tf_class and (name in OPERATORS or name in REFLECTED or name == "__call__"
+                elif tf_class and (name in OPERATORS or name in REFLECTED or name in INPLACE
+                                   or name == "__call__"
                                    or not (name.startswith("_") or name in UNPATCHED)):
                     setattr(klass, name, self.method_wrapper(attr, name))
                 elif tf_class and name == "call":

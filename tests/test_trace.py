@@ -1521,3 +1521,35 @@ def test_tensor_shapes_in_a_structure_stay_tensor_shapes(tf115, tmp_path, capsys
     assert positional(calls(trace.program, "tf.placeholder")[-1])[1] == [2, None]
     assert main(["new", "traced.invariants", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_variables_in_place_operator_and_the_parts_of_sparse_gradients(tf115, tmp_path,
+                                                                         capsys):
+    # After allenai/bilm-tf's training.train(): `train_perplexity += loss` on a tf.Variable
+    # (TF 1.x's Variable.__iadd__ returns `v + loss` from TF's own frame) and
+    # average_gradients' `g.indices`, `g.values`, `g0.dense_shape` of an IndexedSlices gradient
+    # were "a Tensor that no recorded TF call returned".
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+        ids = tf.placeholder(tf.int32, [3])
+        emb = tf.get_variable("emb", [5, 2])
+        loss = tf.reduce_sum(tf.nn.embedding_lookup(emb, ids))
+        perplexity = tf.get_variable("perplexity", [], trainable=False)
+        for k in range(2):
+            perplexity += loss
+        perplexity = tf.exp(perplexity / 2)
+        grads = tf.train.AdagradOptimizer(0.1).compute_gradients(loss)
+        g0, v0 = grads[0]
+        assert isinstance(g0, tf.IndexedSlices)
+        indices = tf.concat([g0.indices, g0.indices], 0)
+        values = tf.concat([g0.values, g0.values], 0) / 2
+        grad = tf.IndexedSlices(values, indices, dense_shape=g0.dense_shape)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    assert [args["value"]["op"] for args in calls(trace.program, "let")] == ["+", "+", "/", "/"]
+    assert keyword(calls(trace.program, "tf.IndexedSlices")[0], "dense_shape") == {
+        "ref": "grads[0][0].dense_shape"}
+    assert main(["new", "traced.sparse", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
