@@ -137,6 +137,12 @@ def non_finite(number):
     return {"call": {"py": "float"}, "args": [text]}
 
 
+def numpy_dtype(obj):
+    """Whether `obj` is a numpy dtype object, np.dtype("float32") (whose class is numpy.dtype,
+    or numpy.dtype[float32] in numpy 1.20 on)."""
+    return any(c.__name__ == "dtype" and c.__module__ == "numpy" for c in type(obj).__mro__)
+
+
 def snake(name):
     name = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
     name = re.sub(r"[^a-z0-9_]", "_", name).strip("_") or "x"
@@ -529,6 +535,8 @@ class Tracer(object):
         if obj is Ellipsis:
             return {"ellipsis": None}
         if isinstance(obj, type) and obj.__module__ == "numpy":  # np.float32 as a dtype
+            return {"tf": self.tf.as_dtype(obj).name}
+        if numpy_dtype(obj):  # np.dtype("float32"): a gym space's dtype (stable-baselines)
             return {"tf": self.tf.as_dtype(obj).name}
         if type(obj).__module__.split(".")[0] == "numpy":
             if getattr(obj, "ndim", None) == 0:
@@ -983,7 +991,7 @@ class Tracer(object):
             return UNBOUND if any(v is UNBOUND for v in items.values()) else {"dict": items}
         if isinstance(obj, self.tf.DType):
             return {"dtype": obj.base_dtype.name}
-        if isinstance(obj, type) and obj.__module__ == "numpy":
+        if (isinstance(obj, type) and obj.__module__ == "numpy") or numpy_dtype(obj):
             try:
                 return {"dtype": self.tf.as_dtype(obj).name}  # np.float32 as a dtype
             except TypeError:

@@ -1553,3 +1553,23 @@ def test_a_variables_in_place_operator_and_the_parts_of_sparse_gradients(tf115, 
         "ref": "grads[0][0].dense_shape"}
     assert main(["new", "traced.sparse", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_a_numpy_dtype_object_is_a_dtype(tf115, tmp_path, capsys):
+    # After hill-a/stable-baselines' common/input.observation_input: a gym Box's dtype is
+    # np.dtype("float32"), an object (not the class np.float32); writing it was "the tracer
+    # cannot write this argument (AttributeError: 'numpy.dtype' object has no attribute 'item')".
+    path = script(tmp_path, """
+        import numpy as np
+        import tensorflow as tf
+
+        x = tf.placeholder(shape=(None, 4), dtype=np.dtype("float32"), name="Ob")
+        y = tf.cast(x, np.dtype(np.int64))
+        v = tf.get_variable("v", [4], dtype=np.zeros(2, dtype=np.float32).dtype)
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == [] and trace.error is None
+    assert keyword(calls(trace.program, "tf.placeholder")[0], "dtype") == {"tf": "float32"}
+    assert positional(calls(trace.program, "tf.cast")[0])[1] == {"tf": "int64"}
+    assert main(["new", "traced.dtype", "--trace", str(path), "--runtime", "tf1.15",
+                 "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
