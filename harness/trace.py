@@ -207,6 +207,15 @@ def problems_of(trace: Trace, what: str = "problems") -> list[UserError]:
                       else p["file"], p["line"], p.get("hint")) for p in getattr(trace, what)]
 
 
+def stopped_at(error: dict[str, Any]) -> str:
+    """The error a traced case stopped at where its script went on, by its first line: TF's
+    longer messages (nest's two structures printed whole) would fill the one-line report."""
+    lines = str(error.get("message")).strip().splitlines() or [""]
+    more = " [...]" if len(lines) > 1 else ""
+    return (f"the traced case stopped at {error.get('type')}: {lines[0].rstrip('.')}{more}, "
+            f"where the script went on")
+
+
 def differences(script: dict[str, Any], case: dict[str, Any]) -> list[str]:
     """What the case's graph has that the script's has not, and the other way round."""
     out = []
@@ -283,8 +292,7 @@ def traced_cases(items: list[tuple[str, Path, Trace]], schema: str, runtime: Run
         diffs = differences(trace.graph, facts)
         error = result.outcome.error
         if diffs and error:  # the likeliest cause: said first
-            diffs.insert(0, f"the traced case stopped at {error.get('type')}: "
-                            f"{str(error.get('message')).rstrip('.')}, where the script went on")
+            diffs.insert(0, stopped_at(error))
         if diffs:
             out[index] = ("", TraceRefused(
                 f"the case traced from {trace.script} does not give the script's names on "

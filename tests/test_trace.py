@@ -15,7 +15,14 @@ from harness import cases as caselib
 from harness.cli import main
 from harness.render import export_script
 from harness.runner import run_cases
-from harness.trace import keys_report, program_lines, run_tracer, side_by_side, traced_case
+from harness.trace import (
+    keys_report,
+    program_lines,
+    run_tracer,
+    side_by_side,
+    stopped_at,
+    traced_case,
+)
 from tests.conftest import provision
 
 SCRIPTS = Path(__file__).parent / "data" / "trace"
@@ -56,6 +63,18 @@ def script(tmp_path: Path, text: str, name: str = "model.py") -> Path:
 
 
 # --- without TensorFlow ---------------------------------------------------------------------------
+
+def test_the_error_a_traced_case_stopped_at_is_said_by_its_first_line():
+    # tf.nest's message printed both structures whole over a dozen lines, which the one-line
+    # report showed as one line of escaped newlines (gpt-2's sample_sequence before its fix)
+    error = {"type": "ValueError", "message": "The two structures don't have the same nested "
+             "structure.\n\nFirst structure: type=list str=[...]\n\nSecond structure: ..."}
+    assert stopped_at(error) == ("the traced case stopped at ValueError: The two structures "
+                                 "don't have the same nested structure [...], where the script "
+                                 "went on")
+    assert stopped_at({"type": "KeyError", "message": "'w'"}) == (
+        "the traced case stopped at KeyError: 'w', where the script went on")
+
 
 def test_program_lines_read_back_as_the_program():
     program = [{"tf.variable_scope": {"args": ["foo"], "as": "vs"},
