@@ -2741,7 +2741,9 @@ def trace_one(tf, version, script, mode, args=()):
         uncaught = e
         if id(e) not in tracer.raised:
             where = last_user_frame(tracer, sys.exc_info()[2]) or (script, 1)
-            tracer.problem(where, "the script raised %s: %s" % (type(e).__name__, first_line(e)),
+            said = first_line(e)  # a bare `assert` has no message: the type alone
+            tracer.problem(where, "the script raised %s%s" % (type(e).__name__,
+                                                              ": " + said if said else ""),
                            "the script must run to its end with `python SCRIPT` in this runtime")
     finally:
         builtins.__import__ = tracer.real_import

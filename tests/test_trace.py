@@ -445,6 +445,15 @@ def test_a_failing_script_is_reported_where_it_fails(tf115, tmp_path):
     trace = run_tracer(path, tf115)
     assert trace.problems == [{"file": "model.py", "line": 3, "hint": trace.problems[0]["hint"],
                                "message": "the script raised RuntimeError: boom"}]
+    # an exception without a message (xlnet's `assert bsz%2 == 0`) is named alone, not followed
+    # by an empty ": " (the report read "raised AssertionError:  (the script must run ...)")
+    bare = script(tmp_path, """
+        import tensorflow as tf
+        x = tf.constant(1.0)
+        assert x.shape.ndims == 1
+        """, name="bare.py")
+    assert [p["message"] for p in run_tracer(bare, tf115).problems] == [
+        "the script raised AssertionError"]
 
 
 # --- TF 2: the TF1 API --------------------------------------------------------------------------
