@@ -344,6 +344,7 @@ class Tracer(object):
         self.defs = {}                  # id(function) -> its `def` step
         self.reserved = set()           # def parameter names: no capture may take them
         self.splats = []                # (param, dict, what the case's copy holds): **kwargs
+        self.star_splats = []           # (param, tuple): a def's *args, passed on as they came
         self.str_params = []            # (value, Ref): the running defs' string parameters
         self.graphs = []                # the graphs recorded calls ran in (a case has one)
         self.inline = None              # a def wrapper to run as the script's code (once)
@@ -1036,7 +1037,7 @@ class Tracer(object):
     def run_def(self, fn, step, signature, args, kwargs):
         """Record the body of a `def` while TF calls the function (its parameters as labels)."""
         saved = (self.depth, self.body, self.last, dict(self.known), list(self.splats),
-                 list(self.str_params))
+                 list(self.str_params), list(self.star_splats))
         self.depth, self.body, self.last = 0, step.do, None
         params_here = []
         step.ambiguous = False
@@ -1054,6 +1055,15 @@ class Tracer(object):
                 elif value is None or isinstance(value, (bool, int, float)) or \
                         (type(value) is tuple and not value):
                     continue
+                elif kind == inspect.Parameter.VAR_POSITIONAL and type(value) is tuple and \
+                        all(not isinstance(v, (bool, int, float)) and v is not None
+                            for v in value):
+                    # `getter(*args, **kwargs)`: the same objects passed on are `{'*': args}`
+                    # (a custom getter's name, not the first call's name as a literal). Numbers
+                    # and None are shared objects: they could not be told apart.
+                    self.star_splats.insert(0, (param, value))
+                    self.known[id(value)] = param
+                    self.keep_by_id[id(value)] = value
                 elif kind == inspect.Parameter.VAR_KEYWORD:
                     self.splats.insert(0, (param, value, dict(value)))
                     self.known[id(value)] = param
@@ -1085,7 +1095,8 @@ class Tracer(object):
             self.body.append(done)
             return result
         finally:
-            self.depth, self.body, self.last, known, self.splats, self.str_params = saved
+            self.depth, self.body, self.last, known, self.splats, self.str_params, \
+                self.star_splats = saved
             self.known.clear()
             self.known.update(known)
 
@@ -1431,7 +1442,7 @@ class Tracer(object):
         """A new step for a call from the script's `frame` (appended to the open body)."""
         step = Step(key, where=(frame.f_code.co_filename, frame.f_lineno))
         step.fn, step.method = fn, method
-        step.args = [self.value(a, frame) for a in args]
+        step.args = self.positional(args, frame)
         forwarded = self.forwarded(kwargs, frame)
         step.kwargs = {k: self.value(v, frame, keyword=k) for k, v in kwargs.items()
                        if k not in forwarded}
@@ -1440,6 +1451,18 @@ class Tracer(object):
         self.body.append(step)
         self.named(frame, step)
         return step
+
+    def positional(self, args, frame):
+        """A call's positional arguments; a def's `*args` passed on (the same objects, in
+        order) as `{'*': args}`."""
+        args = list(args)
+        for param, items in self.star_splats:
+            n = len(items)
+            for i in range(len(args) - n + 1):
+                if all(args[i + j] is items[j] for j in range(n)):
+                    return [self.value(a, frame) for a in args[:i]] + [{"*": Ref(param)}] + \
+                        self.positional(args[i + n:], frame)
+        return [self.value(a, frame) for a in args]
 
     def forwarded(self, kwargs, frame):
         """A def's `**kwargs` passed on (`getter(*args, **kwargs)`, also by a nested function

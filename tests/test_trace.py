@@ -655,6 +655,30 @@ def test_custom_getters_forwarding_args_and_kwargs_become_def_steps(tf115, tmp_p
     assert trace.graph["trainable_variables"] == []
 
 
+def test_a_getter_passing_on_args_it_got_by_position_passes_them_on_in_the_case(tf115, tmp_path):
+    # slim's layers call a custom getter with the variable's name by position: the getter's
+    # `getter(*args, **kwargs)` is `{'*': args}`, not the first call's name as a literal (the
+    # case made Conv/weights twice and stopped: "already exists")
+    path = script(tmp_path, """
+        import tensorflow as tf
+
+
+        def custom_getter(getter, *args, **kwargs):
+            return getter(*args, **kwargs)
+
+
+        with tf.variable_scope("test", custom_getter=custom_getter):
+            images = tf.random_uniform((5, 7, 9, 32), seed=1)
+            tf.contrib.layers.convolution2d(images, 64, [7, 9])
+        """)
+    trace = run_tracer(path, tf115)
+    assert trace.problems == []
+    (getter,) = [item for item in trace.program if "def" in item]
+    assert getter["do"][0]["invoke"]["args"] == [{"*": {"ref": "args"}}]
+    traced_case("traced.getter", tmp_path / "getter.yaml", trace, "schema.json", tf115)
+    assert trace.graph["global_variables"] == ["test/Conv/weights:0", "test/Conv/biases:0"]
+
+
 def test_iterators_and_returned_functions(tf115, tmp_path):
     path = script(tmp_path, """
         import tensorflow as tf
