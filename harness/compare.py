@@ -36,6 +36,7 @@ class Outcome:
     problem: str | None = None         # crash / timeout / harness error text
     problem_verdict: str | None = None
     seconds: float = 0.0
+    refused: list[str] = field(default_factory=list)  # what the policy refused (even caught)
 
 
 @dataclass

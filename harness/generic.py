@@ -102,8 +102,18 @@ def _policy():
     return policy
 
 
+# Every refusal of the running case, caught by the case or not (the worker reports them):
+# `tfscope keys CASE_ID` runs the case's exported program as plain Python, outside these
+# checks, and must not run one whose program the worker refused anything.
+REFUSED = []
+
+
 class Refused(Exception):
     """A name, attribute, method or object the policy refuses (file IO, subprocesses, ...)."""
+
+    def __init__(self, *args):
+        Exception.__init__(self, *args)
+        REFUSED.append(str(args[0]) if args else "")
 
 
 class NotAvailable(AttributeError):

@@ -898,8 +898,15 @@ def safe_outside_class(cls):
             numpy.generic, numpy.dtype)))
     return package in SAFE_PACKAGES
 
+REFUSALS = []  # every RefusedError of the running case (generic.REFUSED says why)
+
+
 class RefusedError(PermissionError):
     """Raised by a guarded Session (guard_sessions) for fetches that depend on refused ops."""
+
+    def __init__(self, *args):
+        PermissionError.__init__(self, *args)
+        REFUSALS.append(str(args[0]) if args else "")
 
 
 def guard_sessions(tf):

@@ -349,7 +349,9 @@ class Worker:
                 if isinstance(reply, dict) else reply
             return Outcome(problem=f"worker protocol error: {str(problem)[:300]}",
                            problem_verdict=ERROR)
+        refused = reply.get("refused")
         return Outcome(facts=reply["facts"], error=reply.get("error"),
+                       refused=[str(r) for r in refused] if isinstance(refused, list) else [],
                        seconds=reply.get("seconds", 0.0))
 
 

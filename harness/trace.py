@@ -404,8 +404,19 @@ def new_traced_case(case_id: str, config: Config, script: str, runtime: str | No
 
 def keys_table(runtimes: list[Runtime], script: Path | None, case: caselib.Case | None,
                timeout: float | None = None) -> dict[str, Any]:
-    """`tfscope keys`: the script or case on every runtime (side by side, in parallel)."""
+    """`tfscope keys`: the script or case on every runtime (side by side, in parallel). A case
+    runs as its exported script, plain Python outside the worker's checks: so it first runs
+    in the worker, and one whose program the policy refused anything (even a call the case
+    catches) is refused here, before any of it runs unchecked."""
     from concurrent.futures import ThreadPoolExecutor
+    if case is not None:
+        from .runner import run_cases
+        for r in run_cases([case], runtimes, timeout=timeout).results:
+            if r.outcome.refused:
+                raise UserError(f"{case.id} is refused on {r.runtime}: "
+                                f"{r.outcome.refused[0]}", case.location,
+                                hint="keys runs a case as plain Python, outside the checks of "
+                                "tfscope's worker: only a case none of whose calls is refused")
     with ThreadPoolExecutor(max_workers=len(runtimes)) as pool:
         futures = {rt.name: pool.submit(keys_of, rt, script, case, timeout) for rt in runtimes}
         return side_by_side({name: f.result() for name, f in futures.items()})

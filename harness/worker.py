@@ -423,6 +423,7 @@ def fresh_defaults():
 
 def run_case(tf, request):
     started = time.time()
+    del generic.REFUSED[:], policy.REFUSALS[:]
     fresh_keras()
     fresh_arg_scope()
     fresh_defaults()
@@ -438,6 +439,7 @@ def run_case(tf, request):
                 raise OutOfMemory("%s: %s" % (type(e).__name__,
                                               factlib.error_message(e))) from None
             error = describe_error(e, run.step)
+        refused = generic.REFUSED + policy.REFUSALS  # of the program (not of the facts below)
         facts = dict(run.facts)
         facts.update(factlib.late_facts(tf, run.captured, run.kinds))
         # LABEL.PATH facts the case asks for, except curated facts of the object's kind.
@@ -447,8 +449,11 @@ def run_case(tf, request):
         facts.update(run.values(request.get("values", []), request.get("max_value"),
                                 request.get("claims")))
         run.leave()
-    return {"id": request.get("id"), "facts": facts, "error": error,
-            "seconds": round(time.time() - started, 6)}
+    reply = {"id": request.get("id"), "facts": facts, "error": error,
+             "seconds": round(time.time() - started, 6)}
+    if refused:  # even those the case caught: see generic.REFUSED
+        reply["refused"] = [text[:300] for text in refused[:5]]
+    return reply
 
 
 def channel(proto):

@@ -23,7 +23,7 @@ from harness.trace import (
     stopped_at,
     traced_case,
 )
-from tests.conftest import provision
+from tests.conftest import EXAMPLE, provision
 
 SCRIPTS = Path(__file__).parent / "data" / "trace"
 
@@ -1625,3 +1625,39 @@ def test_a_numpy_dtype_object_is_a_dtype(tf115, tmp_path, capsys):
     assert positional(calls(trace.program, "tf.cast")[0])[1] == {"tf": "int64"}
     assert main(["new", "traced.dtype", "--trace", str(path), "--runtime", "tf1.15",
                  "--dir", str(tmp_path / "out")]) == 0, capsys.readouterr().err
+
+
+def test_keys_of_a_case_the_worker_refuses_runs_none_of_it(tf115, tmp_path):
+    """`keys CASE_ID` ran the case's exported program as plain Python: a case whose def
+    parameter reached eval through contrib.slim's six wrote a file (the worker refuses it;
+    keys did not ask the worker). It is refused first, even when the case catches the refusal;
+    a sound case still gets its keys."""
+    from harness.errors import UserError
+    from harness.trace import keys_table
+    out = tmp_path / "written"
+    path = tmp_path / "rce.yaml"
+    path.write_text(textwrap.dedent(f"""\
+        - id: red.rce
+          title: t
+          source: {{doc: test, quote: q}}
+          program:
+            - tf.get_variable: {{args: [v, [1]], as: v}}
+            - def: {{name: grab, params: [m]}}
+              do:
+                - return: {{value: {{ref: m.six.operator.attrgetter}}}}
+            - invoke: {{fn: {{ref: grab}}, args: [{{tf: contrib.slim}}], as: ag, catch: caught}}
+            - invoke: {{fn: {{ref: ag}}, args: [six.moves.builtins.eval], as: getter}}
+            - invoke: {{fn: {{ref: getter}}, args: [{{tf: contrib.slim}}], as: ev}}
+            - invoke: {{fn: {{ref: ev}}, args: ["open({str(out)!r}, 'w').write('rce')"]}}
+          expect: {{}}
+    """))
+    (case,), errors = caselib.load([path])
+    assert errors == []
+    with pytest.raises(UserError) as refused:
+        keys_table([tf115], None, case)
+    assert str(refused.value).startswith(
+        f"{case.location}: red.rce is refused on tf1.15: m.six is refused: not TensorFlow's API "
+        "(module six) (keys runs a case as plain Python, outside the checks")
+    assert not out.exists()
+    sound = next(c for c in caselib.load([EXAMPLE])[0] if c.id == "article.example-loop")
+    assert keys_table([tf115], None, sound)["trainable"]["same"]
