@@ -815,13 +815,15 @@ def to_json(tf, value, depth=0):
     return "<%s>" % type(value).__name__
 
 
-def path_fact(tf, obj, steps, step=None):
+def path_fact(tf, obj, steps, step=None, where=""):
+    """`where`: the path read so far (`m.six`), which a refused step names."""
     for i, (kind, key) in enumerate(steps):
         if kind == "attr" and isinstance(obj, (list, tuple)) and not hasattr(obj, key):
             # A list's facts are its items' (as generic_facts gives them): `L.name` is each
             # item's name, so that of an empty list (get_variables('A') finding none) is [].
-            return [path_fact(tf, o, steps[i:], step) for o in obj]
-        obj = step(obj, kind, key) if step is not None else \
+            return [path_fact(tf, o, steps[i:], step, where) for o in obj]
+        where += "." + str(key) if kind == "attr" else "[%r]" % (key,)
+        obj = step(obj, kind, key, where) if step is not None else \
             getattr(obj, key) if kind == "attr" else obj[key]
     return to_json(tf, obj)
 
@@ -839,7 +841,7 @@ def path_facts(tf, captured, paths, step=None):
         values_ = []
         for obj in (objs if isinstance(objs, Many) else [objs]):
             try:
-                values_.append(path_fact(tf, obj, steps, step))
+                values_.append(path_fact(tf, obj, steps, step, label))
             except Exception as e:  # with its message: a misspelt attribute names itself
                 values_.append(unavailable(e))
         out[key] = values_ if isinstance(objs, Many) else values_[0]
