@@ -26,6 +26,10 @@ RUNTIMES = ("tf1.15", "tf2")
 KERAS3 = "the script raised AttributeError: `{}` is not available with Keras 3."
 NO_CONTRIB = ("the script raised AttributeError: module 'tensorflow._api.v2.compat.v1' has no "
               "attribute 'contrib'")
+NO_CONTRIB_MODULE = ("the script raised ModuleNotFoundError: No module named 'tensorflow.contrib'")
+NO_TF_KERAS = "the script raised ModuleNotFoundError: No module named 'tf_keras'"
+NO_KERAS_PLACEHOLDER = ("the script raised AttributeError: module 'keras._tf_keras.keras.backend' "
+                        "has no attribute 'placeholder'")
 TF2_LACKS = {
     "models.nmt-seq2seq": KERAS3.format("BasicLSTMCell"),
     "models.slim-lenet": NO_CONTRIB,
@@ -48,17 +52,81 @@ TF2_LACKS = {
     "tf-tests.layer-scope-naming": KERAS3.format("Layer"),
     "tf-tests.layer-name-scope-consistent-with-variable-scope": KERAS3.format("Layer"),
     "tf-tests.dense-properties-and-auto-naming": KERAS3.format("Dense"),
+    "tf-tests.basic-rnn-cell-not-trainable-getter": KERAS3.format("BasicRNNCell"),
+    "tf-tests.basic-rnn-cell-variable-names": KERAS3.format("BasicRNNCell"),
+    "tf-tests.batch-norm-layer-variables-and-collections": NO_TF_KERAS,
+    "tf-tests.batch-norm-no-center-no-scale": NO_TF_KERAS,
+    "tf-tests.device-wrapper-places-the-cell": KERAS3.format("DeviceWrapper"),
+    "tf-tests.functional-batch-norm-reuse-from-scope": NO_TF_KERAS,
+    "tf-tests.functional-batch-norm-variable-names": NO_TF_KERAS,
+    "tf-tests.keras-activation-layer-scoped-under-dense": NO_KERAS_PLACEHOLDER,
+    "tf-tests.keras-dense-variable-names-under-layer-name": NO_KERAS_PLACEHOLDER,
+    "tf-tests.lstm-cell-projection-variable-names": KERAS3.format("LSTMCell"),
+    "tf-tests.multi-rnn-cell-variable-names": KERAS3.format("MultiRNNCell"),
+    "tf-tests.slim-conv2d-batch-norm-scopes": NO_CONTRIB_MODULE,
+    "tf-tests.slim-conv2d-creates-weights-and-biases": NO_CONTRIB_MODULE,
+    "tf-tests.slim-conv2d-custom-getter-called-twice": NO_CONTRIB,
+    "tf-tests.slim-conv2d-default-scope-names": NO_CONTRIB_MODULE,
+    "tf-tests.slim-conv2d-outputs-collection-alias": NO_CONTRIB,
+    "tf-tests.slim-conv2d-reuse-vars": NO_CONTRIB_MODULE,
+    "tf-tests.slim-conv2d-weight-decay-loss-name": NO_CONTRIB,
+    "tf-tests.slim-get-trainable-variables-by-scope": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-unique-variable": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-variables-by-name": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-variables-by-scope-and-suffix": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-variables-by-scope-local-and-global": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-variables-by-suffix": NO_CONTRIB_MODULE,
+    "tf-tests.slim-get-variables-to-restore-include-exclude": NO_CONTRIB_MODULE,
+    "tf-tests.slim-layer-norm-variable-names": NO_CONTRIB_MODULE,
+    "tf-tests.slim-local-variable-name-and-shape": NO_CONTRIB_MODULE,
+    "tf-tests.slim-local-variable-not-global": NO_CONTRIB_MODULE,
+    "tf-tests.slim-model-variable-name-and-collections": NO_CONTRIB_MODULE,
+    "tf-tests.slim-pool-scope-names": NO_CONTRIB,
+    "tf-tests.slim-repeat-and-stack-scope-names": NO_CONTRIB,
+    "tf-tests.slim-reuse-variable": NO_CONTRIB_MODULE,
+    "tf-tests.slim-separable-conv2d-regularizer-names": NO_CONTRIB,
+    "tf-tests.slim-variable-collections-with-arg-scope": NO_CONTRIB_MODULE,
+    "tf-tests.slim-variable-device-function-in-arg-scope": NO_CONTRIB_MODULE,
+    "tf-tests.slim-variable-full-name-of-partitions": NO_CONTRIB_MODULE,
+    "tf-tests.slim-variable-name-and-collections": NO_CONTRIB_MODULE,
 }
 # Per runtime: cases whose exported program cannot come back as a case, with the reason (the
 # tracer's refusal starts with it; the case itself ends in an error there). Everything else
 # must round-trip exactly.
 NOT_ROUND_TRIPPED: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": TF2_LACKS}
+# Per runtime: cases the tracer refuses though they run (a limit of the tracer, with its
+# reason): an instance of the script's own class handed to TF (slim's arg_scope given a device
+# function object) is no data a case can write.
+TRACER_REFUSES: dict[str, dict[str, str]] = {
+    "tf1.15": {"tf-tests.slim-variable-device-function-in-arg-scope":
+               "a DevFn that no recorded TF call returned cannot be data"},
+    "tf2": {},
+}
 # Per runtime: traced, but the case differs, and the tracer names the place (a suspect).
 DIFFER: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": {}}
 # Per runtime: traced, but the traced case's names differ for a reason outside the tracer (the
 # same case run twice in one worker differs too); each must still differ, so that the entry
 # goes when the reason does.
 RUN_DIFFERS: dict[str, dict[str, str]] = {"tf1.15": {}, "tf2": {}}
+# A loop that builds each iteration in a graph of its own (`for` over `other_graph`): the
+# tracer takes the last graph the script built in as the case's own, so the traced case's graph
+# holds the last iteration's names where the case's own graph is empty. Checked so: the case's
+# graph facts are empty and the traced case's are not.
+GRAPH_PER_ITERATION = "a loop with a graph per iteration"
+LAST_GRAPH: dict[str, dict[str, str]] = {
+    "tf1.15": {"tf-tests.multi-rnn-cell-variable-names": GRAPH_PER_ITERATION,
+               "tf-tests.multi-rnn-cell-variable-names-as-written": GRAPH_PER_ITERATION},
+    "tf2": {"tf-tests.multi-rnn-cell-variable-names-as-written": GRAPH_PER_ITERATION},
+}
+# Ops made by reading a property, not by a call (from TF 1.12 every read of Layer.losses makes
+# the regularizer's tensors again): the tracer records calls, so the traced case lacks them,
+# and `tfscope new --trace` refuses such a script (its names differ). Checked so: the traced
+# case's ops are the case's, less some.
+PROPERTY_OPS = "Layer.losses read in a let"
+FEWER_OPS: dict[str, dict[str, str]] = {
+    "tf1.15": {"tf-tests.conv2d-kernel-regularizer-loss": PROPERTY_OPS},
+    "tf2": {"tf-tests.conv2d-kernel-regularizer-loss": PROPERTY_OPS},
+}
 
 
 def traced_id(case_id: str) -> str:
@@ -118,6 +186,16 @@ def test_every_case_round_trips_through_the_tracer(round_trip):
             continue
         want = results[case.id].outcome
         got = results[traced_id(case.id)].outcome
+        if case.id in LAST_GRAPH[name]:
+            assert want.facts.get("graph.global_variables") == [] and \
+                got.facts.get("graph.global_variables"), f"{case.id} round-trips on {name} now"
+            continue
+        if case.id in FEWER_OPS[name]:
+            ops, traced_ops = want.facts.get("graph.ops", []), got.facts.get("graph.ops", [])
+            assert set(traced_ops) < set(ops), f"{case.id} round-trips on {name} now"
+            assert want.facts.get("graph.global_variables") == \
+                got.facts.get("graph.global_variables"), case.id
+            continue
         if got.problem is not None:
             differ.append(f"{case.id}: the traced case did not run: {got.problem}")
             continue
@@ -128,14 +206,16 @@ def test_every_case_round_trips_through_the_tracer(round_trip):
         if (want.error or {}).get("type") != (got.error or {}).get("type"):
             differ.append(f"{case.id}: error {want.error} != {got.error}")
     assert not differ, f"{len(differ)} traced cases differ:\n" + "\n".join(differ)
-    unexpected = {k: v for k, v in refused.items()
-                  if not v.startswith(not_round_tripped.get(k, "\0"))}
+    known = dict(not_round_tripped, **TRACER_REFUSES[name])
+    unexpected = {k: v for k, v in refused.items() if not v.startswith(known.get(k, "\0"))}
     assert not unexpected, f"{len(unexpected)} cases refused:\n" + "\n".join(
         f"{k}: {v}" for k, v in sorted(unexpected.items()))
+    assert set(TRACER_REFUSES[name]) <= set(refused), f"traced on {name} now"
     assert set(not_round_tripped) <= set(refused), \
         f"round-trip on {name} now: {sorted(set(not_round_tripped) - set(refused))}"
     assert all(results[k].outcome.error is not None for k in not_round_tripped)
     assert set(run_differs) <= set(traced)
+    assert set(LAST_GRAPH[name]) | set(FEWER_OPS[name]) <= set(traced)
     assert len(traced) - len(expect_differ) - len(run_differs) >= \
         0.98 * (len(cases) - len(not_round_tripped))
     assert any(traced[c.id].imports for c in cases if c.imports and c.id in traced)
