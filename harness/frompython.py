@@ -864,7 +864,7 @@ class Converter:
             try:
                 return [self.layer_class(stmt)]
             except Refused:
-                if not generic_available() or not stmt.bases:
+                if not generic_available():
                     raise
             return [self.class_step(stmt)]
         if isinstance(stmt, ast.Try):
@@ -945,6 +945,9 @@ class Converter:
                 return label
             return [labels(e) for e in node.elts]  # type: ignore[attr-defined]
         key = next(iter(step))
+        if key in self.labels:  # a capture called (`g, _ = cell(x, m)`): no step is named so
+            step = {"invoke": dict(fn=key, **(step[key] or {}))}
+            key = "invoke"
         step[key] = dict(step[key] or {}, **{"as": labels(target)})
         return [step]
 

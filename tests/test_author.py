@@ -192,7 +192,8 @@ REFUSED = [
     ("if = (\n", 1, "Python syntax error"),
     ("import tensorflow as tf\n", None, "no TensorFlow calls"),
     ("v = tf.constant(1.0)\nw = v + u\n", 2, "the name `u` in `v + u`"),
-    ("class A:\n    pass\n", 1, "the class `A` (the curated layer class"),
+    ("import tensorflow as tf\nwhile True:\n    v = tf.constant(1.0)\n", 2,
+     "a `While` statement"),
 ]
 
 

@@ -462,6 +462,19 @@ def test_a_function_only_called_is_a_def_step_unless_inlining_makes_something_kn
     as_case(program)
 
 
+def test_a_capture_called_into_several_names_is_an_invoke():
+    # `g, _ = cell(x, m)` (TF's RNN-cell tests): the step was keyed by the bare label `cell`,
+    # which no step is
+    program = convert(textwrap.dedent("""\
+        x = tf.zeros([1, 2])
+        cell = tf.nn.rnn_cell.BasicRNNCell(2)
+        g, state = cell(x, x)
+        """), "s.py")
+    assert program[-1] == {"invoke": {"fn": "cell", "args": [{"ref": "x"}, {"ref": "x"}],
+                                      "as": ["g", "state"]}}
+    as_case(program)
+
+
 def test_a_template_function_with_parameters_is_a_def_step_the_template_calls():
     # a template step's function takes no parameters: tf.make_template of one that does is a
     # generic step over its def step, and each call of the template an invoke
