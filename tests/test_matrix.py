@@ -148,6 +148,7 @@ def test_runtimes_lists_every_runtime_with_its_state(history, monkeypatch, capsy
     (site / "RECORD").write_text("")
     (venv / "bin").mkdir()
     (venv / "bin" / "python").write_text("")
+    (venv / "bin" / "python").chmod(0o755)  # an interpreter that may run (else: broken)
     (venv / runtimes.MARKER).write_text(json.dumps(
         {"lock": runtimes._lock_digest(runtimes.SPECS["tf1.13"])}))
     runtimes.venv_dir(runtimes.SPECS["tf1.14"]).mkdir(parents=True)  # half-built
