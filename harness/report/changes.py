@@ -91,7 +91,8 @@ def pair(model: RunModel, old: str, new: str) -> str:
         lines.append(f"<details><summary>{title} ({meaning}): {count(changes)}, "
                      f"{len(changes)} distinct changes, the most frequent {html(top[0])} → "
                      f"{html(top[1])}</summary>\n\n"
-                     + change_table(model, old, new, changes, FOLDED_ROWS) + "\n\n</details>")
+                     + change_table(model, old, new, changes, FOLDED_ROWS, facts=False)
+                     + "\n\n</details>")
     return "\n\n".join(lines)
 
 
@@ -120,15 +121,18 @@ def html(text: str) -> str:
 
 def change_table(model: RunModel, old: str, new: str,
                  changes: dict[tuple[str, str], dict[str, list[str]]],
-                 most: int | None = None) -> str:
+                 most: int | None = None, facts: bool = True) -> str:
     """One row per change, ranked; with `most`, only the first `most` rows and a line that
-    counts the rest."""
+    counts the rest. Without `facts`, each case with the number of its facts, not their names
+    (representation-only changes: over 17 runtimes their names made the page too big)."""
     rows = []
     ranked = rank(changes)
     for left, right in ranked[:most]:
         where = "; ".join(
-            f"{model.link(model.known[case_id])} " + " ".join(code(f) for f in facts)
-            for case_id, facts in changes[(left, right)].items())
+            f"{model.link(model.known[case_id])} " + (
+                " ".join(code(f) for f in names) if facts else
+                f"({len(names)} fact{'' if len(names) == 1 else 's'})")
+            for case_id, names in changes[(left, right)].items())
         rows.append([left, right, where])
     text = table([old, new, "cases (facts)"], rows)
     rest = ranked[most:] if most is not None else []
