@@ -1604,7 +1604,7 @@ def claims_of(converter: Converter, program: list[dict], path: str) -> dict[str,
         owner, _, attr = ref.partition(".") if isinstance(ref, str) else ("", "", "")
         if attr == "name" and captured[owner] == 1 and owner not in repeated and \
                 converter.kinds.get(owner) in NAMED and f"{owner}.name" not in expect:
-            steps.remove(step)
+            del steps[next(i for i, s in enumerate(steps) if s is step)]  # this one, by identity
             expect[f"{owner}.name"] = expected
         else:
             expect[f"{label}.value"] = expected
