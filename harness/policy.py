@@ -909,16 +909,40 @@ class RefusedError(PermissionError):
         REFUSALS.append(str(args[0]) if args else "")
 
 
+# Every session made since the worker last closed them (close_sessions): weak, so a session
+# the case dropped is not kept alive by this.
+SESSIONS = None
+
+
+def close_sessions():
+    """Close the sessions a case left open. Threads a case started on one (queue runners,
+    `start_queue_runners` with no coordinator told to stop) loop on it for ever otherwise,
+    into every later case of the worker: a closed session cancels their pending runs, so they
+    end. How many were open."""
+    left = [session for session in list(SESSIONS or ()) if not getattr(session, "_closed", True)]
+    for session in left:
+        try:
+            session.close()
+        except Exception:  # a session the case broke: nothing more to close
+            pass
+    if SESSIONS is not None:
+        SESSIONS.clear()
+    return len(left)
+
+
 def guard_sessions(tf):
     """Make every Session of this TensorFlow refuse, before running anything, fetches that
     depend on refused ops (refused_fetches): Session.run, partial_run_setup, make_callable and
     the private _make_callable_from_options that Keras' backend functions use, so Tensor.eval,
     Operation.run, MonitoredSession and K.get_value / K.function are covered whatever path a
     case takes. For the worker, once, after importing TF. Idempotent."""
+    global SESSIONS
     base = [c for c in tf.Session.__mro__ if c.__name__ == "BaseSession"]
     base = base[0] if base else tf.Session
     if getattr(base, "_tfscope_guarded", False):
         return
+    import weakref
+    SESSIONS = weakref.WeakSet()
 
     def check(session, fetches, options=None):
         reason = refused_fetches(fetches, getattr(session, "graph", None)) or \
@@ -982,7 +1006,9 @@ def guard_sessions(tf):
         if target:
             raise RefusedError("tfscope refuses to run this: a session target connects to a "
                                "TensorFlow server: sockets (target=%r)" % (target,))
-        return init(self, target, *args, **kwargs)
+        made = init(self, target, *args, **kwargs)
+        SESSIONS.add(self)
+        return made
     base.__init__ = as_original(guarded_init, init)
     base._tfscope_guarded = True
 

@@ -432,6 +432,27 @@ def fresh_defaults():
 
 def run_case(tf, request):
     started = time.time()
+    threads = set(threading.enumerate())
+    try:
+        return _run_case(tf, request, started)
+    finally:
+        end_threads(threads)
+
+
+def end_threads(before):
+    """Close the sessions the case left open, then give the threads it started (queue runners
+    on those sessions, now cancelled) a moment to end, so none runs into the next case."""
+    if not policy.close_sessions():
+        return
+    deadline = time.time() + THREADS_GRACE
+    for thread in set(threading.enumerate()) - before:
+        thread.join(max(0.0, deadline - time.time()))
+
+
+THREADS_GRACE = 2.0  # seconds, all threads together: a cancelled queue runner ends at once
+
+
+def _run_case(tf, request, started):
     del generic.REFUSED[:], policy.REFUSALS[:]
     fresh_keras()
     fresh_arg_scope()

@@ -160,3 +160,39 @@ def test_values_share_one_session_run_only_when_every_object_is_a_variable():
     assert facts._read_variables(TF, sess, captured, ["a", "t"], 10) == {}  # a tensor
     assert facts._read_variables(TF, sess, captured, ["a", "big"], 10) == {}  # a summary
     assert len(sess.runs) == 1
+
+
+QUEUE_RUNNER = """
+id: w.queue_runner
+title: queue runners left running
+source: {doc: test, quote: q}
+program:
+  - tf.FIFOQueue: {capacity: 4, dtypes: [{tf: float32}], as: q}
+  - q.enqueue: {args: [[1.0]], as: enqueue}
+  - tf.train.QueueRunner: {queue: {ref: q}, enqueue_ops: [{ref: enqueue}, {ref: enqueue}], as: qr}
+  - tf.train.add_queue_runner: {args: [{ref: qr}]}
+  - tf.Session: {as: sess}
+  - tf.train.start_queue_runners: {sess: {ref: sess}, as: threads}
+expect:
+  threads.class: [Thread, Thread]
+"""
+
+
+def threads_of(pid):
+    import os
+    return len(os.listdir(f"/proc/{pid}/task"))
+
+
+def test_threads_a_case_leaves_on_its_open_session_end_with_the_case(pool, write_case):
+    # start_queue_runners with no coordinator asked to stop: its threads looped on the open
+    # session for ever, into every later case of the worker. The worker closes the sessions a
+    # case left open, which cancels their runs, and the threads end with the case.
+    # (The first run makes TF's own thread pools, which live as long as the process.)
+    first = run(pool, write_case, QUEUE_RUNNER)
+    assert first.verdict.verdict == CONFORMS, first.verdict
+    pid = pool.workers["tf1.15"].proc.pid
+    before = threads_of(pid)
+    for _ in range(3):
+        assert run(pool, write_case, QUEUE_RUNNER).verdict.verdict == CONFORMS
+    assert threads_of(pid) <= before  # (without the fix: 4 more per run)
+    assert run(pool, write_case, CASE).verdict.verdict == CONFORMS
