@@ -816,12 +816,21 @@ def to_json(tf, value, depth=0):
 
 
 def path_fact(tf, obj, steps, step=None, where=""):
-    """`where`: the path read so far (`m.six`), which a refused step names."""
+    """`where`: the path read so far (`m.six`), which a refused step names. A path ending in a
+    curated fact of the object it reached (`layer.kernel.shape`, `.dtype`, `.collections`) is
+    that fact, read by its getter: the same value as of that object captured itself, on every
+    TF (a TF 1.0 variable has get_shape() but no .shape; a ref variable's .dtype is
+    float32_ref where its dtype fact is float32)."""
     for i, (kind, key) in enumerate(steps):
         if kind == "attr" and isinstance(obj, (list, tuple)) and not hasattr(obj, key):
             # A list's facts are its items' (as generic_facts gives them): `L.name` is each
             # item's name, so that of an empty list (get_variables('A') finding none) is [].
             return [path_fact(tf, o, steps[i:], step, where) for o in obj]
+        if kind == "attr" and i == len(steps) - 1:
+            getter = dict(FACT_GETTERS.get(classify(tf, obj), ())).get(key) \
+                if tf is not None else None  # (unit tests read plain objects with no TF)
+            if getter is not None:
+                return getter(tf, obj)
         where += "." + str(key) if kind == "attr" else "[%r]" % (key,)
         obj = step(obj, kind, key, where) if step is not None else \
             getattr(obj, key) if kind == "attr" else obj[key]

@@ -357,7 +357,9 @@ def export_script(case: Case) -> str:
     roots |= {h for h in HELPERS if h + "(" in program_text}
     text = SCRIPT_HEAD.replace("@@COMMENT@@", "\n".join(comment_block(head)))
     text = text.replace("@@PROGRAM@@", program_text)
-    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, captured))
+    # A path's last name may be a fact of whatever kind of object the path reaches.
+    getters = captured | set(vocabulary.FACTS) if case.path_facts() else captured
+    tail = SCRIPT_TAIL.replace("@@FACTS@@", facts_subset(roots, getters))
     tail = tail.replace("@@CAPTURE@@", "capture_facts(tf, KINDS[label], obj)" if generic_kinds
                         else "({} if KINDS[label] in LATE_KINDS else "
                         "facts_of(tf, KINDS[label], obj))")

@@ -127,6 +127,9 @@ PROGRAMS = {
   after.name_scope: ""
 """),
     # def as a custom getter, a partitioner and a template's function; class as a Layer subclass.
+    # A path ending in a fact is that fact: gv[0] (a/v) has get_variable's default dtype,
+    # "DT_FLOAT" (float32, not the ref type's float32_ref), and the collections get_variable's
+    # docstring gives a trainable variable: GLOBAL_VARIABLES and TRAINABLE_VARIABLES.
     "defs": ("""\
   - def: {name: counting_getter, params: [getter, name, '*args', '**kwargs']}
     do:
@@ -162,6 +165,8 @@ PROGRAMS = {
   pv.save_slice_info: "<unavailable: AttributeError>"
   gv[2]._save_slice_info.full_name: p
   gv[2]._save_slice_info.spec: "4 3 0,2:0,3"
+  gv[0].dtype: float32
+  gv[0].collections: [trainable_variables, variables]
   sv.name: ["scaler/s:0", "scaler/s:0"]
 """),
     # a tf.layers.Layer subclass with build and call (tf.layers.Layer: "the base class of all
