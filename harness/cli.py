@@ -9,6 +9,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -275,10 +276,31 @@ class TerminalSafe:
 def main(argv: Sequence[str] | None = None) -> int:
     streams = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = TerminalSafe(sys.stdout), TerminalSafe(sys.stderr)
+    handlers = stop_like_ctrl_c()
     try:
         return _main(argv)
     finally:
         sys.stdout, sys.stderr = streams
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def stop_like_ctrl_c() -> dict[int, Any]:
+    """SIGTERM and SIGHUP (a CI job cancelled, a terminal closed) stop tfscope as Ctrl-C does:
+    the workers are stopped, temporary folders removed, the results so far kept. By default
+    they ended it on the spot, leaving those behind. A signal the parent process ignores (nohup)
+    stays ignored. The handlers replaced (to restore), from the main thread only."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    replaced = {}
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:
+            replaced[sig] = signal.signal(sig, interrupt)
+    return replaced
 
 
 def split_script_args(argv: list[str]) -> tuple[list[str], list[str]]:

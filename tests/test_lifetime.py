@@ -94,6 +94,51 @@ def test_the_worker_dies_with_tfscope(tf115, tmp_path, sig, jobs):
     wait_for(lambda: not any(alive(z) for z in zygotes), 5, "the zygote gone too")
 
 
+QUICK = textwrap.dedent("""\
+    title: quick
+    source: {doc: tests, quote: quick}
+    id: t.quick
+    program:
+      - get_variable: {name: w, shape: [1], as: w}
+    expect:
+      w.name: w:0
+    """)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
+def test_sigterm_stops_tfscope_as_ctrl_c_does_and_keeps_the_results_so_far(tf115, tmp_path,
+                                                                           sig):
+    # A cancelled CI job, a closed terminal: tfscope used to end on the spot, with no word and
+    # nothing written (the quick case's result lost), its temporary folders left behind.
+    (tmp_path / "a_quick.yaml").write_text(QUICK)
+    (tmp_path / "sleeper.yaml").write_text(SLEEPER)
+    env = dict(os.environ, TFSCOPE_TEST_STEPS="1", PYTHONPATH=str(ROOT))
+    run = subprocess.Popen([sys.executable, "-m", "harness", "run", "--runtime", "tf1.15",
+                            "-j", "1", "--json", "out.json", "a_quick.yaml", "sleeper.yaml"],
+                           cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        streak = [0]
+
+        def sleeping() -> bool:  # the quick case is done: the sleeper runs
+            found = sorted(workers_of(run.pid))
+            streak[0] = streak[0] + 1 if found and in_sleep_step(found[0]) else 0
+            return streak[0] >= 6
+        wait_for(sleeping, 120, "the worker runs the sleeping case")
+        worker = sorted(workers_of(run.pid))[0]
+        run.send_signal(sig)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        if run.poll() is None:
+            run.kill()
+            run.wait()
+    assert run.returncode == 130, stderr
+    assert "tfscope: interrupted" in stderr
+    wait_for(lambda: not alive(worker), 5, f"worker {worker} gone after {sig.name}")
+    results = json.loads((tmp_path / "out.json").read_text())["results"]
+    assert [(r["id"], r["verdict"]) for r in results] == [("t.quick", "conforms")]
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"], ids=["one-worker", "zygote"])
 def test_the_worker_dies_with_tfscope_killed_while_it_imports_tf(tf115, tmp_path, jobs):
     (tmp_path / "sleeper.yaml").write_text(SLEEPER)
