@@ -19,7 +19,7 @@ from . import __version__, shards
 from . import cases as caselib
 from . import results as resultlib
 from .compare import CRASH, ERROR, GOOD, MEMORY, TIMEOUT, VERDICTS, format_diff
-from .config import MAX_SECONDS, Config, limits, load_config, report_runtimes
+from .config import MAX_SECONDS, Config, limits, load_config_for, report_runtimes
 from .errors import UserError, did_you_mean, escape_controls
 from .files import STDOUT, environment_error, write_atomic
 from .runner import Result, RunResults, run_cases
@@ -324,7 +324,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_INPUT
-        config = load_config()
+        config = load_config_for(getattr(args, "paths", None) or [])
         return COMMANDS[args.command](args, config)
     except UserError as e:
         print(f"tfscope: error: {e}", file=sys.stderr)

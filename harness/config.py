@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,8 +34,9 @@ class Config:
     root: Path = field(default_factory=Path.cwd)
 
 
-def load_config(start: Path | None = None) -> Config:
-    """The nearest pyproject.toml with a [tool.tfscope] table, upward from `start`."""
+def find_project(start: Path | None = None) -> tuple[Path, dict] | None:
+    """(folder, [tool.tfscope] table) of the nearest pyproject.toml with that table, upward
+    from `start` (the cwd); None when there is none."""
     here = (start or Path.cwd()).resolve()
     for directory in (here, *here.parents):
         pyproject = directory / "pyproject.toml"
@@ -43,8 +46,32 @@ def load_config(start: Path | None = None) -> Config:
             table = tomllib.loads(pyproject.read_text()).get("tool", {}).get("tfscope")
         except (OSError, tomllib.TOMLDecodeError) as e:
             raise UserError(f"cannot read configuration: {e}", str(pyproject)) from None
-        if table is None:
-            continue
+        if table is not None:
+            return directory, table
+    return None
+
+
+def load_config_for(paths: Sequence[str]) -> Config:
+    """The configuration of the cwd's project; when the cwd is in none, that of the given
+    paths' common folder (upward), as pytest finds its rootdir: `tfscope report
+    /a/project/cases` run from elsewhere is the project's own report, not one with defaults."""
+    if paths and find_project() is None:
+        try:
+            common = Path(os.path.commonpath([os.path.abspath(p) for p in paths]))
+        except ValueError:  # no common folder
+            return load_config()
+        start = common if common.is_dir() else common.parent
+        if find_project(start) is not None:
+            return load_config(start)
+    return load_config()
+
+
+def load_config(start: Path | None = None) -> Config:
+    """The nearest pyproject.toml with a [tool.tfscope] table, upward from `start`."""
+    found = find_project(start)
+    if found is not None:
+        directory, table = found
+        pyproject = directory / "pyproject.toml"
         config = Config(root=directory)
         for key, value in table.items():
             if not hasattr(config, key) or key == "root":

@@ -203,3 +203,29 @@ def test_run_of_a_new_file_alone_refuses_a_corpus_id(tf115, tmp_path):
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"{new}:2: duplicate case id `article.example-loop` (already used at " \
         "cases/article/example.yaml:2" in proc.stderr
+
+
+def test_paths_given_from_outside_any_project_take_that_projects_configuration(tmp_path,
+                                                                               monkeypatch):
+    # `tfscope report /a/project/cases` from elsewhere used the defaults (the configuration
+    # came from the cwd only): another report than the project's own.
+    from harness.config import load_config_for
+    project = tmp_path / "project"
+    (project / "cases" / "more").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.tfscope]\nruntimes = ["tf2"]\n'
+                                            'report = "out/r.md"\n')
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for paths in ([str(project / "cases")], [str(project / "cases" / "more"),
+                                             str(project / "cases")]):
+        config = load_config_for(paths)
+        assert (config.root, config.runtimes, config.report) == (project, ["tf2"], "out/r.md")
+    assert load_config_for([]).root == elsewhere  # nothing given: the defaults, as before
+    assert load_config_for([str(elsewhere)]).runtimes == ["tf1.15"]
+    # In a project, that project's settings, whatever the paths.
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "pyproject.toml").write_text('[tool.tfscope]\nruntimes = ["tf1.13"]\n')
+    monkeypatch.chdir(other)
+    assert load_config_for([str(project / "cases")]).runtimes == ["tf1.13"]
