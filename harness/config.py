@@ -55,20 +55,24 @@ def load_config_for(paths: Sequence[str]) -> Config:
     """The configuration of the cwd's project; when the cwd is in none, that of the given
     paths' common folder (upward), as pytest finds its rootdir: `tfscope report
     /a/project/cases` run from elsewhere is the project's own report, not one with defaults."""
-    if paths and find_project() is None:
+    found = find_project()
+    if found is None and paths:
         try:
             common = Path(os.path.commonpath([os.path.abspath(p) for p in paths]))
         except ValueError:  # no common folder
-            return load_config()
-        start = common if common.is_dir() else common.parent
-        if find_project(start) is not None:
-            return load_config(start)
-    return load_config()
+            common = None
+        if common is not None:
+            found = find_project(common if common.is_dir() else common.parent)
+    return config_of(found)
 
 
 def load_config(start: Path | None = None) -> Config:
     """The nearest pyproject.toml with a [tool.tfscope] table, upward from `start`."""
-    found = find_project(start)
+    return config_of(find_project(start))
+
+
+def config_of(found: tuple[Path, dict] | None) -> Config:
+    """The configuration a project's table gives (find_project), checked; the defaults for none."""
     if found is not None:
         directory, table = found
         pyproject = directory / "pyproject.toml"
